@@ -1,0 +1,233 @@
+"""Regimes: the reporting rules that govern an award, kept as data (DESIGN §4).
+
+A regime is a TOML file of obligation templates (id, kind, title, formula, contents
+checklist, legal source label, confidence). The files ship in
+``portfolio/domain/regimes/`` and an office can override or add regimes from a folder
+(setting ``paths.regimes``); the door passes that folder in as a plain path. ``plan``
+turns a regime plus an award's anchor dates and per-award overrides (the Bescheid
+wins: an ISO date or ``"off"`` per template id) into ``PlannedObligation`` values;
+the service stores them with origin ``rule:<regime>``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from portfolio.domain.deadlines import (
+    Anchors,
+    Formula,
+    WorkingDays,
+    effective,
+    parse_formula,
+    parse_iso,
+)
+from portfolio.domain.enums import ObligationKind
+from portfolio.domain.errors import InvalidValue, NotFound
+
+BUILTIN_DIR = Path(__file__).with_name("regimes")
+CONFIDENCE = {"V": "belegt", "S": "sekundär belegt", "U": "nicht belegt (Annahme)"}
+OFF = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """One obligation a regime implies."""
+
+    id: str
+    kind: ObligationKind
+    title: str
+    formula: Formula
+    source: str
+    confidence: str
+    checklist: tuple[str, ...] = ()
+    shift: bool = True
+    enabled: bool = True
+    note: str = ""
+
+    def title_for(self, year: int | None, key: str) -> str:
+        """Return the title, with the Haushaltsjahr or the sequence number."""
+        return self.title.format(year=year or "", n=key)
+
+
+@dataclass(frozen=True, slots=True)
+class Regime:
+    """A named set of templates, e.g. ``bund-anbest-gk``."""
+
+    id: str
+    name: str
+    description: str = ""
+    templates: tuple[Template, ...] = ()
+    source_file: str = ""
+
+    def template(self, template_id: str) -> Template:
+        """Look a template up by id."""
+        for item in self.templates:
+            if item.id == template_id:
+                return item
+        raise NotFound(
+            f"Die Regel {template_id!r} gibt es im Regelwerk {self.id!r} nicht."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedObligation:
+    """An obligation a regime proposes for one award."""
+
+    template_id: str
+    kind: ObligationKind
+    title: str
+    due_on: date
+    due_effective: date
+    source: str
+    confidence: str
+    checklist: tuple[str, ...] = field(default=())
+    overridden: bool = False
+
+    @property
+    def shifted(self) -> bool:
+        """Whether the effective date differs from the computed one."""
+        return self.due_effective != self.due_on
+
+
+def occurrence_id(template: Template, key: str) -> str:
+    """Return the id of one occurrence: template id, plus ``:key`` for series."""
+    return f"{template.id}:{key}" if key else template.id
+
+
+def plan(
+    regime: Regime,
+    anchors: Anchors,
+    calendar: WorkingDays | None,
+    overrides: Mapping[str, str] | None = None,
+) -> list[PlannedObligation]:
+    """All obligations a regime implies for an award, overrides applied, by due date.
+
+    An override keyed by a template id (``BUND_ANBESTGK_ZN``) switches the whole
+    template off or, for a single-date template, sets its date; one keyed by an
+    occurrence id (``BUND_ANBESTGK_ZN:2017``) acts on that occurrence only. An
+    overriding date is the Bescheid's Termin and is not shifted (§ 31 Abs. 5 VwVfG).
+    """
+    overrides = overrides or {}
+    result: list[PlannedObligation] = []
+    for template in regime.templates:
+        whole = overrides.get(template.id)
+        if whole == OFF or (not template.enabled and whole is None):
+            continue
+        for occ in template.formula.occurrences(anchors):
+            oid = occurrence_id(template, occ.key)
+            value = overrides.get(oid) or (whole if not occ.key else None)
+            if value == OFF:
+                continue
+            due = parse_iso(value, f"Abweichung {oid}") if value else occ.due
+            result.append(
+                PlannedObligation(
+                    template_id=oid,
+                    kind=template.kind,
+                    title=template.title_for(occ.year, occ.key),
+                    due_on=due,
+                    due_effective=effective(
+                        due, calendar, shift=template.shift and not value
+                    ),
+                    source=template.source,
+                    confidence=template.confidence,
+                    checklist=template.checklist,
+                    overridden=bool(value),
+                )
+            )
+    result.sort(key=lambda p: (p.due_on, p.template_id))
+    return result
+
+
+def load_regimes(override_dir: Path | str | None = None) -> dict[str, Regime]:
+    """Read the shipped regimes, then those of the override folder (same id wins)."""
+    regimes = _load_dir(BUILTIN_DIR)
+    if override_dir:
+        folder = Path(override_dir)
+        if not folder.is_dir():
+            raise InvalidValue(
+                f"Der Ordner für Regelwerke {str(folder)!r} existiert nicht; "
+                "bitte paths.regimes prüfen."
+            )
+        regimes.update(_load_dir(folder))
+    return regimes
+
+
+def get_regime(regime_id: str, override_dir: Path | str | None = None) -> Regime:
+    """One regime by id, with a German error naming the known ids."""
+    regimes = load_regimes(override_dir)
+    if regime_id not in regimes:
+        known = ", ".join(sorted(regimes))
+        raise NotFound(
+            f"Das Regelwerk {regime_id!r} ist unbekannt; bekannt sind: {known}."
+        )
+    return regimes[regime_id]
+
+
+def _load_dir(folder: Path) -> dict[str, Regime]:
+    """Read every ``*.toml`` of a folder."""
+    result = {}
+    for path in sorted(folder.glob("*.toml")):
+        regime = parse_regime(path.read_text(encoding="utf-8"), path.name)
+        result[regime.id] = regime
+    return result
+
+
+def parse_regime(text: str, name: str = "<regime>") -> Regime:
+    """Parse one regime document; errors name the file and the template."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidValue(
+            f"Das Regelwerk {name} ist kein gültiges TOML: {exc}."
+        ) from exc
+    try:
+        templates = tuple(_template(t, name) for t in data.get("templates", []))
+        ids = [t.id for t in templates]
+        if len(set(ids)) != len(ids):
+            raise InvalidValue(
+                f"Im Regelwerk {name} ist eine Regel-ID doppelt vergeben."
+            )
+        return Regime(
+            id=str(data["id"]),
+            name=str(data["name"]),
+            description=str(data.get("description", "")),
+            templates=templates,
+            source_file=name,
+        )
+    except KeyError as exc:
+        raise InvalidValue(
+            f"Im Regelwerk {name} fehlt der Eintrag {exc.args[0]!r}."
+        ) from exc
+
+
+def _template(data: Mapping[str, object], name: str) -> Template:
+    """Build one template from its TOML table."""
+    where = f"{name}, Regel {data.get('id', '?')!r}"
+    try:
+        kind = ObligationKind(str(data["kind"]))
+    except ValueError as exc:
+        raise InvalidValue(f"Unbekannte Art {data['kind']!r} ({where}).") from exc
+    confidence = str(data.get("confidence", "U"))
+    if confidence not in CONFIDENCE:
+        raise InvalidValue(
+            f"Verlässlichkeit {confidence!r} ist nicht V, S oder U ({where})."
+        )
+    checklist = data.get("checklist", [])
+    if not isinstance(checklist, list):
+        raise InvalidValue(f"checklist muss eine Liste sein ({where}).")
+    return Template(
+        id=str(data["id"]),
+        kind=kind,
+        title=str(data["title"]),
+        formula=parse_formula(str(data["formula"])),
+        source=str(data["source"]),
+        confidence=confidence,
+        checklist=tuple(str(item) for item in checklist),
+        shift=bool(data.get("shift", True)),
+        enabled=bool(data.get("enabled", True)),
+        note=str(data.get("note", "")),
+    )

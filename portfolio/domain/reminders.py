@@ -1,0 +1,226 @@
+"""Reminder planning, pure: which reminder is due for whom at a given day (DESIGN §5).
+
+Stages are days before the *unshifted* due date (defaults 42, 14, 3, 0, configurable
+per obligation kind); after the due date a reminder goes out every 7 days while the
+obligation is open, with the office lead in copy. Planning at day T yields, per open
+obligation, only the latest stage whose day has come: a scheduler that was down for
+three days therefore catches up with one mail, not one per missed stage. The outbox
+(UNIQUE obligation, recipient, stage, due_on) turns a second planning into a no-op.
+Stage numbers are days before the due date; overdue stages are negative (-7, -14 …).
+The weekly digest is computed here too: each person's next 8 weeks, and everyone's
+for the office lead, grouped by programme with the overdue first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from portfolio.domain.errors import InvalidValue
+
+DEFAULT_STAGES: tuple[int, ...] = (42, 14, 3, 0)
+OVERDUE_EVERY_DAYS = 7
+DIGEST_WEEKS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Stages:
+    """Reminder stages (days before the due date), per obligation kind."""
+
+    default: tuple[int, ...] = DEFAULT_STAGES
+    per_kind: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def for_kind(self, kind: str) -> tuple[int, ...]:
+        """Return the stages of one obligation kind, largest first."""
+        return self.per_kind.get(kind, self.default)
+
+    @property
+    def max_days(self) -> int:
+        """The earliest stage over all kinds: how far ahead planning must look."""
+        every = [*self.default, *(d for v in self.per_kind.values() for d in v)]
+        return max(every, default=0)
+
+
+def parse_stages(text: str) -> tuple[int, ...]:
+    """Read ``"42,14,3,0"`` into stages, largest first; German error if unreadable."""
+    try:
+        values = sorted(
+            {int(part) for part in text.split(",") if part.strip()}, reverse=True
+        )
+    except ValueError as exc:
+        raise InvalidValue(
+            f"Die Erinnerungsstufen {text!r} sind unlesbar; erwartet z. B. 42,14,3,0."
+        ) from exc
+    if not values or values[-1] < 0:
+        raise InvalidValue(f"Die Erinnerungsstufen {text!r} müssen Tage ≥ 0 sein.")
+    return tuple(values)
+
+
+def stage_day(due_on: date, stage: int) -> date:
+    """Return the day a stage is due: ``stage`` days before the unshifted due date."""
+    return due_on - timedelta(days=stage)
+
+
+def current_stage(due_on: date, today: date, stages: Sequence[int]) -> int | None:
+    """Return the latest stage whose day has come by ``today`` (None: too early).
+
+    Overdue obligations get a stage every 7 days after the due date (-7, -14 …).
+    """
+    if today > due_on:
+        weeks = (today - due_on).days // OVERDUE_EVERY_DAYS
+        if weeks >= 1:
+            return -OVERDUE_EVERY_DAYS * weeks
+    reached = [s for s in stages if stage_day(due_on, s) <= today]
+    return min(reached) if reached else None
+
+
+def stage_label(stage: int) -> str:
+    """Describe a stage in German for subjects and the reminder log."""
+    if stage > 1:
+        return f"in {stage} Tagen fällig"
+    if stage == 1:
+        return "morgen fällig"
+    if stage == 0:
+        return "heute fällig"
+    weeks = -stage // OVERDUE_EVERY_DAYS
+    return f"seit {weeks} Woche{'n' if weeks != 1 else ''} überfällig"
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    """What planning needs of one open obligation."""
+
+    obligation_id: int
+    kind: str
+    due_on: date
+    responsible: str | None = None
+    programme_lead: str | None = None
+    programme: str = ""
+    title: str = ""
+    due_effective: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedReminder:
+    """One reminder to write into the outbox."""
+
+    obligation_id: int
+    recipient: str
+    stage: int
+    due_on: date
+    planned_for: date
+    cc: tuple[str, ...] = ()
+
+
+def recipient_for(item: DueItem, office_lead: str | None) -> str | None:
+    """Pick the responsible contact, else the programme's lead, else the office lead."""
+    return item.responsible or item.programme_lead or office_lead or None
+
+
+def plan_reminders(
+    items: Iterable[DueItem],
+    today: date,
+    stages: Stages,
+    office_lead: str | None,
+) -> list[PlannedReminder]:
+    """Plan the reminders due by ``today`` for open obligations (one per obligation)."""
+    result = []
+    for item in items:
+        stage = current_stage(item.due_on, today, stages.for_kind(item.kind))
+        recipient = recipient_for(item, office_lead)
+        if stage is None or recipient is None:
+            continue
+        cc = (
+            (office_lead,)
+            if stage < 0 and office_lead and office_lead != recipient
+            else ()
+        )
+        result.append(
+            PlannedReminder(
+                obligation_id=item.obligation_id,
+                recipient=recipient.lower(),
+                stage=stage,
+                due_on=item.due_on,
+                planned_for=stage_day(item.due_on, stage),
+                cc=cc,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class DigestGroup:
+    """The obligations of one programme in a digest."""
+
+    programme: str
+    items: tuple[DueItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One person's weekly overview: overdue first, then the next weeks."""
+
+    recipient: str
+    today: date
+    until: date
+    overdue: tuple[DueItem, ...]
+    upcoming: tuple[DueItem, ...]
+    everyone: bool = False
+
+    @property
+    def empty(self) -> bool:
+        """Whether there is nothing to tell."""
+        return not self.overdue and not self.upcoming
+
+    def groups(self) -> list[DigestGroup]:
+        """Overdue and upcoming items together, grouped by programme."""
+        by_programme: dict[str, list[DueItem]] = {}
+        for item in (*self.overdue, *self.upcoming):
+            by_programme.setdefault(item.programme, []).append(item)
+        return [
+            DigestGroup(name, tuple(items))
+            for name, items in sorted(by_programme.items())
+        ]
+
+
+def plan_digests(
+    items: Iterable[DueItem],
+    today: date,
+    office_lead: str | None,
+    weeks: int = DIGEST_WEEKS,
+) -> list[Digest]:
+    """Each person's digest, plus the office lead's with everyone's obligations."""
+    until = today + timedelta(weeks=weeks)
+    relevant = sorted(
+        (i for i in items if i.due_on <= until),
+        key=lambda i: (i.due_on, i.obligation_id),
+    )
+    per_person: dict[str, list[DueItem]] = {}
+    for item in relevant:
+        who = recipient_for(item, office_lead)
+        if who:
+            per_person.setdefault(who.lower(), []).append(item)
+    lead = office_lead.lower() if office_lead else None
+    digests = [
+        _digest(person, mine, today, until, everyone=False)
+        for person, mine in sorted(per_person.items())
+        if person != lead
+    ]
+    if lead:
+        digests.append(_digest(lead, relevant, today, until, everyone=True))
+    return [d for d in digests if not d.empty]
+
+
+def _digest(
+    person: str, items: Sequence[DueItem], today: date, until: date, *, everyone: bool
+) -> Digest:
+    """Split one person's items into overdue and upcoming."""
+    return Digest(
+        recipient=person,
+        today=today,
+        until=until,
+        overdue=tuple(i for i in items if i.due_on < today),
+        upcoming=tuple(i for i in items if i.due_on >= today),
+        everyone=everyone,
+    )
