@@ -1,0 +1,10 @@
+"""The ``portfolio`` command line: ``main`` and the commands of every area.
+
+Each area registers its commands in its own module; importing them here attaches
+them to the group.
+"""
+
+from portfolio.cli import core  # noqa: F401 - registers commands
+from portfolio.cli.app import main
+
+__all__ = ["main"]

@@ -1,0 +1,232 @@
+"""The ``portfolio`` command group: global options, German help and error handling.
+
+Every command of every area hangs off ``main``. Errors become one German line on
+stderr and the exit codes of DESIGN §6 (0 done, 1 done with rejected rows, 2 unusable
+input, 3 internal error); a traceback is shown only with ``PORTFOLIO_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, NoReturn
+
+import click
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from portfolio import __version__
+from portfolio.config import Settings, load_settings
+from portfolio.domain.errors import InputError, PortfolioError
+from portfolio.storage.db import session_scope
+from portfolio.storage.schema import open_database
+
+HEADINGS = {
+    "Options": "Optionen",
+    "Commands": "Befehle",
+    "Arguments": "Argumente",
+    "Positionals": "Argumente",
+}
+HELP_TEXT = "Diese Hilfe zeigen und beenden."
+
+
+class GermanHelpFormatter(click.HelpFormatter):
+    """Writes click's help headings in German."""
+
+    def write_usage(
+        self,
+        prog: str,
+        args: str = "",
+        prefix: str | None = None,  # noqa: ARG002
+    ) -> None:
+        """Write the usage line as "Aufruf: …"."""
+        super().write_usage(prog, args, prefix="Aufruf: ")
+
+    def write_heading(self, heading: str) -> None:
+        """Translate the section headings."""
+        super().write_heading(HEADINGS.get(heading, heading))
+
+
+class GermanContext(click.Context):
+    """A click context that formats help in German."""
+
+    formatter_class = GermanHelpFormatter
+
+
+class PortfolioCommand(click.Command):
+    """A command with German help."""
+
+    context_class = GermanContext
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """The --help option, explained in German."""
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+
+def _german(exc: click.ClickException) -> str:
+    if isinstance(exc, click.NoSuchOption):
+        return f"Unbekannte Option {exc.option_name!r}."
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        hint = exc.param.get_error_hint(exc.ctx) if exc.ctx else exc.param.name
+        return f"Es fehlt die Angabe {hint}."
+    if isinstance(exc, click.BadParameter):
+        hint = exc.param.get_error_hint(exc.ctx) if exc.param and exc.ctx else ""
+        return f"Ungültiger Wert {hint}: {exc.message}".replace("  ", " ")
+    if isinstance(exc, click.UsageError) and exc.message.startswith("No such command"):
+        return f"Unbekannter Befehl: {exc.message.split(' ', 3)[-1]}"
+    return exc.format_message()
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"Fehler: {message}", err=True)
+    sys.exit(code)
+
+
+class PortfolioGroup(click.Group):
+    """A group whose errors become German one-liners with DESIGN §6 exit codes."""
+
+    context_class = GermanContext
+    command_class = PortfolioCommand
+    group_class = type  # subgroups are PortfolioGroups too
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """The --help option, explained in German."""
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command; turn every failure into a message and an exit code."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except (click.Abort, KeyboardInterrupt):
+            _fail("Abgebrochen – es wurde nichts geändert.", 130)
+        except click.ClickException as exc:
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                hint = f" (Hilfe: {exc.ctx.command_path} --help)"
+            else:
+                hint = ""
+            _fail(_german(exc) + hint, 2 if exc.exit_code == 1 else exc.exit_code)
+        except PortfolioError as exc:
+            _fail(exc.message, exc.exit_code)
+        except Exception as exc:
+            if os.environ.get("PORTFOLIO_DEBUG"):
+                traceback.print_exc()
+            _fail(
+                f"Interner Fehler ({type(exc).__name__}: {exc}). Das ist ein Fehler in "
+                "portfolio; bitte melden (Details mit PORTFOLIO_DEBUG=1).",
+                3,
+            )
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@dataclass
+class CliContext:
+    """What every command gets: the settings and, on demand, the database."""
+
+    settings: Settings
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        """The database, opened (and created or checked) on first use."""
+        if self._engine is None:
+            self._engine = open_database(self.settings.database_url)
+        return self._engine
+
+    @property
+    def who(self) -> str:
+        """Who is acting, for the change log."""
+        try:
+            return f"cli:{getpass.getuser()}"
+        except (KeyError, OSError):
+            return "cli"
+
+    @contextmanager
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A unit of work on the database (committed unless read-only)."""
+        with session_scope(self.engine, self.who, read_only=read_only) as session:
+            yield session
+
+    def close(self) -> None:
+        """Release the database connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+pass_cli = click.make_pass_decorator(CliContext)
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    """A date option: 2017-03-15 or 15.03.2017."""
+    if value is None:
+        return None
+    try:
+        if "." in value:
+            day, month, year = (int(p) for p in value.split("."))
+            return date(year, month, day)
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(
+            f"{option}: {value!r} ist kein Datum (z. B. 15.03.2017 oder 2017-03-15)."
+        ) from exc
+
+
+@click.group(
+    cls=PortfolioGroup, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="Datenbank-URL (Umgebung: PORTFOLIO_DB; Standard: sqlite:///portfolio.db).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    metavar="DATEI",
+    help="Konfigurationsdatei (TOML; Umgebung: PORTFOLIO_CONFIG).",
+)
+@click.version_option(
+    __version__,
+    "--version",
+    message="portfolio %(version)s",
+    help="Version zeigen und beenden.",
+)
+@click.pass_context
+def main(ctx: click.Context, db_url: str | None, config_file: str | None) -> None:
+    """Portfolio – Förderprogramme, Fristen und Berichte des Bildungsbüros.
+
+    Beispiele:
+
+      portfolio demo                  Demo-Portfolio laden und Übersicht zeigen
+
+      portfolio programmes            alle Programme mit nächster Frist
+
+      portfolio --db sqlite:///x.db show zukunftsstadt
+    """
+    settings = load_settings(config_file)
+    if db_url:
+        settings = settings.with_overrides(**{"database.url": db_url})
+    cli = CliContext(settings)
+    ctx.obj = cli
+    ctx.call_on_close(cli.close)

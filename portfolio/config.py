@@ -1,0 +1,164 @@
+"""Settings, declared once: name, TOML key, environment variable, default and help.
+
+One TOML file (``portfolio.toml``; path from ``--config`` or ``PORTFOLIO_CONFIG``)
+and ``PORTFOLIO_*`` environment variables, which win over the file; options given on
+the command line win over both. Only the doors read settings; they pass plain values
+down. The README's settings table is generated from ``SETTINGS`` and a test keeps it
+in step (tests/test_docs.py).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from portfolio.domain.errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One setting: where it is read from, its default and what it means (German)."""
+
+    key: str
+    env: str
+    default: str | int | bool | None
+    help: str
+
+    @property
+    def attr(self) -> str:
+        """The attribute name on ``Settings`` (``mail.smtp_host`` → ``smtp_host``)."""
+        return self.key.split(".", 1)[1] if self.key.count(".") else self.key
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database.url", "PORTFOLIO_DB", "sqlite:///portfolio.db",
+            "Datenbank-URL: SQLite-Datei oder PostgreSQL (postgresql+psycopg://…)"),
+    Setting("office.name", "PORTFOLIO_OFFICE_NAME", "Regionales Bildungsbüro",
+            "Name der Stelle, erscheint in Berichten und E-Mails"),
+    Setting("office.timezone", "PORTFOLIO_TIMEZONE", "Europe/Berlin",
+            "Zeitzone für Fristen, Erinnerungen und den Zeitplan"),
+    Setting("office.state", "PORTFOLIO_STATE", "NW",
+            "Bundesland für Feiertage (Fristverschiebung nach § 193 BGB)"),
+    Setting("office.lead_email", "PORTFOLIO_OFFICE_LEAD", None,
+            "E-Mail der Büroleitung (erhält Übersichten und Kopien bei Verzug)"),
+    Setting("mail.transport", "PORTFOLIO_MAIL_TRANSPORT", "outbox",
+            "outbox (schreibt .eml-Dateien) oder smtp (versendet wirklich)"),
+    Setting("mail.outbox_dir", "PORTFOLIO_MAIL_OUTBOX", "outbox",
+            "Ordner für .eml-Dateien beim Transport outbox"),
+    Setting("mail.sender", "PORTFOLIO_MAIL_FROM", "portfolio@localhost",
+            "Absenderadresse der E-Mails"),
+    Setting("mail.smtp_host", "PORTFOLIO_SMTP_HOST", "localhost", "SMTP-Server"),
+    Setting("mail.smtp_port", "PORTFOLIO_SMTP_PORT", 25, "SMTP-Port"),
+    Setting("mail.smtp_security", "PORTFOLIO_SMTP_SECURITY", "none",
+            "none, starttls oder ssl"),
+    Setting("mail.smtp_user", "PORTFOLIO_SMTP_USER", None, "SMTP-Benutzer (optional)"),
+    Setting("mail.smtp_password", "PORTFOLIO_SMTP_PASSWORD", None,
+            "SMTP-Passwort (optional)"),
+    Setting("mail.max_attempts", "PORTFOLIO_MAIL_MAX_ATTEMPTS", 8,
+            "Versuche je E-Mail, bevor sie als fehlgeschlagen gilt"),
+    Setting("reminders.stages", "PORTFOLIO_REMINDER_STAGES", "42,14,3,0",
+            "Erinnerungsstufen in Tagen vor der Frist"),
+    Setting("web.base_url", "PORTFOLIO_BASE_URL", "http://127.0.0.1:8000",
+            "Adresse der Weboberfläche (für Links in E-Mails)"),
+    Setting("web.secret_key", "PORTFOLIO_SECRET_KEY", None,
+            "Schlüssel für Sitzungs-Cookies (ohne Angabe: zufällig je Start)"),
+    Setting("imports.max_file_mb", "PORTFOLIO_IMPORT_MAX_MB", 50,
+            "Größte Importdatei in MB"),
+    Setting("paths.templates", "PORTFOLIO_TEMPLATES", None,
+            "Ordner mit eigenen Bericht- und E-Mail-Vorlagen"),
+    Setting("paths.regimes", "PORTFOLIO_REGIMES", None,
+            "Ordner mit eigenen Regelwerken (Fristen nach Förderrecht)"),
+    Setting("paths.profiles", "PORTFOLIO_PROFILES", None,
+            "Ordner mit eigenen Import-Profilen"),
+)  # fmt: skip
+
+_BY_ATTR = {s.key.replace(".", "_"): s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved settings; read values with ``settings.get("mail.transport")``."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    source: Path | None = None
+
+    def get(self, key: str) -> Any:
+        """The value of a setting by its TOML key."""
+        if key in self.values:
+            return self.values[key]
+        for setting in SETTINGS:
+            if setting.key == key:
+                return setting.default
+        raise KeyError(key)
+
+    @property
+    def database_url(self) -> str:
+        """The database URL."""
+        return str(self.get("database.url"))
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with some settings replaced (keys with dots or underscores)."""
+        values = dict(self.values)
+        for name, value in overrides.items():
+            if value is None:
+                continue
+            key = name if "." in name else _BY_ATTR[name].key
+            values[key] = value
+        return Settings(values, self.source)
+
+
+def _coerce(setting: Setting, raw: Any, origin: str) -> Any:
+    if raw is None or setting.default is None or isinstance(setting.default, str):
+        return raw if raw is None else str(raw)
+    if isinstance(setting.default, bool):
+        return str(raw).lower() in ("1", "true", "ja", "yes", "on")
+    try:
+        return int(raw)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"{origin}: {setting.key} muss eine ganze Zahl sein (nicht {raw!r})."
+        ) from exc
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise InputError(f"Die Konfigurationsdatei {str(path)!r} fehlt.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(
+            f"Die Konfigurationsdatei {str(path)!r} ist kein gültiges TOML: {exc}"
+        ) from exc
+
+
+def _lookup(document: Mapping[str, Any], key: str) -> Any:
+    section, _, name = key.partition(".")
+    table = document.get(section, {})
+    return table.get(name) if isinstance(table, dict) else None
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve the settings from the TOML file and the environment."""
+    env = os.environ if environ is None else environ
+    path_text = config_file or env.get("PORTFOLIO_CONFIG")
+    path = Path(path_text) if path_text else None
+    if path is None and Path("portfolio.toml").is_file():
+        path = Path("portfolio.toml")
+    document = _read_toml(path) if path else {}
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw, origin = _lookup(document, setting.key), str(path)
+        if setting.env in env:
+            raw, origin = env[setting.env], setting.env
+        values[setting.key] = (
+            setting.default if raw is None else _coerce(setting, raw, origin)
+        )
+    return Settings(values, path)

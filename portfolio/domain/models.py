@@ -1,0 +1,693 @@
+"""The entities of the portfolio (DESIGN §3) as typed SQLAlchemy declarative classes.
+
+The database enforces what it can (unique natural keys, foreign keys, CHECK
+constraints on enums, money and periods); each entity's ``validate`` says the same
+in German before the database has to, so users read "Der Betrag darf nicht negativ
+sein" rather than a constraint name. Storage calls ``validate`` on every flush.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portfolio.domain.base import Base, Rate, enum_column, utcnow
+from portfolio.domain.enums import (
+    ApplicationStatus,
+    AwardKind,
+    ChangeAction,
+    FunderKind,
+    ImportStatus,
+    ObligationKind,
+    ObligationStatus,
+    Precision,
+    ProgrammeStatus,
+    ReminderStatus,
+    UserRole,
+)
+from portfolio.domain.errors import InvalidValue
+from portfolio.domain.periods import Period, format_date
+
+
+def _non_negative(column: str) -> sa.CheckConstraint:
+    return sa.CheckConstraint(
+        f"{column} IS NULL OR {column} >= 0", name=f"{column}_ge0"
+    )
+
+
+def _ordered(start: str, end: str) -> sa.CheckConstraint:
+    # Quoted: "end" is a reserved word in PostgreSQL.
+    return sa.CheckConstraint(
+        f'"{end}" IS NULL OR "{start}" IS NULL OR "{end}" >= "{start}"',
+        name=f"{end}_after",
+    )
+
+
+def _check_money(owner: str, **amounts: Decimal | None) -> None:
+    for name, amount in amounts.items():
+        if amount is not None and amount < 0:
+            raise InvalidValue(
+                f"{owner}: Der Betrag {name!r} darf nicht negativ sein ({amount})."
+            )
+
+
+def _check_order(owner: str, start: date | None, end: date | None) -> None:
+    if start is not None and end is not None and end < start:
+        raise InvalidValue(
+            f"{owner}: Das Ende ({format_date(end)}) liegt vor dem Beginn "
+            f"({format_date(start)})."
+        )
+
+
+def _check_rate(owner: str, rate: Decimal | None) -> None:
+    if rate is not None and not Decimal(0) <= rate <= Decimal(1):
+        raise InvalidValue(
+            f"{owner}: Ein Anteil muss zwischen 0 und 1 liegen (nicht {rate})."
+        )
+
+
+class Provenance:
+    """Columns that tie a row to the import that created or last changed it."""
+
+    import_batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
+    source_ref: Mapped[str | None] = mapped_column(sa.String(300))
+
+
+class Meta(Base):
+    """Key/value facts about the database itself, such as its Stichtag."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text)
+
+    def validate(self) -> None:
+        """Nothing to check."""
+
+
+class Contact(Provenance, Base):
+    """A person or role mailbox (Ansprechperson); the e-mail is the natural key."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str | None] = mapped_column(sa.String(200))
+    organisation: Mapped[str | None] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(60))
+    is_office_lead: Mapped[bool] = mapped_column(default=False)
+
+    def validate(self) -> None:
+        """An e-mail address needs an @ and no blanks."""
+        if "@" not in self.email or any(c.isspace() for c in self.email):
+            raise InvalidValue(f"{self.email!r} ist keine gültige E-Mail-Adresse.")
+
+
+class Funder(Provenance, Base):
+    """A Fördergeber / Mittelgeber, possibly part of a larger one (MAIS → Land NRW)."""
+
+    __tablename__ = "funders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    short_name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[FunderKind] = mapped_column(enum_column(FunderKind, "kind"))
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("funders.id", ondelete="SET NULL")
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+
+    parent: Mapped[Funder | None] = relationship(remote_side=[id])
+    contact: Mapped[Contact | None] = relationship()
+
+    def validate(self) -> None:
+        """A funder is not its own parent."""
+        if self.parent is self:
+            raise InvalidValue(f"{self.short_name}: kann nicht sich selbst angehören.")
+
+
+class Partner(Provenance, Base):
+    """A partner organisation (the ten cities, schools, chambers …)."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[str | None] = mapped_column(sa.String(60))
+
+    def validate(self) -> None:
+        """A partner needs a name."""
+        if not self.name.strip():
+            raise InvalidValue("Ein Partner braucht einen Namen.")
+
+
+class ProgrammePartner(Base):
+    """A partner's role in a programme."""
+
+    __tablename__ = "programme_partners"
+
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True
+    )
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str | None] = mapped_column(sa.String(200))
+
+    partner: Mapped[Partner] = relationship()
+
+    def validate(self) -> None:
+        """Nothing to check beyond the keys."""
+
+
+class Programme(Provenance, Base):
+    """A funding programme or project of the office (Programm / Projekt)."""
+
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    short_name: Mapped[str | None] = mapped_column(sa.String(120))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    field_of_action: Mapped[str | None] = mapped_column(sa.String(200))
+    status: Mapped[ProgrammeStatus] = mapped_column(
+        enum_column(ProgrammeStatus, "status"), default=ProgrammeStatus.RUNNING
+    )
+    lead_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="SET NULL")
+    )
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+
+    lead: Mapped[Contact | None] = relationship()
+    parent: Mapped[Programme | None] = relationship(remote_side=[id])
+    phases: Mapped[list[Phase]] = relationship(
+        back_populates="programme", cascade="all, delete-orphan", order_by="Phase.start"
+    )
+    fundings: Mapped[list[Funding]] = relationship(
+        back_populates="programme", cascade="all, delete-orphan"
+    )
+    applications: Mapped[list[Application]] = relationship(
+        back_populates="programme", cascade="all, delete-orphan"
+    )
+    awards: Mapped[list[Award]] = relationship(
+        back_populates="programme", cascade="all, delete-orphan"
+    )
+    obligations: Mapped[list[Obligation]] = relationship(
+        back_populates="programme", cascade="all, delete-orphan"
+    )
+    partner_links: Mapped[list[ProgrammePartner]] = relationship(
+        cascade="all, delete-orphan"
+    )
+
+    def validate(self) -> None:
+        """A key is a slug: lower-case letters, digits and hyphens."""
+        if not self.key or not all(c.isalnum() or c in "-_" for c in self.key):
+            raise InvalidValue(
+                f"Der Schlüssel {self.key!r} darf nur Buchstaben, Ziffern und "
+                "Bindestriche enthalten."
+            )
+
+    @property
+    def label(self) -> str:
+        """The name people use: the short name if there is one."""
+        return self.short_name or self.name
+
+    def period(self) -> Period | None:
+        """The span of all phases (open if the last phase is open)."""
+        if not self.phases:
+            return None
+        first = min(self.phases, key=lambda p: p.start)
+        ends = [p.end for p in self.phases]
+        end = None if any(e is None for e in ends) else max(e for e in ends if e)
+        last = max(self.phases, key=lambda p: (p.end is None, p.end or p.start))
+        precision = (
+            first.precision if first.precision == last.precision else (Precision.DAY)
+        )
+        return Period(first.start, end, precision)
+
+
+class Phase(Base):
+    """A Förderphase / Laufzeit of a programme; the end may be open."""
+
+    __tablename__ = "phases"
+    __table_args__ = (
+        sa.UniqueConstraint("programme_id", "start", "name"),
+        _ordered("start", "end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    start: Mapped[date]
+    end: Mapped[date | None]
+    precision: Mapped[Precision] = mapped_column(
+        enum_column(Precision, "precision"), default=Precision.DAY
+    )
+
+    programme: Mapped[Programme] = relationship(back_populates="phases")
+
+    @property
+    def period(self) -> Period:
+        """The phase as a period value."""
+        return Period(self.start, self.end, self.precision)
+
+    def validate(self) -> None:
+        """The end is not before the start."""
+        _check_order(f"Phase {self.name!r}".strip(), self.start, self.end)
+
+
+class Funding(Base):
+    """A funder's part in a programme: an amount and/or a share."""
+
+    __tablename__ = "fundings"
+    __table_args__ = (
+        sa.UniqueConstraint("programme_id", "funder_id"),
+        _non_negative("amount"),
+        sa.CheckConstraint("share IS NULL OR (share >= 0 AND share <= 1)", "share"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    funder_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("funders.id", ondelete="RESTRICT"), index=True
+    )
+    amount: Mapped[Decimal | None]
+    share: Mapped[Decimal | None] = mapped_column(Rate)
+
+    programme: Mapped[Programme] = relationship(back_populates="fundings")
+    funder: Mapped[Funder] = relationship()
+
+    def validate(self) -> None:
+        """Money is not negative; a share lies in [0, 1]."""
+        _check_money("Finanzierung", amount=self.amount)
+        _check_rate("Finanzierung", self.share)
+
+
+class Application(Base):
+    """An application (Antrag) for a phase of a programme."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        _non_negative("requested"),
+        _non_negative("own_contribution"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    phase_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("phases.id", ondelete="SET NULL")
+    )
+    funder_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("funders.id", ondelete="RESTRICT"), index=True
+    )
+    reference: Mapped[str | None] = mapped_column(sa.String(120))
+    deadline: Mapped[date | None]
+    submitted_on: Mapped[date | None]
+    requested: Mapped[Decimal | None]
+    own_contribution: Mapped[Decimal | None]
+    status: Mapped[ApplicationStatus] = mapped_column(
+        enum_column(ApplicationStatus, "status"), default=ApplicationStatus.DRAFT
+    )
+    decided_on: Mapped[date | None]
+
+    programme: Mapped[Programme] = relationship(back_populates="applications")
+    phase: Mapped[Phase | None] = relationship()
+    funder: Mapped[Funder | None] = relationship()
+
+    def validate(self) -> None:
+        """Money is not negative."""
+        _check_money(
+            "Antrag", requested=self.requested, own_contribution=self.own_contribution
+        )
+
+
+class Award(Provenance, Base):
+    """A Zuwendungsbescheid or contract: the money, its term and its rules (regime)."""
+
+    __tablename__ = "awards"
+    __table_args__ = (
+        sa.UniqueConstraint("programme_id", "funder_id", "reference"),
+        _ordered("start", "end"),
+        _non_negative("amount"),
+        _non_negative("own_contribution"),
+        _non_negative("staff_posts"),
+        sa.CheckConstraint(
+            "funding_rate IS NULL OR (funding_rate >= 0 AND funding_rate <= 1)",
+            "funding_rate",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    phase_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("phases.id", ondelete="SET NULL")
+    )
+    funder_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("funders.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[AwardKind] = mapped_column(
+        enum_column(AwardKind, "kind"), default=AwardKind.BESCHEID
+    )
+    reference: Mapped[str | None] = mapped_column(sa.String(120))
+    awarded_on: Mapped[date | None]
+    start: Mapped[date | None]
+    end: Mapped[date | None]
+    amount: Mapped[Decimal | None]
+    own_contribution: Mapped[Decimal | None]
+    funding_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    staff_posts: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
+    regime: Mapped[str | None] = mapped_column(sa.String(60))
+    conditions: Mapped[str | None] = mapped_column(sa.Text)
+    # Per-award overrides of regime templates: template id -> ISO date or "off".
+    overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    zweck_erfuellt_on: Mapped[date | None]
+
+    programme: Mapped[Programme] = relationship(back_populates="awards")
+    phase: Mapped[Phase | None] = relationship()
+    funder: Mapped[Funder] = relationship()
+    budget_lines: Mapped[list[BudgetLine]] = relationship(
+        back_populates="award", cascade="all, delete-orphan"
+    )
+    expenses: Mapped[list[Expense]] = relationship(
+        back_populates="award", cascade="all, delete-orphan"
+    )
+    disbursements: Mapped[list[Disbursement]] = relationship(
+        back_populates="award", cascade="all, delete-orphan"
+    )
+
+    def validate(self) -> None:
+        """Money is not negative, the term is ordered, the rate lies in [0, 1]."""
+        owner = f"Bewilligung {self.reference or ''}".strip()
+        _check_money(
+            owner,
+            amount=self.amount,
+            own_contribution=self.own_contribution,
+            staff_posts=self.staff_posts,
+        )
+        _check_order(owner, self.start, self.end)
+        _check_rate(owner, self.funding_rate)
+
+
+class BudgetLine(Base):
+    """A planned amount per cost category and year (Finanzierungsplan)."""
+
+    __tablename__ = "budget_lines"
+    __table_args__ = (
+        sa.UniqueConstraint("award_id", "category", "year"),
+        _non_negative("planned"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("awards.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(sa.String(120))
+    year: Mapped[int]
+    planned: Mapped[Decimal]
+    import_batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_batches.id", ondelete="SET NULL")
+    )
+
+    award: Mapped[Award] = relationship(back_populates="budget_lines")
+
+    def validate(self) -> None:
+        """Money is not negative."""
+        _check_money(f"Finanzierungsplan {self.category}", planned=self.planned)
+
+
+class Expense(Base):
+    """An actual expense (Ist-Ausgabe) per cost category and year."""
+
+    __tablename__ = "expenses"
+    __table_args__ = (_non_negative("amount"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("awards.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(sa.String(120))
+    year: Mapped[int]
+    spent_on: Mapped[date | None]
+    amount: Mapped[Decimal]
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    award: Mapped[Award] = relationship(back_populates="expenses")
+
+    def validate(self) -> None:
+        """Money is not negative."""
+        _check_money(f"Ausgabe {self.category}", amount=self.amount)
+
+
+class Disbursement(Base):
+    """A call for funds (Mittelabruf) and the payment received."""
+
+    __tablename__ = "disbursements"
+    __table_args__ = (_non_negative("amount"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("awards.id", ondelete="CASCADE"), index=True
+    )
+    requested_on: Mapped[date | None]
+    amount: Mapped[Decimal]
+    received_on: Mapped[date | None]
+
+    award: Mapped[Award] = relationship(back_populates="disbursements")
+
+    def validate(self) -> None:
+        """Money is not negative."""
+        _check_money("Mittelabruf", amount=self.amount)
+
+
+class Obligation(Provenance, Base):
+    """A deadline or deliverable: a Nachweis, report, application or event.
+
+    ``due_on`` is the date as the rule or the person wrote it; ``due_effective`` the
+    date after the working-day shift (§ 193 BGB), when it differs. Reminders count
+    from ``due_on``.
+    """
+
+    __tablename__ = "obligations"
+    __table_args__ = (
+        sa.UniqueConstraint("award_id", "rule_key"),
+        sa.CheckConstraint(
+            "origin IN ('manual', 'import') OR origin LIKE 'rule:%'", "origin"
+        ),
+        _ordered("due_on", "due_effective"),
+        sa.Index("ix_obligations_status_due", "status", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    award_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("awards.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ObligationKind] = mapped_column(
+        enum_column(ObligationKind, "kind"), default=ObligationKind.OTHER
+    )
+    title: Mapped[str] = mapped_column(sa.String(300))
+    due_on: Mapped[date]
+    due_effective: Mapped[date | None]
+    responsible_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[ObligationStatus] = mapped_column(
+        enum_column(ObligationStatus, "status"), default=ObligationStatus.OPEN
+    )
+    done_on: Mapped[date | None]
+    origin: Mapped[str] = mapped_column(sa.String(80), default="manual")
+    template_id: Mapped[str | None] = mapped_column(sa.String(80))
+    # Identifies a generated obligation within its award (template + period).
+    rule_key: Mapped[str | None] = mapped_column(sa.String(120))
+    source: Mapped[str | None] = mapped_column(sa.String(300))
+    checklist: Mapped[list[str]] = mapped_column(default=list)
+    # Set when a person changed a generated obligation: regeneration keeps it.
+    edited: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+
+    programme: Mapped[Programme] = relationship(back_populates="obligations")
+    award: Mapped[Award | None] = relationship()
+    responsible: Mapped[Contact | None] = relationship()
+
+    @property
+    def effective(self) -> date:
+        """The date that counts after the working-day shift."""
+        return self.due_effective or self.due_on
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the obligation still has to be met."""
+        return self.status is ObligationStatus.OPEN
+
+    def validate(self) -> None:
+        """The origin is known and a done date belongs to a done obligation."""
+        if self.origin not in ("manual", "import") and not self.origin.startswith(
+            "rule:"
+        ):
+            raise InvalidValue(
+                f"Unbekannte Herkunft {self.origin!r} (erlaubt: manual, import, "
+                "rule:<Regelwerk>)."
+            )
+        _check_order(f"Frist {self.title!r}", self.due_on, self.due_effective)
+
+
+class Narrative(Base):
+    """A Sachbericht section (Ziele, Maßnahmen, …) per programme and year."""
+
+    __tablename__ = "narratives"
+    __table_args__ = (sa.UniqueConstraint("programme_id", "year", "section"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int]
+    section: Mapped[str] = mapped_column(sa.String(40))
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+
+    programme: Mapped[Programme] = relationship()
+
+    def validate(self) -> None:
+        """Nothing to check beyond the keys."""
+
+
+class ImportBatch(Base):
+    """One applied import: which file, by whom, what it did; the unit of undo."""
+
+    __tablename__ = "import_batches"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(sa.String(500))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    sheets: Mapped[list[str]] = mapped_column(default=list)
+    kind: Mapped[str | None] = mapped_column(sa.String(40))
+    profile: Mapped[str | None] = mapped_column(sa.String(120))
+    who: Mapped[str] = mapped_column(sa.String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[ImportStatus] = mapped_column(
+        enum_column(ImportStatus, "status"), default=ImportStatus.APPLIED
+    )
+    undone_at: Mapped[datetime | None]
+
+    def validate(self) -> None:
+        """Nothing to check."""
+
+
+class Change(Base):
+    """One entry of the change log: who changed which row how, and when."""
+
+    __tablename__ = "changes"
+    __audited__ = False
+    __table_args__ = (sa.Index("ix_changes_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(sa.String(60))
+    entity_id: Mapped[str] = mapped_column(sa.String(120))
+    action: Mapped[ChangeAction] = mapped_column(enum_column(ChangeAction, "action"))
+    before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    who: Mapped[str] = mapped_column(sa.String(120), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
+
+    def validate(self) -> None:
+        """Nothing to check."""
+
+
+class Reminder(Base):
+    """One planned reminder mail in the outbox; sent exactly once (DESIGN §5)."""
+
+    __tablename__ = "reminders"
+    __audited__ = False
+    __table_args__ = (
+        sa.UniqueConstraint("obligation_id", "recipient", "stage", "due_on"),
+        sa.Index("ix_reminders_status_planned", "status", "planned_for"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("obligations.id", ondelete="CASCADE")
+    )
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    cc: Mapped[list[str]] = mapped_column(default=list)
+    stage: Mapped[str] = mapped_column(sa.String(40))
+    due_on: Mapped[date]
+    planned_for: Mapped[datetime]
+    status: Mapped[ReminderStatus] = mapped_column(
+        enum_column(ReminderStatus, "status"), default=ReminderStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(120))
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    obligation: Mapped[Obligation | None] = relationship()
+
+    def validate(self) -> None:
+        """Nothing to check beyond the constraints."""
+
+
+class User(Base):
+    """A web user with a role; the password is stored only as a hash."""
+
+    __tablename__ = "users"
+    __audit_exclude__ = frozenset({"password_hash", "api_token_hash", "ics_token"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(300))
+    role: Mapped[UserRole] = mapped_column(
+        enum_column(UserRole, "role"), default=UserRole.VIEWER
+    )
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    api_token_hash: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    ics_token: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def validate(self) -> None:
+        """A user name has no blanks."""
+        if not self.username or any(c.isspace() for c in self.username):
+            raise InvalidValue(
+                f"Der Benutzername {self.username!r} darf keine Leerzeichen enthalten."
+            )
+
+
+ENTITIES: tuple[type[Base], ...] = (
+    Meta, Contact, Funder, Partner, Programme, ProgrammePartner, Phase, Funding,
+    Application, Award, BudgetLine, Expense, Disbursement, Obligation, Narrative,
+    ImportBatch, Change, Reminder, User,
+)  # fmt: skip

@@ -1,0 +1,155 @@
+"""Named read queries shared by the doors and the reports.
+
+Each query runs a fixed number of SQL statements whatever the size of the portfolio
+(no N+1): lists load their relations with ``selectinload`` and aggregate with
+``GROUP BY``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from portfolio.domain.enums import FunderKind, ObligationStatus, ProgrammeStatus
+from portfolio.domain.models import (
+    Award,
+    Funding,
+    Obligation,
+    Programme,
+)
+from portfolio.domain.periods import Period
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeRow:
+    """One line of the programme overview."""
+
+    id: int
+    key: str
+    name: str
+    label: str
+    funders: tuple[str, ...]
+    funder_kinds: tuple[FunderKind, ...]
+    period: Period | None
+    amount: Decimal | None
+    own_share: Decimal | None
+    status: ProgrammeStatus
+    next_due: date | None
+    next_title: str | None
+    lead: str | None
+
+
+def _award_sums(session: Session) -> dict[int, tuple[Decimal | None, Decimal | None]]:
+    query = sa.select(
+        Award.programme_id,
+        sa.func.sum(Award.amount),
+        sa.func.sum(Award.own_contribution),
+    ).group_by(Award.programme_id)
+    return {pid: (amount, own) for pid, amount, own in session.execute(query)}
+
+
+def next_obligations(session: Session) -> dict[int, tuple[date, str]]:
+    """The earliest open obligation of every programme (effective date, title)."""
+    effective = sa.func.coalesce(Obligation.due_effective, Obligation.due_on)
+    first = (
+        sa.select(
+            Obligation.programme_id,
+            effective.label("due"),
+            Obligation.title,
+            sa.func.row_number()
+            .over(
+                partition_by=Obligation.programme_id,
+                order_by=(effective, Obligation.id),
+            )
+            .label("n"),
+        )
+        .where(Obligation.status == ObligationStatus.OPEN)
+        .subquery()
+    )
+    query = sa.select(first.c.programme_id, first.c.due, first.c.title).where(
+        first.c.n == 1
+    )
+    return {pid: (due, title) for pid, due, title in session.execute(query)}
+
+
+def programme_overview(
+    session: Session, *, search: str | None = None
+) -> list[ProgrammeRow]:
+    """Every programme with funders, period, money, status and next deadline."""
+    query = sa.select(Programme).options(
+        selectinload(Programme.phases),
+        selectinload(Programme.fundings).selectinload(Funding.funder),
+        selectinload(Programme.awards).selectinload(Award.funder),
+        selectinload(Programme.lead),
+    )
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Programme.name).like(pattern),
+                sa.func.lower(Programme.short_name).like(pattern),
+                sa.func.lower(Programme.key).like(pattern),
+            )
+        )
+    sums = _award_sums(session)
+    due = next_obligations(session)
+    rows = []
+    for programme in session.scalars(query):
+        funders = {f.funder.short_name: f.funder.kind for f in programme.fundings}
+        for award in programme.awards:
+            funders.setdefault(award.funder.short_name, award.funder.kind)
+        amount, own = sums.get(programme.id, (None, None))
+        if amount is None:
+            known = [f.amount for f in programme.fundings if f.amount is not None]
+            amount = sum(known, Decimal(0)) if known else None
+        next_due, next_title = due.get(programme.id, (None, None))
+        rows.append(
+            ProgrammeRow(
+                id=programme.id,
+                key=programme.key,
+                name=programme.name,
+                label=programme.label,
+                funders=tuple(funders),
+                funder_kinds=tuple(dict.fromkeys(funders.values())),
+                period=programme.period(),
+                amount=amount,
+                own_share=own,
+                status=programme.status,
+                next_due=next_due,
+                next_title=next_title,
+                lead=programme.lead.email if programme.lead else None,
+            )
+        )
+    rows.sort(key=lambda row: row.label.casefold())
+    return rows
+
+
+def programme_by_key(session: Session, key: str) -> Programme | None:
+    """One programme with everything shown on its page."""
+    query = (
+        sa.select(Programme)
+        .where(Programme.key == key)
+        .options(
+            selectinload(Programme.phases),
+            selectinload(Programme.fundings).selectinload(Funding.funder),
+            selectinload(Programme.awards).selectinload(Award.funder),
+            selectinload(Programme.awards).selectinload(Award.budget_lines),
+            selectinload(Programme.awards).selectinload(Award.expenses),
+            selectinload(Programme.obligations).selectinload(Obligation.responsible),
+            selectinload(Programme.partner_links),
+            selectinload(Programme.lead),
+        )
+    )
+    return session.scalars(query).first()
+
+
+def suggest_keys(session: Session, text: str, limit: int = 3) -> list[str]:
+    """Programme keys that look like a mistyped one ("meinten Sie …?")."""
+    import difflib
+
+    keys = list(session.scalars(sa.select(Programme.key)))
+    return difflib.get_close_matches(text.lower(), keys, n=limit, cutoff=0.5)

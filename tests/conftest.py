@@ -1,0 +1,139 @@
+"""Shared fixtures: real databases (SQLite file, PostgreSQL), the CLI, golden files.
+
+``db_url`` runs a test on SQLite and on PostgreSQL; PostgreSQL needs
+``PORTFOLIO_TEST_POSTGRES_URL`` (an admin URL; each test gets a database of its own,
+dropped afterwards) and is skipped with that reason where it is not set. Golden files
+are compared as text and rewritten with ``pytest --update-golden``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner, Result
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+from portfolio.storage.changes import PortfolioSession
+from portfolio.storage.schema import open_database
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+POSTGRES_ENV = "PORTFOLIO_TEST_POSTGRES_URL"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite golden files from the current output (review the diff!)",
+    )
+
+
+def postgres_admin_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    url = postgres_admin_url()
+    if url is None:
+        pytest.skip(f"PostgreSQL-Tests übersprungen: {POSTGRES_ENV} ist nicht gesetzt")
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_admin: Engine) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    name = f"portfolio_test_{uuid.uuid4().hex[:12]}"
+    with postgres_admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = make_url(postgres_admin_url() or "").set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with postgres_admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A new SQLite file for one test."""
+    return f"sqlite:///{tmp_path / 'portfolio.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The test runs twice: on a SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An opened (schema-created) database engine."""
+    engine = open_database(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session that validates and logs like the application's (commit yourself)."""
+    session = PortfolioSession(bind=engine, expire_on_commit=False)
+    session.info["who"] = "test"
+    yield session
+    session.rollback()
+    session.close()
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run ``portfolio`` with arguments; ``db=`` picks the database URL."""
+    from portfolio.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("PORTFOLIO_") and name != POSTGRES_ENV:
+            monkeypatch.delenv(name)
+
+    def run(*args: str, db: str | None = None, **kwargs: Any) -> Result:
+        prefix = ["--db", db] if db else []
+        runner = CliRunner()
+        return runner.invoke(main, [*prefix, *args], catch_exceptions=False, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    """The shared corpus of real spreadsheets (skipped in a clone without it)."""
+    corpus = SHARED / "corpus"
+    if not corpus.is_dir():
+        pytest.skip(f"Korpus fehlt ({corpus}): nur im Projekt-Arbeitsbereich vorhanden")
+    return corpus
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[Path, str], None]:
+    """Compare text with a golden file (``--update-golden`` rewrites it)."""
+    update = bool(request.config.getoption("--update-golden"))
+
+    def check(path: Path, actual: str) -> None:
+        if update or not path.exists():
+            if not update:
+                pytest.fail(f"golden file {path} missing: run pytest --update-golden")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual, encoding="utf-8")
+            return
+        expected = path.read_text(encoding="utf-8")
+        assert actual == expected, f"output differs from {path} (--update-golden)"
+
+    return check
