@@ -31,7 +31,9 @@ def format_money(amount: Decimal | None, empty: str = "–") -> str:
     """Write an amount the German way: ``1.234,56 €``."""
     if amount is None:
         return empty
-    return str(format_currency(amount, "EUR", locale=LOCALE))
+    # Babel puts a non-breaking space before the sign; users copy these amounts
+    # into mails and spreadsheets, where a plain space is what they expect.
+    return str(format_currency(amount, "EUR", locale=LOCALE)).replace("\xa0", " ")
 
 
 def format_number(value: Decimal | float | int, digits: int = 0) -> str:

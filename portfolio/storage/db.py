@@ -123,9 +123,9 @@ def session_scope(
     session.info["batch_id"] = batch_id
     try:
         yield session
-        if read_only:
-            session.rollback()
-        else:
+        # A read-only unit is just closed: its transaction ends without a commit,
+        # and the loaded objects stay readable (a rollback would expire them).
+        if not read_only:
             session.commit()
     except IntegrityError as exc:
         session.rollback()

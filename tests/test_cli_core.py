@@ -1,0 +1,130 @@
+"""The core commands as a user runs them: demo, programmes, show, export, restore.
+
+Every bad input ends with one German line and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+def test_demo_prints_overview_with_stichtag(cli, db_url: str) -> None:
+    result = cli("demo", db=db_url)
+    assert result.exit_code == 0, result.output
+    assert "Stichtag 15.03.2017" in result.output
+    assert "Zukunftsstadt" in result.output
+    assert "KoKo" in result.output or "Kommunale Koordinierung" in result.output
+    assert "398.856,00 €" in result.output
+
+
+def test_demo_refuses_non_empty_database_unless_reset(cli, sqlite_url: str) -> None:
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    again = cli("demo", db=sqlite_url)
+    assert again.exit_code == 2
+    assert "--reset" in again.output
+    reset = cli("demo", "--reset", "--today", "01.06.2017", db=sqlite_url)
+    assert reset.exit_code == 0, reset.output
+    assert "Stichtag 01.06.2017" in reset.output
+
+
+def test_export_restore_export_is_byte_identical(
+    cli, db_url: str, tmp_path: Path
+) -> None:
+    assert cli("demo", db=db_url).exit_code == 0
+    first = tmp_path / "first.json"
+    assert cli("export", "json", "-o", str(first), db=db_url).exit_code == 0
+    other = f"sqlite:///{tmp_path / 'restored.db'}"
+    restored = cli("restore", str(first), db=other)
+    assert restored.exit_code == 0, restored.output
+    second = cli("export", "json", db=other)
+    assert second.exit_code == 0
+    assert second.stdout_bytes == first.read_bytes()
+    document = json.loads(first.read_text("utf-8"))
+    assert document["format"] == "portfolio/1"
+    assert document["stichtag"] == "2017-03-15"
+    zukunft = next(p for p in document["programmes"] if p["key"] == "zukunftsstadt")
+    assert any(
+        p["start"] == "2016-11-01" and p["end"] == "2018-04-30"
+        for p in zukunft["phases"]
+    )
+
+
+def test_two_exports_are_identical(cli, sqlite_url: str) -> None:
+    cli("demo", db=sqlite_url)
+    assert (
+        cli("export", "json", db=sqlite_url).stdout_bytes
+        == cli("export", "json", db=sqlite_url).stdout_bytes
+    )
+
+
+def test_programmes_and_show(cli, sqlite_url: str) -> None:
+    cli("demo", db=sqlite_url)
+    listing = cli("programmes", db=sqlite_url)
+    assert listing.exit_code == 0
+    assert "Nächste Frist" in listing.output
+    assert "seit 11/2009" in listing.output  # Regionales Bildungsnetzwerk, open-ended
+    shown = cli("show", "zukunftsstadt", db=sqlite_url)
+    assert shown.exit_code == 0, shown.output
+    assert "01.11.2016 – 30.04.2018" in shown.output
+    assert "BMBF" in shown.output
+    missing = cli("show", "zukunftstadt", db=sqlite_url)
+    assert missing.exit_code == 2
+    assert "Meinten Sie zukunftsstadt?" in missing.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--db", "kein-url", "programmes"], "keine Datenbank-URL"),
+        (["--db", "mysql://x@y/z", "programmes"], "nicht unterstützt"),
+        (["--db", "sqlite:////no/such/folder/x.db", "programmes"], "existiert nicht"),
+        (["restore", "missing.json"], "gibt es nicht"),
+        (["show"], "Es fehlt"),
+        (["--frobnicate"], "Unbekannte Option"),
+        (["demo", "--today", "32.13.2017"], "kein Datum"),
+    ],
+)
+def test_bad_input_is_one_german_line_exit_2(
+    cli, args: list[str], message: str, tmp_path: Path
+) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_file_that_is_not_sqlite(cli, tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("Dies ist keine Datenbank, nur eine Notiz.\n" * 50)
+    result = cli("programmes", db=f"sqlite:///{bogus}")
+    assert result.exit_code == 2
+    assert "keine SQLite-Datenbank" in result.output
+    assert bogus.read_text().startswith("Dies ist keine Datenbank")
+
+
+def test_restore_of_a_broken_document_names_the_path(cli, tmp_path: Path) -> None:
+    from portfolio.demo import demo_path
+
+    document = json.loads(demo_path().read_text("utf-8"))
+    document["programmes"][3]["phases"][0]["end"] = "1999-01-01"
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    result = cli("restore", str(broken), db=db)
+    assert result.exit_code == 2
+    assert "programmes[3].phases[0].end" in result.output
+    assert json.loads(cli("export", "json", db=db).output)["programmes"] == []
+    not_json = tmp_path / "x.json"
+    not_json.write_text("{ nope", encoding="utf-8")
+    assert "kein gültiges JSON" in cli("restore", str(not_json), db=db).output
+
+
+def test_help_is_german(cli) -> None:
+    result = cli("--help")
+    assert result.exit_code == 0
+    assert "Aufruf:" in result.output
+    assert "Befehle" in result.output
+    assert "Diese Hilfe zeigen und beenden." in result.output

@@ -1,0 +1,143 @@
+"""The data model refuses bad data with a clear German message, on both databases."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from portfolio.domain.enums import FunderKind, Precision, ProgrammeStatus
+from portfolio.domain.errors import Conflict, InputError, InvalidValue
+from portfolio.domain.models import (
+    Award,
+    Change,
+    Funder,
+    Phase,
+    Programme,
+)
+from portfolio.domain.periods import Period
+from portfolio.storage.db import session_scope
+
+
+def _programme(key: str = "zukunftsstadt") -> Programme:
+    return Programme(key=key, name="Zukunftsstadt", status=ProgrammeStatus.RUNNING)
+
+
+def test_negative_amount_is_refused(engine: Engine) -> None:
+    with pytest.raises(InvalidValue, match="darf nicht negativ sein"):
+        with session_scope(engine) as session:
+            funder = Funder(short_name="BMBF", name="BMBF", kind=FunderKind.BUND)
+            programme = _programme()
+            programme.awards.append(Award(funder=funder, amount=Decimal("-1.00")))
+            session.add(programme)
+
+
+def test_end_before_start_is_refused(engine: Engine) -> None:
+    with pytest.raises(InvalidValue, match="liegt vor dem Beginn"):
+        with session_scope(engine) as session:
+            programme = _programme()
+            programme.phases.append(
+                Phase(name="II", start=date(2018, 4, 30), end=date(2016, 11, 1))
+            )
+            session.add(programme)
+
+
+def test_database_check_constraint_backs_up_the_validation(engine: Engine) -> None:
+    # Bypass the ORM validation: the CHECK constraint itself must refuse.
+    with session_scope(engine) as session:
+        session.add(_programme())
+    with pytest.raises(InvalidValue, match="verletzt eine Regel"):
+        with session_scope(engine) as session:
+            pid = session.scalar(sa.select(Programme.id))
+            session.execute(
+                sa.insert(Phase).values(
+                    programme_id=pid, name="x", start=date(2018, 1, 1),
+                    end=date(2017, 1, 1), precision="day",
+                )
+            )  # fmt: skip
+
+
+def test_duplicate_key_is_refused(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        session.add(_programme())
+    with pytest.raises(Conflict, match="Schlüssel gibt es schon"):
+        with session_scope(engine) as session:
+            session.add(_programme())
+
+
+def test_unknown_enum_value_is_refused(engine: Engine) -> None:
+    with pytest.raises((InputError, LookupError, sa.exc.StatementError)):
+        with session_scope(engine) as session:
+            session.add(Funder(short_name="X", name="X", kind="planet"))  # type: ignore[arg-type]
+    # and at the database level
+    with pytest.raises(InvalidValue):
+        with session_scope(engine) as session:
+            session.execute(
+                sa.text(
+                    "INSERT INTO funders (short_name, name, kind) "
+                    "VALUES ('Y', 'Y', 'planet')"
+                )
+            )
+
+
+def test_every_write_is_logged_with_who_and_before_after(engine: Engine) -> None:
+    with session_scope(engine, who="anna") as session:
+        session.add(_programme())
+    with session_scope(engine, who="bert") as session:
+        programme = session.scalars(sa.select(Programme)).one()
+        programme.name = "Zukunftsstadt 2030"
+    with session_scope(engine, read_only=True) as session:
+        changes = list(session.scalars(sa.select(Change).order_by(Change.id)))
+    assert [(c.action.value, c.who) for c in changes] == [
+        ("create", "anna"),
+        ("update", "bert"),
+    ]
+    assert changes[1].before is not None and changes[1].after is not None
+    assert changes[1].before["name"] == "Zukunftsstadt"
+    assert changes[1].after["name"] == "Zukunftsstadt 2030"
+
+
+def test_deleting_a_funder_in_use_is_refused(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        funder = Funder(short_name="BMBF", name="BMBF", kind=FunderKind.BUND)
+        programme = _programme()
+        programme.awards.append(Award(funder=funder))
+        session.add(programme)
+    with pytest.raises(Conflict, match="verwendet"):
+        with session_scope(engine) as session:
+            session.execute(sa.delete(Funder))
+
+
+@pytest.mark.parametrize(
+    ("period", "text"),
+    [
+        (Period.of_months((2016, 11), (2018, 4)), "11/2016 – 04/2018"),
+        (Period.of_months((2010, 2)), "seit 02/2010"),
+        (Period(date(2016, 8, 1), date(2018, 7, 31)), "01.08.2016 – 31.07.2018"),
+        (Period.of_years(2013), "seit 2013"),
+        (Period(date(2015, 1, 1), date(2018, 4, 30), Precision.YEAR, Precision.DAY),
+         "2015 – 30.04.2018"),
+    ],
+)  # fmt: skip
+def test_periods_are_written_the_way_an_office_writes_them(
+    period: Period, text: str
+) -> None:
+    assert str(period) == text
+
+
+def test_month_period_stores_first_and_last_day() -> None:
+    period = Period.of_months((2016, 11), (2018, 2))
+    assert period.start == date(2016, 11, 1)
+    assert period.end == date(2018, 2, 28)
+    assert period.is_open is False
+    assert Period.of_months((2010, 2)).is_open
+
+
+def test_session_fixture_is_usable(session: Session) -> None:
+    session.add(_programme("x"))
+    session.flush()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Programme)) == 1

@@ -1,0 +1,177 @@
+"""Export → restore → export gives the same bytes, on SQLite and PostgreSQL.
+
+The property test builds random portfolios (umlauts, open periods, month precision,
+several funders per programme) and checks the round trip for each.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portfolio.demo import demo_path
+from portfolio.domain.errors import Conflict, InputError
+from portfolio.services.export_json import export_json
+from portfolio.services.restore_json import restore
+from portfolio.storage.db import session_scope
+from portfolio.storage.schema import open_database
+
+
+def _round_trip(url_a: str, url_b: str, text: str) -> tuple[str, str]:
+    first = open_database(url_a)
+    with session_scope(first) as session:
+        restore(session, text)
+    with session_scope(first, read_only=True) as session:
+        exported = export_json(session)
+    first.dispose()
+    second = open_database(url_b)
+    with session_scope(second) as session:
+        restore(session, exported)
+    with session_scope(second, read_only=True) as session:
+        again = export_json(session)
+    second.dispose()
+    return exported, again
+
+
+def test_demo_round_trip_is_byte_identical(db_url: str, tmp_path: Path) -> None:
+    other = f"sqlite:///{tmp_path / 'second.db'}"
+    exported, again = _round_trip(db_url, other, demo_path().read_text("utf-8"))
+    assert exported == again
+    document = json.loads(exported)
+    zukunft = next(p for p in document["programmes"] if p["key"] == "zukunftsstadt")
+    assert {"start": "2016-11-01", "end": "2018-04-30"}.items() <= next(
+        ph for ph in zukunft["phases"] if ph["start"] == "2016-11-01"
+    ).items()
+    kinds = {f["short_name"]: f["kind"] for f in document["funders"]}
+    assert any(kinds[f["funder"]] == "bund" for f in zukunft["fundings"])
+
+
+def test_restore_refuses_a_non_empty_database(sqlite_url: str) -> None:
+    engine = open_database(sqlite_url)
+    text = demo_path().read_text("utf-8")
+    with session_scope(engine) as session:
+        restore(session, text)
+    with pytest.raises(Conflict, match="nicht leer"), session_scope(engine) as session:
+        restore(session, text)
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path"),
+    [
+        (lambda d: d.update(format="other/2"), "format"),
+        (lambda d: d["programmes"][3]["phases"][0].update(end="2001-01-01"),
+         "$.programmes[3].phases[0].end"),
+        (lambda d: d["programmes"][0].update(status="verloren"),
+         "$.programmes[0].status"),
+        (lambda d: d["programmes"][0]["fundings"][0].update(funder="NOPE"),
+         "$.programmes[0].fundings[0].funder"),
+        (lambda d: d["programmes"][5]["awards"][0].update(amount="-5.00"),
+         "$.programmes[5].awards[0].amount"),
+        (lambda d: d["funders"].append(dict(d["funders"][0])),
+         "kommt doppelt vor"),
+    ],
+)  # fmt: skip
+def test_bad_documents_name_the_path_and_write_nothing(
+    sqlite_url: str, mutate, path: str
+) -> None:
+    document = json.loads(demo_path().read_text("utf-8"))
+    mutate(document)
+    engine = open_database(sqlite_url)
+    with pytest.raises(InputError) as info, session_scope(engine) as session:
+        restore(session, json.dumps(document))
+    assert path in info.value.message
+    with session_scope(engine, read_only=True) as session:
+        assert json.loads(export_json(session))["programmes"] == []
+    engine.dispose()
+
+
+# --- property test -------------------------------------------------------------
+
+TEXT = (
+    st.text(
+        alphabet=st.characters(codec="utf-8", categories=("L", "N", "Zs", "P")),
+        min_size=1,
+        max_size=30,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+KEY = st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True)
+MONEY = st.decimals(min_value=0, max_value=Decimal("99999999.99"), places=2).map(str)
+DAY = st.dates(min_value=date(2000, 1, 1), max_value=date(2035, 12, 31))
+
+
+@st.composite
+def phase(draw: st.DrawFn) -> dict[str, object]:
+    precision = draw(st.sampled_from(["day", "month", "year"]))
+    start = draw(DAY)
+    end = draw(st.one_of(st.none(), st.integers(0, 2000).map(
+        lambda n: start + timedelta(days=n))))  # fmt: skip
+    if precision == "month":
+        start = start.replace(day=1)
+    return {"name": draw(TEXT), "start": start.isoformat(),
+            "end": end.isoformat() if end else None, "precision": precision}  # fmt: skip
+
+
+@st.composite
+def portfolio_document(draw: st.DrawFn) -> dict[str, object]:
+    funders = draw(st.lists(TEXT, min_size=1, max_size=4, unique=True))
+    kinds = ["eu", "bund", "land", "kommune", "stiftung", "other"]
+    emails = draw(st.lists(KEY.map(lambda k: f"{k}@example.org"), max_size=3,
+                           unique=True))  # fmt: skip
+    programmes = []
+    for key in draw(st.lists(KEY, min_size=1, max_size=4, unique=True)):
+        chosen = draw(st.lists(st.sampled_from(funders), min_size=1, max_size=3,
+                               unique=True))  # fmt: skip
+        obligations = [
+            {"kind": "report", "title": draw(TEXT), "due": draw(DAY).isoformat(),
+             "status": draw(st.sampled_from(["open", "done"])), "origin": "manual",
+             "responsible": draw(st.one_of(st.none(), st.sampled_from(emails)))
+             if emails else None}
+            for _ in range(draw(st.integers(0, 3)))
+        ]  # fmt: skip
+        programmes.append({
+            "key": key, "name": draw(TEXT), "short_name": draw(st.one_of(st.none(), TEXT)),
+            "status": draw(st.sampled_from(["idea", "applying", "running", "ended"])),
+            "tags": draw(st.lists(TEXT, max_size=2, unique=True)),
+            "phases": draw(st.lists(phase(), max_size=3, unique_by=lambda p: (p["start"], p["name"]))),
+            "fundings": [{"funder": f, "amount": draw(st.one_of(st.none(), MONEY)),
+                          "share": None} for f in chosen],
+            "awards": [{"funder": f, "reference": draw(TEXT), "amount": draw(MONEY),
+                        "budget_lines": [{"category": "Personal", "year": 2017,
+                                          "planned": draw(MONEY)}]}
+                       for f in chosen[:1]],
+            "obligations": obligations,
+        })  # fmt: skip
+    return {
+        "format": "portfolio/1",
+        "stichtag": draw(st.one_of(st.none(), DAY.map(date.isoformat))),
+        "funders": [{"short_name": f, "name": f"{f} ä", "kind": draw(st.sampled_from(kinds))}
+                    for f in funders],
+        "contacts": [{"email": e, "name": "Büro Ölmühle"} for e in emails],
+        "partners": [],
+        "programmes": programmes,
+    }  # fmt: skip
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(document=portfolio_document())
+def test_random_portfolios_round_trip(tmp_path_factory, document) -> None:
+    folder = tmp_path_factory.mktemp("rt")
+    exported, again = _round_trip(
+        f"sqlite:///{folder / 'a.db'}", f"sqlite:///{folder / 'b.db'}",
+        json.dumps(document),
+    )  # fmt: skip
+    assert exported == again
+    assert len(json.loads(exported)["programmes"]) == len(document["programmes"])
