@@ -1,0 +1,62 @@
+"""Complete a record from its parsed cells: the steps that need more than one cell.
+
+Funders are typed by the kind column (``MAIS NRW / RAG-Stiftung`` with ``Land /
+Stiftung``), else by known names; ``Beginn``/``Ende`` columns make a period; a name
+with an abbreviation in brackets yields the short name; an obligation's kind comes
+from its kind column or title, and a done column gives status and date.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imports.records import SheetKind
+from imports.values import ValueProblem, _period, parse_point
+from imports.words import obligation_kind, parse_funders, split_abbreviation
+from portfolio.domain.enums import ObligationStatus
+
+
+def finish(kind: SheetKind, values: dict[str, Any]) -> tuple[str, ValueProblem] | None:
+    """Combine cells in place; return (field, problem) when they contradict."""
+    if kind is SheetKind.PROGRAMMES:
+        return _programme(values)
+    if kind is SheetKind.OBLIGATIONS:
+        _obligation(values)
+    return None
+
+
+def _programme(values: dict[str, Any]) -> tuple[str, ValueProblem] | None:
+    name = values.get("name")
+    if name:
+        plain, short = split_abbreviation(name)
+        values["name"] = plain
+        if short and not values.get("short_name"):
+            values["short_name"] = short
+    kinds = values.pop("funder_kinds", None)
+    if values.get("funders"):
+        try:
+            values["funders"] = parse_funders(values["funders"], kinds)
+        except ValueProblem as exc:
+            return "funders", exc
+    start, end = values.pop("start", None), values.pop("end", None)
+    if start is not None and "period" not in values:
+        try:
+            first = parse_point(start)
+            last = parse_point(end) if end is not None else None
+            values["period"] = _period(first, last)
+        except ValueProblem as exc:
+            return "end", exc
+    elif end is not None and "period" not in values:
+        return "start", ValueProblem(
+            "Das Ende ist angegeben, der Beginn fehlt.", "Tragen Sie den Beginn ein."
+        )
+    return None
+
+
+def _obligation(values: dict[str, Any]) -> None:
+    done = values.pop("done", None)
+    status, done_on = done if done else (ObligationStatus.OPEN, None)
+    values["status"] = status
+    values["done_on"] = done_on
+    kind_text = values.get("obligation_kind") or values.get("title") or ""
+    values["obligation_kind"] = obligation_kind(str(kind_text))

@@ -1,0 +1,261 @@
+"""Open a spreadsheet file of any supported format and hand out its sheets' rows.
+
+The format is sniffed from the first bytes, never trusted from the name: a zip holding
+``xl/workbook.xml`` is xlsx/xlsm, one holding ``content.xml`` of the spreadsheet type is
+ods, an OLE2 container is xls, and anything that decodes as text is csv (delimiter and
+encoding sniffed: German Excel writes ``;`` and cp1252). python-calamine reads the
+cells; for xlsx the raw XML is scanned for what calamine does not report (hidden
+columns, formulas, the 1904 date system; see ``xmlscan``). Untrusted input is capped:
+a file larger than ``max_bytes`` or an archive whose unpacked size is unreasonable (a
+zip bomb) is refused with an ``InputError`` before anything is parsed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+from imports.xmlscan import BookFacts, SheetFacts, scan_xlsx
+from portfolio.domain.errors import InputError
+
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+DEFAULT_MAX_UNPACKED = 1024 * 1024 * 1024
+MAX_RATIO = 200
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP = b"PK\x03\x04"
+CSV_DELIMITERS = ";,\t|"
+
+Row = list[Any]
+
+
+@dataclass(slots=True)
+class SheetData:
+    """One sheet: its name, visibility, merged areas, formula facts and rows."""
+
+    name: str
+    visible: bool
+    rows: list[Row] | None = None
+    calamine: Any = None
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    facts: SheetFacts = field(default_factory=SheetFacts)
+    kind_note: str = ""
+
+    def iter_rows(self) -> Iterator[tuple[int, Row]]:
+        """Yield (0-based absolute row index, cells from column A) for every row."""
+        if self.rows is not None:
+            yield from enumerate(self.rows)
+            return
+        sheet = self.calamine
+        start = sheet.start
+        if start is None:
+            return
+        first_row, first_col = start
+        pad = [""] * first_col
+        for index, cells in enumerate(sheet.iter_rows()):
+            yield first_row + index, (pad + cells if first_col else cells)
+
+
+@dataclass(slots=True)
+class Workbook:
+    """An opened file: its format, hash, date system and sheets."""
+
+    path: Path
+    format: str
+    sha256: str
+    date1904: bool = False
+    sheets: list[SheetData] = field(default_factory=list)
+    handle: Any = None
+
+    def close(self) -> None:
+        """Release the file."""
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
+def sha256_of(data: bytes) -> str:
+    """Hash a file's content (the import batch remembers it)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sniff_format(head: bytes, archive_names: list[str] | None = None) -> str:
+    """Name the format from the first bytes (and a zip's member names)."""
+    if head.startswith(OLE2):
+        return "xls"
+    if head.startswith(ZIP):
+        names = set(archive_names or [])
+        if "xl/workbook.xml" in names:
+            return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
+        if "xl/workbook.bin" in names:
+            return "xlsb"
+        if "content.xml" in names:
+            return "ods"
+        raise InputError(
+            "Die Datei ist ein ZIP-Archiv, aber keine Tabelle (xlsx, xlsm, ods) – "
+            "bitte die Tabelle in Excel oder LibreOffice als .xlsx speichern."
+        )
+    if b"\x00" in head[:4096]:
+        raise InputError(
+            "Das Dateiformat ist unbekannt – lesbar sind .xlsx, .xlsm, .xls, .ods "
+            "und .csv."
+        )
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"<", b"{", b"[")):
+        raise InputError(
+            "Die Datei ist eine HTML-, XML- oder JSON-Datei, keine Tabelle – bitte "
+            "in Excel öffnen und als .xlsx speichern."
+        )
+    return "csv"
+
+
+def open_workbook(
+    path: Path,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_unpacked: int = DEFAULT_MAX_UNPACKED,
+) -> Workbook:
+    """Open a file, refusing what is too large, a zip bomb or not a table."""
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise InputError(f"Die Datei {name} lässt sich nicht öffnen.") from None
+    if size > max_bytes:
+        raise InputError(
+            f"Die Datei {name} ist mit {size // 1_048_576} MB größer als erlaubt "
+            f"({max_bytes // 1_048_576} MB) – teilen Sie sie auf oder erhöhen Sie "
+            "imports.max_file_mb."
+        )
+    if size == 0:
+        raise InputError(f"Die Datei {name} ist leer.")
+    data = path.read_bytes()
+    digest = sha256_of(data)
+    names: list[str] | None = None
+    archive = None
+    if data.startswith(ZIP):
+        archive = _open_zip(data, name, max_unpacked)
+        names = archive.namelist()
+    fmt = sniff_format(data[:8192], names)
+    if fmt == "csv":
+        return Workbook(path, fmt, digest, sheets=[_read_csv(data, path.stem)])
+    facts = BookFacts()
+    if archive is not None and fmt in ("xlsx", "xlsm"):
+        try:
+            facts = scan_xlsx(archive)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            raise InputError(
+                f"Die Datei {name} ist beschädigt – bitte in Excel öffnen und neu "
+                "speichern."
+            ) from None
+    return _open_calamine(path, data, fmt, digest, facts)
+
+
+def _open_zip(data: bytes, name: str, max_unpacked: int) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise InputError(
+            f"Die Datei {name} ist beschädigt (kein gültiges ZIP-Archiv) – bitte "
+            "neu speichern."
+        ) from None
+    unpacked = sum(info.file_size for info in infos)
+    packed = max(1, sum(info.compress_size for info in infos))
+    if unpacked > max_unpacked or (
+        unpacked > 50_000_000 and unpacked / packed > MAX_RATIO
+    ):
+        raise InputError(
+            f"Die Datei {name} entpackt sich auf {unpacked // 1_048_576} MB – das ist "
+            "unplausibel groß (ZIP-Bombe?); sie wird nicht gelesen."
+        )
+    return archive
+
+
+def _open_calamine(
+    path: Path, data: bytes, fmt: str, digest: str, facts: BookFacts
+) -> Workbook:
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        metadata = book.sheets_metadata
+    except Exception as exc:
+        raise InputError(_unreadable(path.name, exc)) from None
+    workbook = Workbook(path, fmt, digest, facts.date1904, handle=book)
+    for meta in metadata:
+        visible = meta.visible == SheetVisibleEnum.Visible
+        sheet = SheetData(
+            meta.name, visible, facts=facts.sheets.get(meta.name, SheetFacts())
+        )
+        if meta.typ != SheetTypeEnum.WorkSheet:
+            sheet.kind_note = "kein Tabellenblatt (Diagramm oder Makro)"
+        workbook.sheets.append(sheet)
+    return workbook
+
+
+def load_sheet(workbook: Workbook, sheet: SheetData) -> None:
+    """Let calamine parse one sheet (lazily: hidden sheets are never parsed)."""
+    if sheet.rows is not None or sheet.calamine is not None:
+        return
+    try:
+        sheet.calamine = workbook.handle.get_sheet_by_name(sheet.name)
+        sheet.merged = list(sheet.calamine.merged_cell_ranges or [])
+    except Exception as exc:
+        raise InputError(
+            _unreadable(f"{workbook.path.name}, Blatt {sheet.name!r}", exc)
+        ) from None
+
+
+def _unreadable(name: str, exc: Exception) -> str:
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text or "protect" in text:
+        return (
+            f"{name} ist mit einem Passwort geschützt – bitte den Schutz entfernen "
+            "und neu speichern."
+        )
+    return (
+        f"{name} lässt sich nicht lesen (beschädigt oder kein unterstütztes Format) "
+        "– bitte in Excel öffnen und als .xlsx speichern."
+    )
+
+
+def decode_text(data: bytes) -> str:
+    """Decode CSV bytes: UTF-8 (with or without BOM), else cp1252, else latin-1."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def sniff_delimiter(text: str) -> str:
+    """Find the delimiter: Excel's ``sep=`` line, csv.Sniffer, or the commonest."""
+    first = text.split("\n", 1)[0].strip()
+    if first.lower().startswith("sep=") and len(first) == 5:
+        return first[4]
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: sample.count(d) for d in CSV_DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ";"
+
+
+def _read_csv(data: bytes, name: str) -> SheetData:
+    text = decode_text(data)
+    delimiter = sniff_delimiter(text)
+    if text.split("\n", 1)[0].strip().lower().startswith("sep="):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        raise InputError(f"Die CSV-Datei {name} ist nicht lesbar.") from None
+    return SheetData(name, True, rows=[list(r) for r in rows])

@@ -1,0 +1,144 @@
+"""Read a whole file: open it, pick its sheets, find headers, produce records.
+
+``read_file`` is the one entry point of the reading layer: it never touches a database
+and returns a ``FileResult`` with, per imported sheet, the records, skipped and
+rejected rows, plus the sheets it did not import and why. A file it cannot use at all
+(unreadable, no table found, a named sheet missing) raises ``InputError`` (exit 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import chain, islice
+from pathlib import Path
+from typing import Any
+
+from imports.headers import HEADER_SEARCH_ROWS
+from imports.kinds import classify, looks_like_list_sheet
+from imports.profiles import Profile
+from imports.readers import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_UNPACKED,
+    SheetData,
+    Workbook,
+    load_sheet,
+    open_workbook,
+)
+from imports.records import FileResult, SheetKind, SheetResult, SkippedSheet
+from imports.tables import TableReader
+from portfolio.domain.errors import InputError
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """What the user asked for: a sheet, a kind, a profile, size limits."""
+
+    sheet: str | None = None
+    kind: SheetKind | None = None
+    profile: Profile | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_unpacked: int = DEFAULT_MAX_UNPACKED
+
+
+def read_file(
+    path: Path, options: ReadOptions | None = None, progress: Progress | None = None
+) -> FileResult:
+    """Read every importable sheet of a file into records and problems."""
+    options = options or ReadOptions()
+    workbook = open_workbook(path, options.max_bytes, options.max_unpacked)
+    try:
+        result = FileResult(path.name, str(path), workbook.sha256, workbook.format)
+        wanted = options.sheet or (options.profile.sheet if options.profile else None)
+        if wanted and wanted not in {s.name for s in workbook.sheets}:
+            names = ", ".join(repr(s.name) for s in workbook.sheets)
+            raise InputError(
+                f"Das Blatt {wanted!r} gibt es in {path.name} nicht "
+                f"(vorhanden: {names})."
+            )
+        for sheet in workbook.sheets:
+            if wanted and sheet.name != wanted:
+                result.skipped_sheets.append(
+                    SkippedSheet(sheet.name, "nicht ausgewählt")
+                )
+                continue
+            _read_sheet(
+                workbook, sheet, result, options, progress, explicit=bool(wanted)
+            )
+    finally:
+        workbook.close()
+    if not result.sheets:
+        reasons = "; ".join(f"{s.sheet}: {s.reason}" for s in result.skipped_sheets)
+        raise InputError(
+            f"In {path.name} wurde keine Tabelle mit bekannten Spalten gefunden "
+            f"({reasons or 'keine Blätter'}) – prüfen Sie die Spaltenüberschriften "
+            "oder wählen Sie --kind bzw. --profile."
+        )
+    return result
+
+
+def _read_sheet(
+    workbook: Workbook,
+    sheet: SheetData,
+    result: FileResult,
+    options: ReadOptions,
+    progress: Progress | None,
+    *,
+    explicit: bool,
+) -> None:
+    if sheet.kind_note:
+        result.skipped_sheets.append(SkippedSheet(sheet.name, sheet.kind_note))
+        return
+    if not sheet.visible and not explicit:
+        result.skipped_sheets.append(SkippedSheet(sheet.name, "ausgeblendetes Blatt"))
+        return
+    load_sheet(workbook, sheet)
+    rows = sheet.iter_rows()
+    head = list(islice(rows, HEADER_SEARCH_ROWS + 2))
+    grid = _grid(head)
+    if not explicit and looks_like_list_sheet(sheet.name, grid):
+        result.skipped_sheets.append(
+            SkippedSheet(sheet.name, "Auswahllisten (Dropdown-Werte)")
+        )
+        return
+    profile = options.profile
+    kind = options.kind or (profile.kind if profile else None)
+    header_row = profile.header_row - 1 if profile and profile.header_row else None
+    header = classify(grid, kind, profile.columns if profile else None, header_row)
+    if header is None:
+        result.skipped_sheets.append(
+            SkippedSheet(sheet.name, "keine Kopfzeile mit bekannten Spalten gefunden")
+        )
+        return
+    labels = {c.field: header.labels[i] for i, c in header.columns.items()}
+    labels.update({str(y): header.labels[i] for i, y in header.years.items()})
+    sheet_result = SheetResult(
+        result.file, sheet.name, header.kind, header.row + 1, labels
+    )
+    reader = TableReader(
+        sheet_result, header, sheet.facts, sheet.merged, workbook.date1904
+    )
+    reader.read(_counting(chain(head, rows), progress))
+    result.sheets.append(sheet_result)
+
+
+def _grid(head: list[tuple[int, list[object]]]) -> list[list[object]]:
+    """Lay the first rows out by absolute row index (missing rows are empty)."""
+    if not head:
+        return []
+    grid: list[list[object]] = [[] for _ in range(head[-1][0] + 1)]
+    for index, cells in head:
+        grid[index] = cells
+    return grid
+
+
+def _counting(rows: Any, progress: Progress | None) -> Any:
+    if progress is None:
+        yield from rows
+        return
+    for count, row in enumerate(rows, 1):
+        if count % 2000 == 0:
+            progress(2000)
+        yield row

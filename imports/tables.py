@@ -1,0 +1,253 @@
+"""Turn the rows below a header into records, skipped rows and rejected rows.
+
+Every row that holds anything ends in exactly one of three lists, so the preview's
+counts add up to the sheet's rows: a ``Record`` (values parsed per column), a
+``Skipped`` row (sum rows such as ``Summe``/``Gesamt`` or a ``=SUM(…)`` formula,
+footnotes such as ``* Beträge ohne Gewähr``, headings merged across the table), or
+rejected with one ``Problem`` per unreadable cell (file, sheet, row, column, value,
+why, what to do). A formula without a cached value is a problem, never a zero. Blank
+rows are counted, not listed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from imports.columns import REQUIRED
+from imports.finish import finish
+from imports.headers import Header
+from imports.records import Record, SheetKind, SheetResult, Skipped, Source
+from imports.values import ValueProblem, clean_text, is_blank, parse_money
+from imports.xmlscan import SheetFacts, column_letter
+from portfolio.domain.errors import Problem
+
+SUM_RE = re.compile(
+    r"^(summe|summen|gesamt|gesamtsumme|insgesamt|zwischensumme|total|totals|sum|"
+    r"gesamtbetrag|endsumme)\b",
+    re.IGNORECASE,
+)
+SUM_FORMULA_RE = re.compile(
+    r"\b(SUM|SUMME|SUBTOTAL|TEILERGEBNIS|SUMIF|SUMMEWENN)\(", re.I
+)
+FOOTNOTE_RE = re.compile(
+    r"^(\*|¹|²|³|\(\d\)|\d\)|hinweis|anmerkung|quelle|stand|fußnote|fussnote|note|"
+    r"source|erläuterung|legende)",
+    re.IGNORECASE,
+)
+MAX_TEXT = 2000
+KEY_FIELDS = ("key", "id", "award_id")
+IGNORED_FIELDS = ("total",)  # derived sums: recomputed, never trusted
+EMPTY_ROW = "Zeile ohne Werte in den erkannten Spalten"
+UNCACHED = "Die Formel hat keinen gespeicherten Wert."
+UNCACHED_HINT = (
+    "Öffnen und speichern Sie die Datei in Excel, damit der Wert berechnet wird."
+)
+IDENTIFYING = {
+    SheetKind.PROGRAMMES: ("name", "key", "id", "reference"),
+    SheetKind.OBLIGATIONS: ("due", "title", "programme", "key", "id"),
+    SheetKind.CONTACTS: ("name", "email", "id"),
+    SheetKind.BUDGET: ("category", "amounts"),
+}
+
+
+def _text(cells: list[Any]) -> str:
+    """The row's filled cells as one short line (for skipped rows)."""
+    return " | ".join(clean_text(c)[:60] for c in cells if not is_blank(c))[:200]
+
+
+RANGE_RE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)")
+
+
+def is_vertical_sum(formula: str) -> bool:
+    """Whether a formula sums cells above it (``=SUM(C5:C20)``), not across a row."""
+    if not SUM_FORMULA_RE.search(formula):
+        return False
+    return any(m[1] == m[3] and m[2] != m[4] for m in RANGE_RE.finditer(formula))
+
+
+class TableReader:
+    """Reads one sheet's data rows under a found header."""
+
+    def __init__(
+        self,
+        result: SheetResult,
+        header: Header,
+        facts: SheetFacts,
+        merged: list[tuple[tuple[int, int], tuple[int, int]]],
+        date1904: bool,
+    ) -> None:
+        """Prepare the column plan once; rows are then read one by one."""
+        self.result = result
+        self.header = header
+        self.facts = facts
+        self.date1904 = date1904
+        self.hidden = facts.hidden_columns
+        self.plan = [
+            (i, c)
+            for i, c in sorted(header.columns.items())
+            if (i not in self.hidden or c.field in KEY_FIELDS)
+            and c.field not in IGNORED_FIELDS
+        ]
+        self.years = {i: y for i, y in header.years.items() if i not in self.hidden}
+        self.mapped = {i for i, _ in self.plan} | set(self.years)
+        self.wide_merges = {
+            r0: (c0, c1) for (r0, c0), (_r1, c1) in merged if c1 - c0 >= 2
+        }
+        self.required = REQUIRED[header.kind]
+        self.identifying = IDENTIFYING[header.kind]
+        self.sum_rows = {
+            r for (r, _), f in facts.formulas.items() if is_vertical_sum(f)
+        }
+        ignored = sorted(
+            i for i in header.columns if i in self.hidden and i not in self.mapped
+        )
+        if ignored:
+            names = ", ".join(header.labels.get(i, column_letter(i)) for i in ignored)
+            result.notes.append(f"Ausgeblendete Spalten werden nicht gelesen: {names}.")
+
+    def read(self, rows: Iterable[tuple[int, list[Any]]]) -> None:
+        """Sort every row below the header into records, skipped and rejected."""
+        pending_blank = 0
+        for index, cells in rows:
+            if index <= self.header.last_row:
+                continue
+            if not any(not is_blank(c) for c in cells):
+                pending_blank += 1
+                continue
+            self.result.blank_rows += pending_blank
+            pending_blank = 0
+            self._row(index, cells)
+
+    def _source(self, index: int) -> Source:
+        return Source(self.result.file, self.result.sheet, index + 1)
+
+    def _row(self, index: int, cells: list[Any]) -> None:
+        reason = self._not_data(index, cells)
+        if reason:
+            self.result.skipped.append(
+                Skipped(self._source(index), reason, _text(cells))
+            )
+            return
+        values: dict[str, Any] = {}
+        columns: dict[str, str] = {}
+        problems: list[Problem] = []
+        for col, column in self.plan:
+            raw = self._cell(index, col, cells, problems)
+            if raw is None:
+                continue
+            try:
+                value = column.parse(raw, self.date1904)
+            except ValueProblem as exc:
+                problems.append(self._problem(index, col, raw, exc.reason, exc.hint))
+                continue
+            if isinstance(value, str):
+                if not value:
+                    continue
+                value = value[:MAX_TEXT]
+            values[column.field] = value
+            columns[column.field] = self._column_name(col)
+        if self.years:
+            values["amounts"] = self._years(index, cells, problems)
+        if not problems and (bad := finish(self.header.kind, values)):
+            name, exc = bad
+            col = next((i for i, c in self.plan if c.field == name), 0)
+            raw = cells[col] if col < len(cells) else ""
+            problems.append(self._problem(index, col, raw, exc.reason, exc.hint))
+        if not problems:
+            missing = [f for f in self.required if f not in values]
+            if missing and not any(values.get(f) for f in self.identifying):
+                self.result.skipped.append(
+                    Skipped(self._source(index), EMPTY_ROW, _text(cells))
+                )
+                return
+            problems = [self._missing(index, name) for name in missing]
+        if problems:
+            self.result.rejected.extend(problems)
+            return
+        record = Record(self.header.kind, self._source(index), values, columns)
+        self.result.records.append(record)
+
+    def _cell(
+        self, index: int, col: int, cells: list[Any], problems: list[Problem]
+    ) -> Any:
+        """Return a cell's raw value, or None when blank or an uncached formula."""
+        if (index, col) in self.facts.uncached:
+            formula = "=" + self.facts.formulas[(index, col)]
+            problems.append(self._problem(index, col, formula, UNCACHED, UNCACHED_HINT))
+            return None
+        raw = cells[col] if col < len(cells) else None
+        return None if is_blank(raw) else raw
+
+    def _missing(self, index: int, name: str) -> Problem:
+        labels = {c.field: c.label for c in self.header.columns.values()}
+        label = labels.get(name, name)
+        return Problem(
+            f"Pflichtangabe „{label}“ fehlt.",
+            self.result.file,
+            self.result.sheet,
+            index + 1,
+            label,
+            "",
+            f"Tragen Sie in dieser Zeile „{label}“ ein oder löschen Sie die Zeile.",
+        )
+
+    def _years(
+        self, index: int, cells: list[Any], problems: list[Problem]
+    ) -> dict[int, Any]:
+        amounts: dict[int, Any] = {}
+        for col, year in self.years.items():
+            raw = self._cell(index, col, cells, problems)
+            if raw is None:
+                continue
+            try:
+                amounts[year] = parse_money(raw)
+            except ValueProblem as exc:
+                problems.append(self._problem(index, col, raw, exc.reason, exc.hint))
+        return amounts
+
+    def _column_name(self, col: int) -> str:
+        label = self.header.labels.get(col, "")
+        letter = column_letter(col)
+        return f"{letter} ({label})" if label else letter
+
+    def _problem(
+        self, index: int, col: int, raw: Any, reason: str, hint: str
+    ) -> Problem:
+        return Problem(reason, self.result.file, self.result.sheet, index + 1,
+                       self._column_name(col), clean_text(raw)[:100], hint)  # fmt: skip
+
+    def _not_data(self, index: int, cells: list[Any]) -> str:
+        """Name why a row is not data (sum, footnote, heading), or return ''."""
+        filled = [(i, c) for i, c in enumerate(cells) if not is_blank(c)]
+        texts = [clean_text(c) for _, c in filled if isinstance(c, str)]
+        if any(SUM_RE.match(t) for t in texts[:3]):
+            return "Summenzeile"
+        if index in self.sum_rows:
+            return "Summenzeile (Formel)"
+        first = clean_text(filled[0][1])
+        if (
+            len(filled) <= 2
+            and FOOTNOTE_RE.match(first)
+            and not self._has_required(cells)
+        ):
+            return "Fußnote oder Anmerkung"
+        if len(filled) == 1:
+            col = filled[0][0]
+            span = self.wide_merges.get(index)
+            if span and span[0] <= col <= span[1]:
+                return "Zwischenüberschrift"
+            if col not in self.mapped:
+                return "Text außerhalb der erkannten Spalten"
+        return ""
+
+    def _has_required(self, cells: list[Any]) -> bool:
+        for col, column in self.plan:
+            if (
+                column.field in self.required
+                and col < len(cells)
+                and not is_blank(cells[col])
+            ):
+                return not FOOTNOTE_RE.match(clean_text(cells[col]))
+        return False

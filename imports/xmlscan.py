@@ -1,0 +1,131 @@
+"""Facts about an xlsx/xlsm package that the fast reader (calamine) does not give.
+
+We need four things from the raw XML: the 1904 date system flag, hidden columns, and
+which cells hold formulas (a ``SUM`` marks a sum row; a formula without a cached value
+is a problem, not a zero). Instead of a second full parse (openpyxl costs several times
+calamine's time) the sheet XML is scanned with byte searches: sheets without any
+``<f`` element cost one substring test. No XML parser runs here, so no entity expansion
+can happen; the package size is checked by ``readers`` before this is called.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+SHEET_RE = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?>")
+ATTR_RE = re.compile(rb'([\w:]+)="([^"]*)"')
+REL_RE = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?>")
+COL_RE = re.compile(rb"<(?:\w+:)?col\b[^>]*?>")
+CELL_REF_RE = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+FORMULA_TEXT_RE = re.compile(rb"<(?:\w+:)?f\b[^>]*>(.*?)</(?:\w+:)?f>", re.DOTALL)
+VALUE_RE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]+)</(?:\w+:)?v>|<(?:\w+:)?is>")
+
+
+@dataclass(slots=True)
+class SheetFacts:
+    """What the raw XML says about one sheet (0-based rows and columns)."""
+
+    hidden_columns: set[int] = field(default_factory=set)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    uncached: set[tuple[int, int]] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class BookFacts:
+    """What the raw XML says about the workbook."""
+
+    date1904: bool = False
+    sheets: dict[str, SheetFacts] = field(default_factory=dict)
+
+
+def column_index(letters: str) -> int:
+    """Turn ``A`` / ``AB`` into a 0-based column index."""
+    index = 0
+    for char in letters:
+        index = index * 26 + ord(char) - 64
+    return index - 1
+
+
+def column_letter(index: int) -> str:
+    """Turn a 0-based column index into ``A`` / ``AB``."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _attrs(tag: bytes) -> dict[str, str]:
+    return {
+        k.decode().split(":")[-1]: v.decode("utf-8", "replace")
+        for k, v in ATTR_RE.findall(tag)
+    }
+
+
+def scan_xlsx(archive: zipfile.ZipFile) -> BookFacts:
+    """Read the date system, hidden columns and formula cells of every sheet."""
+    facts = BookFacts()
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names:
+        return facts
+    book = archive.read("xl/workbook.xml")
+    pr = re.search(rb"<(?:\w+:)?workbookPr\b[^>]*>", book)
+    if pr:
+        facts.date1904 = _attrs(pr[0]).get("date1904", "") in ("1", "true")
+    targets = _relationship_targets(archive, names)
+    for tag in SHEET_RE.findall(book):
+        attrs = _attrs(tag)
+        path = targets.get(attrs.get("id", ""))
+        if path and path in names:
+            facts.sheets[attrs.get("name", "")] = _scan_sheet(archive.read(path))
+    return facts
+
+
+def _relationship_targets(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    rels_name = "xl/_rels/workbook.xml.rels"
+    if rels_name not in names:
+        return {}
+    targets = {}
+    for tag in REL_RE.findall(archive.read(rels_name)):
+        attrs = _attrs(tag)
+        target = attrs.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        targets[attrs.get("Id", "")] = posixpath.normpath(path)
+    return targets
+
+
+def _scan_sheet(data: bytes) -> SheetFacts:
+    facts = SheetFacts()
+    head_end = data.find(b"sheetData")
+    for tag in COL_RE.findall(data[: head_end if head_end >= 0 else 65536]):
+        attrs = _attrs(tag)
+        if attrs.get("hidden") in ("1", "true"):
+            first, last = int(attrs.get("min", "0")), int(attrs.get("max", "0"))
+            facts.hidden_columns.update(range(first - 1, min(last, 16384)))
+    if b"<f" not in data and b":f>" not in data:
+        return facts
+    for match in re.finditer(rb"<(?:\w+:)?f[\s>/]", data):
+        _formula_cell(data, match.start(), facts)
+    return facts
+
+
+def _formula_cell(data: bytes, at: int, facts: SheetFacts) -> None:
+    low = max(0, at - 4096)  # a cell's opening tag is never far before its formula
+    start = max(data.rfind(b"<c ", low, at), data.rfind(b":c ", low, at))
+    end = data.find(b"</", at)
+    end = data.find(b"c>", end) if end >= 0 else -1
+    if start < 0 or end < 0:
+        return
+    cell = data[start : end + 2]
+    ref = CELL_REF_RE.search(cell)
+    if not ref:
+        return
+    where = (int(ref[2]) - 1, column_index(ref[1].decode()))
+    text = FORMULA_TEXT_RE.search(cell)
+    facts.formulas[where] = text[1].decode("utf-8", "replace") if text else ""
+    if not VALUE_RE.search(cell):
+        facts.uncached.add(where)
