@@ -97,7 +97,7 @@ def test_bad_override_date_is_a_german_error():
 
 def test_kooperationsvertrag_open_term_runs_to_horizon():
     anchors = Anchors(date(2009, 11, 1), None, horizon=date(2017, 12, 31))
-    dates = _dates("kooperationsvertrag", anchors)
+    dates = _dates("kooperationsvertrag", anchors, {"KOOP_BILDUNGSKONFERENZ": "on"})
     assert len(dates) == 9
     assert dates["KOOP_BILDUNGSKONFERENZ:2017"][0] == date(2017, 11, 30)
 
@@ -132,3 +132,10 @@ def test_missing_folder_and_unknown_regime():
         load_regimes("/nonexistent/regimes")
     with pytest.raises(NotFound, match="bund-anbest-gk"):
         get_regime("gibt-es-nicht")
+
+
+def test_kooperationsvertrag_is_off_unless_switched_on():
+    anchors = Anchors(date(2009, 11, 1), None, horizon=date(2017, 12, 31))
+    assert _dates("kooperationsvertrag", anchors) == {}
+    on = _dates("kooperationsvertrag", anchors, {"KOOP_BILDUNGSKONFERENZ": "on"})
+    assert on["KOOP_BILDUNGSKONFERENZ:2017"][0] == date(2017, 11, 30)

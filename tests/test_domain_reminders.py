@@ -8,6 +8,7 @@ from portfolio.domain.reminders import (
     DueItem,
     Stages,
     current_stage,
+    due_text,
     parse_stages,
     plan_digests,
     plan_reminders,
@@ -46,7 +47,10 @@ def test_weekly_while_overdue_with_office_lead_in_copy():
     )
     assert planned.cc == (LEAD,)
     assert planned.planned_for == date(2017, 5, 7)
-    assert stage_label(-14) == "seit 2 Wochen überfällig"
+    assert stage_label(-14) == "2 Wochen überfällig"
+    assert stage_label(42) == "42 Tage vorher"
+    assert due_text(date(2017, 5, 2), date(2017, 4, 10)) == "in 22 Tagen fällig"
+    assert due_text(date(2017, 5, 2), date(2017, 5, 10)) == "seit 8 Tagen überfällig"
 
 
 def test_recipient_falls_back_to_programme_lead_then_office_lead():

@@ -31,6 +31,7 @@ from portfolio.domain.errors import InvalidValue, NotFound
 BUILTIN_DIR = Path(__file__).with_name("regimes")
 CONFIDENCE = {"V": "belegt", "S": "sekundär belegt", "U": "nicht belegt (Annahme)"}
 OFF = "off"
+ON = "on"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,8 @@ def plan(
     """All obligations a regime implies for an award, overrides applied, by due date.
 
     An override keyed by a template id (``BUND_ANBESTGK_ZN``) switches the whole
-    template off or, for a single-date template, sets its date; one keyed by an
+    template off (``"on"`` switches a template shipped disabled on) or, for a
+    single-date template, sets its date; one keyed by an
     occurrence id (``BUND_ANBESTGK_ZN:2017``) acts on that occurrence only. An
     overriding date is the Bescheid's Termin and is not shifted (§ 31 Abs. 5 VwVfG).
     """
@@ -122,6 +124,8 @@ def plan(
             value = overrides.get(oid) or (whole if not occ.key else None)
             if value == OFF:
                 continue
+            if value == ON:
+                value = None
             due = parse_iso(value, f"Abweichung {oid}") if value else occ.due
             result.append(
                 PlannedObligation(

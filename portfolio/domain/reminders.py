@@ -76,15 +76,25 @@ def current_stage(due_on: date, today: date, stages: Sequence[int]) -> int | Non
 
 
 def stage_label(stage: int) -> str:
-    """Describe a stage in German for subjects and the reminder log."""
-    if stage > 1:
-        return f"in {stage} Tagen fällig"
-    if stage == 1:
-        return "morgen fällig"
+    """Describe a stage in German for the reminder log: "42 Tage vorher"."""
+    if stage > 0:
+        return f"{stage} Tag{'e' if stage != 1 else ''} vorher"
     if stage == 0:
-        return "heute fällig"
+        return "am Fälligkeitstag"
     weeks = -stage // OVERDUE_EVERY_DAYS
-    return f"seit {weeks} Woche{'n' if weeks != 1 else ''} überfällig"
+    return f"{weeks} Woche{'n' if weeks != 1 else ''} überfällig"
+
+
+def due_text(due: date, today: date) -> str:
+    """Say how far a deadline is: "in 22 Tagen fällig", "seit 8 Tagen überfällig"."""
+    days = (due - today).days
+    if days > 1:
+        return f"in {days} Tagen fällig"
+    if days == 1:
+        return "morgen fällig"
+    if days == 0:
+        return "heute fällig"
+    return f"seit {-days} Tag{'en' if days != -1 else ''} überfällig"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,390 @@
+"""Mail: German messages from Jinja2 templates, and the transports that deliver them.
+
+A reminder mail is multipart (plain text + HTML) with an .ics attachment for the
+effective due date; its subject names the programme and the date; its body cites the
+legal source and the contents checklist and links to the obligation when a base URL
+is configured. Templates live in ``reports/templates/email/`` and can be overridden
+from ``<paths.templates>/email/``. Transports: ``outbox`` writes one ``.eml`` file per
+message (named after the Message-ID, so a message written twice is one file — the
+default, so a fresh install mails no one) and ``smtp`` sends through one connection
+per run (STARTTLS or SSL, optional login). A transport failure that concerns the
+server (down, refused login) raises ``TransportDown``; one that concerns a single
+message raises ``MessageRejected``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import smtplib
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol, Self
+
+import icalendar
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+
+from portfolio.domain.deadlines import format_de, weekday_de
+from portfolio.domain.errors import InputError
+from portfolio.domain.reminders import Digest, due_text, stage_label
+
+# Long headers stay on one line: Python's folder drops the blank between two
+# encoded words ("Zukunftsstadt– fällig"), which readers would see.
+POLICY = policy.default.clone(max_line_length=998)
+
+
+class TransportDown(Exception):
+    """The mail server cannot be reached or refuses us: retry the run later."""
+
+
+class MessageRejected(Exception):
+    """The server refused this one message (bad recipient …)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderMail:
+    """Everything a reminder mail shows."""
+
+    recipient: str
+    programme: str
+    title: str
+    kind: str
+    due_on: date
+    due_effective: date
+    stage: int
+    obligation_id: int
+    message_id: str
+    cc: tuple[str, ...] = ()
+    source: str = ""
+    checklist: tuple[str, ...] = ()
+    award: str = ""
+    funder: str = ""
+    link: str = ""
+    holiday: str = ""
+    today: date | None = None
+
+    @property
+    def days_left(self) -> int:
+        """Days from today to the effective date (negative: overdue)."""
+        return (self.due_effective - (self.today or self.due_effective)).days
+
+    @property
+    def remaining(self) -> str:
+        """How far the effective date is from today: "in 22 Tagen fällig"."""
+        return due_text(self.due_effective, self.today or self.due_effective)
+
+
+@dataclass(frozen=True, slots=True)
+class Office:
+    """The sender side: office name, From address, base URL, template folder."""
+
+    name: str = "Regionales Bildungsbüro"
+    sender: str = "portfolio@localhost"
+    base_url: str = ""
+    templates_dir: str | None = None
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def builtin_templates() -> Path:
+    """The shipped e-mail templates (``reports/templates/email``)."""
+    spec = importlib.util.find_spec("reports")
+    roots: list[Path] = []
+    if spec is not None and spec.submodule_search_locations:
+        roots = [Path(p) for p in spec.submodule_search_locations]
+    roots.append(Path(__file__).resolve().parents[1] / "reports")
+    for root in roots:
+        folder = root / "templates" / "email"
+        if folder.is_dir():
+            return folder
+    raise InputError("Die E-Mail-Vorlagen fehlen in der Installation (reports/).")
+
+
+def environment(templates_dir: str | None = None) -> Environment:
+    """A Jinja2 environment: override folder first, then the shipped templates."""
+    loaders = []
+    if templates_dir:
+        loaders.append(FileSystemLoader(str(Path(templates_dir) / "email")))
+    loaders.append(FileSystemLoader(str(builtin_templates())))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(["html"], default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["de"] = format_de
+    env.filters["weekday"] = weekday_de
+    env.filters["stage"] = stage_label
+    return env
+
+
+def message_id_for(reminder_id: int, sender: str) -> str:
+    """Return a stable Message-ID per outbox row (a re-send is the same message)."""
+    domain = sender.rsplit("@", 1)[-1] or "localhost"
+    return f"<portfolio-reminder-{reminder_id}@{domain}>"
+
+
+def reminder_message(mail: ReminderMail, office: Office) -> EmailMessage:
+    """Build the multipart reminder mail with its .ics attachment."""
+    env = environment(office.templates_dir)
+    context = {"m": mail, "office": office}
+    msg = _envelope(mail.recipient, mail.cc, office, mail.message_id)
+    msg["Subject"] = env.get_template("reminder_subject.txt").render(context).strip()
+    msg.set_content(env.get_template("reminder.txt").render(context))
+    msg.add_alternative(
+        env.get_template("reminder.html").render(context), subtype="html"
+    )
+    msg.add_attachment(
+        ics_for([mail], office).decode("utf-8"),
+        subtype="calendar",
+        filename=f"frist-{mail.obligation_id}.ics",
+        params={"method": "PUBLISH"},
+    )
+    return msg
+
+
+def digest_message(digest: Digest, office: Office, message_id: str) -> EmailMessage:
+    """Build the weekly digest mail (text + HTML)."""
+    env = environment(office.templates_dir)
+    context = {"d": digest, "office": office}
+    msg = _envelope(digest.recipient, (), office, message_id)
+    msg["Subject"] = (
+        f"Fristen-Übersicht ab {format_de(digest.today)}: "
+        f"{len(digest.overdue)} überfällig, {len(digest.upcoming)} in 8 Wochen"
+    )
+    msg.set_content(env.get_template("digest.txt").render(context))
+    msg.add_alternative(env.get_template("digest.html").render(context), subtype="html")
+    return msg
+
+
+def _envelope(
+    to: str, cc: Sequence[str], office: Office, message_id: str
+) -> EmailMessage:
+    """Headers common to every mail."""
+    msg = EmailMessage(policy=POLICY)
+    msg["From"] = f"{office.name} <{office.sender}>"
+    msg["To"] = to
+    if cc:
+        msg["Cc"] = ", ".join(cc)
+    msg["Date"] = format_datetime(office.now)
+    msg["Message-ID"] = message_id or make_msgid(domain="portfolio.local")
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["Content-Language"] = "de"
+    return msg
+
+
+def ics_for(mails: Sequence[ReminderMail], office: Office) -> bytes:
+    """An iCalendar file with one all-day event per deadline (effective date)."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//portfolio//Fristen//DE")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    for mail in mails:
+        cal.add_component(_event(mail, office))
+    return bytes(cal.to_ical())
+
+
+def _event(mail: ReminderMail, office: Office) -> icalendar.Event:
+    """One all-day VEVENT for a deadline."""
+    event = icalendar.Event()
+    domain = office.sender.rsplit("@", 1)[-1] or "localhost"
+    event.add("uid", f"obligation-{mail.obligation_id}@{domain}")
+    event.add("dtstamp", office.now)
+    event.add("dtstart", mail.due_effective)
+    event.add("summary", f"Frist: {mail.title} ({mail.programme})")
+    lines = [f"{mail.kind}: {mail.title}", f"Programm: {mail.programme}"]
+    if mail.due_effective != mail.due_on:
+        lines.append(
+            f"Fällig am {format_de(mail.due_effective)} "
+            f"(berechnet {format_de(mail.due_on)}, verschoben auf den nächsten Werktag)"
+        )
+    if mail.source:
+        lines.append(f"Grundlage: {mail.source}")
+    lines += [f"- {item}" for item in mail.checklist]
+    event.add("description", "\n".join(lines))
+    if mail.link:
+        event.add("url", mail.link)
+    return event
+
+
+class Transport(Protocol):
+    """Delivers messages; used as a context manager for one run."""
+
+    def __enter__(self) -> Self:
+        """Open the transport (connect)."""
+        ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close it."""
+        ...
+
+    def send(self, msg: EmailMessage) -> None:
+        """Deliver one message or raise TransportDown / MessageRejected."""
+        ...
+
+
+class OutboxTransport:
+    """Writes each message as an .eml file into a folder (the safe default)."""
+
+    def __init__(self, folder: str | Path) -> None:
+        """Remember the folder; it is created on first use."""
+        self.folder = Path(folder)
+        self.written: list[Path] = []
+
+    def __enter__(self) -> Self:
+        """Create the folder."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TransportDown(
+                f"Ausgangsordner {self.folder} nicht anlegbar: {exc}"
+            ) from exc
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Nothing to close."""
+
+    def send(self, msg: EmailMessage) -> None:
+        """Write the message atomically; the same Message-ID gives the same file."""
+        name = _file_name(msg)
+        target = self.folder / name
+        temp = self.folder / f".{name}.tmp"
+        try:
+            temp.write_bytes(bytes(msg))
+            temp.replace(target)
+        except OSError as exc:
+            raise TransportDown(f"Ausgangsordner {self.folder}: {exc}") from exc
+        self.written.append(target)
+
+
+def _file_name(msg: EmailMessage) -> str:
+    """A file name from the Message-ID (only safe characters)."""
+    raw = str(msg["Message-ID"] or make_msgid()).strip("<>")
+    safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in raw)
+    return f"{safe}.eml"
+
+
+class SmtpTransport:
+    """Sends through one SMTP connection per run (none, STARTTLS or SSL; login)."""
+
+    def __init__(
+        self,
+        host: str = "localhost",
+        port: int = 25,
+        *,
+        security: str = "none",
+        user: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        """Remember the server; connect on ``__enter__``."""
+        if security not in ("none", "starttls", "ssl"):
+            raise InputError(
+                f"mail.smtp_security {security!r} ist unbekannt; "
+                "erlaubt sind none, starttls, ssl."
+            )
+        self.host, self.port, self.security = host, int(port), security
+        self.user, self.password, self.timeout = user, password, timeout
+        self.connection: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Self:
+        """Connect (and log in) once for the whole run."""
+        self.connection = self._connect()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Say goodbye; a dead connection is simply dropped."""
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (smtplib.SMTPException, OSError):
+                self.connection.close()
+            self.connection = None
+
+    def _connect(self) -> smtplib.SMTP:
+        """Open, secure and authenticate a connection, or raise TransportDown."""
+        try:
+            if self.security == "ssl":
+                context = ssl.create_default_context()
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=context
+                )
+            else:
+                conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                if self.security == "starttls":
+                    conn.starttls(context=ssl.create_default_context())
+            if self.user:
+                conn.login(self.user, self.password or "")
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TransportDown(
+                f"SMTP-Server {self.host}:{self.port} nicht erreichbar: {exc}"
+            ) from exc
+        return conn
+
+    def send(self, msg: EmailMessage) -> None:
+        """Send one message; reconnect once if the server dropped the connection."""
+        if self.connection is None:
+            self.connection = self._connect()
+        try:
+            self.connection.send_message(msg)
+        except smtplib.SMTPServerDisconnected:
+            self.connection = self._connect()
+            self._send_classified(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise MessageRejected(f"Empfänger abgelehnt: {exc.recipients}") from exc
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+            raise MessageRejected(f"Nachricht abgelehnt: {exc}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            self.connection = None
+            raise TransportDown(f"SMTP-Fehler: {exc}") from exc
+
+    def _send_classified(self, msg: EmailMessage) -> None:
+        """Second try after a reconnect, with the same error classes."""
+        assert self.connection is not None
+        try:
+            self.connection.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise MessageRejected(f"Empfänger abgelehnt: {exc.recipients}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            self.connection = None
+            raise TransportDown(f"SMTP-Fehler: {exc}") from exc
+
+
+def make_transport(
+    kind: str,
+    *,
+    outbox_dir: str | Path = "outbox",
+    host: str = "localhost",
+    port: int = 25,
+    security: str = "none",
+    user: str | None = None,
+    password: str | None = None,
+) -> OutboxTransport | SmtpTransport:
+    """The configured transport (``outbox`` or ``smtp``)."""
+    if kind == "outbox":
+        return OutboxTransport(outbox_dir)
+    if kind == "smtp":
+        return SmtpTransport(
+            host, port, security=security, user=user, password=password
+        )
+    raise InputError(
+        f"mail.transport {kind!r} ist unbekannt; erlaubt sind outbox, smtp."
+    )

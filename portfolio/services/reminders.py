@@ -1,0 +1,597 @@
+"""The reminder outbox: plan → rows → claim → send → mark (DESIGN §5).
+
+``plan`` asks the pure planner which stage is due for every open obligation and
+writes one row per (obligation, recipient, stage, due_on) with ``INSERT … ON
+CONFLICT DO NOTHING``: a second planning is a no-op. It also cancels pending rows
+that lost their reason (obligation done, date moved, a later stage superseded them).
+``send_due`` delivers: it claims a batch of ready rows (status ``sending``, a lease
+in ``claimed_until``, ``attempts + 1``) — on PostgreSQL with ``FOR UPDATE SKIP
+LOCKED`` so two schedulers never claim the same row, on SQLite in one ``BEGIN
+IMMEDIATE`` write — then sends and marks each row ``sent`` in its own transaction.
+A crash between the SMTP hand-off and that commit can repeat at most the one
+message in flight (after the lease expires); every other row is either sent and
+marked, or not sent. Failures are recorded (``last_error``) and retried with
+exponential back-off until ``max_attempts``, then the row stays ``failed``.
+``send_due`` takes a session factory because it needs several short transactions;
+the door supplies it and still owns the transaction policy.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from portfolio.domain.deadlines import WorkingDays, format_de, weekday_de
+from portfolio.domain.enums import ObligationStatus, ReminderStatus, label
+from portfolio.domain.models import Award, Contact, Obligation, Programme, Reminder
+from portfolio.domain.reminders import (
+    DueItem,
+    PlannedReminder,
+    Stages,
+    parse_stages,
+    plan_digests,
+    plan_reminders,
+)
+from portfolio.notify import (
+    MessageRejected,
+    Office,
+    OutboxTransport,
+    ReminderMail,
+    Transport,
+    TransportDown,
+    digest_message,
+    make_transport,
+    message_id_for,
+    reminder_message,
+)
+from portfolio.services.obligations import rowcount
+
+if TYPE_CHECKING:
+    from portfolio.config import Settings
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+DIGEST_STAGE = "digest"
+LEASE = timedelta(minutes=5)
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=6)
+INSERT_CHUNK = 500
+
+
+def worker_name() -> str:
+    """Who claims rows: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def local_midnight(day: date, timezone: str) -> datetime:
+    """The start of a day in the office's time zone, as an aware UTC datetime."""
+    return datetime.combine(day, time(0), ZoneInfo(timezone)).astimezone(UTC)
+
+
+def due_items(session: Session, until: date) -> list[DueItem]:
+    """The open obligations due on or before ``until``, with who should hear of them."""
+    responsible = aliased(Contact)
+    lead = aliased(Contact)
+    query = (
+        sa.select(
+            Obligation.id,
+            Obligation.kind,
+            Obligation.due_on,
+            Obligation.due_effective,
+            Obligation.title,
+            responsible.email,
+            lead.email,
+            sa.func.coalesce(Programme.short_name, Programme.name),
+        )
+        .join(Programme, Programme.id == Obligation.programme_id)
+        .outerjoin(responsible, responsible.id == Obligation.responsible_id)
+        .outerjoin(lead, lead.id == Programme.lead_id)
+        .where(Obligation.status == ObligationStatus.OPEN, Obligation.due_on <= until)
+    )
+    return [
+        DueItem(
+            obligation_id=row[0],
+            kind=str(row[1]),
+            due_on=row[2],
+            due_effective=row[3],
+            title=row[4],
+            responsible=row[5],
+            programme_lead=row[6],
+            programme=row[7],
+        )
+        for row in session.execute(query)
+    ]
+
+
+def office_lead(session: Session, configured: str | None = None) -> str | None:
+    """The office lead's address: the setting, else the contact marked as lead."""
+    if configured:
+        return configured
+    return session.scalar(
+        sa.select(Contact.email).where(Contact.is_office_lead.is_(True)).limit(1)
+    )
+
+
+@dataclass
+class PlanResult:
+    """What a planning run did."""
+
+    planned: int = 0
+    cancelled: int = 0
+    considered: int = 0
+
+
+def plan(
+    session: Session,
+    today: date,
+    stages: Stages,
+    lead: str | None,
+    timezone: str = "Europe/Berlin",
+) -> PlanResult:
+    """Write the reminders due by ``today`` into the outbox (idempotent)."""
+    result = PlanResult(cancelled=cancel_stale(session))
+    items = due_items(session, today + timedelta(days=stages.max_days))
+    result.considered = len(items)
+    planned = plan_reminders(items, today, stages, lead)
+    result.planned = insert_planned(session, planned, timezone)
+    result.cancelled += cancel_superseded(session)
+    return result
+
+
+def insert_planned(
+    session: Session, planned: Iterable[PlannedReminder], timezone: str
+) -> int:
+    """Insert planned reminders, ignoring those already in the outbox."""
+    insert = (
+        postgresql.insert
+        if session.get_bind().dialect.name == "postgresql"
+        else sqlite.insert
+    )
+    now, count, chunk = datetime.now(UTC), 0, []
+    for item in planned:
+        at = local_midnight(item.planned_for, timezone)
+        chunk.append(
+            {
+                "obligation_id": item.obligation_id,
+                "recipient": item.recipient,
+                "cc": list(item.cc),
+                "stage": str(item.stage),
+                "due_on": item.due_on,
+                "planned_for": at,
+                "next_attempt_at": at,
+                "status": ReminderStatus.PENDING,
+                "attempts": 0,
+                "created_at": now,
+            }
+        )
+        if len(chunk) >= INSERT_CHUNK:
+            count += _insert_chunk(session, insert, chunk)
+            chunk = []
+    if chunk:
+        count += _insert_chunk(session, insert, chunk)
+    return count
+
+
+def _insert_chunk(
+    session: Session, insert: Callable[..., sa.Insert], rows: list[dict[str, object]]
+) -> int:
+    """One multi-row ``INSERT … ON CONFLICT DO NOTHING``; returns rows inserted."""
+    statement = insert(Reminder).values(rows).on_conflict_do_nothing()  # type: ignore[attr-defined]
+    return rowcount(session.execute(statement))
+
+
+def cancel_stale(session: Session) -> int:
+    """Cancel pending rows whose obligation is no longer open or has a new date."""
+    still_due = (
+        sa.select(Obligation.id)
+        .where(
+            Obligation.id == Reminder.obligation_id,
+            Obligation.status == ObligationStatus.OPEN,
+            Obligation.due_on == Reminder.due_on,
+        )
+        .exists()
+    )
+    statement = (
+        sa.update(Reminder)
+        .where(
+            Reminder.status == ReminderStatus.PENDING,
+            Reminder.obligation_id.is_not(None),
+            ~still_due,
+        )
+        .values(
+            status=ReminderStatus.CANCELLED, last_error="Frist erledigt oder verschoben"
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(session.execute(statement))
+
+
+def cancel_superseded(session: Session) -> int:
+    """Cancel pending rows for which a later stage of the same obligation exists."""
+    newer = aliased(Reminder)
+    later = (
+        sa.select(newer.id)
+        .where(
+            newer.obligation_id == Reminder.obligation_id,
+            newer.recipient == Reminder.recipient,
+            newer.planned_for > Reminder.planned_for,
+        )
+        .exists()
+    )
+    statement = (
+        sa.update(Reminder)
+        .where(
+            Reminder.status == ReminderStatus.PENDING,
+            Reminder.obligation_id.is_not(None),
+            later,
+        )
+        .values(
+            status=ReminderStatus.CANCELLED, last_error="durch spätere Stufe ersetzt"
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(session.execute(statement))
+
+
+def plan_digest_rows(
+    session: Session, today: date, lead: str | None, timezone: str
+) -> int:
+    """Write one digest row per person for the week of ``today`` (once per week)."""
+    monday = today - timedelta(days=today.weekday())
+    items = due_items(session, today + timedelta(weeks=8))
+    people = {d.recipient for d in plan_digests(items, today, lead)}
+    done = set(
+        session.scalars(
+            sa.select(Reminder.recipient).where(
+                Reminder.stage == DIGEST_STAGE, Reminder.due_on == monday
+            )
+        )
+    )
+    at = local_midnight(today, timezone)
+    for person in sorted(people - done):
+        session.add(
+            Reminder(
+                obligation_id=None,
+                recipient=person,
+                stage=DIGEST_STAGE,
+                due_on=monday,
+                planned_for=at,
+                next_attempt_at=at,
+            )
+        )
+    session.flush()
+    return len(people - done)
+
+
+@dataclass
+class SendResult:
+    """What a sending run did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    transport_down: str | None = None
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try: 1, 2, 4 … minutes, at most 6 hours."""
+    return min(BACKOFF_FIRST * (1 << max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+def claim(
+    session: Session, worker: str, now: datetime, limit: int, lease: timedelta = LEASE
+) -> list[int]:
+    """Claim up to ``limit`` ready rows for this worker (caller commits)."""
+    ready = sa.or_(
+        sa.and_(
+            Reminder.status == ReminderStatus.PENDING,
+            Reminder.planned_for <= now,
+            sa.or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now),
+        ),
+        sa.and_(
+            Reminder.status == ReminderStatus.SENDING, Reminder.claimed_until < now
+        ),
+    )
+    candidates = (
+        sa.select(Reminder.id)
+        .where(ready)
+        .order_by(Reminder.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        sa.update(Reminder)
+        .where(Reminder.id.in_(candidates.scalar_subquery()), ready)
+        .values(
+            status=ReminderStatus.SENDING,
+            claimed_by=worker,
+            claimed_until=now + lease,
+            attempts=Reminder.attempts + 1,
+        )
+        .returning(Reminder.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(session.scalars(statement))
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """What composing needs that the door knows: office, time zone, state."""
+
+    office: Office
+    timezone: str = "Europe/Berlin"
+    state: str = "NW"
+    lead: str | None = None
+    max_attempts: int = 8
+
+
+def send_due(
+    sessions: SessionFactory,
+    transport: Transport,
+    settings: MailSettings,
+    now: datetime,
+    *,
+    worker: str | None = None,
+    batch: int = 50,
+    lease: timedelta = LEASE,
+) -> SendResult:
+    """Send every ready row of the outbox through one transport run."""
+    sender = _Sender(sessions, transport, settings, now, worker or worker_name())
+    try:
+        with transport:
+            while True:
+                with sessions() as session:
+                    ids = claim(session, sender.worker, now, batch, lease)
+                if not ids or not sender.send_batch(ids):
+                    break
+    except TransportDown as exc:
+        sender.result.transport_down = str(exc)
+    return sender.result
+
+
+@dataclass
+class _Sender:
+    """One sending run: sends claimed rows and records each outcome."""
+
+    sessions: SessionFactory
+    transport: Transport
+    settings: MailSettings
+    now: datetime
+    worker: str
+    result: SendResult = field(default_factory=SendResult)
+
+    def send_batch(self, ids: list[int]) -> bool:
+        """Send one claimed batch; False when the server went down (rest released)."""
+        for position, reminder_id in enumerate(ids):
+            with self.sessions() as session:
+                row = session.get(Reminder, reminder_id)
+                if (
+                    row is None
+                    or row.claimed_by != self.worker
+                    or row.status != ReminderStatus.SENDING
+                ):
+                    continue
+                msg = compose(session, row, self.settings, self.now)
+            try:
+                if msg is not None:
+                    self.transport.send(msg)
+            except MessageRejected as exc:
+                self.record_failure(reminder_id, str(exc))
+                continue
+            except TransportDown as exc:
+                self.record_failure(reminder_id, str(exc))
+                for other in ids[position + 1 :]:
+                    self.release(other, str(exc))
+                self.result.transport_down = str(exc)
+                return False
+            self.mark_sent(reminder_id, msg)
+        return True
+
+    def mark_sent(self, reminder_id: int, msg: EmailMessage | None) -> None:
+        """Mark a row sent (or cancelled if there was nothing to send)."""
+        with self.sessions() as session:
+            row = session.get(Reminder, reminder_id)
+            if row is None:
+                return
+            row.status = ReminderStatus.SENT if msg else ReminderStatus.CANCELLED
+            row.sent_at = datetime.now(UTC)
+            row.message_id = str(msg["Message-ID"]) if msg is not None else None
+            row.claimed_until = None
+            row.last_error = None if msg is not None else "Frist nicht mehr offen"
+        if msg is not None:
+            self.result.sent += 1
+
+    def record_failure(self, reminder_id: int, error: str) -> None:
+        """Record a failed attempt: retry later with back-off, or give up."""
+        with self.sessions() as session:
+            row = session.get(Reminder, reminder_id)
+            if row is None:
+                return
+            row.last_error = error[:2000]
+            row.claimed_until = None
+            if row.attempts >= self.settings.max_attempts:
+                row.status = ReminderStatus.FAILED
+                self.result.failed += 1
+            else:
+                row.status = ReminderStatus.PENDING
+                row.next_attempt_at = self.now + backoff(row.attempts)
+                self.result.retried += 1
+
+    def release(self, reminder_id: int, error: str) -> None:
+        """Give a claimed but unsent row back (no attempt counted)."""
+        with self.sessions() as session:
+            row = session.get(Reminder, reminder_id)
+            if row is None or row.claimed_by != self.worker:
+                return
+            row.status = ReminderStatus.PENDING
+            row.attempts = max(row.attempts - 1, 0)
+            row.claimed_until = None
+            row.next_attempt_at = self.now + BACKOFF_FIRST
+            row.last_error = error[:2000]
+
+
+def compose(
+    session: Session, row: Reminder, settings: MailSettings, now: datetime
+) -> EmailMessage | None:
+    """Build the message of a row; None if its obligation is no longer open."""
+    office = Office(
+        name=settings.office.name,
+        sender=settings.office.sender,
+        base_url=settings.office.base_url,
+        templates_dir=settings.office.templates_dir,
+        now=now,
+    )
+    message_id = message_id_for(row.id, office.sender)
+    if row.stage == DIGEST_STAGE:
+        today = now.astimezone(ZoneInfo(settings.timezone)).date()
+        items = due_items(session, today + timedelta(weeks=8))
+        for digest in plan_digests(items, today, settings.lead):
+            if digest.recipient == row.recipient:
+                return digest_message(digest, office, message_id)
+        return None
+    obligation = row.obligation
+    if obligation is None or obligation.status is not ObligationStatus.OPEN:
+        return None
+    today = now.astimezone(ZoneInfo(settings.timezone)).date()
+    mail = mail_for(obligation, row, office, settings, today)
+    return reminder_message(mail, office)
+
+
+def mail_for(
+    obligation: Obligation,
+    row: Reminder | None,
+    office: Office,
+    settings: MailSettings,
+    today: date | None = None,
+) -> ReminderMail:
+    """The facts of one reminder mail (also used for the .ics export)."""
+    award: Award | None = obligation.award
+    effective = obligation.due_effective or obligation.due_on
+    base = office.base_url.rstrip("/")
+    return ReminderMail(
+        recipient=row.recipient if row else "",
+        cc=tuple(row.cc) if row else (),
+        programme=obligation.programme.label,
+        title=obligation.title,
+        kind=label(obligation.kind),
+        due_on=obligation.due_on,
+        due_effective=effective,
+        stage=int(row.stage) if row else 0,
+        obligation_id=obligation.id,
+        message_id=message_id_for(row.id, office.sender) if row else "",
+        source=obligation.source or "",
+        checklist=tuple(obligation.checklist or ()),
+        award=(award.reference or "") if award else "",
+        funder=award.funder.short_name if award else "",
+        link=f"{base}/fristen/{obligation.id}" if base else "",
+        today=today,
+        holiday=why_shifted(obligation.due_on, effective, WorkingDays(settings.state)),
+    )
+
+
+def why_shifted(due_on: date, effective: date, calendar: WorkingDays) -> str:
+    """Name the days a deadline was moved over: "30.04.2017 Sonntag, 01.05.2017 …"."""
+    reasons, day = [], due_on
+    while day < effective:
+        name = calendar.holiday_name(day) or weekday_de(day)
+        reasons.append(f"{format_de(day)} {name}")
+        day += timedelta(days=1)
+    return ", ".join(reasons)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything one reminder run needs, resolved from the settings by a door."""
+
+    mail: MailSettings
+    stages: Stages
+    transport: str = "outbox"
+    outbox_dir: str = "outbox"
+    smtp: dict[str, Any] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RunConfig:
+        """Read the mail, office and reminder settings (DESIGN §10)."""
+        get = settings.get
+        office = Office(
+            name=str(get("office.name")),
+            sender=str(get("mail.sender")),
+            base_url=str(get("web.base_url") or ""),
+            templates_dir=get("paths.templates"),
+        )
+        return cls(
+            mail=MailSettings(
+                office=office,
+                timezone=str(get("office.timezone")),
+                state=str(get("office.state")),
+                lead=get("office.lead_email"),
+                max_attempts=int(get("mail.max_attempts")),
+            ),
+            stages=Stages(default=parse_stages(str(get("reminders.stages")))),
+            transport=str(get("mail.transport")),
+            outbox_dir=str(get("mail.outbox_dir")),
+            smtp={
+                "host": str(get("mail.smtp_host")),
+                "port": int(get("mail.smtp_port")),
+                "security": str(get("mail.smtp_security")),
+                "user": get("mail.smtp_user"),
+                "password": get("mail.smtp_password"),
+            },
+        )
+
+    def make_transport(self, *, outbox_only: bool = False) -> Transport:
+        """The configured transport; ``outbox_only`` forces the outbox folder."""
+        kind = "outbox" if outbox_only else self.transport
+        return make_transport(kind, outbox_dir=self.outbox_dir, **(self.smtp or {}))
+
+
+@dataclass
+class RunReport:
+    """The result of one reminder run, for the door to print or log."""
+
+    now: datetime
+    planned: PlanResult
+    sent: SendResult
+    transport: str
+
+
+def run_once(
+    sessions: SessionFactory,
+    config: RunConfig,
+    now: datetime,
+    *,
+    transport: Transport | None = None,
+    outbox_only: bool = False,
+    digest: bool = False,
+    worker: str | None = None,
+) -> RunReport:
+    """Plan everything due as of ``now``, then send it (the scheduler's job)."""
+    today = now.astimezone(ZoneInfo(config.mail.timezone)).date()
+    with sessions() as session:
+        lead = office_lead(session, config.mail.lead)
+        planned = plan(session, today, config.stages, lead, config.mail.timezone)
+        if digest:
+            planned.planned += plan_digest_rows(
+                session, today, lead, config.mail.timezone
+            )
+    mail = MailSettings(
+        office=config.mail.office,
+        timezone=config.mail.timezone,
+        state=config.mail.state,
+        lead=lead,
+        max_attempts=config.mail.max_attempts,
+    )
+    chosen = transport or config.make_transport(outbox_only=outbox_only)
+    sent = send_due(sessions, chosen, mail, now, worker=worker)
+    kind = "outbox" if isinstance(chosen, OutboxTransport) else "smtp"
+    return RunReport(now=now, planned=planned, sent=sent, transport=kind)
