@@ -162,3 +162,19 @@ def load_settings(
             setting.default if raw is None else _coerce(setting, raw, origin)
         )
     return Settings(values, path)
+
+
+def settings_table() -> str:
+    """The settings as a Markdown table (the README embeds it; a test compares)."""
+    lines = [
+        "| Einstellung (TOML) | Umgebungsvariable | Standard | Bedeutung |",
+        "|---|---|---|---|",
+    ]
+    for setting in SETTINGS:
+        default = "–" if setting.default is None else f"`{setting.default}`"
+        lines.append(f"| `{setting.key}` | `{setting.env}` | {default} | {setting.help} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m portfolio.config`
+    print(settings_table(), end="")  # noqa: T201
