@@ -235,10 +235,7 @@ class Programme(Provenance, Base):
         ends = [p.end for p in self.phases]
         end = None if any(e is None for e in ends) else max(e for e in ends if e)
         last = max(self.phases, key=lambda p: (p.end is None, p.end or p.start))
-        precision = (
-            first.precision if first.precision == last.precision else (Precision.DAY)
-        )
-        return Period(first.start, end, precision)
+        return Period(first.start, end, first.precision, last.precision)
 
 
 class Phase(Base):
