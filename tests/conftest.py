@@ -137,3 +137,58 @@ def golden(request: pytest.FixtureRequest) -> Callable[[Path, str], None]:
         assert actual == expected, f"output differs from {path} (--update-golden)"
 
     return check
+
+
+class RecordingSmtp:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that records what it receives."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.delay = delay
+        self.messages: list[Any] = []
+        self.connections = 0
+        self.controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import asyncio
+        from email import message_from_bytes, policy
+
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)
+        return "250 OK"
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: Any
+    ) -> Any:
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    def start(self) -> RecordingSmtp:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def message_ids(self) -> list[str]:
+        return [str(m["Message-ID"]) for m in self.messages]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[RecordingSmtp]:
+    """A running local SMTP server; ``.messages`` holds what arrived."""
+    server = RecordingSmtp().start()
+    yield server
+    server.stop()

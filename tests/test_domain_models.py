@@ -28,60 +28,69 @@ def _programme(key: str = "zukunftsstadt") -> Programme:
 
 
 def test_negative_amount_is_refused(engine: Engine) -> None:
-    with pytest.raises(InvalidValue, match="darf nicht negativ sein"):
-        with session_scope(engine) as session:
-            funder = Funder(short_name="BMBF", name="BMBF", kind=FunderKind.BUND)
-            programme = _programme()
-            programme.awards.append(Award(funder=funder, amount=Decimal("-1.00")))
-            session.add(programme)
+    with (
+        pytest.raises(InvalidValue, match="darf nicht negativ sein"),
+        session_scope(engine) as session,
+    ):
+        funder = Funder(short_name="BMBF", name="BMBF", kind=FunderKind.BUND)
+        programme = _programme()
+        programme.awards.append(Award(funder=funder, amount=Decimal("-1.00")))
+        session.add(programme)
 
 
 def test_end_before_start_is_refused(engine: Engine) -> None:
-    with pytest.raises(InvalidValue, match="liegt vor dem Beginn"):
-        with session_scope(engine) as session:
-            programme = _programme()
-            programme.phases.append(
-                Phase(name="II", start=date(2018, 4, 30), end=date(2016, 11, 1))
-            )
-            session.add(programme)
+    with (
+        pytest.raises(InvalidValue, match="liegt vor dem Beginn"),
+        session_scope(engine) as session,
+    ):
+        programme = _programme()
+        programme.phases.append(
+            Phase(name="II", start=date(2018, 4, 30), end=date(2016, 11, 1))
+        )
+        session.add(programme)
 
 
 def test_database_check_constraint_backs_up_the_validation(engine: Engine) -> None:
     # Bypass the ORM validation: the CHECK constraint itself must refuse.
     with session_scope(engine) as session:
         session.add(_programme())
-    with pytest.raises(InvalidValue, match="verletzt eine Regel"):
-        with session_scope(engine) as session:
-            pid = session.scalar(sa.select(Programme.id))
-            session.execute(
-                sa.insert(Phase).values(
-                    programme_id=pid, name="x", start=date(2018, 1, 1),
-                    end=date(2017, 1, 1), precision="day",
-                )
-            )  # fmt: skip
+    with (
+        pytest.raises(InvalidValue, match="verletzt eine Regel"),
+        session_scope(engine) as session,
+    ):
+        pid = session.scalar(sa.select(Programme.id))
+        session.execute(
+            sa.insert(Phase).values(
+                programme_id=pid, name="x", start=date(2018, 1, 1),
+                end=date(2017, 1, 1), precision="day",
+            )
+        )  # fmt: skip
 
 
 def test_duplicate_key_is_refused(engine: Engine) -> None:
     with session_scope(engine) as session:
         session.add(_programme())
-    with pytest.raises(Conflict, match="Schlüssel gibt es schon"):
-        with session_scope(engine) as session:
-            session.add(_programme())
+    with (
+        pytest.raises(Conflict, match="Schlüssel gibt es schon"),
+        session_scope(engine) as session,
+    ):
+        session.add(_programme())
 
 
 def test_unknown_enum_value_is_refused(engine: Engine) -> None:
-    with pytest.raises((InputError, LookupError, sa.exc.StatementError)):
-        with session_scope(engine) as session:
-            session.add(Funder(short_name="X", name="X", kind="planet"))  # type: ignore[arg-type]
+    with (
+        pytest.raises((InputError, LookupError, sa.exc.StatementError)),
+        session_scope(engine) as session,
+    ):
+        session.add(Funder(short_name="X", name="X", kind="planet"))  # type: ignore[arg-type]
     # and at the database level
-    with pytest.raises(InvalidValue):
-        with session_scope(engine) as session:
-            session.execute(
-                sa.text(
-                    "INSERT INTO funders (short_name, name, kind) "
-                    "VALUES ('Y', 'Y', 'planet')"
-                )
+    with pytest.raises(InvalidValue), session_scope(engine) as session:
+        session.execute(
+            sa.text(
+                "INSERT INTO funders (short_name, name, kind) "
+                "VALUES ('Y', 'Y', 'planet')"
             )
+        )
 
 
 def test_every_write_is_logged_with_who_and_before_after(engine: Engine) -> None:
@@ -107,9 +116,8 @@ def test_deleting_a_funder_in_use_is_refused(engine: Engine) -> None:
         programme = _programme()
         programme.awards.append(Award(funder=funder))
         session.add(programme)
-    with pytest.raises(Conflict, match="verwendet"):
-        with session_scope(engine) as session:
-            session.execute(sa.delete(Funder))
+    with pytest.raises(Conflict, match="verwendet"), session_scope(engine) as session:
+        session.execute(sa.delete(Funder))
 
 
 @pytest.mark.parametrize(

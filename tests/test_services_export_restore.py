@@ -66,18 +66,25 @@ def test_restore_refuses_a_non_empty_database(sqlite_url: str) -> None:
     ("mutate", "path"),
     [
         (lambda d: d.update(format="other/2"), "format"),
-        (lambda d: d["programmes"][3]["phases"][0].update(end="2001-01-01"),
-         "$.programmes[3].phases[0].end"),
-        (lambda d: d["programmes"][0].update(status="verloren"),
-         "$.programmes[0].status"),
-        (lambda d: d["programmes"][0]["fundings"][0].update(funder="NOPE"),
-         "$.programmes[0].fundings[0].funder"),
-        (lambda d: d["programmes"][5]["awards"][0].update(amount="-5.00"),
-         "$.programmes[5].awards[0].amount"),
-        (lambda d: d["funders"].append(dict(d["funders"][0])),
-         "kommt doppelt vor"),
+        (
+            lambda d: d["programmes"][3]["phases"][0].update(end="2001-01-01"),
+            "$.programmes[3].phases[0].end",
+        ),
+        (
+            lambda d: d["programmes"][0].update(status="verloren"),
+            "$.programmes[0].status",
+        ),
+        (
+            lambda d: d["programmes"][0]["fundings"][0].update(funder="NOPE"),
+            "$.programmes[0].fundings[0].funder",
+        ),
+        (
+            lambda d: d["programmes"][5]["awards"][0].update(amount="-5.00"),
+            "$.programmes[5].awards[0].amount",
+        ),
+        (lambda d: d["funders"].append(dict(d["funders"][0])), "kommt doppelt vor"),
     ],
-)  # fmt: skip
+)
 def test_bad_documents_name_the_path_and_write_nothing(
     sqlite_url: str, mutate, path: str
 ) -> None:
@@ -112,53 +119,97 @@ DAY = st.dates(min_value=date(2000, 1, 1), max_value=date(2035, 12, 31))
 def phase(draw: st.DrawFn) -> dict[str, object]:
     precision = draw(st.sampled_from(["day", "month", "year"]))
     start = draw(DAY)
-    end = draw(st.one_of(st.none(), st.integers(0, 2000).map(
-        lambda n: start + timedelta(days=n))))  # fmt: skip
+    end = draw(
+        st.one_of(
+            st.none(), st.integers(0, 2000).map(lambda n: start + timedelta(days=n))
+        )
+    )
     if precision == "month":
         start = start.replace(day=1)
-    return {"name": draw(TEXT), "start": start.isoformat(),
-            "end": end.isoformat() if end else None, "precision": precision}  # fmt: skip
+    return {
+        "name": draw(TEXT),
+        "start": start.isoformat(),
+        "end": end.isoformat() if end else None,
+        "precision": precision,
+    }
 
 
 @st.composite
 def portfolio_document(draw: st.DrawFn) -> dict[str, object]:
     funders = draw(st.lists(TEXT, min_size=1, max_size=4, unique=True))
     kinds = ["eu", "bund", "land", "kommune", "stiftung", "other"]
-    emails = draw(st.lists(KEY.map(lambda k: f"{k}@example.org"), max_size=3,
-                           unique=True))  # fmt: skip
+    emails = draw(
+        st.lists(KEY.map(lambda k: f"{k}@example.org"), max_size=3, unique=True)
+    )
     programmes = []
     for key in draw(st.lists(KEY, min_size=1, max_size=4, unique=True)):
-        chosen = draw(st.lists(st.sampled_from(funders), min_size=1, max_size=3,
-                               unique=True))  # fmt: skip
+        chosen = draw(
+            st.lists(st.sampled_from(funders), min_size=1, max_size=3, unique=True)
+        )
         obligations = [
-            {"kind": "report", "title": draw(TEXT), "due": draw(DAY).isoformat(),
-             "status": draw(st.sampled_from(["open", "done"])), "origin": "manual",
-             "responsible": draw(st.one_of(st.none(), st.sampled_from(emails)))
-             if emails else None}
+            {
+                "kind": "report",
+                "title": draw(TEXT),
+                "due": draw(DAY).isoformat(),
+                "status": draw(st.sampled_from(["open", "done"])),
+                "origin": "manual",
+                "responsible": draw(st.one_of(st.none(), st.sampled_from(emails)))
+                if emails
+                else None,
+            }
             for _ in range(draw(st.integers(0, 3)))
-        ]  # fmt: skip
-        programmes.append({
-            "key": key, "name": draw(TEXT), "short_name": draw(st.one_of(st.none(), TEXT)),
-            "status": draw(st.sampled_from(["idea", "applying", "running", "ended"])),
-            "tags": draw(st.lists(TEXT, max_size=2, unique=True)),
-            "phases": draw(st.lists(phase(), max_size=3, unique_by=lambda p: (p["start"], p["name"]))),
-            "fundings": [{"funder": f, "amount": draw(st.one_of(st.none(), MONEY)),
-                          "share": None} for f in chosen],
-            "awards": [{"funder": f, "reference": draw(TEXT), "amount": draw(MONEY),
-                        "budget_lines": [{"category": "Personal", "year": 2017,
-                                          "planned": draw(MONEY)}]}
-                       for f in chosen[:1]],
-            "obligations": obligations,
-        })  # fmt: skip
+        ]
+        programmes.append(
+            {
+                "key": key,
+                "name": draw(TEXT),
+                "short_name": draw(st.one_of(st.none(), TEXT)),
+                "status": draw(
+                    st.sampled_from(["idea", "applying", "running", "ended"])
+                ),
+                "tags": draw(st.lists(TEXT, max_size=2, unique=True)),
+                "phases": draw(
+                    st.lists(
+                        phase(), max_size=3, unique_by=lambda p: (p["start"], p["name"])
+                    )
+                ),
+                "fundings": [
+                    {
+                        "funder": f,
+                        "amount": draw(st.one_of(st.none(), MONEY)),
+                        "share": None,
+                    }
+                    for f in chosen
+                ],
+                "awards": [
+                    {
+                        "funder": f,
+                        "reference": draw(TEXT),
+                        "amount": draw(MONEY),
+                        "budget_lines": [
+                            {
+                                "category": "Personal",
+                                "year": 2017,
+                                "planned": draw(MONEY),
+                            }
+                        ],
+                    }
+                    for f in chosen[:1]
+                ],
+                "obligations": obligations,
+            }
+        )
     return {
         "format": "portfolio/1",
         "stichtag": draw(st.one_of(st.none(), DAY.map(date.isoformat))),
-        "funders": [{"short_name": f, "name": f"{f} ä", "kind": draw(st.sampled_from(kinds))}
-                    for f in funders],
+        "funders": [
+            {"short_name": f, "name": f"{f} ä", "kind": draw(st.sampled_from(kinds))}
+            for f in funders
+        ],
         "contacts": [{"email": e, "name": "Büro Ölmühle"} for e in emails],
         "partners": [],
         "programmes": programmes,
-    }  # fmt: skip
+    }
 
 
 @settings(
@@ -170,8 +221,9 @@ def portfolio_document(draw: st.DrawFn) -> dict[str, object]:
 def test_random_portfolios_round_trip(tmp_path_factory, document) -> None:
     folder = tmp_path_factory.mktemp("rt")
     exported, again = _round_trip(
-        f"sqlite:///{folder / 'a.db'}", f"sqlite:///{folder / 'b.db'}",
+        f"sqlite:///{folder / 'a.db'}",
+        f"sqlite:///{folder / 'b.db'}",
         json.dumps(document),
-    )  # fmt: skip
+    )
     assert exported == again
     assert len(json.loads(exported)["programmes"]) == len(document["programmes"])
