@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
@@ -183,11 +183,13 @@ def insert_planned(
 
 
 def _insert_chunk(
-    session: Session, insert: Callable[..., sa.Insert], rows: list[dict[str, object]]
+    session: Session, insert: Callable[..., Any], rows: list[dict[str, object]]
 ) -> int:
     """One multi-row ``INSERT … ON CONFLICT DO NOTHING``; returns rows inserted."""
-    statement = insert(Reminder).values(rows).on_conflict_do_nothing()  # type: ignore[attr-defined]
-    return rowcount(session.execute(statement))
+    statement = (
+        insert(Reminder).values(rows).on_conflict_do_nothing().returning(Reminder.id)
+    )
+    return len(session.execute(statement).all())
 
 
 def cancel_stale(session: Session) -> int:
@@ -347,15 +349,24 @@ def send_due(
 ) -> SendResult:
     """Send every ready row of the outbox through one transport run."""
     sender = _Sender(sessions, transport, settings, now, worker or worker_name())
-    try:
-        with transport:
-            while True:
-                with sessions() as session:
-                    ids = claim(session, sender.worker, now, batch, lease)
-                if not ids or not sender.send_batch(ids):
+    with ExitStack() as stack:
+        connected = False
+        while True:
+            with sessions() as session:
+                ids = claim(session, sender.worker, now, batch, lease)
+            if not ids:
+                break
+            if not connected:
+                try:  # connect only when there is something to send
+                    stack.enter_context(transport)
+                except TransportDown as exc:
+                    for reminder_id in ids:
+                        sender.record_failure(reminder_id, str(exc))
+                    sender.result.transport_down = str(exc)
                     break
-    except TransportDown as exc:
-        sender.result.transport_down = str(exc)
+                connected = True
+            if not sender.send_batch(ids):
+                break
     return sender.result
 
 

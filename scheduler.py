@@ -1,0 +1,172 @@
+"""The portfolio service: reminders every 15 minutes in office hours, digest on Monday.
+
+``portfolio-scheduler`` (or ``python scheduler.py``) reads the settings, opens the
+database and runs an APScheduler 3 ``BlockingScheduler`` with jobs of fixed ids
+(``reminders``, ``digest``), ``replace_existing`` and coalescing, so a restart never
+duplicates a job and a scheduler that was down runs each job once, not once per
+missed run. The reminder job also runs right at start: it sends everything due as of
+now — after three days of downtime the overdue stage once, and nothing it already
+sent (the outbox remembers). While the database carries a Stichtag (the demo), the
+jobs work from that day and write to the outbox folder only. SIGTERM and SIGINT shut
+the scheduler down cleanly: the mail in flight is finished and marked first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.engine import Engine
+
+from portfolio.config import Settings, load_settings
+from portfolio.domain.errors import PortfolioError
+from portfolio.services import clock
+from portfolio.services import reminders as outbox
+from portfolio.storage.db import session_scope
+from portfolio.storage.schema import open_database
+
+log = logging.getLogger("portfolio.scheduler")
+
+REMINDERS_JOB = "reminders"
+DIGEST_JOB = "digest"
+REMINDER_TRIGGER = {"day_of_week": "mon-fri", "hour": "7-18", "minute": "*/15"}
+DIGEST_TRIGGER = {"day_of_week": "mon", "hour": 7, "minute": 0}
+
+
+def job_now(engine: Engine, timezone: str) -> tuple[datetime, bool]:
+    """The moment a job works for, and whether a Stichtag forces the outbox."""
+    real = datetime.now(ZoneInfo(timezone))
+    with session_scope(engine, "scheduler", read_only=True) as session:
+        day = clock.stichtag(session)
+    if day is None:
+        return real.astimezone(UTC), False
+    return datetime.combine(day, real.timetz()).astimezone(UTC), True
+
+
+def reminder_job(engine: Engine, settings: Settings, *, digest: bool = False) -> None:
+    """Plan and send everything due as of now (one run of the outbox)."""
+    config = outbox.RunConfig.from_settings(settings)
+    now, outbox_only = job_now(engine, config.mail.timezone)
+    try:
+        report = outbox.run_once(
+            lambda: session_scope(engine, "scheduler"),
+            config,
+            now,
+            outbox_only=outbox_only,
+            digest=digest,
+        )
+    except PortfolioError as exc:
+        log.error("Erinnerungslauf fehlgeschlagen: %s", exc)
+        return
+    log.info(
+        "%s: %d geplant, %d verschickt, %d später erneut, %d fehlgeschlagen (%s)%s",
+        "Wochenübersicht" if digest else "Erinnerungen",
+        report.planned.planned,
+        report.sent.sent,
+        report.sent.retried,
+        report.sent.failed,
+        report.transport,
+        f"; Versand unterbrochen: {report.sent.transport_down}"
+        if report.sent.transport_down
+        else "",
+    )
+
+
+def build_scheduler(
+    engine: Engine, settings: Settings, *, start_now: bool = True
+) -> BlockingScheduler:
+    """The scheduler with its jobs (fixed ids, replace_existing, coalesced)."""
+    timezone = ZoneInfo(str(settings.get("office.timezone")))
+    scheduler = BlockingScheduler(
+        timezone=timezone,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+    )
+    first = {"next_run_time": datetime.now(timezone)} if start_now else {}
+    scheduler.add_job(
+        reminder_job,
+        CronTrigger(timezone=timezone, **REMINDER_TRIGGER),
+        args=(engine, settings),
+        id=REMINDERS_JOB,
+        name="Erinnerungen verschicken",
+        replace_existing=True,
+        **first,
+    )
+    scheduler.add_job(
+        reminder_job,
+        CronTrigger(timezone=timezone, **DIGEST_TRIGGER),
+        args=(engine, settings),
+        kwargs={"digest": True},
+        id=DIGEST_JOB,
+        name="Wochenübersicht verschicken",
+        replace_existing=True,
+    )
+    return scheduler
+
+
+def install_signal_handlers(scheduler: BlockingScheduler) -> None:
+    """SIGTERM/SIGINT: finish the running job, then stop."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001
+        log.info(
+            "Signal %s empfangen: Dienst wird beendet.", signal.Signals(signum).name
+        )
+        scheduler.shutdown(wait=True)
+
+    handler: Callable[[int, FrameType | None], None] = stop
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options (German help)."""
+    parser = argparse.ArgumentParser(
+        prog="portfolio-scheduler",
+        description="Zeitplan-Dienst von portfolio: Erinnerungen und Wochenübersicht.",
+    )
+    parser.add_argument("--config", metavar="DATEI", help="Konfigurationsdatei (TOML).")
+    parser.add_argument("--db", metavar="URL", help="Datenbank-URL.")
+    parser.add_argument(
+        "--once", action="store_true", help="Den Erinnerungslauf einmal ausführen."
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the service until SIGTERM; exit codes as the CLI (DESIGN §6)."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    args = parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        if args.db:
+            settings = settings.with_overrides(**{"database.url": args.db})
+        engine = open_database(settings.database_url)
+    except PortfolioError as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return exc.exit_code
+    try:
+        if args.once:
+            reminder_job(engine, settings)
+            return 0
+        scheduler = build_scheduler(engine, settings)
+        install_signal_handlers(scheduler)
+        log.info("Dienst gestartet (Jobs: %s, %s).", REMINDERS_JOB, DIGEST_JOB)
+        scheduler.start()
+        log.info("Dienst beendet.")
+        return 0
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

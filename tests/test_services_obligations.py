@@ -1,0 +1,147 @@
+"""Obligations generated from regimes: created, regenerated, people's edits kept."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from portfolio.domain.deadlines import WorkingDays
+from portfolio.domain.enums import FunderKind, ObligationStatus, ReminderStatus
+from portfolio.domain.models import (
+    Award,
+    Contact,
+    Funder,
+    Obligation,
+    Programme,
+    Reminder,
+)
+from portfolio.domain.regimes import load_regimes
+from portfolio.domain.reminders import Stages
+from portfolio.services import obligations
+from portfolio.services import reminders as outbox
+
+NRW = WorkingDays("NW")
+TODAY = date(2017, 3, 15)
+
+
+def zukunftsstadt(session, regime="bund-anbest-gk"):
+    lead = Contact(email="zukunftsstadt@example.org", name="Team Zukunftsstadt")
+    funder = Funder(short_name="BMBF", name="Bundesministerium", kind=FunderKind.BUND)
+    programme = Programme(key="zukunftsstadt", name="Zukunftsstadt", lead=lead)
+    award = Award(
+        programme=programme,
+        funder=funder,
+        reference="Z-II",
+        start=date(2016, 11, 1),
+        end=date(2018, 4, 30),
+        regime=regime,
+    )
+    session.add_all([lead, funder, programme, award])
+    session.flush()
+    return award
+
+
+def generated(session, award):
+    rows = session.scalars(
+        sa.select(Obligation)
+        .where(Obligation.award_id == award.id)
+        .order_by(Obligation.due_on)
+    )
+    return {o.rule_key: o for o in rows}
+
+
+def regen(session, award, today=TODAY):
+    return obligations.regenerate(session, award, load_regimes(), NRW, today)
+
+
+def test_award_gets_rule_obligations_with_both_dates_and_source(session):
+    award = zukunftsstadt(session)
+    result = regen(session, award)
+    assert result.created == 3
+    obls = generated(session, award)
+    zn = obls["BUND_ANBESTGK_ZN:2016"]
+    assert (zn.due_on, zn.due_effective) == (date(2017, 4, 30), date(2017, 5, 2))
+    assert zn.origin == "rule:bund-anbest-gk"
+    assert zn.template_id == "BUND_ANBESTGK_ZN"
+    assert zn.source.startswith("ANBest-Gk")
+    assert zn.checklist
+    vn = obls["BUND_ANBESTGK_VN"]
+    assert (vn.due_on, vn.due_effective) == (date(2019, 4, 30), None)
+
+
+def test_anbest_p_gives_vn_31_10_2018(session):
+    award = zukunftsstadt(session, "bund-anbest-p")
+    regen(session, award)
+    assert generated(session, award)["BUND_ANBESTP_VN"].due_on == date(2018, 10, 31)
+
+
+def test_regenerating_twice_changes_nothing(session):
+    award = zukunftsstadt(session)
+    regen(session, award)
+    again = regen(session, award)
+    assert (again.created, again.updated, again.removed) == (0, 0, 0)
+
+
+def test_changed_dates_regenerate_but_edited_and_done_are_kept(session):
+    award = zukunftsstadt(session)
+    regen(session, award)
+    obls = generated(session, award)
+    obligations.move_due(session, obls["BUND_ANBESTGK_VN"].id, date(2019, 1, 31))
+    obligations.mark(session, obls["BUND_ANBESTGK_ZN:2016"].id, on=date(2017, 4, 20))
+    award.end = date(2019, 4, 30)  # extended by one year
+    session.flush()
+    result = regen(session, award)
+    obls = generated(session, award)
+    assert "BUND_ANBESTGK_ZN:2018" in obls  # new Haushaltsjahr inside the term
+    assert obls["BUND_ANBESTGK_VN"].due_on == date(2019, 1, 31)  # person's date wins
+    assert obls["BUND_ANBESTGK_ZN:2016"].status is ObligationStatus.DONE
+    assert result.kept == 2
+
+
+def test_override_off_removes_untouched_generated_obligation(session):
+    award = zukunftsstadt(session)
+    regen(session, award)
+    award.overrides = {"BUND_ANBESTGK_ZN:2017": "off", "BUND_ANBESTGK_VN": "2018-12-31"}
+    session.flush()
+    result = regen(session, award)
+    obls = generated(session, award)
+    assert "BUND_ANBESTGK_ZN:2017" not in obls
+    assert obls["BUND_ANBESTGK_VN"].due_on == date(2018, 12, 31)
+    assert (result.removed, result.updated) == (1, 1)
+
+
+def test_history_before_first_generation_counts_as_done(session):
+    award = zukunftsstadt(session)
+    regen(session, award, today=date(2020, 1, 1))
+    assert {o.status for o in generated(session, award).values()} == {
+        ObligationStatus.DONE
+    }
+
+
+def test_regenerate_all_counts_created(session):
+    zukunftsstadt(session)
+    assert obligations.regenerate_all(session, state="NW", today=TODAY) == 3
+
+
+def test_done_cancels_pending_and_moving_replans(session):
+    award = zukunftsstadt(session)
+    regen(session, award)
+    zn = generated(session, award)["BUND_ANBESTGK_ZN:2016"]
+    assert outbox.plan(session, date(2017, 4, 10), Stages(), None).planned == 1
+    obligations.move_due(session, zn.id, date(2017, 5, 31))
+    assert _statuses(session, zn.id) == [ReminderStatus.CANCELLED]
+    assert outbox.plan(session, date(2017, 4, 25), Stages(), None).planned == 1
+    obligations.mark(session, zn.id)
+    assert _statuses(session, zn.id) == [ReminderStatus.CANCELLED] * 2
+
+
+def _statuses(session, obligation_id):
+    session.expire_all()
+    return list(
+        session.scalars(
+            sa.select(Reminder.status)
+            .where(Reminder.obligation_id == obligation_id)
+            .order_by(Reminder.id)
+        )
+    )
