@@ -1,0 +1,186 @@
+"""Web users: create them, check passwords, issue API and calendar tokens.
+
+Passwords are hashed with Argon2id (argon2-cffi) and never stored plain. An API
+token is shown once and stored only as its SHA-256 (it is long and random, so a fast
+hash is enough and lookups stay one indexed query). The ICS token is a random secret
+in the URL of the personal calendar feed; issuing a new one revokes the old one.
+Services never commit; the door owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from portfolio.domain.enums import UserRole
+from portfolio.domain.errors import Conflict, InvalidValue, NotFound
+from portfolio.domain.models import User
+
+MIN_PASSWORD = 8
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo-passwort"
+_HASHER = PasswordHasher()
+# Verifying against this keeps the time of a login for an unknown user the same.
+_DUMMY_HASH = _HASHER.hash("portfolio-dummy-password")
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with Argon2id."""
+    return _HASHER.hash(password)
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse passwords that are too short."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidValue(
+            f"Das Passwort ist zu kurz: mindestens {MIN_PASSWORD} Zeichen."
+        )
+
+
+def parse_role(text: str) -> UserRole:
+    """A role from its name (admin, editor, viewer)."""
+    try:
+        return UserRole(text)
+    except ValueError as exc:
+        raise InvalidValue(
+            f"Unbekannte Rolle {text!r}: erlaubt sind admin, editor und viewer."
+        ) from exc
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """The user with this name, if any."""
+    return session.scalar(sa.select(User).where(User.username == username))
+
+
+def add_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: UserRole = UserRole.VIEWER,
+    email: str | None = None,
+) -> User:
+    """Create a user; the name must be new and the password long enough."""
+    username = username.strip()
+    if find_user(session, username) is not None:
+        raise Conflict(f"Den Benutzer {username!r} gibt es schon.")
+    check_password_rules(password)
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        email=email or None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Give a user a new password."""
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    session.flush()
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user whose password matches, else None (same cost either way)."""
+    user = find_user(session, username.strip())
+    stored = user.password_hash if user is not None else _DUMMY_HASH
+    try:
+        _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def token_digest(token: str) -> str:
+    """The stored form of an API token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(session: Session, user: User) -> str:
+    """A new API token for a user (shown once; the old one stops working)."""
+    token = "pf_" + secrets.token_urlsafe(32)
+    user.api_token_hash = token_digest(token)
+    session.flush()
+    return token
+
+
+def user_by_api_token(session: Session, token: str) -> User | None:
+    """The active user an API token belongs to."""
+    if not token:
+        return None
+    user = session.scalar(
+        sa.select(User).where(User.api_token_hash == token_digest(token))
+    )
+    return user if user is not None and user.active else None
+
+
+def issue_ics_token(session: Session, user: User) -> str:
+    """A new secret for the personal calendar feed (revokes the old URL)."""
+    user.ics_token = secrets.token_urlsafe(24)
+    session.flush()
+    return user.ics_token
+
+
+def revoke_ics_token(session: Session, user: User) -> None:
+    """Switch the personal calendar feed off."""
+    user.ics_token = None
+    session.flush()
+
+
+def user_by_ics_token(session: Session, token: str) -> User | None:
+    """The active user a calendar token belongs to."""
+    if not token:
+        return None
+    user = session.scalar(sa.select(User).where(User.ics_token == token))
+    return user if user is not None and user.active else None
+
+
+def list_users(session: Session) -> list[User]:
+    """All users by name."""
+    return list(session.scalars(sa.select(User).order_by(User.username)))
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """One user by id."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"Einen Benutzer mit der Nummer {user_id} gibt es nicht.")
+    return user
+
+
+def update_user(
+    session: Session, user: User, *, role: UserRole, active: bool, acting: User
+) -> None:
+    """Change a user's role or switch them off; nobody locks themselves out."""
+    if user.id == acting.id and (role is not UserRole.ADMIN or not active):
+        raise InvalidValue(
+            "Sie können sich nicht selbst die Verwaltungsrechte entziehen oder "
+            "sich selbst sperren."
+        )
+    user.role = role
+    user.active = active
+    session.flush()
+
+
+def ensure_demo_user(session: Session) -> tuple[str, str]:
+    """Create (or reset) the demo login, an admin; returns name and password."""
+    user = find_user(session, DEMO_USERNAME)
+    if user is None:
+        add_user(session, DEMO_USERNAME, DEMO_PASSWORD, UserRole.ADMIN)
+    else:
+        user.password_hash = hash_password(DEMO_PASSWORD)
+        user.role = UserRole.ADMIN
+        user.active = True
+        session.flush()
+    return DEMO_USERNAME, DEMO_PASSWORD

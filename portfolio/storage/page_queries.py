@@ -1,0 +1,480 @@
+"""Named read queries for the web pages: dashboard, lists, timeline, calendar.
+
+Every function runs a fixed number of SQL statements whatever the size of the
+portfolio: lists are paginated and load their relations with ``selectinload`` for
+the ids of one page only; figures are aggregated with ``GROUP BY``; lists on the
+dashboard are capped with ``LIMIT``. A test counts the statements for 10 and for
+1,000 programmes (tests/test_web_queries.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from portfolio.domain.enums import FunderKind, ObligationStatus, ProgrammeStatus
+from portfolio.domain.models import (
+    Award,
+    BudgetLine,
+    Change,
+    Funder,
+    Funding,
+    Narrative,
+    Obligation,
+    Phase,
+    Programme,
+    Reminder,
+)
+from portfolio.domain.periods import add_months
+from portfolio.storage.queries import ProgrammeRow
+
+EFFECTIVE = sa.func.coalesce(Obligation.due_effective, Obligation.due_on)
+DASHBOARD_LIMIT = 25
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a longer list."""
+
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least one)."""
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def offset(self) -> int:
+        """The index of the first item on this page."""
+        return (self.number - 1) * self.size
+
+
+def make_page(number: int, size: int, total: int) -> Page:
+    """A page clamped into the range that exists."""
+    pages = max(1, -(-total // size))
+    return Page(min(max(1, number), pages), size, total)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeFilter:
+    """What the programme list and the timeline are filtered by."""
+
+    search: str = ""
+    status: ProgrammeStatus | None = None
+    kind: FunderKind | None = None
+
+
+def _filtered_ids(flt: ProgrammeFilter) -> sa.Select[tuple[int]]:
+    query = sa.select(Programme.id)
+    if flt.search:
+        pattern = f"%{flt.search.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Programme.name).like(pattern),
+                sa.func.lower(Programme.short_name).like(pattern),
+                sa.func.lower(Programme.key).like(pattern),
+                sa.func.lower(Programme.field_of_action).like(pattern),
+            )
+        )
+    if flt.status is not None:
+        query = query.where(Programme.status == flt.status)
+    if flt.kind is not None:
+        by_funding = (
+            sa.select(Funding.id)
+            .join(Funder, Funding.funder_id == Funder.id)
+            .where(Funding.programme_id == Programme.id, Funder.kind == flt.kind)
+        )
+        by_award = (
+            sa.select(Award.id)
+            .join(Funder, Award.funder_id == Funder.id)
+            .where(Award.programme_id == Programme.id, Funder.kind == flt.kind)
+        )
+        query = query.where(sa.or_(by_funding.exists(), by_award.exists()))
+    return query
+
+
+def _page_of_programmes(
+    session: Session, flt: ProgrammeFilter, number: int, size: int
+) -> tuple[list[Programme], Page]:
+    ids = _filtered_ids(flt).subquery()
+    total = session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0
+    page = make_page(number, size, total)
+    sort = sa.func.lower(sa.func.coalesce(Programme.short_name, Programme.name))
+    query = (
+        sa.select(Programme)
+        .where(Programme.id.in_(sa.select(ids.c.id)))
+        .order_by(sort, Programme.id)
+        .limit(page.size)
+        .offset(page.offset)
+        .options(
+            selectinload(Programme.phases),
+            selectinload(Programme.fundings).selectinload(Funding.funder),
+            selectinload(Programme.awards).selectinload(Award.funder),
+            selectinload(Programme.lead),
+        )
+    )
+    return list(session.scalars(query)), page
+
+
+def _sums(session: Session, ids: Sequence[int]) -> dict[int, tuple[Any, Any]]:
+    if not ids:
+        return {}
+    query = (
+        sa.select(
+            Award.programme_id,
+            sa.func.sum(Award.amount),
+            sa.func.sum(Award.own_contribution),
+        )
+        .where(Award.programme_id.in_(ids))
+        .group_by(Award.programme_id)
+    )
+    return {pid: (amount, own) for pid, amount, own in session.execute(query)}
+
+
+def _next_due(session: Session, ids: Sequence[int]) -> dict[int, tuple[date, str]]:
+    if not ids:
+        return {}
+    first = (
+        sa.select(
+            Obligation.programme_id,
+            EFFECTIVE.label("due"),
+            Obligation.title,
+            sa.func.row_number()
+            .over(partition_by=Obligation.programme_id, order_by=(EFFECTIVE, Obligation.id))
+            .label("n"),
+        )
+        .where(Obligation.status == ObligationStatus.OPEN, Obligation.programme_id.in_(ids))
+        .subquery()
+    )
+    query = sa.select(first.c.programme_id, first.c.due, first.c.title).where(
+        first.c.n == 1
+    )
+    return {pid: (due, title) for pid, due, title in session.execute(query)}
+
+
+def _row(programme: Programme, sums: dict[int, tuple[Any, Any]], due: dict[int, tuple[date, str]]) -> ProgrammeRow:
+    funders = {f.funder.short_name: f.funder.kind for f in programme.fundings}
+    for award in programme.awards:
+        funders.setdefault(award.funder.short_name, award.funder.kind)
+    amount, own = sums.get(programme.id, (None, None))
+    if amount is None:
+        known = [f.amount for f in programme.fundings if f.amount is not None]
+        amount = sum(known, Decimal(0)) if known else None
+    next_due, next_title = due.get(programme.id, (None, None))
+    return ProgrammeRow(
+        id=programme.id,
+        key=programme.key,
+        name=programme.name,
+        label=programme.label,
+        funders=tuple(funders),
+        funder_kinds=tuple(dict.fromkeys(funders.values())),
+        period=programme.period(),
+        amount=amount,
+        own_share=own,
+        status=programme.status,
+        next_due=next_due,
+        next_title=next_title,
+        lead=programme.lead.name if programme.lead else None,
+    )
+
+
+def programme_page(
+    session: Session, flt: ProgrammeFilter, number: int = 1, size: int = 50
+) -> tuple[list[ProgrammeRow], Page]:
+    """One page of the filtered programme list (five statements)."""
+    programmes, page = _page_of_programmes(session, flt, number, size)
+    ids = [p.id for p in programmes]
+    sums, due = _sums(session, ids), _next_due(session, ids)
+    return [_row(p, sums, due) for p in programmes], page
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineItem:
+    """One programme on the timeline: its phases, funder kinds, money and deadlines."""
+
+    programme: Programme
+    kinds: tuple[FunderKind, ...]
+    amount: Decimal | None
+    deadlines: tuple[tuple[date, str, ObligationStatus], ...]
+
+
+def timeline_page(
+    session: Session, flt: ProgrammeFilter, number: int = 1, size: int = 40
+) -> tuple[list[TimelineItem], Page]:
+    """One page of programmes for the timeline with their deadlines."""
+    programmes, page = _page_of_programmes(session, flt, number, size)
+    ids = [p.id for p in programmes]
+    sums = _sums(session, ids)
+    marks: dict[int, list[tuple[date, str, ObligationStatus]]] = {}
+    if ids:
+        query = (
+            sa.select(Obligation.programme_id, EFFECTIVE, Obligation.title, Obligation.status)
+            .where(Obligation.programme_id.in_(ids))
+            .order_by(EFFECTIVE)
+        )
+        for pid, due, title, status in session.execute(query):
+            marks.setdefault(pid, []).append((due, title, status))
+    items = []
+    for programme in programmes:
+        kinds = {f.funder.kind: None for f in programme.fundings}
+        for award in programme.awards:
+            kinds.setdefault(award.funder.kind, None)
+        items.append(
+            TimelineItem(
+                programme=programme,
+                kinds=tuple(kinds),
+                amount=sums.get(programme.id, (None, None))[0],
+                deadlines=tuple(marks.get(programme.id, [])),
+            )
+        )
+    return items, page
+
+
+# --- dashboard -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DueRow:
+    """An obligation in a list: what, when, for which programme, who."""
+
+    id: int
+    title: str
+    due_on: date
+    effective: date
+    status: ObligationStatus
+    programme_key: str
+    programme_label: str
+    kind: str
+    source: str | None
+
+
+def _due_rows(session: Session, *conditions: Any, limit: int | None, offset: int = 0) -> list[DueRow]:
+    query = (
+        sa.select(
+            Obligation.id,
+            Obligation.title,
+            Obligation.due_on,
+            EFFECTIVE,
+            Obligation.status,
+            Programme.key,
+            sa.func.coalesce(Programme.short_name, Programme.name),
+            Obligation.kind,
+            Obligation.source,
+        )
+        .join(Programme, Obligation.programme_id == Programme.id)
+        .where(*conditions)
+        .order_by(EFFECTIVE, Obligation.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        DueRow(i, t, d, e, s, k, lbl, str(kind), src)
+        for i, t, d, e, s, k, lbl, kind, src in session.execute(query)
+    ]
+
+
+def _count(session: Session, *conditions: Any) -> int:
+    query = sa.select(sa.func.count(Obligation.id)).where(*conditions)
+    return session.scalar(query) or 0
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """A running programme whose last phase ends soon."""
+
+    key: str
+    label: str
+    end: date
+
+
+@dataclass
+class Dashboard:
+    """The figures and lists of the Übersicht page."""
+
+    running: int
+    programmes: int
+    money_by_kind: dict[FunderKind, Decimal]
+    due_soon: list[DueRow]
+    due_soon_count: int
+    overdue: list[DueRow]
+    overdue_count: int
+    ending: list[Ending]
+
+
+def money_by_kind(session: Session, year: int) -> dict[FunderKind, Decimal]:
+    """Award money falling into a year by funder kind (plan lines, else pro rata)."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    planned = dict(
+        session.execute(
+            sa.select(BudgetLine.award_id, sa.func.sum(BudgetLine.planned))
+            .where(BudgetLine.year == year)
+            .group_by(BudgetLine.award_id)
+        ).all()
+    )
+    query = (
+        sa.select(Award.id, Award.amount, Award.start, Award.end, Funder.kind)
+        .join(Funder, Award.funder_id == Funder.id)
+        .where(
+            Award.start.is_not(None),
+            Award.start <= last,
+            sa.or_(Award.end.is_(None), Award.end >= first),
+        )
+    )
+    totals: dict[FunderKind, Decimal] = {}
+    for award_id, amount, start, end, kind in session.execute(query):
+        share = planned.get(award_id)
+        if share is None and amount is not None and end is not None:
+            share = _pro_rata(amount, start, end, first, last)
+        if share:
+            totals[kind] = totals.get(kind, Decimal(0)) + Decimal(share)
+    return {k: v.quantize(Decimal("0.01")) for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}
+
+
+def _pro_rata(amount: Decimal, start: date, end: date, first: date, last: date) -> Decimal:
+    days = (end - start).days + 1
+    inside = (min(end, last) - max(start, first)).days + 1
+    return amount * inside / days if days > 0 and inside > 0 else Decimal(0)
+
+
+def ending_soon(session: Session, today: date, months: int = 6) -> list[Ending]:
+    """Running programmes whose phases all end within the next months."""
+    has_open = sa.func.sum(sa.case((Phase.end.is_(None), 1), else_=0))
+    last_end = sa.func.max(Phase.end)
+    ends = (
+        sa.select(Phase.programme_id, last_end.label("end"))
+        .group_by(Phase.programme_id)
+        .having(has_open == 0)
+        .subquery()
+    )
+    query = (
+        sa.select(Programme.key, sa.func.coalesce(Programme.short_name, Programme.name), ends.c.end)
+        .join(ends, ends.c.programme_id == Programme.id)
+        .where(
+            Programme.status == ProgrammeStatus.RUNNING,
+            ends.c.end >= today,
+            ends.c.end <= add_months(today, months),
+        )
+        .order_by(ends.c.end)
+        .limit(DASHBOARD_LIMIT)
+    )
+    return [Ending(k, lbl, end) for k, lbl, end in session.execute(query)]
+
+
+def dashboard(session: Session, today: date) -> Dashboard:
+    """Everything the Übersicht shows, in a fixed number of statements."""
+    open_ = Obligation.status == ObligationStatus.OPEN
+    soon = (open_, EFFECTIVE >= today, EFFECTIVE <= today + timedelta(days=30))
+    late = (open_, EFFECTIVE < today)
+    counts = dict(
+        session.execute(
+            sa.select(Programme.status, sa.func.count()).group_by(Programme.status)
+        ).all()
+    )
+    return Dashboard(
+        running=counts.get(ProgrammeStatus.RUNNING, 0),
+        programmes=sum(counts.values()),
+        money_by_kind=money_by_kind(session, today.year),
+        due_soon=_due_rows(session, *soon, limit=DASHBOARD_LIMIT),
+        due_soon_count=_count(session, *soon),
+        overdue=_due_rows(session, *late, limit=DASHBOARD_LIMIT),
+        overdue_count=_count(session, *late),
+        ending=ending_soon(session, today),
+    )
+
+
+# --- deadlines -------------------------------------------------------------
+
+
+def deadline_page(
+    session: Session, status: ObligationStatus | None, number: int = 1, size: int = 50, search: str = ""
+) -> tuple[list[DueRow], Page]:
+    """One page of obligations, by effective date."""
+    conditions: list[Any] = []
+    if status is not None:
+        conditions.append(Obligation.status == status)
+    if search:
+        conditions.append(sa.func.lower(Obligation.title).like(f"%{search.lower()}%"))
+    total = _count(session, *conditions)
+    page = make_page(number, size, total)
+    return _due_rows(session, *conditions, limit=page.size, offset=page.offset), page
+
+
+def deadlines_between(session: Session, first: date, last: date) -> list[DueRow]:
+    """Every obligation whose effective date lies in [first, last] (a calendar month)."""
+    return _due_rows(session, EFFECTIVE >= first, EFFECTIVE <= last, limit=500)
+
+
+def open_deadlines(session: Session, limit: int = 2000) -> list[DueRow]:
+    """Open obligations for the calendar feed."""
+    return _due_rows(session, Obligation.status == ObligationStatus.OPEN, limit=limit)
+
+
+# --- programme detail --------------------------------------------------------
+
+
+def programme_history(session: Session, programme: Programme, limit: int = 100) -> list[Change]:
+    """The change log of a programme and of the rows that belong to it."""
+    def ids(rows: Sequence[Any]) -> list[str]:
+        return [str(r.id) for r in rows]
+
+    parts = [
+        sa.and_(Change.entity == "programmes", Change.entity_id == str(programme.id)),
+        sa.and_(Change.entity == "phases", Change.entity_id.in_(ids(programme.phases))),
+        sa.and_(Change.entity == "awards", Change.entity_id.in_(ids(programme.awards))),
+        sa.and_(Change.entity == "obligations", Change.entity_id.in_(ids(programme.obligations))),
+        sa.and_(Change.entity == "fundings", Change.entity_id.in_(ids(programme.fundings))),
+    ]
+    query = sa.select(Change).where(sa.or_(*parts)).order_by(Change.at.desc(), Change.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def narratives_of(session: Session, programme_id: int) -> list[Narrative]:
+    """The Sachbericht sections of a programme, newest year first."""
+    query = (
+        sa.select(Narrative)
+        .where(Narrative.programme_id == programme_id)
+        .order_by(Narrative.year.desc(), Narrative.section)
+    )
+    return list(session.scalars(query))
+
+
+def reminders_of(session: Session, obligation_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """How many reminders of each status every obligation has."""
+    if not obligation_ids:
+        return {}
+    query = (
+        sa.select(Reminder.obligation_id, Reminder.status, sa.func.count())
+        .where(Reminder.obligation_id.in_(obligation_ids))
+        .group_by(Reminder.obligation_id, Reminder.status)
+    )
+    result: dict[int, dict[str, int]] = {}
+    for oid, status, count in session.execute(query):
+        result.setdefault(oid, {})[str(status)] = count
+    return result
+
+
+def reminder_page(
+    session: Session, status: str | None, number: int = 1, size: int = 50
+) -> tuple[list[tuple[Reminder, str | None]], Page]:
+    """One page of the reminder log, newest planned first, with the obligation title."""
+    conditions = [Reminder.status == status] if status else []
+    total = session.scalar(sa.select(sa.func.count(Reminder.id)).where(*conditions)) or 0
+    page = make_page(number, size, total)
+    query = (
+        sa.select(Reminder, Obligation.title)
+        .outerjoin(Obligation, Reminder.obligation_id == Obligation.id)
+        .where(*conditions)
+        .order_by(Reminder.planned_for.desc(), Reminder.id.desc())
+        .limit(page.size)
+        .offset(page.offset)
+    )
+    return [(r, t) for r, t in session.execute(query)], page

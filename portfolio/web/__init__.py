@@ -1,0 +1,200 @@
+"""The web UI: ``create_app(settings)`` builds the FastAPI application.
+
+The factory wires everything from its arguments (no module-level app or engine):
+the database, the signed session cookie, the guards of ``security``, the page routers
+and the JSON API. Errors users can cause become a German page (or JSON under
+``/api``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from portfolio.config import Settings
+from portfolio.domain.errors import PortfolioError
+from portfolio.storage.schema import open_database
+from portfolio.web.context import make_templates
+from portfolio.web.security import (
+    ApiUnauthorized,
+    CsrfFailed,
+    Forbidden,
+    LoginLimiter,
+    LoginRequired,
+    check_csrf,
+)
+
+STATIC = Path(__file__).with_name("static")
+SESSION_COOKIE = "portfolio_session"
+SESSION_HOURS = 10
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+class GuardMiddleware:
+    """Refuse oversized requests early and add security headers to every answer."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        """Wrap an ASGI app with a body-size limit in bytes."""
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check Content-Length and count the bytes actually received."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        length = headers.get(b"content-length", b"0")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await _too_large(self.max_bytes)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Any:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _BodyTooLarge
+            return message
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                extra = [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"content-security-policy", CSP.encode()),
+                ]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except _BodyTooLarge:
+            await _too_large(self.max_bytes)(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _too_large(max_bytes: int) -> Response:
+    megabytes = max_bytes // (1024 * 1024)
+    return HTMLResponse(
+        f"<p>Die Datei ist zu groß: höchstens {megabytes} MB sind erlaubt.</p>",
+        status_code=413,
+    )
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api") or request.url.path == "/openapi.json"
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"title": title, "message": message, "user": getattr(request.state, "user", None)},
+        status_code=status,
+    )
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:  # noqa: ARG001
+        if _is_api(request):
+            return JSONResponse({"detail": "Anmeldung erforderlich."}, status_code=401)
+        if request.method != "GET" or request.headers.get("hx-request"):
+            return _error_page(
+                request, 401, "Anmeldung erforderlich",
+                "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich neu an.",
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:  # noqa: ARG001
+        return _error_page(
+            request, 403, "Keine Berechtigung",
+            "Ihre Rolle erlaubt diese Aktion nicht. Fragen Sie die Verwaltung.",
+        )
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed) -> Response:  # noqa: ARG001
+        return _error_page(
+            request, 403, "Formular abgelaufen",
+            "Das Formular ist abgelaufen oder kam nicht von dieser Seite. "
+            "Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.",
+        )
+
+    @app.exception_handler(ApiUnauthorized)
+    async def _api_auth(request: Request, exc: ApiUnauthorized) -> Response:  # noqa: ARG001
+        return JSONResponse(
+            {"detail": "Gültiger API-Schlüssel erforderlich (Authorization: Bearer …)."},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.exception_handler(PortfolioError)
+    async def _portfolio(request: Request, exc: PortfolioError) -> Response:
+        return _error_page(request, exc.http_status, "Das ging nicht", exc.message)
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    """Build the web application for these settings (and optionally an engine)."""
+    from portfolio.web.views import admin, api, auth, deadlines, pages, programmes
+    from portfolio.web.views import files as file_views
+
+    app = FastAPI(
+        title="portfolio API",
+        summary="Förderprogramme, Fristen und Fördergeber des Bildungsbüros",
+        description=(
+            "Lesezugriff auf Programme, Fristen und Fördergeber sowie Statuswechsel "
+            "von Fristen. Anmeldung mit dem persönlichen API-Schlüssel "
+            "(Seite Konto) als `Authorization: Bearer <Schlüssel>`."
+        ),
+        version="1",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or open_database(settings.database_url)
+    app.state.templates = make_templates()
+    app.state.limiter = LoginLimiter()
+    base_url = str(settings.get("web.base_url"))
+    secret = settings.get("web.secret_key") or secrets.token_urlsafe(32)
+    max_mb = int(settings.get("imports.max_file_mb"))
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_HOURS * 3600,
+        same_site="lax",
+        https_only=base_url.startswith("https://"),
+    )
+    app.add_middleware(GuardMiddleware, max_bytes=max_mb * 1024 * 1024)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _install_handlers(app)
+    app.include_router(auth.router)
+    app.include_router(api.router)
+    app.include_router(deadlines.feed_router)
+    guarded = [Depends(check_csrf)]
+    for module in (pages, programmes, deadlines, file_views, admin):
+        app.include_router(module.router, dependencies=guarded)
+    return app

@@ -1,0 +1,1 @@
+"""The page and API routers of the web UI, one module per area."""

@@ -1,0 +1,139 @@
+"""Verwaltung (users, reminder log, settings) and Konto (own API token, password)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form
+from fastapi.responses import HTMLResponse, Response
+
+from portfolio.config import SETTINGS
+from portfolio.domain.enums import ReminderStatus, UserRole
+from portfolio.domain.errors import InputError, InvalidValue
+from portfolio.services.reminder_admin import retry_reminder
+from portfolio.services.users import (
+    add_user,
+    authenticate,
+    get_user,
+    issue_api_token,
+    list_users,
+    parse_role,
+    set_password,
+    update_user,
+)
+from portfolio.storage.page_queries import reminder_page
+from portfolio.web.context import Ctx, admin, page
+
+router = APIRouter(include_in_schema=False)
+SECRET_SETTINGS = {"mail.smtp_password", "web.secret_key"}
+
+
+@router.get("/verwaltung", response_class=HTMLResponse)
+def users_page(ctx: Ctx = Depends(admin)) -> HTMLResponse:
+    """Users and roles."""
+    return ctx.render(
+        "admin_users.html", nav="admin", tab="users", users=list_users(ctx.session),
+        roles=list(UserRole),
+    )
+
+
+@router.post("/verwaltung/benutzer")
+def user_add(
+    ctx: Ctx = Depends(admin),
+    username: str = Form(""),
+    password: str = Form(""),
+    role: str = Form("viewer"),
+    email: str = Form(""),
+) -> Response:
+    """Create a user."""
+    try:
+        user = add_user(ctx.session, username, password, parse_role(role), email.strip())
+    except InputError as exc:
+        ctx.flash(exc.message, "error")
+    else:
+        ctx.flash(f"Benutzer {user.username} angelegt.")
+    return ctx.redirect("/verwaltung")
+
+
+@router.post("/verwaltung/benutzer/{user_id}")
+def user_change(
+    user_id: int,
+    ctx: Ctx = Depends(admin),
+    role: str = Form(...),
+    active: str = Form(""),
+) -> Response:
+    """Change a user's role or switch them off."""
+    user = get_user(ctx.session, user_id)
+    update_user(ctx.session, user, role=parse_role(role), active=bool(active), acting=ctx.user)
+    ctx.flash(f"Benutzer {user.username} gespeichert.")
+    return ctx.redirect("/verwaltung")
+
+
+@router.get("/verwaltung/erinnerungen", response_class=HTMLResponse)
+def reminder_log(ctx: Ctx = Depends(admin), status: str = "", seite: int = 1) -> HTMLResponse:
+    """The reminder outbox: sent, failed, pending, cancelled."""
+    chosen = status if status in {s.value for s in ReminderStatus} else ""
+    rows, pager = reminder_page(ctx.session, chosen or None, seite)
+    return ctx.render(
+        "admin_reminders.html", nav="admin", tab="reminders", rows=rows, pager=pager,
+        status=chosen, statuses=list(ReminderStatus),
+    )
+
+
+@router.post("/verwaltung/erinnerungen/{reminder_id}/erneut")
+def reminder_retry(reminder_id: int, ctx: Ctx = Depends(admin)) -> Response:
+    """Queue a failed reminder again."""
+    retry_reminder(ctx.session, reminder_id)
+    ctx.flash("Die Erinnerung wird beim nächsten Lauf erneut versendet.")
+    return ctx.redirect("/verwaltung/erinnerungen")
+
+
+@router.get("/verwaltung/einstellungen", response_class=HTMLResponse)
+def settings_page(ctx: Ctx = Depends(admin)) -> HTMLResponse:
+    """The effective settings, read-only (secrets masked)."""
+    settings = ctx.request.app.state.settings
+    rows = []
+    for setting in SETTINGS:
+        value = settings.get(setting.key)
+        if setting.key in SECRET_SETTINGS and value:
+            value = "•••••• (gesetzt)"
+        if setting.key == "database.url":
+            value = ctx.request.app.state.engine.url.render_as_string(hide_password=True)
+        rows.append((setting, "–" if value in (None, "") else value))
+    return ctx.render(
+        "admin_settings.html", nav="admin", tab="settings", rows=rows,
+        source=settings.source,
+    )
+
+
+@router.get("/konto", response_class=HTMLResponse)
+def account(ctx: Ctx = Depends(page)) -> HTMLResponse:
+    """The own account: API token and password."""
+    token = ctx.request.session.pop("new_api_token", None)
+    return ctx.render("account.html", nav="account", new_token=token)
+
+
+@router.post("/konto/api-schluessel")
+def new_api_token(ctx: Ctx = Depends(page)) -> Response:
+    """Issue a new personal API token (shown once)."""
+    ctx.request.session["new_api_token"] = issue_api_token(ctx.session, ctx.user)
+    return ctx.redirect("/konto")
+
+
+@router.post("/konto/passwort")
+def change_password(
+    ctx: Ctx = Depends(page),
+    old: str = Form(""),
+    new: str = Form(""),
+    repeat: str = Form(""),
+) -> Response:
+    """Change the own password (old one required)."""
+    if authenticate(ctx.session, ctx.user.username, old) is None:
+        ctx.flash("Das bisherige Passwort stimmt nicht.", "error")
+    elif new != repeat:
+        ctx.flash("Die beiden neuen Passwörter stimmen nicht überein.", "error")
+    else:
+        try:
+            set_password(ctx.session, ctx.user, new)
+            ctx.flash("Passwort geändert.")
+        except InvalidValue as exc:
+            ctx.flash(exc.message, "error")
+    return ctx.redirect("/konto")

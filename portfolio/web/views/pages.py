@@ -1,0 +1,49 @@
+"""Übersicht (dashboard) and Zeitstrahl (timeline)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse
+
+from portfolio.domain.enums import FunderKind, ProgrammeStatus
+from portfolio.storage.page_queries import ProgrammeFilter, dashboard, timeline_page
+from portfolio.web import timeline as layout
+from portfolio.web.context import Ctx, page
+from portfolio.web.forms import parse_enum
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(ctx: Ctx = Depends(page)) -> HTMLResponse:
+    """KPIs, money this year by funder kind, due soon, overdue, ending soon."""
+    board = dashboard(ctx.session, ctx.today)
+    biggest = max(board.money_by_kind.values(), default=Decimal(0))
+    bars = [
+        (kind, amount, float(amount / biggest * 100) if biggest else 0.0)
+        for kind, amount in board.money_by_kind.items()
+    ]
+    total = sum(board.money_by_kind.values(), Decimal(0))
+    return ctx.render(
+        "overview.html", nav="overview", board=board, money_bars=bars, money_total=total,
+        colours=layout.KIND_COLOURS,
+    )
+
+
+@router.get("/zeitstrahl", response_class=HTMLResponse)
+def timeline(
+    ctx: Ctx = Depends(page), art: str = "", status: str = "", seite: int = 1
+) -> HTMLResponse:
+    """All programmes across the years as an SVG timeline, filterable."""
+    flt = ProgrammeFilter(
+        status=parse_enum(ProgrammeStatus, status), kind=parse_enum(FunderKind, art)
+    )
+    items, pager = timeline_page(ctx.session, flt, seite)
+    picture = layout.build(items, ctx.today, ctx.stichtag is not None)
+    return ctx.render(
+        "timeline.html", nav="timeline", tl=picture, pager=pager, flt=flt,
+        kinds=list(FunderKind), statuses=list(ProgrammeStatus),
+        colours=layout.KIND_COLOURS,
+    )

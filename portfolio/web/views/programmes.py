@@ -1,0 +1,154 @@
+"""Programme list (search, filters, pages), detail, edit form and Sachbericht texts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from portfolio.domain.enums import FunderKind, ProgrammeStatus
+from portfolio.domain.errors import InvalidValue, NotFound
+from portfolio.domain.models import Award, Programme
+from portfolio.services.narratives import SECTIONS, set_narrative
+from portfolio.storage.page_queries import (
+    ProgrammeFilter,
+    narratives_of,
+    programme_history,
+    programme_page,
+    reminders_of,
+)
+from portfolio.storage.queries import programme_by_key
+from portfolio.web.context import Ctx, editing, page
+from portfolio.web.forms import Errors, enum_field, parse_enum, text_field
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+
+@router.get("/programme", response_class=HTMLResponse)
+def programme_list(
+    ctx: Ctx = Depends(page), q: str = "", status: str = "", art: str = "", seite: int = 1
+) -> HTMLResponse:
+    """All programmes, searchable and filterable, 50 per page."""
+    flt = ProgrammeFilter(
+        search=q.strip()[:100],
+        status=parse_enum(ProgrammeStatus, status),
+        kind=parse_enum(FunderKind, art),
+    )
+    rows, pager = programme_page(ctx.session, flt, seite, PAGE_SIZE)
+    return ctx.render(
+        "programmes.html", nav="programmes", rows=rows, pager=pager, flt=flt,
+        kinds=list(FunderKind), statuses=list(ProgrammeStatus),
+    )
+
+
+def _load(ctx: Ctx, key: str) -> Programme:
+    programme = programme_by_key(ctx.session, key)
+    if programme is None:
+        raise NotFound(f"Ein Programm mit dem Schlüssel {key!r} gibt es nicht.")
+    return programme
+
+
+def budget_table(award: Award) -> list[tuple[str, int, Decimal, Decimal]]:
+    """Plan and actual per cost category and year of one award."""
+    planned: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+    spent: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+    for line in award.budget_lines:
+        planned[(line.category, line.year)] += line.planned
+    for expense in award.expenses:
+        spent[(expense.category, expense.year)] += expense.amount
+    keys = sorted(set(planned) | set(spent), key=lambda k: (k[1], k[0]))
+    return [(c, y, planned[(c, y)], spent[(c, y)]) for c, y in keys]
+
+
+@router.get("/programme/{key}", response_class=HTMLResponse)
+def programme_detail(key: str, ctx: Ctx = Depends(page)) -> HTMLResponse:
+    """One programme: phases, funders, awards, money, deadlines, texts, history."""
+    programme = _load(ctx, key)
+    obligations = sorted(programme.obligations, key=lambda o: (o.effective, o.id))
+    return ctx.render(
+        "programme.html",
+        nav="programmes",
+        p=programme,
+        period=programme.period(),
+        obligations=obligations,
+        reminders=reminders_of(ctx.session, [o.id for o in obligations]),
+        budgets={a.id: budget_table(a) for a in programme.awards},
+        narratives=narratives_of(ctx.session, programme.id),
+        sections=SECTIONS,
+        history=programme_history(ctx.session, programme),
+    )
+
+
+def _edit_page(ctx: Ctx, programme: Programme, values: dict[str, str], errors: Errors) -> HTMLResponse:
+    return ctx.render(
+        "programme_edit.html", nav="programmes", p=programme, values=values,
+        errors=errors, statuses=list(ProgrammeStatus),
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/programme/{key}/bearbeiten", response_class=HTMLResponse)
+def edit_form(key: str, ctx: Ctx = Depends(editing)) -> HTMLResponse:
+    """The edit form of a programme's main fields."""
+    p = _load(ctx, key)
+    values = {
+        "name": p.name, "short_name": p.short_name or "", "status": p.status.value,
+        "field_of_action": p.field_of_action or "", "description": p.description or "",
+        "notes": p.notes or "",
+    }
+    return _edit_page(ctx, p, values, {})
+
+
+@router.post("/programme/{key}/bearbeiten", response_class=HTMLResponse)
+def edit_save(
+    key: str,
+    ctx: Ctx = Depends(editing),
+    name: str = Form(""),
+    short_name: str = Form(""),
+    status: str = Form(""),
+    field_of_action: str = Form(""),
+    description: str = Form(""),
+    notes: str = Form(""),
+) -> Response:
+    """Check and save the edit form; German messages next to wrong fields."""
+    p = _load(ctx, key)
+    values = {
+        "name": name, "short_name": short_name, "status": status,
+        "field_of_action": field_of_action, "description": description, "notes": notes,
+    }
+    errors: Errors = {}
+    new_name = text_field(errors, "name", name, required=True)
+    new_short = text_field(errors, "short_name", short_name, max_length=120)
+    new_status = enum_field(errors, "status", ProgrammeStatus, status)
+    new_field = text_field(errors, "field_of_action", field_of_action, max_length=200)
+    new_description = text_field(errors, "description", description, max_length=20000)
+    new_notes = text_field(errors, "notes", notes, max_length=20000)
+    if errors or new_name is None or new_status is None:
+        return _edit_page(ctx, p, values, errors)
+    p.name, p.short_name, p.status = new_name, new_short, new_status
+    p.field_of_action, p.description, p.notes = new_field, new_description, new_notes
+    try:
+        ctx.session.flush()
+    except InvalidValue as exc:
+        ctx.session.rollback()
+        return _edit_page(ctx, p, values, {"name": exc.message})
+    ctx.flash("Programm gespeichert.")
+    return ctx.redirect(f"/programme/{p.key}")
+
+
+@router.post("/programme/{key}/sachbericht")
+def save_narrative(
+    key: str,
+    request: Request,  # noqa: ARG001
+    ctx: Ctx = Depends(editing),
+    jahr: int = Form(...),
+    abschnitt: str = Form(...),
+    text: str = Form(""),
+) -> Response:
+    """Store one Sachbericht section for a year."""
+    result = set_narrative(ctx.session, key, jahr, abschnitt, text)
+    ctx.flash(f"Sachbericht {SECTIONS[result.section]} {result.year}: {result.action}.")
+    return ctx.redirect(f"/programme/{key}#sachbericht")
