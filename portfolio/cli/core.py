@@ -28,6 +28,7 @@ from portfolio.services import clock
 from portfolio.services.demo import load_demo
 from portfolio.services.export_json import export_json
 from portfolio.services.restore_json import restore_file
+from portfolio.services.users import ensure_demo_user
 from portfolio.storage import schema
 from portfolio.storage.queries import programme_by_key, programme_overview, suggest_keys
 
@@ -59,6 +60,7 @@ def demo(cli: CliContext, reset: bool, today_text: str | None) -> None:
         counts = load_demo(
             session, today=today, reset=reset, state=cli.settings.get("office.state")
         )
+        login = ensure_demo_user(session)
     click.echo(
         f"Demo-Portfolio geladen: {counts['programmes']} Programme, "
         f"{counts['funders']} Fördergeber, {counts['partners']} Partner, "
@@ -66,6 +68,10 @@ def demo(cli: CliContext, reset: bool, today_text: str | None) -> None:
         f"(Datenbank: {cli.settings.database_url})."
     )
     _print_overview(cli)
+    click.echo(
+        f"Weboberfläche: `portfolio serve`, dann {cli.settings.get('web.base_url')} "
+        f"öffnen – Anmeldung mit Benutzer {login[0]!r}, Passwort {login[1]!r}."
+    )
 
 
 @main.command()
