@@ -1,0 +1,208 @@
+"""Report commands: ``export xlsx``, ``report funder|programme|portfolio``, ``narrative``.
+
+Thin: parse the options, call ``reports.build_workbook`` / ``reports.render_report``
+or the narrative service, write the file atomically and say where it went. ``--send``
+mails a funder report through the configured transport and records the sending
+(``portfolio.services.report_sending``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from portfolio.cli.app import CliContext, main, pass_cli
+from portfolio.cli.core import export
+from portfolio.domain.errors import InputError
+from portfolio.services import clock
+from portfolio.services.narratives import SECTIONS, set_narrative
+from reports import ReportOptions, build_workbook, render_report, report_filename
+
+FORMAT_HELP = "Format: docx, pdf, xlsx oder html (Standard: pdf)."
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a file so that a reader never sees half of it."""
+    if path.parent and not path.parent.exists():
+        raise InputError(f"Der Ordner {str(path.parent)!r} existiert nicht.")
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    except OSError as exc:
+        raise InputError(f"{path} lässt sich nicht schreiben: {exc.strerror}.") from exc
+
+
+def _year(cli: CliContext, year: int | None) -> int:
+    if year is not None:
+        return year
+    with cli.session(read_only=True) as session:
+        return clock.today(session, cli.settings.get("office.timezone")).year
+
+
+@export.command("xlsx")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Zieldatei (Standard: portfolio-<Stichtag>.xlsx).",
+)
+@click.option(
+    "--year",
+    type=int,
+    metavar="JJJJ",
+    help="Finanzen nur für dieses Haushaltsjahr, Förderer bis zu diesem Jahr.",
+)
+@pass_cli
+def export_xlsx(cli: CliContext, output: Path | None, year: int | None) -> None:
+    """Portfolio-Arbeitsmappe für die Leitung (bearbeiten und wieder importieren)."""
+    with cli.session(read_only=True) as session:
+        today = clock.today(session, cli.settings.get("office.timezone"))
+        data = build_workbook(
+            session, today, year, office=cli.settings.get("office.name")
+        )
+    target = output or Path(f"portfolio-{today:%Y-%m-%d}.xlsx")
+    write_atomically(target, data)
+    click.echo(f"Arbeitsmappe geschrieben: {target} ({len(data) // 1024} KB). "
+               "Nach dem Bearbeiten mit `portfolio import` wieder einlesen.")  # fmt: skip
+
+
+@main.group()
+def report() -> None:
+    """Jahresberichte an Fördergeber, je Programm und für das ganze Portfolio."""
+
+
+def _produce(cli: CliContext, kind: str, subject: str | None, year: int | None,
+             fmt: str, output: Path | None) -> tuple[Path, int]:  # fmt: skip
+    year = _year(cli, year)
+    options = ReportOptions.from_settings(cli.settings)
+    with cli.session(read_only=True) as session:
+        data = render_report(session, kind, subject, year, fmt, options)
+    if output is not None and str(output) == "-":
+        sys.stdout.buffer.write(data)
+        return output, year
+    target = output or Path(report_filename(kind, subject, year, fmt))
+    write_atomically(target, data)
+    click.echo(f"Bericht geschrieben: {target}", err=True)
+    return target, year
+
+
+def _send(cli: CliContext, kind: str, subject: str, year: int, yes: bool) -> None:
+    from portfolio.cli.report_send import send_report
+
+    send_report(cli, kind, subject, year, yes=yes)
+
+
+_output = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                       help="Zieldatei (Standard: Jahresbericht-<Jahr>-<Name>.<Format>; "
+                       "- für die Standardausgabe).")  # fmt: skip
+_yearopt = click.option(
+    "--year",
+    type=int,
+    metavar="JJJJ",
+    help="Haushaltsjahr (Standard: das Jahr des Stichtags).",
+)
+_send_opt = click.option("--send", is_flag=True,
+                         help="Bericht (docx und pdf) an den Kontakt des Fördergebers "
+                         "mailen, Leitung in Kopie.")  # fmt: skip
+_yes = click.option("--yes", "-y", is_flag=True, help="Nicht nachfragen.")
+
+
+@report.command("funder")
+@click.argument("name")
+@_yearopt
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["docx", "pdf", "xlsx", "html"]),
+    default="pdf",
+    show_default=True,
+    help=FORMAT_HELP,
+)
+@_output
+@_send_opt
+@_yes
+@pass_cli
+def report_funder(cli: CliContext, name: str, year: int | None, fmt: str,
+                  output: Path | None, send: bool, yes: bool) -> None:  # fmt: skip
+    """Jahresbericht an einen Fördergeber (NAME: Kurzname, z. B. BMBF)."""
+    _, year = _produce(cli, "funder", name, year, fmt, output)
+    if send:
+        _send(cli, "funder", name, year, yes)
+
+
+@report.command("programme")
+@click.argument("key")
+@_yearopt
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["docx", "pdf", "xlsx", "html"]),
+    default="pdf",
+    show_default=True,
+    help=FORMAT_HELP,
+)
+@_output
+@_send_opt
+@_yes
+@pass_cli
+def report_programme(cli: CliContext, key: str, year: int | None, fmt: str,
+                     output: Path | None, send: bool, yes: bool) -> None:  # fmt: skip
+    """Jahresbericht zu einem Programm (KEY: Programmschlüssel)."""
+    _, year = _produce(cli, "programme", key, year, fmt, output)
+    if send:
+        _send(cli, "programme", key, year, yes)
+
+
+@report.command("portfolio")
+@_yearopt
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "html", "docx"]),
+    default="pdf",
+    show_default=True,
+    help="Format: pdf, html oder docx.",
+)
+@_output
+@pass_cli
+def report_portfolio(cli: CliContext, year: int | None, fmt: str,
+                     output: Path | None) -> None:  # fmt: skip
+    """Jahresbericht des Portfolios für Lenkungskreis und Ausschuss (mit Grafiken)."""
+    _produce(cli, "portfolio", None, year, fmt, output)
+
+
+@main.command()
+@click.argument("key")
+@click.option("--year", type=int, required=True, metavar="JJJJ", help="Haushaltsjahr.")
+@click.option(
+    "--section",
+    required=True,
+    metavar="ABSCHNITT",
+    help=f"Abschnitt des Sachberichts: {', '.join(SECTIONS)}.",
+)
+@click.option("--from", "source", required=True, metavar="DATEI",
+              help="Textdatei (UTF-8) mit dem Text; - liest von der Standardeingabe; "
+              "eine leere Datei löscht den Text.")  # fmt: skip
+@pass_cli
+def narrative(cli: CliContext, key: str, year: int, section: str, source: str) -> None:
+    """Text eines Sachbericht-Abschnitts je Programm und Jahr setzen."""
+    if source == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise InputError(f"Die Datei {source!r} gibt es nicht.") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"Die Datei {source!r} ist kein UTF-8-Text; speichern Sie sie als UTF-8."
+            ) from exc
+    with cli.session() as session:
+        result = set_narrative(session, key, year, section, text)
+    title = SECTIONS[result.section]
+    click.echo(
+        f"Sachbericht {result.programme} {result.year}, „{title}“: {result.action}."
+    )

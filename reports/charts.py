@@ -1,0 +1,120 @@
+"""The portfolio report's pictures: a timeline and a funding-mix chart.
+
+Drawn with matplotlib (Agg, no display needed) as SVG for html and pdf (text kept as
+text, deterministic ids, no timestamp, so the html is stable for golden tests) and as
+PNG for Word. German labels and number formats.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import matplotlib as mpl
+
+mpl.use("Agg")
+
+import matplotlib.dates as mdates  # noqa: E402 - the backend must be chosen first
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from portfolio.domain.money import format_number  # noqa: E402
+
+COLOURS = {"eu": "#2F5597", "bund": "#C00000", "land": "#70AD47", "kommune": "#7F7F7F",
+           "stiftung": "#ED7D31", "other": "#A5A5A5"}  # fmt: skip
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "portfolio",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One programme phase on the timeline."""
+
+    label: str
+    start: date
+    end: date | None
+    ends_soon: bool
+
+
+def _save(figure: Figure, fmt: str) -> bytes:
+    out = io.BytesIO()
+    if fmt == "svg":
+        figure.savefig(out, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    else:
+        figure.savefig(out, format="png", dpi=160, bbox_inches="tight")
+    plt.close(figure)
+    return out.getvalue()
+
+
+def timeline(bars: list[Bar], today: date, first: int, last: int, fmt: str) -> bytes:
+    """Programmes across the years, today as a line, ends within a year in orange."""
+    with mpl.rc_context(STYLE):
+        labels = list(dict.fromkeys(b.label for b in bars))
+        figure, axes = plt.subplots(figsize=(7.2, 0.3 * max(len(labels), 3) + 0.9))
+        right = date(last, 12, 31)
+        for bar in bars:
+            row = labels.index(bar.label)
+            end = bar.end or right
+            colour = "#ED7D31" if bar.ends_soon else "#5B8BC9"
+            start_num = float(mdates.date2num(bar.start))
+            width = float(mdates.date2num(end)) - start_num
+            axes.barh(row, width, left=start_num, height=0.6, color=colour,
+                      hatch="//" if bar.end is None else None, edgecolor="white")  # fmt: skip
+        axes.axvline(float(mdates.date2num(today)), color="#1F3B63", linewidth=1.2)
+        axes.text(float(mdates.date2num(today)), -0.9, f" heute {today:%d.%m.%Y}",
+                  color="#1F3B63", fontsize=7)  # fmt: skip
+        axes.set_yticks(range(len(labels)), labels)
+        axes.invert_yaxis()
+        axes.set_xlim(
+            float(mdates.date2num(date(first, 1, 1))), float(mdates.date2num(right))
+        )
+        axes.xaxis.set_major_locator(mdates.YearLocator())
+        axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        axes.grid(axis="x", color="#DDDDDD", linewidth=0.6)
+        axes.set_axisbelow(True)
+        return _save(figure, fmt)
+
+
+def _euro(value: float, _pos: int) -> str:
+    return f"{format_number(Decimal(str(value)) / 1000)} T€"
+
+
+def funding_mix(
+    years: list[int], by_kind: dict[str, dict[int, Decimal]], labels: dict[str, str],
+    counts: dict[str, int], fmt: str,
+) -> bytes:  # fmt: skip
+    """Money by funder kind per year (stacked); programme counts when no money is known."""
+    with mpl.rc_context(STYLE):
+        figure, (money_axes, count_axes) = plt.subplots(
+            1, 2, figsize=(7.2, 2.8), gridspec_kw={"width_ratios": [3, 2]}
+        )
+        bottom = [0.0] * len(years)
+        for kind, per_year in by_kind.items():
+            values = [float(per_year.get(y, 0)) for y in years]
+            money_axes.bar([str(y) for y in years], values, bottom=bottom,
+                           color=COLOURS.get(kind, "#A5A5A5"), label=labels[kind])  # fmt: skip
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+        money_axes.yaxis.set_major_formatter(FuncFormatter(_euro))
+        money_axes.set_title("Mittel je Jahr nach Art des Fördergebers", fontsize=8)
+        if by_kind:
+            money_axes.legend(fontsize=7, frameon=False)
+        else:
+            money_axes.text(0.5, 0.5, "keine Beträge erfasst", ha="center",
+                            transform=money_axes.transAxes, color="#555555")  # fmt: skip
+        kinds = list(counts)
+        count_axes.barh([labels[k] for k in kinds], [counts[k] for k in kinds],
+                        color=[COLOURS.get(k, "#A5A5A5") for k in kinds])  # fmt: skip
+        count_axes.invert_yaxis()
+        count_axes.set_title("Programme je Art des Fördergebers", fontsize=8)
+        count_axes.xaxis.get_major_locator().set_params(integer=True)
+        figure.tight_layout()
+        return _save(figure, fmt)

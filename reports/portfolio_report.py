@@ -1,0 +1,192 @@
+"""The annual portfolio report for the Lenkungskreis and the Ausschuss.
+
+The portfolio in numbers (running programmes, money by funder kind per year over the
+last five years, own share, staff posts where recorded), a timeline and a
+funding-mix chart (SVG in html/pdf, PNG in docx), the deadlines of the coming twelve
+months and the programmes that end within a year.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portfolio.domain.enums import FunderKind, ProgrammeStatus, label
+from portfolio.domain.models import Award
+from portfolio.domain.money import format_money, format_number
+from portfolio.domain.periods import add_months, format_date
+from portfolio.storage.queries import programme_overview
+from reports import charts
+from reports.options import ReportOptions
+from reports.templating import html_to_pdf, render_docx, render_html
+from reports.workbook_data import ZERO, money_by_funder, open_deadlines, timeline_rows
+
+YEARS_BACK = 5
+
+
+@dataclass(slots=True)
+class PortfolioData:
+    """Everything the portfolio report shows, as text and chart pictures."""
+
+    view: dict[str, Any]
+    timeline_bars: list[charts.Bar]
+    first_year: int
+    last_year: int
+    years: list[int]
+    by_kind: dict[str, dict[int, Decimal]]
+    counts: dict[str, int]
+
+
+def _reference(year: int, today: date) -> date:
+    """The day the report looks from: today, or the year's end for a past year."""
+    return min(today, date(year, 12, 31))
+
+
+def _award_sums(session: Session, first: date, last: date) -> tuple[Decimal, Decimal]:
+    """Own contributions and staff posts of the awards running in a span."""
+    running = sa.and_(
+        sa.or_(Award.start.is_(None), Award.start <= last),
+        sa.or_(Award.end.is_(None), Award.end >= first),
+    )
+    own, posts = session.execute(
+        sa.select(sa.func.sum(Award.own_contribution), sa.func.sum(Award.staff_posts))
+        .where(running)
+    ).one()  # fmt: skip
+    return own or ZERO, posts or ZERO
+
+
+def build(session: Session, year: int, today: date, office: str) -> PortfolioData:
+    """Gather the portfolio report's figures for one year."""
+    ref = _reference(year, today)
+    horizon = add_months(ref, 12)
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    overview = programme_overview(session)
+    running = [
+        r for r in overview
+        if r.status is ProgrammeStatus.RUNNING and (r.period is None or r.period.overlaps(first, last))
+    ]  # fmt: skip
+    years = list(range(year - YEARS_BACK + 1, year + 1))
+    by_kind: dict[str, dict[int, Decimal]] = defaultdict(dict)
+    for money in money_by_funder(session):
+        for y in years:
+            if y in money.by_year:
+                slot = by_kind[money.kind.value]
+                slot[y] = slot.get(y, ZERO) + money.by_year[y]
+    counts: dict[str, int] = {}
+    for kind in FunderKind:
+        n = sum(1 for r in running if kind in r.funder_kinds)
+        if n:
+            counts[kind.value] = n
+    timeline = timeline_rows(session)
+    ending = [t for t in timeline if t.end is not None and ref < t.end <= horizon]
+    bars = [
+        charts.Bar(t.label, s, e, t in ending)
+        for t in timeline for s, e in t.phases
+        if e is None or e.year >= year - YEARS_BACK
+    ]  # fmt: skip
+    deadlines = [d for d in open_deadlines(session) if d.effective <= horizon]
+    own, posts = _award_sums(session, first, last)
+    year_money = sum((by_kind[k].get(year, ZERO) for k in by_kind), ZERO)
+    rows_by_key = {r.key: r for r in overview}
+    view = {
+        "office": office,
+        "title": f"Portfolio-Bericht {year}",
+        "short_title": f"Portfolio-Bericht {year}",
+        "year": year,
+        "today": format_date(today),
+        "ref": format_date(ref),
+        "horizon": format_date(horizon),
+        "kpis": [
+            {"label": f"laufende Programme {year}", "value": str(len(running))},
+            {"label": f"Fördermittel {year}", "value": format_money(year_money)},
+            {"label": f"Eigenanteil (Bewilligungen {year})", "value": format_money(own)},
+            {"label": "geförderte Stellen", "value": format_number(posts, 1) if posts else "nicht erfasst"},
+            {"label": "offene Fristen in 12 Monaten", "value": str(len(deadlines))},
+            {"label": "Programme, die in 12 Monaten enden", "value": str(len(ending))},
+        ],
+        "years": [str(y) for y in years],
+        "money_rows": [
+            {"kind": label(FunderKind(k)),
+             "amounts": [format_money(by_kind[k].get(y)) if by_kind[k].get(y) else "–" for y in years]}
+            for k in (kind.value for kind in FunderKind) if k in by_kind
+        ],
+        "money_long": [
+            {"year": str(y), "kind": label(FunderKind(k)), "amount": format_money(by_kind[k][y])}
+            for y in years for k in (kind.value for kind in FunderKind)
+            if k in by_kind and by_kind[k].get(y)
+        ],
+        "money_empty": "Für diese Jahre sind keine Beträge erfasst.",
+        "running": [
+            {"label": r.label, "funders": ", ".join(r.funders) or "–",
+             "period": str(r.period) if r.period else "–", "amount": format_money(r.amount)}
+            for r in running
+        ],
+        "running_empty": f"Im Jahr {year} lief kein Programm.",
+        "deadlines": [
+            {"due": format_date(d.effective), "programme": d.programme, "title": d.title,
+             "responsible": d.responsible or "–", "overdue": d.effective < ref}
+            for d in deadlines
+        ],
+        "deadlines_empty": f"Bis {format_date(horizon)} stehen keine Fristen an.",
+        "ending": [
+            {"label": t.label, "end": format_date(t.end) if t.end else "–",
+             "funders": ", ".join(rows_by_key[t.key].funders) if t.key in rows_by_key else "–",
+             "hint": "Anschlussfinanzierung klären" if t.end and t.end <= add_months(ref, 6) else ""}
+            for t in sorted(ending, key=lambda t: t.end or ref)
+        ],
+        "ending_empty": f"Bis {format_date(horizon)} endet kein Programm.",
+    }  # fmt: skip
+    return PortfolioData(
+        view=view,
+        timeline_bars=bars,
+        first_year=year - YEARS_BACK + 1,
+        last_year=max(year + 1, horizon.year),
+        years=years,
+        by_kind=dict(by_kind),
+        counts=counts,
+    )
+
+
+def pictures(data: PortfolioData, today: date, fmt: str) -> dict[str, bytes]:
+    """The two charts in one picture format (svg or png)."""
+    labels = {k.value: label(k) for k in FunderKind}
+    return {
+        "timeline_chart": charts.timeline(
+            data.timeline_bars, today, data.first_year, data.last_year, fmt
+        ),
+        "mix_chart": charts.funding_mix(
+            data.years, data.by_kind, labels, data.counts, fmt
+        ),
+    }
+
+
+def render(
+    session: Session, year: int, today: date, fmt: str, options: ReportOptions
+) -> bytes:
+    """The portfolio report as html, pdf or docx."""
+    data = build(session, year, today, options.office_name)
+    if fmt == "docx":
+        images = pictures(data, today, "png")
+        return render_docx(
+            "portfolio_report.docx", {"r": data.view}, options.templates_dir, images
+        )
+    svgs = pictures(data, today, "svg")
+    context = {
+        "r": data.view,
+        "timeline_svg": _inline_svg(svgs["timeline_chart"]),
+        "mix_svg": _inline_svg(svgs["mix_chart"]),
+    }
+    html = render_html("portfolio_report.html", context, options.templates_dir)
+    return html_to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
+
+
+def _inline_svg(svg: bytes) -> str:
+    """An SVG document as an inline element (without the XML prologue)."""
+    text = svg.decode("utf-8")
+    return text[text.index("<svg") :]

@@ -1,0 +1,258 @@
+"""The rows of the portfolio workbook, read with a fixed number of queries.
+
+Each function returns plain tuples/dataclasses for one sheet, so the writer in
+``reports.workbook`` only lays them out. Money per year (sheet Förderer, portfolio
+report) comes from the Finanzierungsplan where one is recorded, else the award's
+amount spread over its Bewilligungszeitraum by days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portfolio.domain.enums import FunderKind, ObligationStatus
+from portfolio.domain.models import (
+    Award,
+    BudgetLine,
+    Contact,
+    Expense,
+    Funder,
+    Obligation,
+    Phase,
+    Programme,
+)
+from portfolio.domain.periods import add_months
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineRow:
+    """One open obligation for the sheet Fristen."""
+
+    id: int
+    programme_key: str
+    programme: str
+    title: str
+    kind: str
+    due_on: date
+    effective: date
+    responsible: str | None
+    source: str | None
+    reference: str | None
+    award_id: int | None
+
+
+def single_awards(session: Session) -> dict[int, int]:
+    """Programme id → its award id, for programmes with exactly one award."""
+    query = (
+        sa.select(Award.programme_id, sa.func.min(Award.id))
+        .group_by(Award.programme_id)
+        .having(sa.func.count(Award.id) == 1)
+    )
+    return {pid: aid for pid, aid in session.execute(query)}
+
+
+def open_deadlines(session: Session) -> Iterator[DeadlineRow]:
+    """Every open obligation, by effective date, streamed."""
+    effective = sa.func.coalesce(Obligation.due_effective, Obligation.due_on)
+    query = (
+        sa.select(
+            Obligation.id,
+            Programme.key,
+            sa.func.coalesce(Programme.short_name, Programme.name),
+            Obligation.title,
+            Obligation.kind,
+            Obligation.due_on,
+            effective,
+            Contact.email,
+            Obligation.source,
+            Award.reference,
+            Obligation.award_id,
+        )  # fmt: skip
+        .join(Programme, Programme.id == Obligation.programme_id)
+        .outerjoin(Contact, Contact.id == Obligation.responsible_id)
+        .outerjoin(Award, Award.id == Obligation.award_id)
+        .where(Obligation.status == ObligationStatus.OPEN)
+        .order_by(effective, Obligation.id)
+        .execution_options(yield_per=2000)
+    )
+    for row in session.execute(query):
+        yield DeadlineRow(*row)
+
+
+@dataclass(slots=True)
+class FinanceRow:
+    """Plan vs actual of one award, cost category and Haushaltsjahr."""
+
+    award_id: int
+    programme_key: str
+    label: str
+    category: str
+    year: int
+    planned: Decimal = ZERO
+    actual: Decimal = ZERO
+
+
+def finance_rows(session: Session, year: int | None = None) -> list[FinanceRow]:
+    """Plan and actual grouped by award, category and year (one year if given)."""
+    award_label = sa.select(
+        Award.id, Programme.key, sa.func.coalesce(Programme.short_name, Programme.name),
+        Funder.short_name, Award.reference,
+    ).join(Programme, Programme.id == Award.programme_id).join(
+        Funder, Funder.id == Award.funder_id)  # fmt: skip
+    labels = {
+        aid: (key, f"{name} – {funder}" + (f" ({ref})" if ref else ""))
+        for aid, key, name, funder, ref in session.execute(award_label)
+    }
+    rows: dict[tuple[int, str, int], FinanceRow] = {}
+
+    def row(aid: int, category: str, y: int) -> FinanceRow:
+        found = rows.get((aid, category, y))
+        if found is None:
+            key, text = labels[aid]
+            found = rows[(aid, category, y)] = FinanceRow(aid, key, text, category, y)
+        return found
+
+    plans = sa.select(
+        BudgetLine.award_id, BudgetLine.category, BudgetLine.year,
+        sa.func.sum(BudgetLine.planned),
+    ).group_by(BudgetLine.award_id, BudgetLine.category, BudgetLine.year)  # fmt: skip
+    spent = sa.select(
+        Expense.award_id, Expense.category, Expense.year, sa.func.sum(Expense.amount)
+    ).group_by(Expense.award_id, Expense.category, Expense.year)
+    if year is not None:
+        plans = plans.where(BudgetLine.year == year)
+        spent = spent.where(Expense.year == year)
+    for aid, category, y, amount in session.execute(plans):
+        row(aid, category, y).planned += amount or ZERO
+    for aid, category, y, amount in session.execute(spent):
+        row(aid, category, y).actual += amount or ZERO
+    return sorted(
+        rows.values(), key=lambda r: (r.label.casefold(), r.year, r.category.casefold())
+    )
+
+
+@dataclass(slots=True)
+class TimelineRow:
+    """One programme on the Zeitstrahl: its phases and when it ends."""
+
+    programme_id: int
+    key: str
+    label: str
+    phases: list[tuple[date, date | None]]
+
+    @property
+    def end(self) -> date | None:
+        """The last phase's end (None if a phase is open)."""
+        ends = [e for _, e in self.phases]
+        if not ends or any(e is None for e in ends):
+            return None
+        return max(e for e in ends if e is not None)
+
+    def ends_soon(self, today: date, months: int = 6) -> bool:
+        """Whether it ends within the next months: follow-up funding to settle."""
+        end = self.end
+        return end is not None and today <= end <= add_months(today, months)
+
+
+def timeline_rows(session: Session) -> list[TimelineRow]:
+    """Every programme with its phases, by label."""
+    programmes = {
+        pid: TimelineRow(pid, key, label, [])
+        for pid, key, label in session.execute(
+            sa.select(
+                Programme.id,
+                Programme.key,
+                sa.func.coalesce(Programme.short_name, Programme.name),
+            )
+        )
+    }
+    for pid, start, end in session.execute(
+        sa.select(Phase.programme_id, Phase.start, Phase.end).order_by(Phase.start)
+    ):
+        programmes[pid].phases.append((start, end))
+    return sorted(programmes.values(), key=lambda r: r.label.casefold())
+
+
+def spread_by_year(start: date, end: date, amount: Decimal) -> dict[int, Decimal]:
+    """Spread an amount over the calendar years of a term, by days (cent-exact)."""
+    days = (end - start).days + 1
+    shares: dict[int, Decimal] = {}
+    left = amount
+    years = list(range(start.year, end.year + 1))
+    for y in years:
+        first, last = max(start, date(y, 1, 1)), min(end, date(y, 12, 31))
+        if y == years[-1]:
+            shares[y] = left
+            break
+        part = (amount * ((last - first).days + 1) / days).quantize(Decimal("0.01"))
+        shares[y] = part
+        left -= part
+    return shares
+
+
+@dataclass(slots=True)
+class FunderMoney:
+    """Money of one funder per year."""
+
+    short_name: str
+    name: str
+    kind: FunderKind
+    by_year: dict[int, Decimal]
+    unplaced: Decimal = ZERO  # amounts without a term or plan
+
+
+def money_by_funder(session: Session) -> list[FunderMoney]:
+    """Per funder and year: the Finanzierungsplan, else the award spread by days."""
+    planned: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for aid, y, amount in session.execute(
+        sa.select(BudgetLine.award_id, BudgetLine.year, sa.func.sum(BudgetLine.planned))
+        .group_by(BudgetLine.award_id, BudgetLine.year)
+    ):  # fmt: skip
+        planned[aid][y] = amount or ZERO
+    result: dict[int, FunderMoney] = {
+        fid: FunderMoney(short, name, kind, {})
+        for fid, short, name, kind in session.execute(
+            sa.select(Funder.id, Funder.short_name, Funder.name, Funder.kind)
+        )
+    }
+    for aid, fid, start, end, amount in session.execute(
+        sa.select(Award.id, Award.funder_id, Award.start, Award.end, Award.amount)
+    ):
+        money = result[fid]
+        if aid in planned:
+            shares = planned[aid]
+        elif amount is not None and start is not None and end is not None:
+            shares = spread_by_year(start, end, amount)
+        else:
+            money.unplaced += amount or ZERO
+            continue
+        for y, part in shares.items():
+            money.by_year[y] = money.by_year.get(y, ZERO) + part
+    return sorted(result.values(), key=lambda m: m.short_name.casefold())
+
+
+def portfolio_years(
+    timeline: list[TimelineRow], today: date, limit: int = 15
+) -> list[int]:
+    """The calendar years the Zeitstrahl spans (at most ``limit``, ending after today)."""
+    starts = [s for row in timeline for s, _ in row.phases]
+    ends = [e for row in timeline for _, e in row.phases if e is not None]
+    first = min(starts).year if starts else today.year
+    last = max([today.year + 1, *(e.year for e in ends)])
+    last = min(last, today.year + 5)
+    first = max(first, last - limit + 1)
+    return list(range(first, last + 1))
+
+
+def month_index(day: date) -> int:
+    """Months since year 0, for comparing a date with a month column."""
+    return day.year * 12 + day.month - 1
