@@ -657,6 +657,37 @@ class Reminder(Base):
         """Nothing to check beyond the constraints."""
 
 
+class ReportSending(Base):
+    """One mailing of a yearly report to a funder (DESIGN §8, issue 5).
+
+    Written as ``sending`` before the mail goes out and marked ``sent`` after, with
+    a Message-ID derived from the row, so a crash in between never sends twice
+    unnoticed: the next ``--send`` sees the row and asks.
+    """
+
+    __tablename__ = "report_sendings"
+    __audited__ = False
+    __table_args__ = (sa.Index("ix_report_sendings_subject", "kind", "subject", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    subject: Mapped[str] = mapped_column(sa.String(120))
+    year: Mapped[int]
+    programmes: Mapped[list[str]] = mapped_column(default=list)
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    cc: Mapped[list[str]] = mapped_column(default=list)
+    formats: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(sa.String(20), default="sending")
+    message_id: Mapped[str | None] = mapped_column(sa.String(300))
+    who: Mapped[str] = mapped_column(sa.String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+    def validate(self) -> None:
+        """Nothing to check beyond the columns."""
+
+
 class User(Base):
     """A web user with a role; the password is stored only as a hash."""
 
@@ -686,5 +717,5 @@ class User(Base):
 ENTITIES: tuple[type[Base], ...] = (
     Meta, Contact, Funder, Partner, Programme, ProgrammePartner, Phase, Funding,
     Application, Award, BudgetLine, Expense, Disbursement, Obligation, Narrative,
-    ImportBatch, Change, Reminder, User,
+    ImportBatch, Change, Reminder, ReportSending, User,
 )  # fmt: skip
