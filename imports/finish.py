@@ -13,7 +13,6 @@ from typing import Any
 from imports.records import SheetKind
 from imports.values import ValueProblem, _period, parse_point
 from imports.words import obligation_kind, parse_funders, split_abbreviation
-from portfolio.domain.enums import ObligationStatus
 
 
 def finish(kind: SheetKind, values: dict[str, Any]) -> tuple[str, ValueProblem] | None:
@@ -55,8 +54,7 @@ def _programme(values: dict[str, Any]) -> tuple[str, ValueProblem] | None:
 
 def _obligation(values: dict[str, Any]) -> None:
     done = values.pop("done", None)
-    status, done_on = done if done else (ObligationStatus.OPEN, None)
-    values["status"] = status
-    values["done_on"] = done_on
+    if done is not None:
+        values["status"], values["done_on"] = done
     kind_text = values.get("obligation_kind") or values.get("title") or ""
     values["obligation_kind"] = obligation_kind(str(kind_text))

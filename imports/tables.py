@@ -142,7 +142,7 @@ class TableReader:
             except ValueProblem as exc:
                 problems.append(self._problem(index, col, raw, exc.reason, exc.hint))
                 continue
-            if isinstance(value, str):
+            if type(value) is str:  # not StrEnum: slicing would drop the enum type
                 if not value:
                     continue
                 value = value[:MAX_TEXT]

@@ -5,6 +5,7 @@ them to the group.
 """
 
 from portfolio.cli import core  # noqa: F401 - registers commands
+from portfolio.cli import imports  # noqa: F401 - registers commands
 from portfolio.cli import reminders  # noqa: F401 - registers commands
 from portfolio.cli import reports  # noqa: F401 - registers commands
 from portfolio.cli import web  # noqa: F401 - registers commands

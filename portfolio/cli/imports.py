@@ -1,0 +1,165 @@
+"""Import commands: ``portfolio import FILE...`` and ``portfolio imports [undo]``.
+
+``import`` reads the files (format, sheets, header, values: ``imports``), shows what
+it will do (new / changed field by field / unchanged / skipped / rejected), asks, and
+applies everything in one transaction; ``--dry-run`` only shows, ``--yes`` does not
+ask, ``--format json`` prints the preview for machines. Before writing, the plan is
+made again inside the write transaction and must match the preview shown. Exit codes
+(DESIGN §6): 0 done, 1 done but rows rejected, 2 unusable input. ``imports`` lists
+the import history; ``imports undo BATCH`` restores the state before a batch.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from imports.profiles import Profile, load_profile
+from imports.reading import ReadOptions, read_file
+from imports.records import FileResult, SheetKind
+from portfolio.cli.app import CliContext, main, pass_cli
+from portfolio.cli.render import console, table
+from portfolio.domain.errors import Conflict
+from portfolio.domain.models import ImportBatch
+from portfolio.domain.periods import format_date
+from portfolio.services.import_apply import Progress, import_files
+from portfolio.services.import_preview import counts_line, preview_json, preview_text
+from portfolio.services.import_undo import undo_batch
+
+KINDS = [k.value for k in SheetKind]
+STATUS = {"applied": "übernommen", "undone": "rückgängig gemacht"}
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Progress | None]:
+    """A rich progress bar on a terminal (rows read and planned), else nothing."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}: {task.completed} Zeilen"),
+               TimeElapsedColumn())  # fmt: skip
+    with Bar(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("Import")
+        yield lambda n: bar.advance(task, n)
+
+
+def _read(
+    cli: CliContext,
+    paths: tuple[Path, ...],
+    options: ReadOptions,
+    progress: Progress | None,
+) -> list[FileResult]:
+    return [read_file(path, options, progress) for path in paths]
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))  # fmt: skip
+@click.option("--sheet", metavar="BLATT", help="Nur dieses Tabellenblatt lesen.")
+@click.option("--kind", type=click.Choice(KINDS), help="Art der Tabelle erzwingen.")
+@click.option("--programme", metavar="SCHLÜSSEL", help="Programm für Fristen/Finanzplan ohne Programmspalte.")  # fmt: skip
+@click.option("--profile", metavar="NAME", help="Importprofil für besondere Tabellen.")
+@click.option("--dry-run", is_flag=True, help="Nur die Vorschau zeigen, nichts ändern.")
+@click.option("--yes", "-y", is_flag=True, help="Ohne Rückfrage übernehmen.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Ausgabeformat der Vorschau.")  # fmt: skip
+@pass_cli
+def import_command(
+    cli: CliContext,
+    files: tuple[Path, ...],
+    sheet: str | None,
+    kind: str | None,
+    programme: str | None,
+    profile: str | None,
+    dry_run: bool,
+    yes: bool,
+    fmt: str,
+) -> int:
+    """Excel-/CSV-Tabellen importieren: Vorschau, Rückfrage, alles oder nichts."""
+    folder = cli.settings.get("paths.profiles")
+    chosen: Profile | None = load_profile(profile, Path(folder) if folder else None) if profile else None  # fmt: skip
+    max_mb = int(cli.settings.get("imports.max_file_mb"))
+    options = ReadOptions(sheet=sheet, kind=SheetKind(kind) if kind else None,
+                          profile=chosen, max_bytes=max_mb * 1024 * 1024)  # fmt: skip
+    with _progress(fmt == "text") as progress:
+        results = _read(cli, files, options, progress)
+        with cli.session(read_only=True) as session:
+            preview = import_files(session, results, apply=False, programme=programme,
+                                   profile=profile, progress=progress)  # fmt: skip
+    _show(preview_text(preview), preview_json(preview), fmt)
+    if dry_run or not preview.has_changes:
+        return preview.exit_code
+    if not yes and not click.confirm("Diese Änderungen übernehmen?", default=False, err=True):  # fmt: skip
+        click.echo("Nichts geändert.", err=True)
+        return preview.exit_code
+    with _progress(fmt == "text") as progress, cli.session() as session:
+        applied = import_files(session, results, apply=True, programme=programme,
+                               profile=profile, progress=progress)  # fmt: skip
+        if applied.fingerprint() != preview.fingerprint():
+            raise Conflict("Die Datenbank hat sich seit der Vorschau geändert – es wurde "
+                           "nichts übernommen; bitte den Import wiederholen.")  # fmt: skip
+    batches = [
+        f"{f.result.file}: Import {f.batch_id}" for f in applied.files if f.batch_id
+    ]
+    message = "Übernommen (" + "; ".join(batches) + "). Rückgängig: portfolio imports undo NR."  # fmt: skip
+    if fmt == "json":
+        click.echo(json.dumps({"applied": True, "batches": [f.batch_id for f in applied.files]}))  # fmt: skip
+    click.echo(message, err=fmt == "json")
+    return applied.exit_code
+
+
+def _show(text: str, document: dict[str, object], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        click.echo(text, nl=False)
+
+
+@main.group("imports", invoke_without_command=True)
+@click.pass_context
+def imports_group(ctx: click.Context) -> None:
+    """Bisherige Importe anzeigen; einen Import rückgängig machen."""
+    if ctx.invoked_subcommand is not None:
+        return
+    cli = ctx.find_object(CliContext)
+    assert cli is not None
+    with cli.session(read_only=True) as session:
+        batches = list(session.scalars(sa.select(ImportBatch).order_by(ImportBatch.id)))
+        rows = [
+            (
+                str(b.id),
+                format_date(b.created_at.date()),
+                b.file_name,
+                ", ".join(b.sheets),
+                counts_line(b.counts) if b.counts else "",
+                STATUS.get(b.status.value, b.status.value),
+                b.who,
+            )  # fmt: skip
+            for b in batches
+        ]
+    if not rows:
+        click.echo("Noch keine Importe.")
+        return
+    headers = ["Nr.", "Datum", "Datei", "Blätter", "Zeilen", "Status", "Wer"]
+    console().print(table("Importe", headers, rows))
+
+
+@imports_group.command("undo")
+@click.argument("batch", type=int)
+@pass_cli
+def undo_command(cli: CliContext, batch: int) -> None:
+    """Einen Import rückgängig machen (Stand davor wiederherstellen)."""
+    with cli.session() as session:
+        result = undo_batch(session, batch)
+    click.echo(
+        f"Import {result.batch_id} ({result.file_name}) rückgängig gemacht: "
+        f"{result.deleted} Zeilen entfernt, {result.restored} wiederhergestellt."
+    )

@@ -1,0 +1,149 @@
+"""Apply read spreadsheets to the database: preview, all-or-nothing apply, provenance.
+
+``import_files`` plans every row of every file (``RowPlanner``) and returns an
+``ImportPreview``. With ``apply=False`` nothing is flushed: the door runs it in a
+read-only unit and throws the session away. With ``apply=True`` each file gets an
+``ImportBatch`` first, so the change log stamps every row it writes with the batch
+(``session.info["batch_id"]``); every created or changed row points to the batch and
+its source cell (``import_batch_id``, ``source_ref``). A file that changes nothing
+leaves no batch: importing the same file again says "keine Änderungen". The service
+never commits; the door owns the one transaction of the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from imports.records import FileResult, Record, SheetKind, SheetResult
+from portfolio.domain.enums import ImportStatus
+from portfolio.domain.models import BudgetLine, ImportBatch
+from portfolio.domain.periods import format_date
+from portfolio.services.import_result import (
+    FilePreview,
+    ImportPreview,
+    RowResult,
+    RowStatus,
+    SheetPreview,
+)
+from portfolio.services.import_rows import Rejected, RowPlanner
+
+Progress = Callable[[int], None]
+ROW_HANDLERS = {
+    SheetKind.PROGRAMMES: RowPlanner.programme_row,
+    SheetKind.OBLIGATIONS: RowPlanner.obligation_row,
+    SheetKind.CONTACTS: RowPlanner.contact_row,
+    SheetKind.BUDGET: RowPlanner.budget_row,
+}
+# Programmes first, so that deadlines and budgets of the same run find them.
+KIND_ORDER = [SheetKind.CONTACTS, SheetKind.PROGRAMMES, SheetKind.OBLIGATIONS,
+              SheetKind.BUDGET]  # fmt: skip
+
+
+def import_files(
+    session: Session,
+    files: list[FileResult],
+    *,
+    apply: bool,
+    programme: str | None = None,
+    profile: str | None = None,
+    progress: Progress | None = None,
+) -> ImportPreview:
+    """Plan (and with ``apply`` write) the import of read files."""
+    planner = RowPlanner(session, programme)
+    preview = ImportPreview(applied=apply)
+    for result in files:
+        file_preview = FilePreview(result)
+        file_preview.notes += _earlier_imports(session, result)
+        batch = _open_batch(session, result, profile) if apply else None
+        with session.no_autoflush:
+            for sheet in sorted(result.sheets, key=lambda s: KIND_ORDER.index(s.kind)):
+                file_preview.sheets.append(_plan_sheet(planner, sheet, progress))
+        file_preview.sheets.sort(key=lambda s: result.sheets.index(s.sheet))
+        preview.files.append(file_preview)
+        if batch is not None:
+            file_preview.batch_id = _close_batch(session, planner, batch, file_preview)
+    return preview
+
+
+def _plan_sheet(
+    planner: RowPlanner, sheet: SheetResult, progress: Progress | None
+) -> SheetPreview:
+    handler = ROW_HANDLERS[sheet.kind]
+    preview = SheetPreview(sheet)
+    for count, record in enumerate(sheet.records, 1):
+        preview.rows.append(_plan_row(planner, handler, record, sheet))
+        if progress is not None and count % 1000 == 0:
+            progress(1000)
+    return preview
+
+
+def _plan_row(
+    planner: RowPlanner,
+    handler: Callable[[RowPlanner, Record, SheetResult], RowResult],
+    record: Record,
+    sheet: SheetResult,
+) -> RowResult:
+    try:
+        return handler(planner, record, sheet)
+    except Rejected as exc:
+        label = str(record.values.get("name") or record.values.get("title") or "")
+        return RowResult(record.source, RowStatus.REJECTED, label, [], [exc.problem])
+
+
+def _earlier_imports(session: Session, result: FileResult) -> list[str]:
+    query = sa.select(ImportBatch).where(
+        ImportBatch.sha256 == result.sha256,
+        ImportBatch.status == ImportStatus.APPLIED,
+    )
+    return [
+        f"Diese Datei wurde schon am {format_date(b.created_at.date())} importiert "
+        f"(Import {b.id})."
+        for b in session.scalars(query)
+    ]
+
+
+def _open_batch(
+    session: Session, result: FileResult, profile: str | None
+) -> ImportBatch:
+    batch = ImportBatch(
+        file_name=result.file,
+        sha256=result.sha256,
+        sheets=[s.sheet for s in result.sheets],
+        kind=",".join(sorted({s.kind.value for s in result.sheets})),
+        profile=profile,
+        who=str(session.info.get("who", "")),
+        counts={},
+    )
+    session.add(batch)
+    session.flush()
+    session.info["batch_id"] = batch.id
+    return batch
+
+
+def _close_batch(
+    session: Session, planner: RowPlanner, batch: ImportBatch, preview: FilePreview
+) -> int | None:
+    """Stamp provenance, flush; drop the batch when the file changed nothing."""
+    counts: dict[str, int] = {}
+    for sheet in preview.sheets:
+        for key, value in sheet.counts().items():
+            counts[key] = counts.get(key, 0) + value
+    touched = list(planner.touched.values())
+    planner.touched.clear()
+    if not touched:
+        session.delete(batch)
+        session.flush()
+        session.info["batch_id"] = None
+        return None
+    for obj, ref in touched:
+        if hasattr(obj, "import_batch_id"):
+            obj.import_batch_id = batch.id
+        if hasattr(obj, "source_ref") and not isinstance(obj, BudgetLine):
+            obj.source_ref = ref[:300]
+    batch.counts = counts
+    session.flush()
+    session.info["batch_id"] = None
+    return batch.id

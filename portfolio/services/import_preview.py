@@ -1,0 +1,163 @@
+"""Write an import preview for people (German text) and for machines (JSON).
+
+The text lists per file and sheet the counts (which add up to the sheet's rows), every
+new and changed row with its fields (old → new), skipped rows with why and rejected
+cells with file, sheet, row, column, value, why and what to do. The JSON carries the
+same facts with stable English keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imports.records import KIND_LABELS
+from portfolio.services.import_result import (
+    ROW_LABELS,
+    ImportPreview,
+    RowStatus,
+    SheetPreview,
+)
+
+MAX_UNCHANGED_LISTED = 0
+
+
+def counts_line(counts: dict[str, int]) -> str:
+    """``12 Zeilen: 3 neu, 1 geändert, 7 unverändert, 1 übersprungen, 0 abgelehnt``."""
+    return (
+        f"{counts.get('rows', 0)} Zeilen: {counts.get('new', 0)} neu, "
+        f"{counts.get('changed', 0)} geändert, {counts.get('unchanged', 0)} unverändert, "
+        f"{counts.get('skipped', 0)} übersprungen, {counts.get('rejected', 0)} abgelehnt"
+    )
+
+
+def preview_text(preview: ImportPreview, *, verbose: bool = True) -> str:
+    """The preview as German text."""
+    lines: list[str] = []
+    for file in preview.files:
+        result = file.result
+        lines.append(
+            f"Datei {result.file} ({result.format}, sha256 {result.sha256[:12]}…)"
+        )
+        lines += [f"  Hinweis: {note}" for note in file.notes]
+        for skipped in result.skipped_sheets:
+            lines.append(
+                f"  Blatt „{skipped.sheet}“ nicht importiert: {skipped.reason}"
+            )
+        for sheet in file.sheets:
+            lines += _sheet_lines(sheet, verbose=verbose)
+        if file.batch_id is not None:
+            lines.append(f"  Übernommen als Import {file.batch_id} "
+                         f"(rückgängig: portfolio imports undo {file.batch_id}).")  # fmt: skip
+    totals = preview.totals()
+    lines.append("")
+    lines.append("Gesamt: " + counts_line(totals))
+    if not preview.has_changes:
+        lines.append("Keine Änderungen – die Datenbank enthält diesen Stand bereits.")
+    return "\n".join(lines) + "\n"
+
+
+def _sheet_lines(sheet: SheetPreview, *, verbose: bool) -> list[str]:
+    info = sheet.sheet
+    lines = [
+        f"  Blatt „{info.sheet}“ ({KIND_LABELS[info.kind]}, Kopfzeile {info.header_row}): "
+        + counts_line(sheet.counts())
+    ]
+    lines += [f"    Hinweis: {note}" for note in info.notes]
+    if not verbose:
+        return lines
+    for row in sheet.rows:
+        if row.status in (RowStatus.UNCHANGED, RowStatus.REJECTED):
+            continue
+        lines.append(
+            f"    Zeile {row.source.row} {ROW_LABELS[row.status]}: {row.label}"
+        )
+        for change in row.changes:
+            if change.created:
+                lines.append(f"      + {change.entity} „{change.name}“")
+            for diff in change.diffs:
+                lines.append(f"      ~ {change.entity} „{change.name}“: {diff.label}: "
+                             f"{diff.old} → {diff.new}")  # fmt: skip
+    for skipped in sheet.skipped:
+        text = f" („{skipped.text[:60]}“)" if skipped.text else ""
+        lines.append(
+            f"    Zeile {skipped.source.row} übersprungen: {skipped.reason}{text}"
+        )
+    for problem in sheet.rejected():
+        where = f"Zeile {problem.row}" + (
+            f", Spalte {problem.column}" if problem.column else ""
+        )
+        value = f" (Wert: „{problem.value}“)" if problem.value else ""
+        hint = f" – {problem.hint}" if problem.hint else ""
+        lines.append(f"    {where} abgelehnt: {problem.message}{value}{hint}")
+    return lines
+
+
+def preview_json(preview: ImportPreview) -> dict[str, Any]:
+    """The preview as a JSON-ready document."""
+    return {
+        "format": "portfolio-import-preview/1",
+        "applied": preview.applied,
+        "totals": preview.totals(),
+        "files": [
+            {
+                "file": f.result.file,
+                "format": f.result.format,
+                "sha256": f.result.sha256,
+                "batch": f.batch_id,
+                "notes": f.notes,
+                "skipped_sheets": [
+                    {"sheet": s.sheet, "reason": s.reason}
+                    for s in f.result.skipped_sheets
+                ],
+                "sheets": [_sheet_json(s) for s in f.sheets],
+            }
+            for f in preview.files
+        ],
+    }
+
+
+def _sheet_json(sheet: SheetPreview) -> dict[str, Any]:
+    info = sheet.sheet
+    return {
+        "sheet": info.sheet,
+        "kind": info.kind.value,
+        "header_row": info.header_row,
+        "columns": info.columns,
+        "counts": sheet.counts(),
+        "notes": info.notes,
+        "rows": [
+            {
+                "row": r.source.row,
+                "status": r.status.value,
+                "label": r.label,
+                "changes": [
+                    {
+                        "entity": c.entity,
+                        "name": c.name,
+                        "created": c.created,
+                        "fields": [
+                            {"field": d.label, "old": d.old, "new": d.new}
+                            for d in c.diffs
+                        ],
+                    }
+                    for c in r.changes
+                ],
+            }
+            for r in sheet.rows
+            if r.status is not RowStatus.REJECTED
+        ],
+        "skipped": [
+            {"row": s.source.row, "reason": s.reason, "text": s.text}
+            for s in sheet.skipped
+        ],
+        "rejected": [
+            {
+                "row": p.row,
+                "column": p.column,
+                "value": p.value,
+                "reason": p.message,
+                "hint": p.hint,
+            }
+            for p in sheet.rejected()
+        ],
+    }

@@ -1,0 +1,162 @@
+"""What an import will do (or did), row by row: the preview's data.
+
+Every data row of every imported sheet ends in exactly one bucket: new, changed (with
+the fields, old → new), unchanged, skipped (with why) or rejected (with the cell, the
+value, why and what to do), so the counts add up to the sheet's rows. The doors render
+this as text or JSON (``import_preview``); nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum, StrEnum
+from typing import Any
+
+from imports.records import FileResult, SheetResult, Skipped, Source
+from portfolio.domain.enums import label
+from portfolio.domain.errors import Problem
+from portfolio.domain.money import format_money
+from portfolio.domain.periods import format_date
+
+
+class RowStatus(StrEnum):
+    """The outcome of one data row."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
+ROW_LABELS = {
+    RowStatus.NEW: "neu",
+    RowStatus.CHANGED: "geändert",
+    RowStatus.UNCHANGED: "unverändert",
+    RowStatus.REJECTED: "abgelehnt",
+}
+
+
+def display(value: Any) -> str:
+    """Write a stored value the German way for the preview."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, Decimal):
+        return format_money(value)
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, StrEnum):
+        return label(value)
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDiff:
+    """One field that changes: its German label, old and new value as shown."""
+
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(slots=True)
+class EntityChange:
+    """One stored row the import creates or changes."""
+
+    entity: str
+    name: str
+    created: bool
+    diffs: list[FieldDiff] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RowResult:
+    """What one data row does."""
+
+    source: Source
+    status: RowStatus
+    label: str
+    changes: list[EntityChange] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SheetPreview:
+    """One imported sheet: its rows' outcomes plus skipped and unreadable rows."""
+
+    sheet: SheetResult
+    rows: list[RowResult] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[Skipped]:
+        """Rows that are not data."""
+        return self.sheet.skipped
+
+    def rejected(self) -> list[Problem]:
+        """Every problem: unreadable cells and rows that could not be matched."""
+        problems = list(self.sheet.rejected)
+        for row in self.rows:
+            problems.extend(row.problems)
+        return sorted(problems, key=lambda p: (p.row or 0, p.column))
+
+    def counts(self) -> dict[str, int]:
+        """How many rows are new, changed, unchanged, skipped, rejected; and all."""
+        counts = {s.value: 0 for s in RowStatus}
+        for row in self.rows:
+            counts[row.status.value] += 1
+        counts["rejected"] += self.sheet.rejected_rows
+        counts["skipped"] = len(self.sheet.skipped)
+        counts["rows"] = sum(counts[k] for k in (*RowStatus, "skipped"))
+        return counts
+
+
+@dataclass(slots=True)
+class FilePreview:
+    """One file: its sheets and the sheets that were not imported."""
+
+    result: FileResult
+    sheets: list[SheetPreview] = field(default_factory=list)
+    batch_id: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ImportPreview:
+    """The whole run: every file; whether it was applied."""
+
+    files: list[FilePreview] = field(default_factory=list)
+    applied: bool = False
+
+    def totals(self) -> dict[str, int]:
+        """Counts over all sheets of all files."""
+        totals: dict[str, int] = {}
+        for file in self.files:
+            for sheet in file.sheets:
+                for key, value in sheet.counts().items():
+                    totals[key] = totals.get(key, 0) + value
+        return totals
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether applying would change the database."""
+        totals = self.totals()
+        return bool(totals.get("new") or totals.get("changed"))
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every row was read, 1 when some were rejected (DESIGN §6)."""
+        return 1 if self.totals().get("rejected") else 0
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """What the preview promised, to check the applied run did the same."""
+        return tuple(
+            (r.source.row, r.status.value, len(r.changes))
+            for f in self.files
+            for s in f.sheets
+            for r in s.rows
+        )

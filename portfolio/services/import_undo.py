@@ -1,0 +1,174 @@
+"""Undo an import batch from the change log, unless later changes build on it.
+
+Every row the batch wrote has a ``Change`` with its ``batch_id`` and the values before
+and after. Undo replays them backwards: created rows are deleted, changed rows get
+their old values, deleted rows come back. It refuses, naming the reason, when a later
+change touched a row of the batch or created a row that points to one (a deadline
+added to an imported programme): undoing would destroy that work. The undo itself is
+logged like any change; the batch is marked ``undone``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portfolio.domain.base import Base, utcnow
+from portfolio.domain.enums import ChangeAction, ImportStatus
+from portfolio.domain.errors import Conflict, NotFound
+from portfolio.domain.models import Change, ImportBatch
+from portfolio.domain.periods import format_date
+from portfolio.storage.changes import record_changes
+
+# Foreign-key columns that point at a row a batch may have created.
+REFERENCES = {"programme_id": "programmes", "award_id": "awards",
+              "funder_id": "funders", "responsible_id": "contacts",
+              "lead_id": "contacts", "contact_id": "contacts", "phase_id": "phases",
+              "partner_id": "partners", "obligation_id": "obligations"}  # fmt: skip
+REVERSE = {ChangeAction.CREATE: ChangeAction.DELETE,
+           ChangeAction.DELETE: ChangeAction.CREATE,
+           ChangeAction.UPDATE: ChangeAction.UPDATE}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class UndoResult:
+    """What the undo did."""
+
+    batch_id: int
+    file_name: str
+    deleted: int
+    restored: int
+
+
+def undo_batch(session: Session, batch_id: int) -> UndoResult:
+    """Restore the state before an import batch (refuse if later work builds on it)."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise NotFound(
+            f"Einen Import {batch_id} gibt es nicht (Liste: portfolio imports)."
+        )
+    if batch.status is ImportStatus.UNDONE:
+        when = format_date(batch.undone_at.date()) if batch.undone_at else "früher"
+        raise Conflict(f"Import {batch_id} wurde bereits am {when} rückgängig gemacht.")
+    changes = list(session.scalars(sa.select(Change).where(Change.batch_id == batch_id).order_by(Change.id)))  # fmt: skip
+    if changes:
+        _refuse_if_built_upon(session, batch_id, changes)
+    deleted = restored = 0
+    log: list[dict[str, Any]] = []
+    for change in reversed(changes):
+        table = Base.metadata.tables[change.entity]
+        where = _where(table, entity_key(change))
+        if change.action is ChangeAction.CREATE:
+            session.execute(sa.delete(table).where(where))
+            deleted += 1
+        elif change.action is ChangeAction.UPDATE and change.before is not None:
+            session.execute(sa.update(table).where(where).values(_values(table, change.before)))  # fmt: skip
+            restored += 1
+        elif change.action is ChangeAction.DELETE and change.before is not None:
+            session.execute(sa.insert(table).values(_values(table, change.before)))
+            restored += 1
+        log.append({"entity": change.entity, "entity_id": entity_key(change),
+                    "action": REVERSE[change.action], "before": change.after,
+                    "after": change.before})  # fmt: skip
+    if log:
+        # The compensating rows belong to the batch's history: a later undo of an
+        # earlier batch must not count them as work that builds on it.
+        previous = session.info.get("batch_id")
+        session.info["batch_id"] = batch_id
+        record_changes(session, log)
+        session.info["batch_id"] = previous
+    batch.status = ImportStatus.UNDONE
+    batch.undone_at = utcnow()
+    session.flush()
+    session.expire_all()
+    return UndoResult(batch_id, batch.file_name, deleted, restored)
+
+
+def _refuse_if_built_upon(
+    session: Session, batch_id: int, changes: list[Change]
+) -> None:
+    last = changes[-1].id
+    undone = sa.select(ImportBatch.id).where(
+        sa.or_(ImportBatch.status == ImportStatus.UNDONE, ImportBatch.id == batch_id)
+    )
+    touched = {(c.entity, entity_key(c)) for c in changes}
+    created = {
+        (c.entity, entity_key(c)) for c in changes if c.action is ChangeAction.CREATE
+    }
+    later = session.scalars(
+        sa.select(Change)
+        .where(
+            Change.id > last,
+            sa.or_(Change.batch_id.is_(None), Change.batch_id.not_in(undone)),
+        )
+        .order_by(Change.id)  # fmt: skip
+    )
+    for change in later:
+        reason = ""
+        if (change.entity, entity_key(change)) in touched:
+            reason = f"{change.entity} {entity_key(change)} wurde danach geändert"
+        elif change.action is ChangeAction.CREATE and change.after:
+            for column, target in REFERENCES.items():
+                value = change.after.get(column)
+                if value is not None and (target, str(value)) in created:
+                    reason = f"{change.entity} {entity_key(change)} verweist auf {target} {value}"
+                    break
+        if reason:
+            who = f" von {change.who}" if change.who else ""
+            raise Conflict(
+                f"Import {batch_id} kann nicht rückgängig gemacht werden: {reason}"
+                f"{who} am {format_date(change.at.date())} – machen Sie zuerst diese "
+                "späteren Änderungen rückgängig oder korrigieren Sie die Daten von Hand."
+            )
+
+
+def entity_key(change: Change) -> str:
+    """The changed row's primary key as ``1`` or ``1/2``.
+
+    Creates may be logged before the identity is known (empty ``entity_id``); the
+    key is then read from the values after the insert.
+    """
+    if change.entity_id:
+        return change.entity_id
+    table = Base.metadata.tables.get(change.entity)
+    data = change.after or change.before or {}
+    if table is None:
+        return ""
+    return "/".join(str(data.get(c.key, "")) for c in table.primary_key.columns)
+
+
+def _where(table: sa.Table, entity_id: str) -> sa.ColumnElement[bool]:
+    parts = entity_id.split("/")
+    columns = list(table.primary_key.columns)
+    return sa.and_(*(c == _convert(c, p) for c, p in zip(columns, parts, strict=False)))
+
+
+def _values(table: sa.Table, data: dict[str, Any]) -> dict[str, Any]:
+    return {c.key: _convert(c, data[c.key]) for c in table.columns if c.key in data}
+
+
+def _convert(column: sa.Column[Any], value: Any) -> Any:
+    """Turn a change-log JSON value back into what the column stores."""
+    if value is None:
+        return None
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return value
+    enum_class = getattr(column.type, "enum_class", None)
+    if enum_class is not None:
+        return enum_class(value)
+    if python_type is Decimal:
+        return Decimal(str(value))
+    if python_type is datetime:
+        return datetime.fromisoformat(value)
+    if python_type is date:
+        return date.fromisoformat(value)
+    if python_type is int and not isinstance(value, int):
+        return int(value)
+    return value
