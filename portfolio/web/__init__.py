@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -148,6 +150,16 @@ def _install_handlers(app: FastAPI) -> None:
             {"detail": "Gültiger API-Schlüssel erforderlich (Authorization: Bearer …)."},
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return await request_validation_exception_handler(request, exc)
+        return _error_page(
+            request, 422, "Eingabe unvollständig",
+            "Eine Angabe fehlt oder hat das falsche Format (ein Jahr z. B. als Zahl). "
+            "Bitte gehen Sie zurück und prüfen Sie das Formular.",
         )
 
     @app.exception_handler(PortfolioError)

@@ -14,6 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -27,6 +28,14 @@ from portfolio.storage.db import session_scope
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+
+
+@dataclass(frozen=True)
+class UserView:
+    """The logged-in user as the layout shows it (safe after the session ends)."""
+
+    username: str
+    role: UserRole
 
 
 class LoginRequired(Exception):
@@ -65,7 +74,7 @@ def current_user(request: Request, session: Session = Depends(db)) -> User:
         request.session.pop("uid", None)
         raise LoginRequired
     session.info["who"] = f"web:{user.username}"
-    request.state.user = user
+    request.state.user = UserView(user.username, user.role)
     return user
 
 
