@@ -1,0 +1,61 @@
+"""No N+1: every page runs the same number of SQL statements for 10 and 1,000 programmes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from web_support import add_synthetic, logged_in, prepare_db
+
+PAGES = [
+    "/",
+    "/zeitstrahl",
+    "/programme",
+    "/programme?q=programm&status=running&art=land",
+    "/programme/synth-3",
+    "/fristen",
+    "/fristen/kalender?monat=2017-03",
+    "/verwaltung/erinnerungen",
+    "/berichte",
+]
+
+
+@contextmanager
+def counting(engine: Any) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _counts(tmp_path: Path, size: int) -> dict[str, int]:
+    url = f"sqlite:///{tmp_path / f'n{size}.db'}"
+    prepare_db(url, demo=False)
+    add_synthetic(url, size)
+    http, _ = logged_in(url, "admin")
+    engine = http.app.state.engine  # type: ignore[attr-defined]
+    result = {}
+    for page in PAGES:
+        with counting(engine) as statements:
+            answer = http.get(page)
+        assert answer.status_code == 200, page
+        result[page] = len(statements)
+    return result
+
+
+@pytest.mark.slow
+def test_query_count_is_constant_in_portfolio_size(tmp_path: Path) -> None:
+    small = _counts(tmp_path, 10)
+    large = _counts(tmp_path, 1000)
+    assert small == large
+    assert max(small.values()) <= 20, small
