@@ -11,21 +11,28 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import matplotlib as mpl
 
 mpl.use("Agg")
 
-import matplotlib.dates as mdates  # noqa: E402 - the backend must be chosen first
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-from portfolio.domain.money import format_number  # noqa: E402
+from portfolio.domain.money import format_number
 
-COLOURS = {"eu": "#2F5597", "bund": "#C00000", "land": "#70AD47", "kommune": "#7F7F7F",
-           "stiftung": "#ED7D31", "other": "#A5A5A5"}  # fmt: skip
-STYLE = {
+COLOURS = {
+    "eu": "#2F5597",
+    "bund": "#C00000",
+    "land": "#70AD47",
+    "kommune": "#7F7F7F",
+    "stiftung": "#ED7D31",
+    "other": "#A5A5A5",
+}
+STYLE: Any = {
     "font.family": "DejaVu Sans",
     "font.size": 8,
     "svg.fonttype": "none",
@@ -43,6 +50,11 @@ class Bar:
     start: date
     end: date | None
     ends_soon: bool
+
+
+def _num(day: date) -> float:
+    """A date as matplotlib's day number."""
+    return float(mdates.date2num(day))  # type: ignore[no-untyped-call]
 
 
 def _save(figure: Figure, fmt: str) -> bytes:
@@ -65,20 +77,32 @@ def timeline(bars: list[Bar], today: date, first: int, last: int, fmt: str) -> b
             row = labels.index(bar.label)
             end = bar.end or right
             colour = "#ED7D31" if bar.ends_soon else "#5B8BC9"
-            start_num = float(mdates.date2num(bar.start))
-            width = float(mdates.date2num(end)) - start_num
-            axes.barh(row, width, left=start_num, height=0.6, color=colour,
-                      hatch="//" if bar.end is None else None, edgecolor="white")  # fmt: skip
-        axes.axvline(float(mdates.date2num(today)), color="#1F3B63", linewidth=1.2)
-        axes.text(float(mdates.date2num(today)), -0.9, f" heute {today:%d.%m.%Y}",
-                  color="#1F3B63", fontsize=7)  # fmt: skip
+            start_num = _num(bar.start)
+            width = (_num(end)) - start_num
+            axes.barh(
+                row,
+                width,
+                left=start_num,
+                height=0.6,
+                color=colour,
+                hatch="//" if bar.end is None else None,
+                edgecolor="white",
+            )
+        axes.axvline((_num(today)), color="#1F3B63", linewidth=1.2)
+        axes.text(
+            (_num(today)),
+            -0.9,
+            f" heute {today:%d.%m.%Y}",
+            color="#1F3B63",
+            fontsize=7,
+        )
         axes.set_yticks(range(len(labels)), labels)
         axes.invert_yaxis()
-        axes.set_xlim(
-            float(mdates.date2num(date(first, 1, 1))), float(mdates.date2num(right))
-        )
-        axes.xaxis.set_major_locator(mdates.YearLocator())
-        axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        axes.set_xlim((_num(date(first, 1, 1))), (_num(right)))
+        locator = mdates.YearLocator()  # type: ignore[no-untyped-call]
+        formatter = mdates.DateFormatter("%Y")  # type: ignore[no-untyped-call]
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(formatter)
         axes.grid(axis="x", color="#DDDDDD", linewidth=0.6)
         axes.set_axisbelow(True)
         return _save(figure, fmt)
@@ -89,10 +113,13 @@ def _euro(value: float, _pos: int) -> str:
 
 
 def funding_mix(
-    years: list[int], by_kind: dict[str, dict[int, Decimal]], labels: dict[str, str],
-    counts: dict[str, int], fmt: str,
-) -> bytes:  # fmt: skip
-    """Money by funder kind per year (stacked); programme counts when no money is known."""
+    years: list[int],
+    by_kind: dict[str, dict[int, Decimal]],
+    labels: dict[str, str],
+    counts: dict[str, int],
+    fmt: str,
+) -> bytes:
+    """Money by funder kind per year (stacked) and programmes per funder kind."""
     with mpl.rc_context(STYLE):
         figure, (money_axes, count_axes) = plt.subplots(
             1, 2, figsize=(7.2, 2.8), gridspec_kw={"width_ratios": [3, 2]}
@@ -100,19 +127,33 @@ def funding_mix(
         bottom = [0.0] * len(years)
         for kind, per_year in by_kind.items():
             values = [float(per_year.get(y, 0)) for y in years]
-            money_axes.bar([str(y) for y in years], values, bottom=bottom,
-                           color=COLOURS.get(kind, "#A5A5A5"), label=labels[kind])  # fmt: skip
+            money_axes.bar(
+                [str(y) for y in years],
+                values,
+                bottom=bottom,
+                color=COLOURS.get(kind, "#A5A5A5"),
+                label=labels[kind],
+            )
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         money_axes.yaxis.set_major_formatter(FuncFormatter(_euro))
         money_axes.set_title("Mittel je Jahr nach Art des Fördergebers", fontsize=8)
         if by_kind:
             money_axes.legend(fontsize=7, frameon=False)
         else:
-            money_axes.text(0.5, 0.5, "keine Beträge erfasst", ha="center",
-                            transform=money_axes.transAxes, color="#555555")  # fmt: skip
+            money_axes.text(
+                0.5,
+                0.5,
+                "keine Beträge erfasst",
+                ha="center",
+                transform=money_axes.transAxes,
+                color="#555555",
+            )
         kinds = list(counts)
-        count_axes.barh([labels[k] for k in kinds], [counts[k] for k in kinds],
-                        color=[COLOURS.get(k, "#A5A5A5") for k in kinds])  # fmt: skip
+        count_axes.barh(
+            [labels[k] for k in kinds],
+            [counts[k] for k in kinds],
+            color=[COLOURS.get(k, "#A5A5A5") for k in kinds],
+        )
         count_axes.invert_yaxis()
         count_axes.set_title("Programme je Art des Fördergebers", fontsize=8)
         count_axes.xaxis.get_major_locator().set_params(integer=True)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -210,7 +211,7 @@ class FunderReport:
         return sum((f.received_total for p in self.programmes for f in p.finance), ZERO)
 
 
-def _programme_query() -> sa.Select[tuple[Programme]]:
+def _programme_query() -> sa.Select[Any]:
     return sa.select(Programme).options(
         selectinload(Programme.phases),
         selectinload(Programme.fundings).selectinload(Funding.funder),
@@ -325,8 +326,14 @@ def award_finance(award: Award, year: int) -> AwardFinance:
     return finance
 
 
-CATEGORY_ORDER = ("personal", "sachausgaben", "honorare", "reisen", "investitionen",
-                  "verwaltung")  # fmt: skip
+CATEGORY_ORDER = (
+    "personal",
+    "sachausgaben",
+    "honorare",
+    "reisen",
+    "investitionen",
+    "verwaltung",
+)
 
 
 def _by_category(row: BudgetRow) -> tuple[int, str]:

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 
+DEFAULT_OFFICE = "Regionales Bildungsbüro"
+
+
 class SettingsLike(Protocol):
     """Anything with ``get(key)``, such as ``portfolio.config.Settings``."""
 
@@ -24,7 +27,7 @@ class SettingsLike(Protocol):
 class ReportOptions:
     """The office name for headers and an optional folder of own templates."""
 
-    office_name: str = "Regionales Bildungsbüro"
+    office_name: str = DEFAULT_OFFICE
     templates_dir: Path | None = None
 
     @classmethod
@@ -34,6 +37,6 @@ class ReportOptions:
             return cls()
         folder = settings.get("paths.templates")
         return cls(
-            office_name=str(settings.get("office.name") or cls.office_name),
+            office_name=str(settings.get("office.name") or DEFAULT_OFFICE),
             templates_dir=Path(folder) if folder else None,
         )

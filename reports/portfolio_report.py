@@ -55,9 +55,10 @@ def _award_sums(session: Session, first: date, last: date) -> tuple[Decimal, Dec
         sa.or_(Award.end.is_(None), Award.end >= first),
     )
     own, posts = session.execute(
-        sa.select(sa.func.sum(Award.own_contribution), sa.func.sum(Award.staff_posts))
-        .where(running)
-    ).one()  # fmt: skip
+        sa.select(
+            sa.func.sum(Award.own_contribution), sa.func.sum(Award.staff_posts)
+        ).where(running)
+    ).one()
     return own or ZERO, posts or ZERO
 
 
@@ -68,9 +69,11 @@ def build(session: Session, year: int, today: date, office: str) -> PortfolioDat
     first, last = date(year, 1, 1), date(year, 12, 31)
     overview = programme_overview(session)
     running = [
-        r for r in overview
-        if r.status is ProgrammeStatus.RUNNING and (r.period is None or r.period.overlaps(first, last))
-    ]  # fmt: skip
+        r
+        for r in overview
+        if r.status is ProgrammeStatus.RUNNING
+        and (r.period is None or r.period.overlaps(first, last))
+    ]
     years = list(range(year - YEARS_BACK + 1, year + 1))
     by_kind: dict[str, dict[int, Decimal]] = defaultdict(dict)
     for money in money_by_funder(session):
@@ -87,9 +90,10 @@ def build(session: Session, year: int, today: date, office: str) -> PortfolioDat
     ending = [t for t in timeline if t.end is not None and ref < t.end <= horizon]
     bars = [
         charts.Bar(t.label, s, e, t in ending)
-        for t in timeline for s, e in t.phases
+        for t in timeline
+        for s, e in t.phases
         if e is None or e.year >= year - YEARS_BACK
-    ]  # fmt: skip
+    ]
     deadlines = [d for d in open_deadlines(session) if d.effective <= horizon]
     own, posts = _award_sums(session, first, last)
     year_money = sum((by_kind[k].get(year, ZERO) for k in by_kind), ZERO)
@@ -105,43 +109,76 @@ def build(session: Session, year: int, today: date, office: str) -> PortfolioDat
         "kpis": [
             {"label": f"laufende Programme {year}", "value": str(len(running))},
             {"label": f"Fördermittel {year}", "value": format_money(year_money)},
-            {"label": f"Eigenanteil (Bewilligungen {year})", "value": format_money(own)},
-            {"label": "geförderte Stellen", "value": format_number(posts, 1) if posts else "nicht erfasst"},
+            {
+                "label": f"Eigenanteil (Bewilligungen {year})",
+                "value": format_money(own),
+            },
+            {
+                "label": "geförderte Stellen",
+                "value": format_number(posts, 1) if posts else "nicht erfasst",
+            },
             {"label": "offene Fristen in 12 Monaten", "value": str(len(deadlines))},
             {"label": "Programme, die in 12 Monaten enden", "value": str(len(ending))},
         ],
         "years": [str(y) for y in years],
         "money_rows": [
-            {"kind": label(FunderKind(k)),
-             "amounts": [format_money(by_kind[k].get(y)) if by_kind[k].get(y) else "–" for y in years]}
-            for k in (kind.value for kind in FunderKind) if k in by_kind
+            {
+                "kind": label(FunderKind(k)),
+                "amounts": [
+                    format_money(by_kind[k].get(y)) if by_kind[k].get(y) else "–"
+                    for y in years
+                ],
+            }
+            for k in (kind.value for kind in FunderKind)
+            if k in by_kind
         ],
         "money_long": [
-            {"year": str(y), "kind": label(FunderKind(k)), "amount": format_money(by_kind[k][y])}
-            for y in years for k in (kind.value for kind in FunderKind)
+            {
+                "year": str(y),
+                "kind": label(FunderKind(k)),
+                "amount": format_money(by_kind[k][y]),
+            }
+            for y in years
+            for k in (kind.value for kind in FunderKind)
             if k in by_kind and by_kind[k].get(y)
         ],
         "money_empty": "Für diese Jahre sind keine Beträge erfasst.",
         "running": [
-            {"label": r.label, "funders": ", ".join(r.funders) or "–",
-             "period": str(r.period) if r.period else "–", "amount": format_money(r.amount)}
+            {
+                "label": r.label,
+                "funders": ", ".join(r.funders) or "–",
+                "period": str(r.period) if r.period else "–",
+                "amount": format_money(r.amount),
+            }
             for r in running
         ],
         "running_empty": f"Im Jahr {year} lief kein Programm.",
         "deadlines": [
-            {"due": format_date(d.effective), "programme": d.programme, "title": d.title,
-             "responsible": d.responsible or "–", "overdue": d.effective < ref}
+            {
+                "due": format_date(d.effective),
+                "programme": d.programme,
+                "title": d.title,
+                "responsible": d.responsible or "–",
+                "overdue": d.effective < ref,
+            }
             for d in deadlines
         ],
         "deadlines_empty": f"Bis {format_date(horizon)} stehen keine Fristen an.",
         "ending": [
-            {"label": t.label, "end": format_date(t.end) if t.end else "–",
-             "funders": ", ".join(rows_by_key[t.key].funders) if t.key in rows_by_key else "–",
-             "hint": "Anschlussfinanzierung klären" if t.end and t.end <= add_months(ref, 6) else ""}
+            {
+                "label": t.label,
+                "end": format_date(t.end) if t.end else "–",
+                "funders": ", ".join(rows_by_key[t.key].funders)
+                if t.key in rows_by_key
+                else "–",
+                "hint": "Anschlussfinanzierung klären"
+                if t.end and t.end <= add_months(ref, 6)
+                else "",
+            }
             for t in sorted(ending, key=lambda t: t.end or ref)
         ],
         "ending_empty": f"Bis {format_date(horizon)} endet kein Programm.",
-    }  # fmt: skip
+    }
     return PortfolioData(
         view=view,
         timeline_bars=bars,

@@ -75,7 +75,7 @@ def render_funder(report: FunderReport, fmt: str, options: ReportOptions) -> byt
     return html.encode("utf-8")
 
 
-def render_report(
+def render_report(  # noqa: PLR0917 - the API the web and scheduler call
     session: Session,
     kind: str,
     subject: str | None,

@@ -25,8 +25,8 @@ from portfolio.storage.queries import programme_overview
 from reports.workbook_data import (
     ZERO,
     finance_rows,
-    month_index,
     money_by_funder,
+    month_index,
     open_deadlines,
     portfolio_years,
     single_awards,
@@ -59,25 +59,45 @@ def build_workbook(
     return book.close()
 
 
-def _date_cf(book: Book, ws: Worksheet, rows: int, col: str, extra: str, last: int,
-             today: date) -> None:  # fmt: skip
+def _date_cf(
+    book: Book,
+    ws: Worksheet,
+    *,
+    rows: int,
+    col: str,
+    extra: str,
+    last: int,
+    today: date,
+) -> None:
     """Mark rows whose date in ``col`` lies before today (and ``extra`` holds)."""
     if rows == 0:
         return
     when = f"DATE({today.year},{today.month},{today.day})"
     test = f"AND(ISNUMBER(${col}2),${col}2<{when}{extra})"
-    ws.conditional_format(1, 0, rows, last, {
-        "type": "formula", "criteria": "=" + test, "format": book.fmt["overdue"]})  # fmt: skip
+    ws.conditional_format(
+        1,
+        0,
+        rows,
+        last,
+        {"type": "formula", "criteria": "=" + test, "format": book.fmt["overdue"]},
+    )
 
 
 OVERVIEW_COLS = (
-    Col("Programm", width=34), Col("Fördergeber", width=30), Col("Art", width=16),
-    Col("Laufzeit", width=22), Col("Fördersumme", "money", 15),
-    Col("Eigenanteil", "money", 14), Col("Status", width=16),
-    Col("Nächste Frist", "date", 13), Col("Nächste Aufgabe", width=36),
-    Col("Verantwortlich", width=28), Col("_key", width=18, hidden=True),
-    Col("_id", "int", 6, hidden=True), Col("_award", "int", 6, hidden=True),
-)  # fmt: skip
+    Col("Programm", width=34),
+    Col("Fördergeber", width=30),
+    Col("Art", width=16),
+    Col("Laufzeit", width=22),
+    Col("Fördersumme", "money", 15),
+    Col("Eigenanteil", "money", 14),
+    Col("Status", width=16),
+    Col("Nächste Frist", "date", 13),
+    Col("Nächste Aufgabe", width=36),
+    Col("Verantwortlich", width=28),
+    Col("_key", width=18, hidden=True),
+    Col("_id", "int", 6, hidden=True),
+    Col("_award", "int", 6, hidden=True),
+)
 
 
 def _overview(book: Book, session: Session, today: date) -> None:
@@ -86,48 +106,104 @@ def _overview(book: Book, session: Session, today: date) -> None:
     ws = book.sheet(OVERVIEW, OVERVIEW_COLS)
     ws.set_column(0, 0, fit_width([r.name for r in rows], "Programm", 20, 50))
     for index, r in enumerate(rows, 1):
-        book.row(ws, index, OVERVIEW_COLS, (
-            r.name, ", ".join(r.funders), ", ".join(label(k) for k in r.funder_kinds),
-            str(r.period) if r.period else "", r.amount, r.own_share, label(r.status),
-            r.next_due, r.next_title, r.lead, r.key, r.id, awards.get(r.id)))  # fmt: skip
+        book.row(
+            ws,
+            index,
+            OVERVIEW_COLS,
+            (
+                r.name,
+                ", ".join(r.funders),
+                ", ".join(label(k) for k in r.funder_kinds),
+                str(r.period) if r.period else "",
+                r.amount,
+                r.own_share,
+                label(r.status),
+                r.next_due,
+                r.next_title,
+                r.lead,
+                r.key,
+                r.id,
+                awards.get(r.id),
+            ),
+        )
     last = len(OVERVIEW_COLS) - 1
     ws.autofilter(0, 0, len(rows), last - 3)
-    _date_cf(book, ws, len(rows), "H", "", last - 3, today)
-    ws.data_validation(1, 6, max(len(rows), 1) + 200, 6, {
-        "validate": "list", "error_type": "information",
-        "source": ["Idee", "in Antragstellung", "läuft", "abgeschlossen", "abgelehnt"]})  # fmt: skip
+    _date_cf(book, ws, rows=len(rows), col="H", extra="", last=last - 3, today=today)
+    ws.data_validation(
+        1,
+        6,
+        max(len(rows), 1) + 200,
+        6,
+        {
+            "validate": "list",
+            "error_type": "information",
+            "source": [
+                "Idee",
+                "in Antragstellung",
+                "läuft",
+                "abgeschlossen",
+                "abgelehnt",
+            ],
+        },
+    )
 
 
 DEADLINE_COLS = (
-    Col("Programm", width=26), Col("Was?", width=44), Col("Art", width=18),
-    Col("fällig am", "date", 12), Col("verschoben von", "date", 14),
-    Col("zuständig", width=28), Col("erledigt", "date", 11),
-    Col("Förderkennzeichen", width=22), Col("Quelle", "wrap", 40),
-    Col("_key", width=18, hidden=True), Col("_id", "int", 6, hidden=True),
+    Col("Programm", width=26),
+    Col("Was?", width=44),
+    Col("Art", width=18),
+    Col("fällig am", "date", 12),
+    Col("verschoben von", "date", 14),
+    Col("zuständig", width=28),
+    Col("erledigt", "date", 11),
+    Col("Förderkennzeichen", width=22),
+    Col("Quelle", "wrap", 40),
+    Col("_key", width=18, hidden=True),
+    Col("_id", "int", 6, hidden=True),
     Col("_award", "int", 6, hidden=True),
-)  # fmt: skip
+)
 
 
 def _deadlines(book: Book, session: Session, today: date) -> None:
     ws = book.sheet(DEADLINES, DEADLINE_COLS)
     count = 0
-    for count, d in enumerate(open_deadlines(session), 1):  # noqa: B007 - count used below
+    for count, d in enumerate(open_deadlines(session), 1):
         shifted = d.due_on if d.effective != d.due_on else None
-        book.row(ws, count, DEADLINE_COLS, (
-            d.programme, d.title, label(d.kind), d.effective, shifted, d.responsible,
-            None, d.reference, d.source, d.programme_key, d.id, d.award_id))  # fmt: skip
+        book.row(
+            ws,
+            count,
+            DEADLINE_COLS,
+            (
+                d.programme,
+                d.title,
+                label(d.kind),
+                d.effective,
+                shifted,
+                d.responsible,
+                None,
+                d.reference,
+                d.source,
+                d.programme_key,
+                d.id,
+                d.award_id,
+            ),
+        )
     last = len(DEADLINE_COLS) - 4
     ws.autofilter(0, 0, count, last)
-    _date_cf(book, ws, count, "D", ',$G2=""', last, today)
+    _date_cf(book, ws, rows=count, col="D", extra=',$G2=""', last=last, today=today)
 
 
 FINANCE_COLS = (
-    Col("Förderung", width=46), Col("Kostenart", width=22),
-    Col("Haushaltsjahr", "int", 13), Col("Soll (Plan)", "money", 15),
-    Col("Ist", "money", 15), Col("Differenz", "money", 15),
-    Col("Ausschöpfung", "percent", 13), Col("_key", width=18, hidden=True),
+    Col("Förderung", width=46),
+    Col("Kostenart", width=22),
+    Col("Haushaltsjahr", "int", 13),
+    Col("Soll (Plan)", "money", 15),
+    Col("Ist", "money", 15),
+    Col("Differenz", "money", 15),
+    Col("Ausschöpfung", "percent", 13),
+    Col("_key", width=18, hidden=True),
     Col("_award", "int", 6, hidden=True),
-)  # fmt: skip
+)
 
 
 def _finance(book: Book, session: Session, year: int | None) -> None:
@@ -135,16 +211,21 @@ def _finance(book: Book, session: Session, year: int | None) -> None:
     ws = book.sheet("Finanzen", FINANCE_COLS)
     if not rows:
         when = f" für {year}" if year else ""
-        ws.write_string(1, 0, f"Keine Finanzierungspläne und Ausgaben{when} erfasst.",
-                        book.fmt["note"])  # fmt: skip
+        ws.write_string(
+            1,
+            0,
+            f"Keine Finanzierungspläne und Ausgaben{when} erfasst.",
+            book.fmt["note"],
+        )
         return
     for index, r in enumerate(rows, 1):
         n = index + 1
         book.row(ws, index, FINANCE_COLS[:3], (r.label, r.category, r.year))
         book.cell(ws, index, 3, r.planned, "money")
         book.cell(ws, index, 4, r.actual, "money")
-        ws.write_formula(index, 5, f"=E{n}-D{n}", book.fmt["money"],
-                         float(r.actual - r.planned))  # fmt: skip
+        ws.write_formula(
+            index, 5, f"=E{n}-D{n}", book.fmt["money"], float(r.actual - r.planned)
+        )
         share = float(r.actual / r.planned) if r.planned else ""
         ws.write_formula(
             index, 6, f'=IF(D{n}=0,"",E{n}/D{n})', book.fmt["percent"], share
@@ -159,8 +240,13 @@ def _finance(book: Book, session: Session, year: int | None) -> None:
         (4, "E", actual),
         (5, "F", actual - planned),
     ):
-        ws.write_formula(total, col, f"=SUBTOTAL(9,{letter}2:{letter}{end})",
-                         book.fmt["total_money"], float(value))  # fmt: skip
+        ws.write_formula(
+            total,
+            col,
+            f"=SUBTOTAL(9,{letter}2:{letter}{end})",
+            book.fmt["total_money"],
+            float(value),
+        )
     ws.autofilter(0, 0, len(rows), 6)
 
 
@@ -168,18 +254,37 @@ def _timeline(book: Book, session: Session, today: date) -> None:
     rows = timeline_rows(session)
     years = portfolio_years(rows, today)
     months = [(y, m) for y in years for m in range(1, 13)]
-    fixed = (Col("Programm", width=fit_width([r.label for r in rows], "Programm", 14, 36)),
-             Col("Ende", "date", 11), Col("Hinweis", width=26))  # fmt: skip
+    fixed = (
+        Col("Programm", width=fit_width([r.label for r in rows], "Programm", 14, 36)),
+        Col("Ende", "date", 11),
+        Col("Hinweis", width=26),
+    )
     ws = book.workbook.add_worksheet("Zeitstrahl")
     book.print_setup(ws, "Zeitstrahl")
     add = book.workbook.add_format
     phase = add({"bg_color": "#5B8BC9"})
     phase_now = add({"bg_color": "#1F3B63"})
     now_col = add({"bg_color": "#FCE4B6"})
-    month_head = add({"bold": True, "font_size": 7, "rotation": 90, "align": "center",
-                      "bg_color": "#E8EEF6", "border": 1})  # fmt: skip
-    month_now = add({"bold": True, "font_size": 7, "rotation": 90, "align": "center",
-                     "bg_color": "#F0A500", "border": 1})  # fmt: skip
+    month_head = add(
+        {
+            "bold": True,
+            "font_size": 7,
+            "rotation": 90,
+            "align": "center",
+            "bg_color": "#E8EEF6",
+            "border": 1,
+        }
+    )
+    month_now = add(
+        {
+            "bold": True,
+            "font_size": 7,
+            "rotation": 90,
+            "align": "center",
+            "bg_color": "#F0A500",
+            "border": 1,
+        }
+    )
     for index, col in enumerate(fixed):
         ws.set_column(index, index, col.width)
     ws.set_column(len(fixed), len(fixed) + len(months) - 1, 2.4)
@@ -207,8 +312,12 @@ def _timeline(book: Book, session: Session, today: date) -> None:
         for offset in range(len(months)):
             month = first + offset
             if month in filled:
-                ws.write_blank(index, len(fixed) + offset, None,
-                               phase_now if month == current else phase)  # fmt: skip
+                ws.write_blank(
+                    index,
+                    len(fixed) + offset,
+                    None,
+                    phase_now if month == current else phase,
+                )
             elif month == current:
                 ws.write_blank(index, len(fixed) + offset, None, now_col)
     ws.autofilter(0, 0, len(rows), len(fixed) - 1)
@@ -218,16 +327,26 @@ def _funders(book: Book, session: Session, year: int | None) -> None:
     money = money_by_funder(session)
     known = sorted({y for m in money for y in m.by_year})
     years = [y for y in known if year is None or y <= year] or ([year] if year else [])
-    cols = (Col("Fördergeber", width=fit_width([m.short_name for m in money], "Fördergeber", 12, 28)),
-            Col("Langname", width=40), Col("Art", width=12),
-            *(Col(str(y), "money", 14) for y in years),
-            Col("ohne Zeitraum", "money", 15))  # fmt: skip
+    cols = (
+        Col(
+            "Fördergeber",
+            width=fit_width([m.short_name for m in money], "Fördergeber", 12, 28),
+        ),
+        Col("Langname", width=40),
+        Col("Art", width=12),
+        *(Col(str(y), "money", 14) for y in years),
+        Col("ohne Zeitraum", "money", 15),
+    )
     ws = book.sheet("Förderer", cols)
     by_kind: dict[FunderKind, dict[int, Decimal]] = defaultdict(dict)
     for index, m in enumerate(money, 1):
         values = [m.by_year.get(y) for y in years]
-        book.row(ws, index, cols, (m.short_name, m.name, label(m.kind), *values,
-                                   m.unplaced or None))  # fmt: skip
+        book.row(
+            ws,
+            index,
+            cols,
+            (m.short_name, m.name, label(m.kind), *values, m.unplaced or None),
+        )
         for y in years:
             by_kind[m.kind][y] = by_kind[m.kind].get(y, ZERO) + m.by_year.get(y, ZERO)
     ws.autofilter(0, 0, len(money), len(cols) - 1)
@@ -240,8 +359,10 @@ def _funders(book: Book, session: Session, year: int | None) -> None:
         ws.write_string(row, 0, label(kind), book.fmt["text"])
         for offset, y in enumerate(years):
             book.cell(ws, row, 3 + offset, by_kind[kind].get(y) or None, "money")
-    note = ("Beträge je Jahr: laut Finanzierungsplan, sonst die Bewilligung "
-            "tagesgenau auf den Bewilligungszeitraum verteilt.")  # fmt: skip
+    note = (
+        "Beträge je Jahr: laut Finanzierungsplan, sonst die Bewilligung "
+        "tagesgenau auf den Bewilligungszeitraum verteilt."
+    )
     ws.write_string(row + 2, 0, note, book.fmt["note"])
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portfolio.domain.enums import FunderKind, ObligationStatus
+from portfolio.domain.enums import FunderKind, ObligationKind, ObligationStatus
 from portfolio.domain.models import (
     Award,
     BudgetLine,
@@ -41,7 +41,7 @@ class DeadlineRow:
     programme_key: str
     programme: str
     title: str
-    kind: str
+    kind: ObligationKind
     due_on: date
     effective: date
     responsible: str | None
@@ -57,7 +57,7 @@ def single_awards(session: Session) -> dict[int, int]:
         .group_by(Award.programme_id)
         .having(sa.func.count(Award.id) == 1)
     )
-    return {pid: aid for pid, aid in session.execute(query)}
+    return {pid: aid for pid, aid in session.execute(query).tuples()}
 
 
 def open_deadlines(session: Session) -> Iterator[DeadlineRow]:
@@ -76,7 +76,7 @@ def open_deadlines(session: Session) -> Iterator[DeadlineRow]:
             Obligation.source,
             Award.reference,
             Obligation.award_id,
-        )  # fmt: skip
+        )
         .join(Programme, Programme.id == Obligation.programme_id)
         .outerjoin(Contact, Contact.id == Obligation.responsible_id)
         .outerjoin(Award, Award.id == Obligation.award_id)
@@ -103,11 +103,17 @@ class FinanceRow:
 
 def finance_rows(session: Session, year: int | None = None) -> list[FinanceRow]:
     """Plan and actual grouped by award, category and year (one year if given)."""
-    award_label = sa.select(
-        Award.id, Programme.key, sa.func.coalesce(Programme.short_name, Programme.name),
-        Funder.short_name, Award.reference,
-    ).join(Programme, Programme.id == Award.programme_id).join(
-        Funder, Funder.id == Award.funder_id)  # fmt: skip
+    award_label = (
+        sa.select(
+            Award.id,
+            Programme.key,
+            sa.func.coalesce(Programme.short_name, Programme.name),
+            Funder.short_name,
+            Award.reference,
+        )
+        .join(Programme, Programme.id == Award.programme_id)
+        .join(Funder, Funder.id == Award.funder_id)
+    )
     labels = {
         aid: (key, f"{name} – {funder}" + (f" ({ref})" if ref else ""))
         for aid, key, name, funder, ref in session.execute(award_label)
@@ -122,9 +128,11 @@ def finance_rows(session: Session, year: int | None = None) -> list[FinanceRow]:
         return found
 
     plans = sa.select(
-        BudgetLine.award_id, BudgetLine.category, BudgetLine.year,
+        BudgetLine.award_id,
+        BudgetLine.category,
+        BudgetLine.year,
         sa.func.sum(BudgetLine.planned),
-    ).group_by(BudgetLine.award_id, BudgetLine.category, BudgetLine.year)  # fmt: skip
+    ).group_by(BudgetLine.award_id, BudgetLine.category, BudgetLine.year)
     spent = sa.select(
         Expense.award_id, Expense.category, Expense.year, sa.func.sum(Expense.amount)
     ).group_by(Expense.award_id, Expense.category, Expense.year)
@@ -214,9 +222,10 @@ def money_by_funder(session: Session) -> list[FunderMoney]:
     """Per funder and year: the Finanzierungsplan, else the award spread by days."""
     planned: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for aid, y, amount in session.execute(
-        sa.select(BudgetLine.award_id, BudgetLine.year, sa.func.sum(BudgetLine.planned))
-        .group_by(BudgetLine.award_id, BudgetLine.year)
-    ):  # fmt: skip
+        sa.select(
+            BudgetLine.award_id, BudgetLine.year, sa.func.sum(BudgetLine.planned)
+        ).group_by(BudgetLine.award_id, BudgetLine.year)
+    ):
         planned[aid][y] = amount or ZERO
     result: dict[int, FunderMoney] = {
         fid: FunderMoney(short, name, kind, {})
@@ -224,16 +233,16 @@ def money_by_funder(session: Session) -> list[FunderMoney]:
             sa.select(Funder.id, Funder.short_name, Funder.name, Funder.kind)
         )
     }
-    for aid, fid, start, end, amount in session.execute(
+    for aid, fid, start, end, awarded in session.execute(
         sa.select(Award.id, Award.funder_id, Award.start, Award.end, Award.amount)
     ):
         money = result[fid]
         if aid in planned:
             shares = planned[aid]
-        elif amount is not None and start is not None and end is not None:
-            shares = spread_by_year(start, end, amount)
+        elif awarded is not None and start is not None and end is not None:
+            shares = spread_by_year(start, end, awarded)
         else:
-            money.unplaced += amount or ZERO
+            money.unplaced += awarded or ZERO
             continue
         for y, part in shares.items():
             money.by_year[y] = money.by_year.get(y, ZERO) + part
@@ -243,7 +252,7 @@ def money_by_funder(session: Session) -> list[FunderMoney]:
 def portfolio_years(
     timeline: list[TimelineRow], today: date, limit: int = 15
 ) -> list[int]:
-    """The calendar years the Zeitstrahl spans (at most ``limit``, ending after today)."""
+    """The calendar years the Zeitstrahl spans (at most ``limit``, past today)."""
     starts = [s for row in timeline for s, _ in row.phases]
     ends = [e for row in timeline for _, e in row.phases if e is not None]
     first = min(starts).year if starts else today.year

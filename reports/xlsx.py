@@ -68,8 +68,16 @@ class Book:
         )
         add = self.workbook.add_format
         self.fmt: dict[str, Format] = {
-            "header": add({"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_BG,
-                           "text_wrap": True, "valign": "top", "border": 1}),
+            "header": add(
+                {
+                    "bold": True,
+                    "font_color": "#FFFFFF",
+                    "bg_color": HEADER_BG,
+                    "text_wrap": True,
+                    "valign": "top",
+                    "border": 1,
+                }
+            ),
             "text": add({"valign": "top"}),
             "wrap": add({"valign": "top", "text_wrap": True}),
             "money": add({"num_format": MONEY, "valign": "top"}),
@@ -83,7 +91,7 @@ class Book:
             "soon": add({"bg_color": "#FFF3CD"}),
             "title": add({"bold": True, "font_size": 13, "font_color": HEADER_BG}),
             "note": add({"italic": True, "font_color": "#555555"}),
-        }  # fmt: skip
+        }
 
     def sheet(
         self, name: str, columns: Sequence[Col], *, landscape: bool = True

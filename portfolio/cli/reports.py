@@ -1,4 +1,4 @@
-"""Report commands: ``export xlsx``, ``report funder|programme|portfolio``, ``narrative``.
+"""Report commands: ``export xlsx``, ``report funder|programme|portfolio``, narrative.
 
 Thin: parse the options, call ``reports.build_workbook`` / ``reports.render_report``
 or the narrative service, write the file atomically and say where it went. ``--send``
@@ -65,8 +65,10 @@ def export_xlsx(cli: CliContext, output: Path | None, year: int | None) -> None:
         )
     target = output or Path(f"portfolio-{today:%Y-%m-%d}.xlsx")
     write_atomically(target, data)
-    click.echo(f"Arbeitsmappe geschrieben: {target} ({len(data) // 1024} KB). "
-               "Nach dem Bearbeiten mit `portfolio import` wieder einlesen.")  # fmt: skip
+    click.echo(
+        f"Arbeitsmappe geschrieben: {target} ({len(data) // 1024} KB). "
+        "Nach dem Bearbeiten mit `portfolio import` wieder einlesen."
+    )
 
 
 @main.group()
@@ -74,8 +76,15 @@ def report() -> None:
     """Jahresberichte an Fördergeber, je Programm und für das ganze Portfolio."""
 
 
-def _produce(cli: CliContext, kind: str, subject: str | None, year: int | None,
-             fmt: str, output: Path | None) -> tuple[Path, int]:  # fmt: skip
+def _produce(
+    cli: CliContext,
+    *,
+    kind: str,
+    subject: str | None,
+    year: int | None,
+    fmt: str,
+    output: Path | None,
+) -> tuple[Path, int]:
     year = _year(cli, year)
     options = ReportOptions.from_settings(cli.settings)
     with cli.session(read_only=True) as session:
@@ -90,23 +99,89 @@ def _produce(cli: CliContext, kind: str, subject: str | None, year: int | None,
 
 
 def _send(cli: CliContext, kind: str, subject: str, year: int, yes: bool) -> None:
-    from portfolio.cli.report_send import send_report
+    """Mail docx and pdf to the funder's contact, office lead in copy; record it."""
+    from portfolio.notify import MessageRejected, TransportDown
+    from portfolio.services import report_sending
+    from portfolio.services.reminders import RunConfig, office_lead
+    from reports.mail import Attachment, ReportMail, report_message
+    from reports.render import build_funder_report, render_funder
 
-    send_report(cli, kind, subject, year, yes=yes)
+    options = ReportOptions.from_settings(cli.settings)
+    sender = str(cli.settings.get("mail.sender"))
+    with cli.session(read_only=True) as session:
+        today = clock.today(session, cli.settings.get("office.timezone"))
+        report = build_funder_report(session, kind, subject, year, today)
+        lead = office_lead(session, cli.settings.get("office.lead_email"))
+    if not report.contact_email:
+        raise InputError(
+            f"Für {report.recipient} ist keine Kontaktadresse erfasst; tragen Sie beim "
+            "Fördergeber einen Kontakt ein oder senden Sie die Datei selbst."
+        )
+    files = [
+        Attachment(report_filename(kind, subject, year, fmt), fmt,
+                   render_funder(report, fmt, options))
+        for fmt in ("docx", "pdf")
+    ]  # fmt: skip
+    with cli.session() as session:
+        earlier = report_sending.previous(session, kind, report.subject, year)
+        if earlier and not yes:
+            last = earlier[-1]
+            when = (
+                f"am {last.sent_at:%d.%m.%Y} gesendet"
+                if last.sent_at
+                else "vielleicht schon gesendet (Versand wurde unterbrochen)"
+            )
+            click.confirm(
+                f"Dieser Bericht für {year} wurde an {last.recipient} {when}. "
+                "Noch einmal senden?",
+                abort=True,
+            )
+        row = report_sending.start(
+            session, kind=kind, subject=report.subject, year=year,
+            programmes=[p.key for p in report.programmes],
+            recipient=report.contact_email, cc=[lead] if lead else [],
+            formats=["docx", "pdf"], sender=sender,
+        )  # fmt: skip
+        row_id, message_id = row.id, str(row.message_id)
+    mail = ReportMail(
+        recipient=report.contact_email, cc=[lead] if lead else [], sender=sender,
+        message_id=message_id, office=options.office_name, title=report.title,
+        year=year, recipient_name=report.recipient,
+        programmes=[p.name for p in report.programmes],
+    )  # fmt: skip
+    message = report_message(mail, files, options.templates_dir)
+    try:
+        with RunConfig.from_settings(cli.settings).make_transport() as transport:
+            transport.send(message)
+    except (TransportDown, MessageRejected) as exc:
+        with cli.session() as session:
+            report_sending.mark_failed(session, row_id, str(exc))
+        raise InputError(f"Der Bericht wurde nicht versandt: {exc}") from exc
+    with cli.session() as session:
+        report_sending.mark_sent(session, row_id)
+    copy = f" (Kopie an {lead})" if lead else ""
+    click.echo(f"Bericht an {report.contact_email} gesendet{copy}.")
 
 
-_output = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                       help="Zieldatei (Standard: Jahresbericht-<Jahr>-<Name>.<Format>; "
-                       "- für die Standardausgabe).")  # fmt: skip
+_output = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Zieldatei (Standard: Jahresbericht-<Jahr>-<Name>.<Format>; "
+    "- für die Standardausgabe).",
+)
 _yearopt = click.option(
     "--year",
     type=int,
     metavar="JJJJ",
     help="Haushaltsjahr (Standard: das Jahr des Stichtags).",
 )
-_send_opt = click.option("--send", is_flag=True,
-                         help="Bericht (docx und pdf) an den Kontakt des Fördergebers "
-                         "mailen, Leitung in Kopie.")  # fmt: skip
+_send_opt = click.option(
+    "--send",
+    is_flag=True,
+    help="Bericht (docx und pdf) an den Kontakt des Fördergebers "
+    "mailen, Leitung in Kopie.",
+)
 _yes = click.option("--yes", "-y", is_flag=True, help="Nicht nachfragen.")
 
 
@@ -125,10 +200,20 @@ _yes = click.option("--yes", "-y", is_flag=True, help="Nicht nachfragen.")
 @_send_opt
 @_yes
 @pass_cli
-def report_funder(cli: CliContext, name: str, year: int | None, fmt: str,
-                  output: Path | None, send: bool, yes: bool) -> None:  # fmt: skip
+def report_funder(
+    cli: CliContext,
+    *,
+    name: str,
+    year: int | None,
+    fmt: str,
+    output: Path | None,
+    send: bool,
+    yes: bool,
+) -> None:
     """Jahresbericht an einen Fördergeber (NAME: Kurzname, z. B. BMBF)."""
-    _, year = _produce(cli, "funder", name, year, fmt, output)
+    _, year = _produce(
+        cli, kind="funder", subject=name, year=year, fmt=fmt, output=output
+    )
     if send:
         _send(cli, "funder", name, year, yes)
 
@@ -148,10 +233,20 @@ def report_funder(cli: CliContext, name: str, year: int | None, fmt: str,
 @_send_opt
 @_yes
 @pass_cli
-def report_programme(cli: CliContext, key: str, year: int | None, fmt: str,
-                     output: Path | None, send: bool, yes: bool) -> None:  # fmt: skip
+def report_programme(
+    cli: CliContext,
+    *,
+    key: str,
+    year: int | None,
+    fmt: str,
+    output: Path | None,
+    send: bool,
+    yes: bool,
+) -> None:
     """Jahresbericht zu einem Programm (KEY: Programmschlüssel)."""
-    _, year = _produce(cli, "programme", key, year, fmt, output)
+    _, year = _produce(
+        cli, kind="programme", subject=key, year=year, fmt=fmt, output=output
+    )
     if send:
         _send(cli, "programme", key, year, yes)
 
@@ -168,10 +263,11 @@ def report_programme(cli: CliContext, key: str, year: int | None, fmt: str,
 )
 @_output
 @pass_cli
-def report_portfolio(cli: CliContext, year: int | None, fmt: str,
-                     output: Path | None) -> None:  # fmt: skip
+def report_portfolio(
+    cli: CliContext, year: int | None, fmt: str, output: Path | None
+) -> None:
     """Jahresbericht des Portfolios für Lenkungskreis und Ausschuss (mit Grafiken)."""
-    _produce(cli, "portfolio", None, year, fmt, output)
+    _produce(cli, kind="portfolio", subject=None, year=year, fmt=fmt, output=output)
 
 
 @main.command()
@@ -183,9 +279,14 @@ def report_portfolio(cli: CliContext, year: int | None, fmt: str,
     metavar="ABSCHNITT",
     help=f"Abschnitt des Sachberichts: {', '.join(SECTIONS)}.",
 )
-@click.option("--from", "source", required=True, metavar="DATEI",
-              help="Textdatei (UTF-8) mit dem Text; - liest von der Standardeingabe; "
-              "eine leere Datei löscht den Text.")  # fmt: skip
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    metavar="DATEI",
+    help="Textdatei (UTF-8) mit dem Text; - liest von der Standardeingabe; "
+    "eine leere Datei löscht den Text.",
+)
 @pass_cli
 def narrative(cli: CliContext, key: str, year: int, section: str, source: str) -> None:
     """Text eines Sachbericht-Abschnitts je Programm und Jahr setzen."""
@@ -198,7 +299,8 @@ def narrative(cli: CliContext, key: str, year: int, section: str, source: str) -
             raise InputError(f"Die Datei {source!r} gibt es nicht.") from exc
         except UnicodeDecodeError as exc:
             raise InputError(
-                f"Die Datei {source!r} ist kein UTF-8-Text; speichern Sie sie als UTF-8."
+                f"Die Datei {source!r} ist kein UTF-8-Text; "
+                "speichern Sie sie als UTF-8."
             ) from exc
     with cli.session() as session:
         result = set_narrative(session, key, year, section, text)

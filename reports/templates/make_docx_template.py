@@ -1,4 +1,4 @@
-"""Build the Word templates of the reports (``funder_report.docx``, ``portfolio_report.docx``).
+"""Build the Word templates of the reports (funder and portfolio report).
 
 The templates are ordinary Word files with docxtpl tags (``{{ r.title }}``,
 ``{%tr for … %}`` rows, ``{%p if … %}`` paragraphs), so an office can open them in
@@ -11,6 +11,7 @@ writes the shipped versions; run it after changing it and commit both::
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -21,15 +22,20 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 
 HERE = Path(__file__).resolve().parent
-Doc = type(Document())
+Doc = Any  # python-docx's Document class is not exported as a type
 BLUE = RGBColor(0x1F, 0x3B, 0x63)
 
 
 def _field(paragraph: object, code: str) -> None:
     """Append a Word field (PAGE, NUMPAGES) to a paragraph."""
     run = paragraph.add_run()  # type: ignore[attr-defined]
-    for kind, text in (("begin", None), ("instr", code), ("separate", None),
-                       ("text", "1"), ("end", None)):  # fmt: skip
+    for kind, text in (
+        ("begin", None),
+        ("instr", code),
+        ("separate", None),
+        ("text", "1"),
+        ("end", None),
+    ):
         if kind == "instr":
             node = OxmlElement("w:instrText")
             node.set(qn("xml:space"), "preserve")
@@ -70,8 +76,13 @@ def _base() -> Doc:
     return document
 
 
-def _table(document: Doc, headers: list[str], loop: str, cells: list[str],
-           total: list[str] | None = None) -> Table:  # fmt: skip
+def _table(
+    document: Doc,
+    headers: list[str],
+    loop: str,
+    cells: list[str],
+    total: list[str] | None = None,
+) -> Table:
     """A table: header row, a ``{%tr for %}`` row, the data row, ``{%tr endfor %}``."""
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Light Grid Accent 1"
@@ -81,8 +92,9 @@ def _table(document: Doc, headers: list[str], loop: str, cells: list[str],
     row = table.add_row()
     for index, (cell, text) in enumerate(zip(row.cells, cells, strict=True)):
         cell.text = text
-        if index and headers[index].startswith(("Betrag", "Plan", "Ist", "Abw", "Eigen",
-                                                "Quote", "Förderquote")):  # fmt: skip
+        if index and headers[index].startswith(
+            ("Betrag", "Plan", "Ist", "Abw", "Eigen", "Quote", "Förderquote")
+        ):
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     table.add_row().cells[0].text = "{%tr endfor %}"
     if total:
@@ -93,7 +105,7 @@ def _table(document: Doc, headers: list[str], loop: str, cells: list[str],
                 cell.paragraphs[0].runs[0].bold = True
             if index:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    return table
+    return table  # type: ignore[no-any-return]
 
 
 def _p(document: Doc, text: str, style: str | None = None) -> None:
@@ -104,23 +116,30 @@ def _italic(document: Doc, text: str) -> None:
     document.add_paragraph().add_run(text).italic = True
 
 
-def funder_template() -> Doc:
+def funder_template() -> Doc:  # noqa: PLR0915 - a template is one long sequence
     """The yearly report to a funder or about a programme."""
     d = _base()
     _p(d, "{{ r.office }}")
     d.add_heading("{{ r.title }}", level=1)
     _p(
         d,
-        "Haushaltsjahr {{ r.year }} · Empfänger: {{ r.recipient }} · Stand {{ r.today }}",
+        "Haushaltsjahr {{ r.year }} · Empfänger: {{ r.recipient }} · "
+        "Stand {{ r.today }}",
     )
     d.add_heading("Zusammenfassung", level=2)
     summary = d.add_table(rows=5, cols=2)
     summary.style = "Light List Accent 1"
-    for row, (name, value) in zip(summary.rows, (
-        ("Programme", "{{ r.programme_count }}"), ("Bewilligt", "{{ r.awarded }}"),
-        ("Eigenanteil", "{{ r.own_contribution }}"),
-        ("Ausgaben {{ r.year }}", "{{ r.totals.actual_year }}"),
-        ("Mittel erhalten {{ r.year }}", "{{ r.received_year }}")), strict=True):  # fmt: skip
+    for row, (name, value) in zip(
+        summary.rows,
+        (
+            ("Programme", "{{ r.programme_count }}"),
+            ("Bewilligt", "{{ r.awarded }}"),
+            ("Eigenanteil", "{{ r.own_contribution }}"),
+            ("Ausgaben {{ r.year }}", "{{ r.totals.actual_year }}"),
+            ("Mittel erhalten {{ r.year }}", "{{ r.received_year }}"),
+        ),
+        strict=True,
+    ):
         row.cells[0].text, row.cells[1].text = name, value
         row.cells[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _p(d, "{%p if not r.has_expenses %}")
@@ -134,11 +153,27 @@ def funder_template() -> Doc:
     _p(d, "Laufzeit: {{ p.period }} · Status: {{ p.status }}")
     d.add_heading("Bewilligungen", level=3)
     _p(d, "{%p if p.awards %}")
-    _table(d, ["Fördergeber", "Förderkennzeichen", "Bewilligungszeitraum", "Betrag",
-               "Eigenanteil", "Förderquote"], "for a in p.awards",
-           ["{{ a.funder }}", "{{ a.reference }}", "{{ a.term }}", "{{ a.amount }}",
-            "{{ a.own_contribution }}", "{{ a.funding_rate }}"],
-           ["Summe", "", "", "{{ p.awarded }}", "", ""])  # fmt: skip
+    _table(
+        d,
+        [
+            "Fördergeber",
+            "Förderkennzeichen",
+            "Bewilligungszeitraum",
+            "Betrag",
+            "Eigenanteil",
+            "Förderquote",
+        ],
+        "for a in p.awards",
+        [
+            "{{ a.funder }}",
+            "{{ a.reference }}",
+            "{{ a.term }}",
+            "{{ a.amount }}",
+            "{{ a.own_contribution }}",
+            "{{ a.funding_rate }}",
+        ],
+        ["Summe", "", "", "{{ p.awarded }}", "", ""],
+    )
     _p(d, "{%p else %}")
     _italic(d, "{{ p.awards_empty }}")
     _p(d, "{%p endif %}")
@@ -146,13 +181,34 @@ def funder_template() -> Doc:
     _p(d, "{%p for f in p.finance %}")
     _p(d, "{{ f.heading }}", "Heading 4")
     _p(d, "{%p if f.has_figures %}")
-    _table(d, ["Kostenart", "Plan {{ r.year }}", "Ist {{ r.year }}", "Abweichung",
-               "Plan kumuliert", "Ist kumuliert"], "for b in f.rows",
-           ["{{ b.category }}", "{{ b.planned_year }}", "{{ b.actual_year }}",
-            "{{ b.diff_year }}", "{{ b.planned_total }}", "{{ b.actual_total }}"],
-           ["Summe", "{{ f.total.planned_year }}", "{{ f.total.actual_year }}",
-            "{{ f.total.diff_year }}", "{{ f.total.planned_total }}",
-            "{{ f.total.actual_total }}"])  # fmt: skip
+    _table(
+        d,
+        [
+            "Kostenart",
+            "Plan {{ r.year }}",
+            "Ist {{ r.year }}",
+            "Abweichung",
+            "Plan kumuliert",
+            "Ist kumuliert",
+        ],
+        "for b in f.rows",
+        [
+            "{{ b.category }}",
+            "{{ b.planned_year }}",
+            "{{ b.actual_year }}",
+            "{{ b.diff_year }}",
+            "{{ b.planned_total }}",
+            "{{ b.actual_total }}",
+        ],
+        [
+            "Summe",
+            "{{ f.total.planned_year }}",
+            "{{ f.total.actual_year }}",
+            "{{ f.total.diff_year }}",
+            "{{ f.total.planned_total }}",
+            "{{ f.total.actual_total }}",
+        ],
+    )
     _p(d, "{%p else %}")
     _italic(d, "{{ f.empty }}")
     _p(d, "{%p endif %}")
@@ -163,26 +219,46 @@ def funder_template() -> Doc:
         "for m in f.payments",
         ["{{ m.requested_on }}", "{{ m.amount }}", "{{ m.received_on }}"],
     )
-    _p(d, "Erhalten {{ r.year }}: {{ f.received_year }} · bis Ende {{ r.year }} "
-          "insgesamt: {{ f.received_total }}")  # fmt: skip
+    _p(
+        d,
+        "Erhalten {{ r.year }}: {{ f.received_year }} · bis Ende {{ r.year }} "
+        "insgesamt: {{ f.received_total }}",
+    )
     _p(d, "{%p else %}")
     _italic(d, "{{ f.payments_empty }}")
     _p(d, "{%p endif %}")
     _p(d, "{%p endfor %}")
     d.add_heading("Erledigte Fristen {{ r.year }}", level=3)
     _p(d, "{%p if p.met %}")
-    _table(d, ["Frist", "Art", "fällig", "Status", "erledigt am"], "for o in p.met",
-           ["{{ o.title }}", "{{ o.kind }}", "{{ o.due }}", "{{ o.status }}",
-            "{{ o.done_on }}"])  # fmt: skip
+    _table(
+        d,
+        ["Frist", "Art", "fällig", "Status", "erledigt am"],
+        "for o in p.met",
+        [
+            "{{ o.title }}",
+            "{{ o.kind }}",
+            "{{ o.due }}",
+            "{{ o.status }}",
+            "{{ o.done_on }}",
+        ],
+    )
     _p(d, "{%p else %}")
     _italic(d, "{{ p.met_empty }}")
     _p(d, "{%p endif %}")
     d.add_heading("Anstehende Fristen", level=3)
     _p(d, "{%p if p.coming %}")
-    _table(d, ["Frist", "Art", "fällig", "zuständig", "Grundlage"], "for o in p.coming",
-           ["{{ o.title }}", "{{ o.kind }}",
+    _table(
+        d,
+        ["Frist", "Art", "fällig", "zuständig", "Grundlage"],
+        "for o in p.coming",
+        [
+            "{{ o.title }}",
+            "{{ o.kind }}",
             "{{ o.due }}{% if o.overdue %} (überfällig){% endif %}",
-            "{{ o.responsible }}", "{{ o.source }}"])  # fmt: skip
+            "{{ o.responsible }}",
+            "{{ o.source }}",
+        ],
+    )
     _p(d, "{%p else %}")
     _italic(d, "{{ p.coming_empty }}")
     _p(d, "{%p endif %}")
@@ -242,9 +318,17 @@ def portfolio_template() -> Doc:
     _p(d, "{%p endif %}")
     d.add_heading("Fristen im kommenden Jahr", level=2)
     _p(d, "{%p if r.deadlines %}")
-    _table(d, ["fällig", "Programm", "Frist", "zuständig"], "for o in r.deadlines",
-           ["{{ o.due }}{% if o.overdue %} (überfällig){% endif %}", "{{ o.programme }}",
-            "{{ o.title }}", "{{ o.responsible }}"])  # fmt: skip
+    _table(
+        d,
+        ["fällig", "Programm", "Frist", "zuständig"],
+        "for o in r.deadlines",
+        [
+            "{{ o.due }}{% if o.overdue %} (überfällig){% endif %}",
+            "{{ o.programme }}",
+            "{{ o.title }}",
+            "{{ o.responsible }}",
+        ],
+    )
     _p(d, "{%p else %}")
     _italic(d, "{{ r.deadlines_empty }}")
     _p(d, "{%p endif %}")
