@@ -18,7 +18,7 @@ from portfolio.domain.money import format_money
 from portfolio.domain.periods import Period, format_date
 
 
-def show(value: Any) -> str:
+def show(value: Any) -> str:  # noqa: PLR0911 - one return per type
     """Write one parsed value the German way."""
     if isinstance(value, Decimal):
         return format_money(value)
@@ -53,7 +53,8 @@ def describe(result: FileResult) -> str:
 def _sheet(sheet: SheetResult) -> list[str]:
     lines = [
         "",
-        f"Blatt {sheet.sheet!r}: {KIND_LABELS[sheet.kind]}, Kopfzeile {sheet.header_row}",
+        f"Blatt {sheet.sheet!r}: {KIND_LABELS[sheet.kind]}, "
+        f"Kopfzeile {sheet.header_row}",
         "  Spalten: " + ", ".join(f"{k}={v!r}" for k, v in sheet.columns.items()),
         f"  Zeilen: {sheet.data_rows} = {len(sheet.records)} gelesen + "
         f"{len(sheet.skipped)} übersprungen + {sheet.rejected_rows} abgelehnt"
@@ -64,9 +65,8 @@ def _sheet(sheet: SheetResult) -> list[str]:
         fields = "; ".join(f"{k}: {show(v)}" for k, v in record.values.items())
         lines.append(f"  Zeile {record.source.row}: {fields}")
     for skipped in sheet.skipped:
-        lines.append(
-            f"  Zeile {skipped.source.row} übersprungen ({skipped.reason}): {skipped.text}"
-        )
+        where = f"  Zeile {skipped.source.row} übersprungen"
+        lines.append(f"{where} ({skipped.reason}): {skipped.text}")
     for problem in sheet.rejected:
         lines.append(f"  abgelehnt: {problem}")
     return lines

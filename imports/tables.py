@@ -151,10 +151,12 @@ class TableReader:
         if self.years:
             values["amounts"] = self._years(index, cells, problems)
         if not problems and (bad := finish(self.header.kind, values)):
-            name, exc = bad
+            name, trouble = bad
             col = next((i for i, c in self.plan if c.field == name), 0)
             raw = cells[col] if col < len(cells) else ""
-            problems.append(self._problem(index, col, raw, exc.reason, exc.hint))
+            problems.append(
+                self._problem(index, col, raw, trouble.reason, trouble.hint)
+            )
         if not problems:
             missing = [f for f in self.required if f not in values]
             if missing and not any(values.get(f) for f in self.identifying):

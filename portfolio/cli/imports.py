@@ -46,15 +46,17 @@ def _progress(enabled: bool) -> Iterator[Progress | None]:
     from rich.progress import Progress as Bar
     from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}: {task.completed} Zeilen"),
-               TimeElapsedColumn())  # fmt: skip
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}: {task.completed} Zeilen"),
+        TimeElapsedColumn(),
+    )
     with Bar(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("Import")
         yield lambda n: bar.advance(task, n)
 
 
 def _read(
-    cli: CliContext,
     paths: tuple[Path, ...],
     options: ReadOptions,
     progress: Progress | None,
@@ -63,16 +65,29 @@ def _read(
 
 
 @main.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))  # fmt: skip
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
+)
 @click.option("--sheet", metavar="BLATT", help="Nur dieses Tabellenblatt lesen.")
 @click.option("--kind", type=click.Choice(KINDS), help="Art der Tabelle erzwingen.")
-@click.option("--programme", metavar="SCHLÜSSEL", help="Programm für Fristen/Finanzplan ohne Programmspalte.")  # fmt: skip
+@click.option(
+    "--programme",
+    metavar="SCHLÜSSEL",
+    help="Programm für Fristen/Finanzplan ohne Programmspalte.",
+)
 @click.option("--profile", metavar="NAME", help="Importprofil für besondere Tabellen.")
 @click.option("--dry-run", is_flag=True, help="Nur die Vorschau zeigen, nichts ändern.")
 @click.option("--yes", "-y", is_flag=True, help="Ohne Rückfrage übernehmen.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Ausgabeformat der Vorschau.")  # fmt: skip
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Ausgabeformat der Vorschau.",
+)
 @pass_cli
-def import_command(
+def import_command(  # noqa: PLR0917 - one parameter per option
     cli: CliContext,
     files: tuple[Path, ...],
     sheet: str | None,
@@ -85,33 +100,63 @@ def import_command(
 ) -> int:
     """Excel-/CSV-Tabellen importieren: Vorschau, Rückfrage, alles oder nichts."""
     folder = cli.settings.get("paths.profiles")
-    chosen: Profile | None = load_profile(profile, Path(folder) if folder else None) if profile else None  # fmt: skip
+    chosen: Profile | None = (
+        load_profile(profile, Path(folder) if folder else None) if profile else None
+    )
     max_mb = int(cli.settings.get("imports.max_file_mb"))
-    options = ReadOptions(sheet=sheet, kind=SheetKind(kind) if kind else None,
-                          profile=chosen, max_bytes=max_mb * 1024 * 1024)  # fmt: skip
+    options = ReadOptions(
+        sheet=sheet,
+        kind=SheetKind(kind) if kind else None,
+        profile=chosen,
+        max_bytes=max_mb * 1024 * 1024,
+    )
     with _progress(fmt == "text") as progress:
-        results = _read(cli, files, options, progress)
+        results = _read(files, options, progress)
         with cli.session(read_only=True) as session:
-            preview = import_files(session, results, apply=False, programme=programme,
-                                   profile=profile, progress=progress)  # fmt: skip
+            preview = import_files(
+                session,
+                results,
+                apply=False,
+                programme=programme,
+                profile=profile,
+                progress=progress,
+            )
     _show(preview_text(preview), preview_json(preview), fmt)
     if dry_run or not preview.has_changes:
         return preview.exit_code
-    if not yes and not click.confirm("Diese Änderungen übernehmen?", default=False, err=True):  # fmt: skip
+    if not yes and not click.confirm(
+        "Diese Änderungen übernehmen?", default=False, err=True
+    ):
         click.echo("Nichts geändert.", err=True)
         return preview.exit_code
     with _progress(fmt == "text") as progress, cli.session() as session:
-        applied = import_files(session, results, apply=True, programme=programme,
-                               profile=profile, progress=progress)  # fmt: skip
+        applied = import_files(
+            session,
+            results,
+            apply=True,
+            programme=programme,
+            profile=profile,
+            progress=progress,
+        )
         if applied.fingerprint() != preview.fingerprint():
-            raise Conflict("Die Datenbank hat sich seit der Vorschau geändert – es wurde "
-                           "nichts übernommen; bitte den Import wiederholen.")  # fmt: skip
+            raise Conflict(
+                "Die Datenbank hat sich seit der Vorschau geändert – es wurde "
+                "nichts übernommen; bitte den Import wiederholen."
+            )
     batches = [
         f"{f.result.file}: Import {f.batch_id}" for f in applied.files if f.batch_id
     ]
-    message = "Übernommen (" + "; ".join(batches) + "). Rückgängig: portfolio imports undo NR."  # fmt: skip
+    message = (
+        "Übernommen ("
+        + "; ".join(batches)
+        + "). Rückgängig: portfolio imports undo NR."
+    )
     if fmt == "json":
-        click.echo(json.dumps({"applied": True, "batches": [f.batch_id for f in applied.files]}))  # fmt: skip
+        click.echo(
+            json.dumps(
+                {"applied": True, "batches": [f.batch_id for f in applied.files]}
+            )
+        )
     click.echo(message, err=fmt == "json")
     return applied.exit_code
 
@@ -142,7 +187,7 @@ def imports_group(ctx: click.Context) -> None:
                 counts_line(b.counts) if b.counts else "",
                 STATUS.get(b.status.value, b.status.value),
                 b.who,
-            )  # fmt: skip
+            )
             for b in batches
         ]
     if not rows:

@@ -21,6 +21,8 @@ from imports.records import FileResult, Record, SheetKind, SheetResult
 from portfolio.domain.enums import ImportStatus
 from portfolio.domain.models import BudgetLine, ImportBatch
 from portfolio.domain.periods import format_date
+from portfolio.services.import_lists import ListRows
+from portfolio.services.import_planner import Rejected
 from portfolio.services.import_result import (
     FilePreview,
     ImportPreview,
@@ -28,18 +30,29 @@ from portfolio.services.import_result import (
     RowStatus,
     SheetPreview,
 )
-from portfolio.services.import_rows import Rejected, RowPlanner
+from portfolio.services.import_rows import ProgrammeRows
 
 Progress = Callable[[int], None]
-ROW_HANDLERS = {
+
+
+class RowPlanner(ProgrammeRows, ListRows):
+    """Plans every row of one import run, whatever kind of sheet it comes from."""
+
+
+Handler = Callable[[RowPlanner, Record, SheetResult], RowResult]
+ROW_HANDLERS: dict[SheetKind, Handler] = {
     SheetKind.PROGRAMMES: RowPlanner.programme_row,
     SheetKind.OBLIGATIONS: RowPlanner.obligation_row,
     SheetKind.CONTACTS: RowPlanner.contact_row,
     SheetKind.BUDGET: RowPlanner.budget_row,
 }
 # Programmes first, so that deadlines and budgets of the same run find them.
-KIND_ORDER = [SheetKind.CONTACTS, SheetKind.PROGRAMMES, SheetKind.OBLIGATIONS,
-              SheetKind.BUDGET]  # fmt: skip
+KIND_ORDER = [
+    SheetKind.CONTACTS,
+    SheetKind.PROGRAMMES,
+    SheetKind.OBLIGATIONS,
+    SheetKind.BUDGET,
+]
 
 
 def import_files(

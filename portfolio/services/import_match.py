@@ -22,9 +22,32 @@ from portfolio.domain.models import Award, Contact, Funder, Programme
 UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 SALUTATION_RE = re.compile(r"^(frau|herr|hr|fr|dr|prof)\b\.?\s*", re.IGNORECASE)
 BRACKET_RE = re.compile(r"\(([^()]{2,20})\)")
-STOP_WORDS = {"und", "der", "die", "das", "fuer", "von", "mit", "im", "in", "des",
-              "den", "dem", "zur", "zum", "the", "and", "for", "of", "programm",
-              "projekt", "phase", "kreis", "stadt", "nrw"}  # fmt: skip
+STOP_WORDS = {
+    "und",
+    "der",
+    "die",
+    "das",
+    "fuer",
+    "von",
+    "mit",
+    "im",
+    "in",
+    "des",
+    "den",
+    "dem",
+    "zur",
+    "zum",
+    "the",
+    "and",
+    "for",
+    "of",
+    "programm",
+    "projekt",
+    "phase",
+    "kreis",
+    "stadt",
+    "nrw",
+}
 
 
 def fold(text: str | None) -> str:

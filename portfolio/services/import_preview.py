@@ -23,10 +23,11 @@ MAX_UNCHANGED_LISTED = 0
 
 def counts_line(counts: dict[str, int]) -> str:
     """``12 Zeilen: 3 neu, 1 geändert, 7 unverändert, 1 übersprungen, 0 abgelehnt``."""
+    get = counts.get
     return (
-        f"{counts.get('rows', 0)} Zeilen: {counts.get('new', 0)} neu, "
-        f"{counts.get('changed', 0)} geändert, {counts.get('unchanged', 0)} unverändert, "
-        f"{counts.get('skipped', 0)} übersprungen, {counts.get('rejected', 0)} abgelehnt"
+        f"{get('rows', 0)} Zeilen: {get('new', 0)} neu, {get('changed', 0)} geändert, "
+        f"{get('unchanged', 0)} unverändert, {get('skipped', 0)} übersprungen, "
+        f"{get('rejected', 0)} abgelehnt"
     )
 
 
@@ -46,8 +47,10 @@ def preview_text(preview: ImportPreview, *, verbose: bool = True) -> str:
         for sheet in file.sheets:
             lines += _sheet_lines(sheet, verbose=verbose)
         if file.batch_id is not None:
-            lines.append(f"  Übernommen als Import {file.batch_id} "
-                         f"(rückgängig: portfolio imports undo {file.batch_id}).")  # fmt: skip
+            lines.append(
+                f"  Übernommen als Import {file.batch_id} "
+                f"(rückgängig: portfolio imports undo {file.batch_id})."
+            )
     totals = preview.totals()
     lines.append("")
     lines.append("Gesamt: " + counts_line(totals))
@@ -59,8 +62,8 @@ def preview_text(preview: ImportPreview, *, verbose: bool = True) -> str:
 def _sheet_lines(sheet: SheetPreview, *, verbose: bool) -> list[str]:
     info = sheet.sheet
     lines = [
-        f"  Blatt „{info.sheet}“ ({KIND_LABELS[info.kind]}, Kopfzeile {info.header_row}): "
-        + counts_line(sheet.counts())
+        f"  Blatt „{info.sheet}“ ({KIND_LABELS[info.kind]}, "
+        f"Kopfzeile {info.header_row}): {counts_line(sheet.counts())}"
     ]
     lines += [f"    Hinweis: {note}" for note in info.notes]
     if not verbose:
@@ -75,8 +78,10 @@ def _sheet_lines(sheet: SheetPreview, *, verbose: bool) -> list[str]:
             if change.created:
                 lines.append(f"      + {change.entity} „{change.name}“")
             for diff in change.diffs:
-                lines.append(f"      ~ {change.entity} „{change.name}“: {diff.label}: "
-                             f"{diff.old} → {diff.new}")  # fmt: skip
+                lines.append(
+                    f"      ~ {change.entity} „{change.name}“: {diff.label}: "
+                    f"{diff.old} → {diff.new}"
+                )
     for skipped in sheet.skipped:
         text = f" („{skipped.text[:60]}“)" if skipped.text else ""
         lines.append(

@@ -38,7 +38,7 @@ ROW_LABELS = {
 }
 
 
-def display(value: Any) -> str:
+def display(value: Any) -> str:  # noqa: PLR0911 - one return per type
     """Write a stored value the German way for the preview."""
     if value is None or value == "":
         return "–"

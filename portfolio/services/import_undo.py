@@ -26,13 +26,22 @@ from portfolio.domain.periods import format_date
 from portfolio.storage.changes import record_changes
 
 # Foreign-key columns that point at a row a batch may have created.
-REFERENCES = {"programme_id": "programmes", "award_id": "awards",
-              "funder_id": "funders", "responsible_id": "contacts",
-              "lead_id": "contacts", "contact_id": "contacts", "phase_id": "phases",
-              "partner_id": "partners", "obligation_id": "obligations"}  # fmt: skip
-REVERSE = {ChangeAction.CREATE: ChangeAction.DELETE,
-           ChangeAction.DELETE: ChangeAction.CREATE,
-           ChangeAction.UPDATE: ChangeAction.UPDATE}  # fmt: skip
+REFERENCES = {
+    "programme_id": "programmes",
+    "award_id": "awards",
+    "funder_id": "funders",
+    "responsible_id": "contacts",
+    "lead_id": "contacts",
+    "contact_id": "contacts",
+    "phase_id": "phases",
+    "partner_id": "partners",
+    "obligation_id": "obligations",
+}
+REVERSE = {
+    ChangeAction.CREATE: ChangeAction.DELETE,
+    ChangeAction.DELETE: ChangeAction.CREATE,
+    ChangeAction.UPDATE: ChangeAction.UPDATE,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +64,11 @@ def undo_batch(session: Session, batch_id: int) -> UndoResult:
     if batch.status is ImportStatus.UNDONE:
         when = format_date(batch.undone_at.date()) if batch.undone_at else "früher"
         raise Conflict(f"Import {batch_id} wurde bereits am {when} rückgängig gemacht.")
-    changes = list(session.scalars(sa.select(Change).where(Change.batch_id == batch_id).order_by(Change.id)))  # fmt: skip
+    changes = list(
+        session.scalars(
+            sa.select(Change).where(Change.batch_id == batch_id).order_by(Change.id)
+        )
+    )
     if changes:
         _refuse_if_built_upon(session, batch_id, changes)
     deleted = restored = 0
@@ -67,14 +80,22 @@ def undo_batch(session: Session, batch_id: int) -> UndoResult:
             session.execute(sa.delete(table).where(where))
             deleted += 1
         elif change.action is ChangeAction.UPDATE and change.before is not None:
-            session.execute(sa.update(table).where(where).values(_values(table, change.before)))  # fmt: skip
+            session.execute(
+                sa.update(table).where(where).values(_values(table, change.before))
+            )
             restored += 1
         elif change.action is ChangeAction.DELETE and change.before is not None:
             session.execute(sa.insert(table).values(_values(table, change.before)))
             restored += 1
-        log.append({"entity": change.entity, "entity_id": entity_key(change),
-                    "action": REVERSE[change.action], "before": change.after,
-                    "after": change.before})  # fmt: skip
+        log.append(
+            {
+                "entity": change.entity,
+                "entity_id": entity_key(change),
+                "action": REVERSE[change.action],
+                "before": change.after,
+                "after": change.before,
+            }
+        )
     if log:
         # The compensating rows belong to the batch's history: a later undo of an
         # earlier batch must not count them as work that builds on it.
@@ -106,7 +127,7 @@ def _refuse_if_built_upon(
             Change.id > last,
             sa.or_(Change.batch_id.is_(None), Change.batch_id.not_in(undone)),
         )
-        .order_by(Change.id)  # fmt: skip
+        .order_by(Change.id)
     )
     for change in later:
         reason = ""
@@ -116,14 +137,16 @@ def _refuse_if_built_upon(
             for column, target in REFERENCES.items():
                 value = change.after.get(column)
                 if value is not None and (target, str(value)) in created:
-                    reason = f"{change.entity} {entity_key(change)} verweist auf {target} {value}"
+                    name = f"{change.entity} {entity_key(change)}"
+                    reason = f"{name} verweist auf {target} {value}"
                     break
         if reason:
             who = f" von {change.who}" if change.who else ""
             raise Conflict(
                 f"Import {batch_id} kann nicht rückgängig gemacht werden: {reason}"
-                f"{who} am {format_date(change.at.date())} – machen Sie zuerst diese "
-                "späteren Änderungen rückgängig oder korrigieren Sie die Daten von Hand."
+                f"{who} am {format_date(change.at.date())} – machen Sie zuerst "
+                "diese späteren Änderungen rückgängig oder korrigieren Sie die Daten "
+                "von Hand."
             )
 
 
@@ -152,7 +175,7 @@ def _values(table: sa.Table, data: dict[str, Any]) -> dict[str, Any]:
     return {c.key: _convert(c, data[c.key]) for c in table.columns if c.key in data}
 
 
-def _convert(column: sa.Column[Any], value: Any) -> Any:
+def _convert(column: sa.Column[Any], value: Any) -> Any:  # noqa: PLR0911
     """Turn a change-log JSON value back into what the column stores."""
     if value is None:
         return None

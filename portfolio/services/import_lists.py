@@ -1,0 +1,218 @@
+"""Rows of deadline lists, contact lists and budget plans.
+
+A deadline names its programme as people do (``KAoA``, ``Lebenswelten``); it is
+matched to one existing programme or rejected with suggestions, never creating one.
+An obligation is identified by its ``_id`` or by programme and title (and due date
+when a title repeats), so a changed due date shows as a change, not a new deadline.
+A budget row is one cost category with an amount per year of the programme's award.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from imports.records import Record, SheetResult
+from portfolio.domain.enums import ObligationKind, ObligationStatus
+from portfolio.domain.models import (
+    BudgetLine,
+    Contact,
+    Obligation,
+    Programme,
+)
+from portfolio.services.import_match import (
+    fold,
+)
+from portfolio.services.import_planner import PlannerBase, row_result
+from portfolio.services.import_result import (
+    EntityChange,
+    RowResult,
+)
+
+
+class ListRows(PlannerBase):
+    """Rows of deadline lists, contact lists and budget plans."""
+
+    # --- obligations ---------------------------------------------------------
+
+    def obligation_row(self, record: Record, sheet: SheetResult) -> RowResult:
+        """A row of a deadline list: one obligation of a programme."""
+        values = record.values
+        ref = str(record.source)
+        obligation = self._find_obligation(record)
+        programme = (
+            obligation.programme
+            if obligation is not None and "programme" not in values
+            else self._programme_of(record)
+        )
+        award = None
+        if values.get("reference"):
+            award = next(
+                (
+                    a
+                    for a in programme.awards
+                    if fold(a.reference) == fold(values["reference"])
+                ),
+                None,
+            )
+            if award is None:
+                raise self.problem(
+                    record,
+                    "reference",
+                    "Diese Bewilligung (Förderkennzeichen) ist unbekannt.",
+                    "Prüfen Sie das Förderkennzeichen oder lassen Sie es leer.",
+                )
+        kind: ObligationKind = values.get("obligation_kind", ObligationKind.OTHER)
+        title = values.get("title") or f"{kind.value.capitalize()} {programme.label}"
+        changes: list[EntityChange] = []
+        if obligation is None:
+            obligation = self._claim_obligation(programme, title, values["due"])
+        created = obligation is None
+        if obligation is None:
+            obligation = Obligation(
+                title=title,
+                due_on=values["due"],
+                kind=kind,
+                origin="import",
+                checklist=[],
+            )
+            programme.obligations.append(obligation)
+            self.by_title[(id(programme), fold(title))].append(obligation)
+            self.created(obligation, ref)
+        self.claimed.add(id(obligation))
+        change = EntityChange("Frist", f"{programme.label}: {title}", created)
+        changes.append(change)
+        responsible = self._contact(
+            values.get("responsible"), values.get("email"), ref, changes
+        )
+        self.set(obligation, "title", title, "Was", change, ref)
+        self.set(obligation, "due_on", values["due"], "fällig am", change, ref)
+        if "obligation_kind" in sheet.columns or created:
+            self.set(obligation, "kind", kind, "Art", change, ref)
+        if "status" in values:
+            self.set(obligation, "status", values["status"], "Status", change, ref)
+            self.set(
+                obligation, "done_on", values.get("done_on"), "erledigt am", change, ref
+            )
+        elif "done" in sheet.columns:
+            self.set(obligation, "status", ObligationStatus.OPEN, "Status", change, ref)
+            self.set(obligation, "done_on", None, "erledigt am", change, ref)
+        if responsible is not None:
+            self.set(obligation, "responsible", responsible, "zuständig", change, ref)
+        if "notes" in values or ("notes" in sheet.columns and "id" in values):
+            self.set(
+                obligation, "notes", values.get("notes"), "Bemerkungen", change, ref
+            )
+        if award is not None:
+            self.set(obligation, "award", award, "Bewilligung", change, ref)
+        if change.diffs and obligation.origin.startswith("rule:"):
+            obligation.edited = True
+        return row_result(record, change.name, changes)
+
+    def _find_obligation(self, record: Record) -> Obligation | None:
+        if "id" not in record.values:
+            return None
+        found = self.obligations.get(record.values["id"])
+        if found is None:
+            raise self.problem(
+                record,
+                "id",
+                "Diese Kennung (_id) gibt es nicht.",
+                "Lassen Sie die Spalte _id unverändert oder leer.",
+            )
+        return found
+
+    def _claim_obligation(
+        self, programme: Programme, title: str, due: Any
+    ) -> Obligation | None:
+        candidates = [
+            o
+            for o in self.by_title.get((id(programme), fold(title)), [])
+            if id(o) not in self.claimed
+        ]
+        same_day = [o for o in candidates if o.due_on == due]
+        if same_day:
+            return same_day[0]
+        return candidates[0] if len(candidates) == 1 else None
+
+    # --- contacts ------------------------------------------------------------
+
+    def contact_row(self, record: Record, sheet: SheetResult) -> RowResult:  # noqa: ARG002
+        """A row of a contact list."""
+        values = record.values
+        ref = str(record.source)
+        contact = None
+        if "id" in values:
+            contact = next(
+                (c for c in self.contacts.by_email.values() if c.id == values["id"]),
+                None,
+            )
+        contact = contact or self.contacts.find(values.get("name"), values.get("email"))
+        created = contact is None
+        if contact is None:
+            if not values.get("email"):
+                raise self.problem(
+                    record,
+                    "email",
+                    "Ohne E-Mail-Adresse kann der Kontakt nicht angelegt werden.",
+                    "Tragen Sie die E-Mail-Adresse ein.",
+                )
+            contact = Contact(email=values["email"], name=values["name"])
+            self.session.add(contact)
+            self.contacts.add(contact)
+            self.created(contact, ref)
+        change = EntityChange("Kontakt", values["name"], created)
+        if "id" in values:
+            self.set(contact, "name", values["name"], "Name", change, ref)
+        for attr, german in (("role", "Funktion"), ("organisation", "Organisation")):
+            if attr in values:
+                self.set(contact, attr, values[attr], german, change, ref)
+        return row_result(record, values["name"], [change])
+
+    # --- budget --------------------------------------------------------------
+
+    def budget_row(self, record: Record, sheet: SheetResult) -> RowResult:  # noqa: ARG002
+        """A row of a budget plan: one cost category, an amount per year."""
+        values = record.values
+        ref = str(record.source)
+        programme = self._programme_of(record)
+        awards = list(programme.awards)
+        if values.get("reference"):
+            awards = [
+                a for a in awards if fold(a.reference) == fold(values["reference"])
+            ]
+        if len(awards) != 1:
+            why = "hat keine Bewilligung" if not awards else "hat mehrere Bewilligungen"
+            raise self.problem(
+                record,
+                "category",
+                f"Das Programm {programme.label} {why}.",
+                "Importieren Sie zuerst die Übersicht mit Fördersumme, oder ergänzen "
+                "Sie eine Spalte Förderkennzeichen.",
+            )
+        award = awards[0]
+        amounts: dict[int, Decimal] = values.get("amounts", {})
+        if any(a < 0 for a in amounts.values()):
+            raise self.problem(
+                record,
+                "category",
+                "Ein Planbetrag ist negativ.",
+                "Tragen Sie Beträge ab 0 ein.",
+            )
+        category = values["category"]
+        existing = {(fold(b.category), b.year): b for b in award.budget_lines}
+        changes: list[EntityChange] = []
+        for year, amount in sorted(amounts.items()):
+            line = existing.get((fold(category), year))
+            name = f"{programme.label}: {category} {year}"
+            if line is None:
+                line = BudgetLine(category=category, year=year, planned=amount)
+                award.budget_lines.append(line)
+                self.created(line, ref)
+                changes.append(EntityChange("Finanzierungsplan", name, True))
+                continue
+            change = EntityChange("Finanzierungsplan", name, False)
+            self.set(line, "planned", amount, f"Plan {year}", change, ref)
+            if change.diffs:
+                changes.append(change)
+        return row_result(record, f"{programme.label}: {category}", changes)

@@ -1,0 +1,179 @@
+"""The base of the row planner: indexes, field setting with diffs, rejections.
+
+``PlannerBase`` loads every stored row an import can touch once (programmes with
+their phases, fundings, awards and obligations; funders; contacts), so that planning
+costs no query per row. ``set`` changes one field only when it differs and records
+the change (old → new) for the preview; every touched object is remembered for its
+provenance (import batch, source cell). A row that cannot be imported raises
+``Rejected`` with a ``Problem`` before anything is changed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from imports.records import Record
+from portfolio.domain.errors import Problem
+from portfolio.domain.models import (
+    Contact,
+    Obligation,
+    Programme,
+)
+from portfolio.services.import_match import (
+    ContactIndex,
+    FunderIndex,
+    ProgrammeIndex,
+    fold,
+)
+from portfolio.services.import_result import (
+    EntityChange,
+    FieldDiff,
+    RowResult,
+    RowStatus,
+    display,
+)
+
+
+class Rejected(Exception):
+    """A row cannot be imported; carries the problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        """Keep the problem."""
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+class PlannerBase:
+    """Indexes and helpers shared by the row handlers of one import run."""
+
+    def __init__(self, session: Session, default_programme: str | None = None) -> None:
+        """Load every stored row the import can touch, once."""
+        self.session = session
+        self.programmes = ProgrammeIndex(session)
+        self.funders = FunderIndex(session)
+        self.contacts = ContactIndex(session)
+        self.default_programme = default_programme
+        self.touched: dict[int, tuple[Any, str]] = {}
+        self.claimed: set[int] = set()
+        # Programme fields come from a programme's first row; later rows of the
+        # same programme (one per award) must not overwrite them back and forth.
+        self.seen: set[int] = set()
+        self.obligations: dict[int, Obligation] = {
+            o.id: o for p in self.programmes.all() for o in p.obligations
+        }
+        self.by_title: dict[tuple[int, str], list[Obligation]] = defaultdict(list)
+        for programme in self.programmes.all():
+            for obligation in programme.obligations:
+                self.by_title[(id(programme), fold(obligation.title))].append(
+                    obligation
+                )
+
+    # --- helpers -------------------------------------------------------------
+
+    def problem(self, record: Record, field: str, message: str, hint: str) -> Rejected:
+        """A rejection of a row at the column of one field."""
+        value = record.values.get(field, "")
+        return Rejected(
+            Problem(
+                message,
+                record.source.file,
+                record.source.sheet,
+                record.source.row,
+                record.columns.get(field, ""),
+                display(value) if value != "" else "",
+                hint,
+            )
+        )
+
+    def set(  # noqa: PLR0917 - obj, field, value, label, change, source
+        self,
+        obj: Any,
+        attr: str,
+        value: Any,
+        label: str,
+        change: EntityChange,
+        ref: str,
+    ) -> None:
+        """Set one field if it differs; remember the diff and the touched object."""
+        old = getattr(obj, attr)
+        if old == value and type(old) is type(value):
+            return
+        if isinstance(old, Decimal) and isinstance(value, Decimal) and old == value:
+            return
+        setattr(obj, attr, value)
+        if not change.created:
+            change.diffs.append(FieldDiff(label, display(old), display(value)))
+        self.touched[id(obj)] = (obj, ref)
+
+    def created(self, obj: Any, ref: str) -> None:
+        """Remember a new object for provenance."""
+        self.touched[id(obj)] = (obj, ref)
+
+    def _contact(
+        self, name: str | None, email: str | None, ref: str, changes: list[EntityChange]
+    ) -> Contact | None:
+        if not name and not email:
+            return None
+        contact = self.contacts.find(name, email)
+        if contact is None and email:
+            contact = Contact(email=email, name=name or email)
+            self.session.add(contact)
+            self.contacts.add(contact)
+            self.created(contact, ref)
+            changes.append(EntityChange("Kontakt", f"{contact.name} <{email}>", True))
+        return contact
+
+    def _programme_of(self, record: Record) -> Programme:
+        values = record.values
+        if "key" in values:
+            found = self.programmes.by_key.get(values["key"])
+            if found is None:
+                raise self.problem(
+                    record,
+                    "key",
+                    "Diesen Programmschlüssel gibt es nicht.",
+                    "Lassen Sie die Spalte _key unverändert.",
+                )
+            return found
+        if "programme" in values:
+            found, suggestions = self.programmes.find(values["programme"])
+            if found is None:
+                hint = (
+                    "meinten Sie " + " oder ".join(f"„{s}“" for s in suggestions) + "?"
+                    if suggestions
+                    else "Legen Sie das Programm zuerst an (Übersicht importieren) "
+                    "oder schreiben Sie seinen Namen wie in portfolio."
+                )
+                raise self.problem(
+                    record,
+                    "programme",
+                    "Dieses Programm ist nicht eindeutig bekannt.",
+                    hint,
+                )
+            return found
+        if self.default_programme:
+            found = self.programmes.by_key.get(self.default_programme)
+            if found is not None:
+                return found
+        raise self.problem(
+            record,
+            "programme",
+            "Das Programm fehlt.",
+            "Fügen Sie eine Spalte Programm hinzu oder geben Sie --programme an.",
+        )
+
+
+def row_result(record: Record, label: str, changes: list[EntityChange]) -> RowResult:
+    """The row's status from its changes: new, changed or unchanged."""
+    real = [c for c in changes if c.created or c.diffs]
+    if any(c.created for c in real[:1]):
+        status = RowStatus.NEW
+    elif real:
+        status = RowStatus.CHANGED
+    else:
+        status = RowStatus.UNCHANGED
+    return RowResult(record.source, status, label, real)
