@@ -57,7 +57,7 @@ def single_awards(session: Session) -> dict[int, int]:
         .group_by(Award.programme_id)
         .having(sa.func.count(Award.id) == 1)
     )
-    return {pid: aid for pid, aid in session.execute(query).tuples()}
+    return dict(session.execute(query).tuples().all())
 
 
 def open_deadlines(session: Session) -> Iterator[DeadlineRow]:
