@@ -321,10 +321,11 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         """Open, secure and authenticate a connection, or raise TransportDown."""
+        conn: smtplib.SMTP | None = None
         try:
             if self.security == "ssl":
                 context = ssl.create_default_context()
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                conn = smtplib.SMTP_SSL(
                     self.host, self.port, timeout=self.timeout, context=context
                 )
             else:
@@ -334,8 +335,11 @@ class SmtpTransport:
             if self.user:
                 conn.login(self.user, self.password or "")
         except (OSError, smtplib.SMTPException) as exc:
+            if conn is not None:
+                conn.close()
             raise TransportDown(
-                f"SMTP-Server {self.host}:{self.port} nicht erreichbar: {exc}"
+                f"SMTP-Server {self.host}:{self.port} nicht erreichbar "
+                f"oder Anmeldung abgelehnt: {exc}"
             ) from exc
         return conn
 
