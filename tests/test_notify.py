@@ -163,7 +163,7 @@ def test_smtp_with_login(tmp_path):
             transport.send(reminder_message(MAIL, OFFICE))
         with pytest.raises(TransportDown):
             SmtpTransport(
-                "127.0.0.1", handler.port, user="buero", password="x"
+                "127.0.0.1", handler.port, user="buero", password="x", timeout=1
             ).__enter__()
     finally:
         controller.stop()
