@@ -125,7 +125,7 @@ def _ctx(request: Request, session: Session, user: User) -> Ctx:
 
 def page(
     request: Request,
-    session: Session = Depends(db),
+    session: Session = Depends(db, scope="function"),
     user: User = Depends(current_user),
 ) -> Ctx:
     """A page any logged-in user may see."""
@@ -134,7 +134,7 @@ def page(
 
 def editing(
     request: Request,
-    session: Session = Depends(db),
+    session: Session = Depends(db, scope="function"),
     user: User = Depends(require_editor),
 ) -> Ctx:
     """A change only editors and admins may make."""
@@ -143,7 +143,7 @@ def editing(
 
 def admin(
     request: Request,
-    session: Session = Depends(db),
+    session: Session = Depends(db, scope="function"),
     user: User = Depends(require_admin),
 ) -> Ctx:
     """A page or change for admins only."""

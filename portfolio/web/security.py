@@ -66,7 +66,7 @@ def db(request: Request) -> Iterator[Session]:
         yield session
 
 
-def current_user(request: Request, session: Session = Depends(db)) -> User:
+def current_user(request: Request, session: Session = Depends(db, scope="function")) -> User:
     """The logged-in, active user; records their name for the change log."""
     user_id = request.session.get("uid")
     user = session.get(User, user_id) if isinstance(user_id, int) else None
@@ -120,7 +120,7 @@ _bearer = HTTPBearer(auto_error=False, description="Persönlicher API-Schlüssel
 
 def api_user(
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-    session: Session = Depends(db),
+    session: Session = Depends(db, scope="function"),
 ) -> User:
     """The user an API request's bearer token belongs to."""
     user = user_by_api_token(session, credentials.credentials if credentials else "")

@@ -132,7 +132,7 @@ Size = Annotated[int, Query(ge=1, le=500, description="Einträge je Seite")]
 @router.get("/programmes", response_model=ProgrammePageOut, summary="Programme")
 def list_programmes(
     _: Annotated[User, Depends(api_user)],
-    session: Annotated[Session, Depends(db)],
+    session: Annotated[Session, Depends(db, scope="function")],
     q: Annotated[str, Query(max_length=100)] = "",
     status: ProgrammeStatus | None = None,
     kind: FunderKind | None = None,
@@ -169,7 +169,7 @@ def _obligation(o: object, key: str) -> ObligationOut:
 def get_programme(
     key: str,
     _: Annotated[User, Depends(api_user)],
-    session: Annotated[Session, Depends(db)],
+    session: Annotated[Session, Depends(db, scope="function")],
 ) -> ProgrammeDetailOut:
     """Ein Programm mit Phasen, Bewilligungen und Fristen."""
     p = programme_by_key(session, key)
@@ -190,7 +190,7 @@ def get_programme(
 @router.get("/obligations", response_model=ObligationPageOut, summary="Fristen")
 def list_obligations(
     _: Annotated[User, Depends(api_user)],
-    session: Annotated[Session, Depends(db)],
+    session: Annotated[Session, Depends(db, scope="function")],
     status: ObligationStatus | None = None,
     page: Page = 1,
     size: Size = 100,
@@ -212,7 +212,7 @@ def set_obligation_status(
     obligation_id: int,
     body: StatusIn,
     _: Annotated[User, Depends(api_editor)],
-    session: Annotated[Session, Depends(db)],
+    session: Annotated[Session, Depends(db, scope="function")],
 ) -> ObligationOut:
     """Eine Frist als erledigt, eingereicht, entfallen oder wieder offen markieren."""
     if obligation_id < 1 or obligation_id > 2**31:
@@ -224,7 +224,7 @@ def set_obligation_status(
 @router.get("/funders", response_model=list[FunderOut], summary="Fördergeber")
 def list_funders(
     _: Annotated[User, Depends(api_user)],
-    session: Annotated[Session, Depends(db)],
+    session: Annotated[Session, Depends(db, scope="function")],
 ) -> list[FunderOut]:
     """Alle Fördergeber mit Art (EU, Bund, Land, Kommune, Stiftung, Sonstige)."""
     funders = session.scalars(sa.select(Funder).order_by(Funder.short_name))

@@ -27,7 +27,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/health")
-def health(session: Session = Depends(db)) -> dict[str, str]:
+def health(session: Session = Depends(db, scope="function")) -> dict[str, str]:
     """Whether the web process and its database answer."""
     session.execute(__import__("sqlalchemy").text("SELECT 1"))
     return {"status": "ok"}
@@ -58,7 +58,7 @@ def login(
     username: str = Form(""),
     password: str = Form(""),
     next: str = Form("/"),  # noqa: A002
-    session: Session = Depends(db),
+    session: Session = Depends(db, scope="function"),
 ) -> Response:
     """Check the password; start a fresh session on success."""
     limiter = request.app.state.limiter
@@ -93,7 +93,7 @@ def logout(request: Request) -> RedirectResponse:
 
 
 @router.get("/openapi.json")
-def openapi(request: Request, session: Session = Depends(db)) -> JSONResponse:
+def openapi(request: Request, session: Session = Depends(db, scope="function")) -> JSONResponse:
     """The API description, for logged-in users or API-token holders."""
     header = request.headers.get("authorization", "")
     token = header[7:] if header.lower().startswith("bearer ") else ""

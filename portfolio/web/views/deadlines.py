@@ -122,7 +122,7 @@ def feed_token(ctx: Ctx = Depends(page), aktion: str = Form("neu")) -> Response:
 
 
 @feed_router.get("/kalender/{token}.ics")
-def feed(token: str, session: Session = Depends(db)) -> Response:
+def feed(token: str, session: Session = Depends(db, scope="function")) -> Response:
     """The calendar feed: every open deadline as an all-day event."""
     user = user_by_ics_token(session, token)
     if user is None:

@@ -1,0 +1,169 @@
+"""The web UI in a real browser: Playwright drives Debian's chromium.
+
+Flows of the issue: log in and read the demo's dashboard numbers, find Zukunftsstadt
+on the timeline, mark a deadline done and see its reminders cancelled, download the
+workbook, import a workbook through the upload. Screenshots of the dashboard and the
+timeline go to docs/ for the README.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from web_support import PASSWORD, make_settings, prepare_db
+
+from portfolio.domain.reminders import Stages
+from portfolio.services import reminders
+from portfolio.storage.db import session_scope
+from portfolio.storage.schema import open_database
+from portfolio.web import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium fehlt (apt install chromium)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("browser") / "template.db"
+    url = f"sqlite:///{path}"
+    prepare_db(url)
+    engine = open_database(url)
+    with session_scope(engine, "test") as session:
+        # Plan reminders as of 01.04.2017, so the deadlines of spring have some.
+        reminders.plan(session, date(2017, 4, 1), Stages(), None)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def server(template_db: Path, tmp_path: Path) -> Iterator[str]:
+    target = tmp_path / "web.db"
+    shutil.copy(template_db, target)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = create_app(make_settings(f"sqlite:///{target}", **{"web.base_url": base}))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not uv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield base
+    uv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE",
+                                  accept_downloads=True, base_url=server)
+    tab = context.new_page()
+    tab.set_default_timeout(15000)
+    yield tab
+    context.close()
+
+
+def _login(page: Any, username: str = "editor") -> None:
+    page.goto("/")
+    assert "/login" in page.url
+    page.get_by_label("Benutzername").fill(username)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/")
+
+
+def test_dashboard_shows_the_demo_numbers(page: Any) -> None:
+    _login(page)
+    assert page.locator(".stichtag").inner_text().startswith("Stichtag: 15.03.2017")
+    assert page.locator("[data-kpi=running]").inner_text() == "9"
+    assert "von 10 insgesamt" in page.locator(".kpi").first.inner_text()
+    assert "Bund" in page.locator("table.chart").inner_text()
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "screenshot-dashboard.png"), full_page=True)
+
+
+def test_timeline_shows_zukunftsstadt_phase_ii(page: Any) -> None:
+    _login(page, "viewer")
+    page.get_by_role("link", name="Zeitstrahl").click()
+    row = page.locator("g.row[data-key=zukunftsstadt]")
+    bar = row.locator('g.bar[data-start="2016-11-01"][data-end="2018-04-30"]')
+    assert bar.count() == 1
+    assert "01.11.2016 – 30.04.2018" in bar.locator("title").text_content()
+    bar.hover()
+    today = page.locator("#zeitstrahl line.today")
+    x_today = float(today.get_attribute("x1"))
+    x_bar = float(bar.locator("rect").first.get_attribute("x"))
+    assert x_bar < x_today  # phase II started before the Stichtag
+    assert page.locator("#zeitstrahl .todaytext").text_content() == "Stichtag 15.03.2017"
+    page.screenshot(path=str(DOCS / "screenshot-timeline.png"), full_page=True)
+
+
+def test_mark_done_cancels_reminders(page: Any) -> None:
+    _login(page)
+    page.goto("/programme/zukunftsstadt")
+    row = page.locator("tr[id^=frist-]", has_text="Zwischennachweis 2016")
+    assert "geplant" in row.locator("td.reminders").inner_text()
+    row.get_by_label("Datum für Zwischennachweis 2016").fill("14.03.2017")
+    row.get_by_role("button", name="erledigt").click()
+    page.wait_for_load_state()
+    assert "erledigt" in page.locator(".flash.ok").inner_text()
+    row = page.locator("tr[id^=frist-]", has_text="Zwischennachweis 2016")
+    assert "erledigt am 14.03.2017" in row.locator("td.status").inner_text()
+    cells = row.locator("td.reminders").inner_text()
+    assert "storniert" in cells and "geplant" not in cells
+
+
+def test_download_the_workbook(page: Any, tmp_path: Path) -> None:
+    _login(page, "viewer")
+    page.get_by_role("link", name="Berichte").click()
+    with page.expect_download() as info:
+        page.locator("#arbeitsmappe").click()
+    download = info.value
+    assert download.suggested_filename == "portfolio-2017-03-15.xlsx"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    from openpyxl import load_workbook
+
+    assert "Übersicht" in load_workbook(saved).sheetnames
+
+
+def test_edit_form_shows_german_errors(page: Any) -> None:
+    _login(page)
+    page.goto("/programme/zukunftsstadt/bearbeiten")
+    page.get_by_label("Name *").fill("")
+    page.get_by_role("button", name="Speichern").click()
+    assert "Bitte ausfüllen." in page.locator("#err-name").inner_text()
+    assert "es wurde nichts gespeichert" in page.locator(".flash.error").inner_text()
