@@ -39,6 +39,8 @@ REMINDERS_JOB = "reminders"
 DIGEST_JOB = "digest"
 REMINDER_TRIGGER = {"day_of_week": "mon-fri", "hour": "7-18", "minute": "*/15"}
 DIGEST_TRIGGER = {"day_of_week": "mon", "hour": 7, "minute": 0}
+# One run after downtime, never two at once; a run up to an hour late still counts.
+JOB_OPTIONS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 
 
 def job_now(engine: Engine, timezone: str) -> tuple[datetime, bool]:
@@ -87,7 +89,7 @@ def build_scheduler(
     timezone = ZoneInfo(str(settings.get("office.timezone")))
     scheduler = BlockingScheduler(
         timezone=timezone,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        job_defaults=JOB_OPTIONS,
     )
     first = {"next_run_time": datetime.now(timezone)} if start_now else {}
     scheduler.add_job(
@@ -97,6 +99,7 @@ def build_scheduler(
         id=REMINDERS_JOB,
         name="Erinnerungen verschicken",
         replace_existing=True,
+        **JOB_OPTIONS,
         **first,
     )
     scheduler.add_job(
@@ -107,6 +110,7 @@ def build_scheduler(
         id=DIGEST_JOB,
         name="Wochenübersicht verschicken",
         replace_existing=True,
+        **JOB_OPTIONS,
     )
     return scheduler
 
