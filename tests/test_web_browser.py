@@ -31,6 +31,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+DATA = Path(__file__).resolve().parent / "data" / "web"
 
 pytestmark = [
     pytest.mark.browser,
@@ -167,3 +168,18 @@ def test_edit_form_shows_german_errors(page: Any) -> None:
     page.get_by_role("button", name="Speichern").click()
     assert "Bitte ausfüllen." in page.locator("#err-name").inner_text()
     assert "es wurde nichts gespeichert" in page.locator(".flash.error").inner_text()
+
+
+def test_import_upload_preview_confirm_undo(page: Any) -> None:
+    _login(page)
+    page.get_by_role("link", name="Import").click()
+    page.get_by_label("Datei").set_input_files(str(DATA / "uebersicht.xlsx"))
+    page.get_by_role("button", name="Vorschau anzeigen").click()
+    summary = page.locator("#import-summe").inner_text()
+    assert "2 neu" in summary and "5 geändert" in summary and "2 abgelehnt" in summary
+    assert page.locator("table.rejected").count() >= 1
+    page.get_by_role("button", name="Änderungen übernehmen").click()
+    assert "gespeichert als Import 1" in page.locator(".flash.ok").first.inner_text()
+    page.get_by_role("button", name="Diesen Import rückgängig machen").click()
+    assert "rückgängig gemacht" in page.locator(".flash.ok").inner_text()
+    assert "rückgängig gemacht" in page.locator("#importe").inner_text()

@@ -290,3 +290,18 @@ def test_security_headers(db_url: str) -> None:
     assert answer.headers["x-frame-options"] == "DENY"
     assert "default-src 'self'" in answer.headers["content-security-policy"]
     assert csrf_of(client(db_url))
+
+
+def test_uploads_are_limited_in_type(db_url: str) -> None:
+    http, token = logged_in(db_url, "editor")
+    for name, content in (
+        ("skript.exe", b"MZ\x90\x00"),
+        ("getarnt.xlsx", b"<html>kein Excel</html>"),
+        ("binär.csv", b"a;b\x00\x01\x02"),
+    ):
+        answer = http.post(
+            "/import", data={"csrf_token": token},
+            files={"datei": (name, content, "application/octet-stream")},
+        )
+        assert answer.status_code == 415, name
+        assert "keine Tabelle" in answer.text

@@ -9,6 +9,7 @@ and the JSON API. Errors users can cause become a German page (or JSON under
 from __future__ import annotations
 
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +170,7 @@ def _install_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     """Build the web application for these settings (and optionally an engine)."""
-    from portfolio.web.views import admin, api, auth, deadlines, pages, programmes
+    from portfolio.web.views import admin, api, auth, deadlines, imports, pages, programmes
     from portfolio.web.views import files as file_views
 
     app = FastAPI(
@@ -189,6 +190,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine or open_database(settings.database_url)
     app.state.templates = make_templates()
     app.state.limiter = LoginLimiter()
+    app.state.upload_dir = Path(tempfile.mkdtemp(prefix="portfolio-uploads-"))
     base_url = str(settings.get("web.base_url"))
     secret = settings.get("web.secret_key") or secrets.token_urlsafe(32)
     max_mb = int(settings.get("imports.max_file_mb"))
@@ -207,6 +209,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(deadlines.feed_router)
     guarded = [Depends(check_csrf)]
-    for module in (pages, programmes, deadlines, file_views, admin):
+    for module in (pages, programmes, deadlines, imports, file_views, admin):
         app.include_router(module.router, dependencies=guarded)
     return app

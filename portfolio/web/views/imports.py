@@ -1,0 +1,188 @@
+"""Import in the browser: upload → preview → confirm → result, and undo.
+
+The upload is checked (size, file type by name and by its first bytes), stored in a
+private folder under a random name and read by the import package; the preview
+(new / changed field by field / unchanged / skipped / rejected with the cell) is
+computed without writing. Confirming reads the same file again and applies it in one
+transaction; if the plan differs from the preview shown, nothing is applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import shutil
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from portfolio.domain.errors import Conflict, InputError
+from portfolio.domain.models import ImportBatch, Programme
+from portfolio.web.context import Ctx, editing, page
+
+router = APIRouter(include_in_schema=False)
+ALLOWED = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
+ZIP, OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+SESSION_KEY = "import_upload"
+
+
+class UnsupportedType(InputError):
+    """The upload is not a spreadsheet."""
+
+    http_status = 415
+
+
+def check_type(name: str, head: bytes) -> None:
+    """Accept spreadsheets only: by extension and by their first bytes."""
+    suffix = Path(name).suffix.lower()
+    ok = suffix in ALLOWED and (
+        (suffix in {".xlsx", ".xlsm", ".ods"} and head.startswith(ZIP))
+        or (suffix == ".xls" and head.startswith(OLE))
+        or (suffix == ".csv" and b"\x00" not in head[:8192])
+    )
+    if not ok:
+        raise UnsupportedType(
+            f"„{name}“ ist keine Tabelle, die portfolio lesen kann: erlaubt sind "
+            "Excel (.xlsx, .xlsm, .xls), LibreOffice (.ods) und CSV (.csv)."
+        )
+
+
+def _safe_name(name: str) -> str:
+    base = Path(name.replace("\\", "/")).name
+    cleaned = "".join(c if c.isalnum() or c in " ._-()äöüÄÖÜß" else "_" for c in base)
+    return cleaned.strip(" .")[:120] or "upload.xlsx"
+
+
+def _max_bytes(ctx: Ctx) -> int:
+    return int(ctx.request.app.state.settings.get("imports.max_file_mb")) * 1024 * 1024
+
+
+async def _store(upload: UploadFile, folder: Path, limit: int) -> Path:
+    name = _safe_name(upload.filename or "")
+    head = await upload.read(8192)
+    check_type(name, head)
+    target = folder / name
+    folder.mkdir(parents=True)
+    size = len(head)
+    with target.open("wb") as out:
+        out.write(head)
+        while chunk := await upload.read(1024 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise InputError(f"Die Datei ist zu groß: höchstens {limit // 2**20} MB.")
+            out.write(chunk)
+    return target
+
+
+def _read(ctx: Ctx, path: Path, kind: str | None) -> list[object]:
+    from imports.reading import ReadOptions, read_file
+    from imports.records import SheetKind
+
+    options = ReadOptions(kind=SheetKind(kind) if kind else None, max_bytes=_max_bytes(ctx))
+    return [read_file(path, options)]
+
+
+def _plan(ctx: Ctx, info: dict[str, str], *, apply: bool) -> object:
+    from portfolio.services.import_apply import import_files
+
+    files = _read(ctx, Path(info["path"]), info.get("kind") or None)
+    return import_files(
+        ctx.session, files, apply=apply,  # type: ignore[arg-type]
+        programme=info.get("programme") or None,
+    )
+
+
+def _fingerprint(preview: object) -> str:
+    return hashlib.sha256(repr(preview.fingerprint()).encode()).hexdigest()  # type: ignore[attr-defined]
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_page(ctx: Ctx = Depends(page)) -> HTMLResponse:
+    """The upload form and the import history."""
+    try:
+        from imports.records import SheetKind
+        from portfolio.services import import_apply  # noqa: F401
+    except ImportError:
+        return ctx.render("import.html", nav="import", available=False, batches=[])
+    batches = list(ctx.session.scalars(sa.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(50)))
+    keys = ctx.session.execute(
+        sa.select(Programme.key, sa.func.coalesce(Programme.short_name, Programme.name))
+        .order_by(Programme.key).limit(2000)
+    ).all()
+    return ctx.render(
+        "import.html", nav="import", available=True, batches=batches, programmes=keys,
+        kinds=list(SheetKind), max_mb=_max_bytes(ctx) // 2**20,
+    )
+
+
+@router.post("/import", response_class=HTMLResponse)
+async def upload(
+    ctx: Ctx = Depends(editing),
+    datei: UploadFile = File(...),
+    programm: str = Form(""),
+    art: str = Form(""),
+) -> HTMLResponse:
+    """Store the upload and show what importing it would do."""
+    folder = ctx.request.app.state.upload_dir / secrets.token_hex(16)
+    path = await _store(datei, folder, _max_bytes(ctx))
+    info = {"path": str(path), "programme": programm.strip(), "kind": art.strip()}
+    try:
+        # Reading a workbook takes a while: keep the event loop free meanwhile.
+        preview = await run_in_threadpool(_plan, ctx, info, apply=False)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    finally:
+        ctx.session.rollback()  # a preview never writes
+    info["fingerprint"] = _fingerprint(preview)
+    ctx.request.session[SESSION_KEY] = info
+    return ctx.render("import_preview.html", nav="import", preview=preview, file_name=path.name)
+
+
+def _take(ctx: Ctx) -> dict[str, str]:
+    info = ctx.request.session.pop(SESSION_KEY, None)
+    if not isinstance(info, dict) or not Path(info.get("path", "")).is_file():
+        raise InputError("Es liegt keine Vorschau vor: Bitte laden Sie die Datei erneut hoch.")
+    return info
+
+
+@router.post("/import/uebernehmen", response_class=HTMLResponse)
+def confirm(ctx: Ctx = Depends(editing)) -> HTMLResponse:
+    """Apply the previewed file in one transaction."""
+    info = _take(ctx)
+    try:
+        applied = _plan(ctx, info, apply=True)
+        if _fingerprint(applied) != info["fingerprint"]:
+            raise Conflict(
+                "Die Datenbank hat sich seit der Vorschau geändert – es wurde nichts "
+                "übernommen; bitte die Datei erneut hochladen."
+            )
+    finally:
+        shutil.rmtree(Path(info["path"]).parent, ignore_errors=True)
+    return ctx.render("import_result.html", nav="import", preview=applied)
+
+
+@router.post("/import/verwerfen")
+def discard(ctx: Ctx = Depends(editing)) -> Response:
+    """Throw the previewed upload away."""
+    info = ctx.request.session.pop(SESSION_KEY, None)
+    if isinstance(info, dict) and info.get("path"):
+        shutil.rmtree(Path(info["path"]).parent, ignore_errors=True)
+    ctx.flash("Import verworfen – es wurde nichts geändert.")
+    return ctx.redirect("/import")
+
+
+@router.post("/import/{batch_id}/rueckgaengig")
+def undo(batch_id: int, ctx: Ctx = Depends(editing)) -> Response:
+    """Undo an applied import."""
+    from portfolio.services.import_undo import undo_batch
+
+    result = undo_batch(ctx.session, batch_id)
+    ctx.flash(
+        f"Import {result.batch_id} ({result.file_name}) rückgängig gemacht: "
+        f"{result.deleted} Einträge entfernt, {result.restored} wiederhergestellt."
+    )
+    return ctx.redirect("/import")
