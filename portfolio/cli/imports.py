@@ -124,9 +124,7 @@ def import_command(  # noqa: PLR0917 - one parameter per option
     _show(preview_text(preview), preview_json(preview), fmt)
     if dry_run or not preview.has_changes:
         return preview.exit_code
-    if not yes and not click.confirm(
-        "Diese Änderungen übernehmen?", default=False, err=True
-    ):
+    if not yes and not _confirm():
         click.echo("Nichts geändert.", err=True)
         return preview.exit_code
     with _progress(fmt == "text") as progress, cli.session() as session:
@@ -159,6 +157,14 @@ def import_command(  # noqa: PLR0917 - one parameter per option
         )
     click.echo(message, err=fmt == "json")
     return applied.exit_code
+
+
+def _confirm() -> bool:
+    """Ask in German; ``j``/``ja`` (or ``y``/``yes``) confirms, anything else not."""
+    answer = click.prompt(
+        "Diese Änderungen übernehmen? [j/N]", default="n", show_default=False, err=True
+    )
+    return str(answer).strip().lower() in ("j", "ja", "y", "yes")
 
 
 def _show(text: str, document: dict[str, object], fmt: str) -> None:

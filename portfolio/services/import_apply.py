@@ -1,8 +1,8 @@
 """Apply read spreadsheets to the database: preview, all-or-nothing apply, provenance.
 
 ``import_files`` plans every row of every file (``RowPlanner``) and returns an
-``ImportPreview``. With ``apply=False`` nothing is flushed: the door runs it in a
-read-only unit and throws the session away. With ``apply=True`` each file gets an
+``ImportPreview``. With ``apply=False`` nothing is flushed and the session is rolled
+back afterwards, so not even a later commit can write the preview. With ``apply=True`` each file gets an
 ``ImportBatch`` first, so the change log stamps every row it writes with the batch
 (``session.info["batch_id"]``); every created or changed row points to the batch and
 its source cell (``import_batch_id``, ``source_ref``). A file that changes nothing
@@ -78,6 +78,10 @@ def import_files(
         preview.files.append(file_preview)
         if batch is not None:
             file_preview.batch_id = _close_batch(session, planner, batch, file_preview)
+    if not apply:
+        # The plan changed objects in memory only; drop them so that no later
+        # flush or commit of this session can write a preview.
+        session.rollback()
     return preview
 
 

@@ -54,8 +54,10 @@ def preview_text(preview: ImportPreview, *, verbose: bool = True) -> str:
     totals = preview.totals()
     lines.append("")
     lines.append("Gesamt: " + counts_line(totals))
-    if not preview.has_changes:
+    if not preview.has_changes and totals.get("unchanged"):
         lines.append("Keine Änderungen – die Datenbank enthält diesen Stand bereits.")
+    elif not preview.has_changes:
+        lines.append("Nichts zu übernehmen: keine Zeile konnte gelesen werden.")
     return "\n".join(lines) + "\n"
 
 

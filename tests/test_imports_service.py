@@ -1,0 +1,239 @@
+"""Importing into a real database (SQLite and PostgreSQL): apply, again, edit, undo.
+
+The user's story: import the overview and the deadline list as they are, see what
+will happen, apply, import again with no change, edit one cell and import again
+(exactly that field changes), and undo — restoring the state before.
+"""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
+from sqlalchemy.engine import Engine
+
+from imports.reading import read_file
+from portfolio.domain.enums import ObligationStatus
+from portfolio.domain.errors import Conflict
+from portfolio.domain.money import format_money
+from portfolio.domain.models import (
+    Award,
+    Change,
+    ImportBatch,
+    Obligation,
+    Programme,
+)
+from portfolio.services.export_json import build_document
+from portfolio.services.import_apply import import_files
+from portfolio.services.import_result import ImportPreview, RowStatus
+from portfolio.services.import_undo import undo_batch
+from portfolio.storage.db import session_scope
+
+DATA = Path(__file__).parent / "data" / "imports"
+
+
+def run(
+    engine: Engine, *paths: Path, apply: bool = True, **options: Any
+) -> ImportPreview:
+    results = [read_file(p) for p in paths]
+    with session_scope(engine, "test") as session:
+        return import_files(session, results, apply=apply, **options)
+
+
+def state(engine: Engine) -> dict[str, Any]:
+    with session_scope(engine, read_only=True) as session:
+        return build_document(session)
+
+
+def test_overview_applies_and_reimport_changes_nothing(engine: Engine) -> None:
+    first = run(engine, DATA / "uebersicht.xlsx")
+    assert first.totals() == {"new": 7, "changed": 0, "unchanged": 0, "rejected": 2,
+                              "skipped": 4, "rows": 13}  # fmt: skip
+    assert first.exit_code == 1
+    with session_scope(engine, read_only=True) as session:
+        names = set(session.scalars(sa.select(Programme.name)))
+        awards = session.scalars(sa.select(Award).order_by(Award.reference)).all()
+        batch = session.scalars(sa.select(ImportBatch)).one()
+        assert all(a.import_batch_id == batch.id for a in awards)
+        assert {a.reference for a in awards} >= {"01UR1605A", "01UR1605B"}
+        assert all(a.source_ref and "uebersicht.xlsx" in a.source_ref for a in awards)
+    assert "Zukunftsstadt" in names and len(names) == 6  # two awards, one programme
+    again = run(engine, DATA / "uebersicht.xlsx")
+    assert again.totals()["unchanged"] == 7
+    assert not again.has_changes
+    assert again.files[0].batch_id is None
+    assert "schon am" in again.files[0].notes[0]
+
+
+def test_edited_cell_changes_exactly_that_field(engine: Engine, tmp_path: Path) -> None:
+    run(engine, DATA / "uebersicht.xlsx")
+    edited = tmp_path / "uebersicht.xlsx"
+    shutil.copy(DATA / "uebersicht.xlsx", edited)
+    book = load_workbook(edited)
+    book["Übersicht"]["F7"] = "1.300.000,00 €"
+    book.save(edited)
+    preview = run(engine, edited)
+    changed = [r for f in preview.files for s in f.sheets for r in s.rows
+               if r.status is RowStatus.CHANGED]  # fmt: skip
+    assert len(changed) == 1
+    diffs = [(d.label, d.old, d.new) for c in changed[0].changes for d in c.diffs]
+    old, new = format_money(Decimal("1234567.89")), format_money(Decimal("1300000"))
+    assert diffs == [("Fördersumme", old, new)]
+    with session_scope(engine, read_only=True) as session:
+        kaoa = session.scalars(
+            sa.select(Programme).where(Programme.key == "kaoa")
+        ).one()
+        assert str(kaoa.awards[0].amount) == "1300000.00"
+
+
+def test_deadlines_find_their_programmes_as_people_write_them(engine: Engine) -> None:
+    run(engine, DATA / "uebersicht.xlsx")
+    preview = run(engine, DATA / "fristen.xlsx")
+    sheet = preview.files[0].sheets[0]
+    assert sheet.counts() == {"new": 5, "changed": 0, "unchanged": 0, "rejected": 3,
+                              "skipped": 1, "rows": 9}  # fmt: skip
+    hints = [p.hint for p in sheet.rejected()]
+    assert "meinten Sie „Zukunftsstadt“?" in hints
+    with session_scope(engine, read_only=True) as session:
+        rows = session.execute(
+            sa.select(Programme.key, Obligation.title, Obligation.status)
+            .join(Obligation.programme).order_by(Obligation.id)
+        ).all()  # fmt: skip
+        programmes = session.scalar(sa.select(sa.func.count()).select_from(Programme))
+    assert programmes == 6  # a deadline never creates a programme
+    assert ("kaoa", "Zwischennachweis 2016", ObligationStatus.OPEN) in rows
+    assert (
+        "lebenswelten-aktiv-gestalten",
+        "Sachbericht",
+        ObligationStatus.DONE,
+    ) in rows
+    assert ("rbn", "Bildungskonferenz", ObligationStatus.OPEN) in rows
+
+
+def test_budget_plan_and_contacts(engine: Engine) -> None:
+    run(engine, DATA / "uebersicht.xlsx")
+    preview = run(engine, DATA / "finanzplan.xlsx", DATA / "kontakte.ods",
+                  programme="lebenswelten-aktiv-gestalten")  # fmt: skip
+    assert preview.totals()["new"] == 4
+    assert preview.totals()["changed"] == 3
+    document = state(engine)
+    programme = next(p for p in document["programmes"]
+                     if p["key"] == "lebenswelten-aktiv-gestalten")  # fmt: skip
+    lines = programme["awards"][0]["budget_lines"]
+    assert {"category": "Personal", "year": 2017, "planned": "48000.00"} in lines
+    assert len(lines) == 11
+    roles = {c["email"]: c["role"] for c in document["contacts"]}
+    assert roles["albers@kreis-re.de"] == "Leitung Bildungsbüro"
+
+
+def test_dry_run_writes_nothing(engine: Engine) -> None:
+    before = state(engine)
+    preview = run(engine, DATA / "uebersicht.xlsx", apply=False)
+    assert preview.totals()["new"] == 7
+    assert state(engine) == before
+
+
+def test_undo_restores_the_state_before(engine: Engine, tmp_path: Path) -> None:
+    run(engine, DATA / "uebersicht.xlsx")
+    before = state(engine)
+    edited = tmp_path / "uebersicht.xlsx"
+    shutil.copy(DATA / "uebersicht.xlsx", edited)
+    book = load_workbook(edited)
+    book["Übersicht"]["K7"] = "abgeschlossen"
+    book["Übersicht"]["B20"] = "Neues Programm"
+    book["Übersicht"]["C20"] = "BMFSFJ"
+    book.save(edited)
+    second = run(engine, edited).files[0].batch_id
+    assert second is not None
+    assert state(engine) != before
+    with session_scope(engine, "test") as session:
+        undo_batch(session, second)
+    assert state(engine) == before
+    with (
+        session_scope(engine, "test") as session,
+        pytest.raises(Conflict, match="bereits"),
+    ):
+        undo_batch(session, second)
+
+
+def test_undo_refuses_when_later_changes_build_on_it(engine: Engine) -> None:
+    first = run(engine, DATA / "uebersicht.xlsx").files[0].batch_id
+    run(engine, DATA / "fristen.xlsx")
+    with (
+        session_scope(engine, "test") as session,
+        pytest.raises(Conflict, match="verweist"),
+    ):
+        undo_batch(session, first or 0)
+    with session_scope(engine, "test") as session:
+        kaoa = session.scalars(
+            sa.select(Programme).where(Programme.key == "kaoa")
+        ).one()
+        kaoa.notes = "von Hand"
+    with session_scope(engine, "test") as session:
+        batches = session.scalars(
+            sa.select(ImportBatch.id).order_by(ImportBatch.id)
+        ).all()
+        undo_batch(session, batches[-1])
+    with (
+        session_scope(engine, "test") as session,
+        pytest.raises(Conflict, match="danach geändert"),
+    ):
+        undo_batch(session, first or 0)
+
+
+def test_interrupted_apply_leaves_the_database_as_it_was(
+    engine: Engine, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Programm", "Fördergeber", "Laufzeit", "Fördersumme"])
+    for number in range(2500):
+        sheet.append([f"Programm {number}", "Land NRW", "2016 - 2018", 1000 + number])
+    path = tmp_path / "viele.xlsx"
+    book.save(path)
+    before = state(engine)
+    calls: list[int] = []
+
+    def interrupt(count: int) -> None:
+        calls.append(count)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(engine, path, progress=interrupt)
+    assert state(engine) == before
+    with session_scope(engine, read_only=True) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Change)) == 0
+        assert session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 0
+
+
+def test_cli_preview_confirm_and_exit_codes(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    declined = cli("import", str(DATA / "uebersicht.xlsx"), db=db, input="n\n")
+    assert "Nichts geändert" in declined.output
+    no_programmes = cli("import", str(DATA / "fristen_cp1252.csv"), "--yes", db=db)
+    assert no_programmes.exit_code == 1
+    assert "nicht eindeutig bekannt" in no_programmes.output
+    assert "Nichts zu übernehmen" in no_programmes.output
+    applied = cli("import", str(DATA / "uebersicht.xlsx"), db=db, input="j\n")
+    assert applied.exit_code == 1, applied.output
+    assert "Übernommen" in applied.output
+    listed = cli("imports", db=db)
+    assert "uebersicht.xlsx" in listed.output
+    as_json = cli(
+        "import", str(DATA / "uebersicht.xlsx"), "--dry-run", "--format", "json", db=db
+    )
+    assert '"unchanged": 7' in as_json.output
+    undone = cli("imports", "undo", "1", db=db)
+    assert undone.exit_code == 0 and "rückgängig gemacht" in undone.output
+    missing = cli("import", str(tmp_path / "fehlt.xlsx"), db=db)
+    assert missing.exit_code == 2
+    assert "Traceback" not in missing.output
