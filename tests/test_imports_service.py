@@ -8,8 +8,8 @@ will happen, apply, import again with no change, edit one cell and import again
 from __future__ import annotations
 
 import shutil
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,6 @@ from sqlalchemy.engine import Engine
 from imports.reading import read_file
 from portfolio.domain.enums import ObligationStatus
 from portfolio.domain.errors import Conflict
-from portfolio.domain.money import format_money
 from portfolio.domain.models import (
     Award,
     Change,
@@ -29,6 +28,7 @@ from portfolio.domain.models import (
     Obligation,
     Programme,
 )
+from portfolio.domain.money import format_money
 from portfolio.services.export_json import build_document
 from portfolio.services.import_apply import import_files
 from portfolio.services.import_result import ImportPreview, RowStatus

@@ -2,12 +2,13 @@
 
 ``import_files`` plans every row of every file (``RowPlanner``) and returns an
 ``ImportPreview``. With ``apply=False`` nothing is flushed and the session is rolled
-back afterwards, so not even a later commit can write the preview. With ``apply=True`` each file gets an
-``ImportBatch`` first, so the change log stamps every row it writes with the batch
-(``session.info["batch_id"]``); every created or changed row points to the batch and
-its source cell (``import_batch_id``, ``source_ref``). A file that changes nothing
-leaves no batch: importing the same file again says "keine Änderungen". The service
-never commits; the door owns the one transaction of the run.
+back afterwards, so not even a later commit can write the preview. With
+``apply=True`` each file gets an ``ImportBatch`` first, so the change log stamps
+every row it writes with the batch (``session.info["batch_id"]``); every created or
+changed row points to the batch and its source cell (``import_batch_id``,
+``source_ref``). A file that changes nothing leaves no batch: importing the same
+file again says "keine Änderungen". The service never commits; the door owns the one
+transaction of the run.
 """
 
 from __future__ import annotations
