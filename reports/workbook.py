@@ -27,6 +27,7 @@ from reports.workbook_data import (
     finance_rows,
     money_by_funder,
     month_index,
+    current_phases,
     open_deadlines,
     portfolio_years,
     single_awards,
@@ -64,16 +65,16 @@ def _date_cf(
     ws: Worksheet,
     *,
     rows: int,
-    col: str,
-    extra: str,
+    when: str,
     last: int,
     today: date,
+    extra: str = "",
 ) -> None:
-    """Mark rows whose date in ``col`` lies before today (and ``extra`` holds)."""
+    """Mark rows whose date ``when`` (written for row 2) lies before today."""
     if rows == 0:
         return
-    when = f"DATE({today.year},{today.month},{today.day})"
-    test = f"AND(ISNUMBER(${col}2),${col}2<{when}{extra})"
+    day = f"DATE({today.year},{today.month},{today.day})"
+    test = f"AND(ISNUMBER({when}),{when}<{day}{extra})"
     ws.conditional_format(
         1,
         0,
@@ -88,6 +89,7 @@ OVERVIEW_COLS = (
     Col("Fördergeber", width=30),
     Col("Art", width=16),
     Col("Laufzeit", width=22),
+    Col("Gesamtlaufzeit", width=22),
     Col("Fördersumme", "money", 15),
     Col("Eigenanteil", "money", 14),
     Col("Status", width=16),
@@ -103,6 +105,7 @@ OVERVIEW_COLS = (
 def _overview(book: Book, session: Session, today: date) -> None:
     rows = programme_overview(session)
     awards = single_awards(session)
+    phases = current_phases(session, today)
     ws = book.sheet(OVERVIEW, OVERVIEW_COLS)
     ws.set_column(0, 0, fit_width([r.name for r in rows], "Programm", 20, 50))
     for index, r in enumerate(rows, 1):
@@ -114,6 +117,7 @@ def _overview(book: Book, session: Session, today: date) -> None:
                 r.name,
                 ", ".join(r.funders),
                 ", ".join(label(k) for k in r.funder_kinds),
+                str(phases[r.id]) if r.id in phases else "",
                 str(r.period) if r.period else "",
                 r.amount,
                 r.own_share,
@@ -128,12 +132,12 @@ def _overview(book: Book, session: Session, today: date) -> None:
         )
     last = len(OVERVIEW_COLS) - 1
     ws.autofilter(0, 0, len(rows), last - 3)
-    _date_cf(book, ws, rows=len(rows), col="H", extra="", last=last - 3, today=today)
+    _date_cf(book, ws, rows=len(rows), when="$I2", last=last - 3, today=today)
     ws.data_validation(
         1,
-        6,
+        7,
         max(len(rows), 1) + 200,
-        6,
+        7,
         {
             "validate": "list",
             "error_type": "information",
@@ -153,7 +157,7 @@ DEADLINE_COLS = (
     Col("Was?", width=44),
     Col("Art", width=18),
     Col("fällig am", "date", 12),
-    Col("verschoben von", "date", 14),
+    Col("verschoben auf (Werktag)", "date", 14),
     Col("zuständig", width=28),
     Col("erledigt", "date", 11),
     Col("Förderkennzeichen", width=22),
@@ -168,7 +172,7 @@ def _deadlines(book: Book, session: Session, today: date) -> None:
     ws = book.sheet(DEADLINES, DEADLINE_COLS)
     count = 0
     for count, d in enumerate(open_deadlines(session), 1):
-        shifted = d.due_on if d.effective != d.due_on else None
+        shifted = d.effective if d.effective != d.due_on else None
         book.row(
             ws,
             count,
@@ -177,7 +181,7 @@ def _deadlines(book: Book, session: Session, today: date) -> None:
                 d.programme,
                 d.title,
                 label(d.kind),
-                d.effective,
+                d.due_on,
                 shifted,
                 d.responsible,
                 None,
@@ -190,7 +194,8 @@ def _deadlines(book: Book, session: Session, today: date) -> None:
         )
     last = len(DEADLINE_COLS) - 4
     ws.autofilter(0, 0, count, last)
-    _date_cf(book, ws, rows=count, col="D", extra=',$G2=""', last=last, today=today)
+    when = "IF(ISNUMBER($E2),$E2,$D2)"
+    _date_cf(book, ws, rows=count, when=when, extra=',$G2=""', last=last, today=today)
 
 
 FINANCE_COLS = (
@@ -230,7 +235,7 @@ def _finance(book: Book, session: Session, year: int | None) -> None:
         ws.write_formula(
             index, 6, f'=IF(D{n}=0,"",E{n}/D{n})', book.fmt["percent"], share
         )
-        book.row(ws, index, FINANCE_COLS[7:], (r.programme_key, r.award_id))
+        book.row(ws, index, FINANCE_COLS[7:], (r.programme_key, r.award_id), start=7)
     total, end = len(rows) + 1, len(rows) + 1
     planned = sum((r.planned for r in rows), ZERO)
     actual = sum((r.actual for r in rows), ZERO)

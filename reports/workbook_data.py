@@ -28,7 +28,7 @@ from portfolio.domain.models import (
     Phase,
     Programme,
 )
-from portfolio.domain.periods import add_months
+from portfolio.domain.periods import Period, add_months
 
 ZERO = Decimal(0)
 
@@ -50,6 +50,20 @@ class DeadlineRow:
     award_id: int | None
 
 
+def current_phases(session: Session, today: date) -> dict[int, Period]:
+    """Programme id → the phase running today, else the one that started last.
+
+    The overview's Laufzeit is one phase, so that re-importing the workbook finds
+    that phase again by its start (the import's rule), not a span of several.
+    """
+    chosen: dict[int, Phase] = {}
+    for phase in session.scalars(sa.select(Phase).order_by(Phase.start, Phase.id)):
+        held = chosen.get(phase.programme_id)
+        if held is None or not held.period.contains(today):
+            chosen[phase.programme_id] = phase
+    return {pid: phase.period for pid, phase in chosen.items()}
+
+
 def single_awards(session: Session) -> dict[int, int]:
     """Programme id → its award id, for programmes with exactly one award."""
     query = (
@@ -57,7 +71,7 @@ def single_awards(session: Session) -> dict[int, int]:
         .group_by(Award.programme_id)
         .having(sa.func.count(Award.id) == 1)
     )
-    return dict(session.execute(query).tuples().all())
+    return {int(pid): int(aid) for pid, aid in session.execute(query)}
 
 
 def open_deadlines(session: Session) -> Iterator[DeadlineRow]:

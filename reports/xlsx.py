@@ -141,11 +141,16 @@ class Book:
             )
 
     def row(
-        self, ws: Worksheet, row: int, columns: Sequence[Col], values: Sequence[Any]
+        self,
+        ws: Worksheet,
+        row: int,
+        columns: Sequence[Col],
+        values: Sequence[Any],
+        start: int = 0,
     ) -> None:
-        """Write one data row by the columns' kinds."""
+        """Write one data row by the columns' kinds (from column ``start`` on)."""
         for index, (column, value) in enumerate(zip(columns, values, strict=True)):
-            self.cell(ws, row, index, value, column.kind)
+            self.cell(ws, row, start + index, value, column.kind)
 
     def close(self) -> bytes:
         """Finish the file and return its bytes."""
