@@ -310,39 +310,55 @@ class Dashboard:
     ending: list[Ending]
 
 
+def _days(session: Session, first: Any, last: Any) -> Any:
+    """Days from ``first`` to ``last`` in SQL (SQLite has no date subtraction)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        return sa.func.julianday(last) - sa.func.julianday(first)
+    return last - first
+
+
 def money_by_kind(session: Session, year: int) -> dict[FunderKind, Decimal]:
-    """Award money falling into a year by funder kind (plan lines, else pro rata)."""
+    """Award money falling into a year by funder kind (plan lines, else pro rata).
+
+    Aggregated in SQL, so the dashboard does not load every award.
+    """
     first, last = date(year, 1, 1), date(year, 12, 31)
-    planned = dict(
-        session.execute(
-            sa.select(BudgetLine.award_id, sa.func.sum(BudgetLine.planned))
-            .where(BudgetLine.year == year)
-            .group_by(BudgetLine.award_id)
-        ).all()
+    planned_awards = sa.select(BudgetLine.award_id).where(BudgetLine.year == year)
+    totals: dict[FunderKind, Decimal] = {}
+    by_plan = (
+        sa.select(Funder.kind, sa.func.sum(BudgetLine.planned))
+        .join(Award, BudgetLine.award_id == Award.id)
+        .join(Funder, Award.funder_id == Funder.id)
+        .where(BudgetLine.year == year)
+        .group_by(Funder.kind)
     )
-    query = (
-        sa.select(Award.id, Award.amount, Award.start, Award.end, Funder.kind)
+    inside_start = sa.case((Award.start > first, Award.start), else_=sa.literal(first))
+    inside_end = sa.case((Award.end < last, Award.end), else_=sa.literal(last))
+    share = (
+        Award.amount
+        * (_days(session, inside_start, inside_end) + 1)
+        / (_days(session, Award.start, Award.end) + 1)
+    )
+    by_term = (
+        sa.select(Funder.kind, sa.func.sum(share))
         .join(Funder, Award.funder_id == Funder.id)
         .where(
+            Award.amount.is_not(None),
             Award.start.is_not(None),
+            Award.end.is_not(None),
             Award.start <= last,
-            sa.or_(Award.end.is_(None), Award.end >= first),
+            Award.end >= first,
+            Award.id.not_in(planned_awards),
         )
+        .group_by(Funder.kind)
     )
-    totals: dict[FunderKind, Decimal] = {}
-    for award_id, amount, start, end, kind in session.execute(query):
-        share = planned.get(award_id)
-        if share is None and amount is not None and end is not None:
-            share = _pro_rata(amount, start, end, first, last)
-        if share:
-            totals[kind] = totals.get(kind, Decimal(0)) + Decimal(share)
-    return {k: v.quantize(Decimal("0.01")) for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}
-
-
-def _pro_rata(amount: Decimal, start: date, end: date, first: date, last: date) -> Decimal:
-    days = (end - start).days + 1
-    inside = (min(end, last) - max(start, first)).days + 1
-    return amount * inside / days if days > 0 and inside > 0 else Decimal(0)
+    for query in (by_plan, by_term):
+        for kind, amount in session.execute(query):
+            if amount:
+                totals[kind] = totals.get(kind, Decimal(0)) + Decimal(str(amount))
+    ordered = sorted(totals.items(), key=lambda kv: -kv[1])
+    return {k: v.quantize(Decimal("0.01")) for k, v in ordered}
 
 
 def ending_soon(session: Session, today: date, months: int = 6) -> list[Ending]:

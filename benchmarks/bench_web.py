@@ -1,0 +1,140 @@
+"""Web benchmark (issue 6 "Speed"): dashboard, timeline and programme list at two sizes.
+
+Builds two SQLite databases in the same process — ``--small`` (default 100) and
+``--large`` (default 10,000) programmes, each with a phase, a funding, an award and
+two deadlines — logs in through the real app (FastAPI TestClient) and times each page
+(median of ``--repeat`` requests after one warm-up). Prints the time per page and the
+ratio large/small. Goal: ≤ 10× for 100× the data (lists are paginated).
+
+Run: ``python benchmarks/bench_web.py [--small N] [--large M] [--repeat R]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+
+warnings.filterwarnings("ignore")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from portfolio.config import Settings  # noqa: E402
+from portfolio.domain.enums import UserRole  # noqa: E402
+from portfolio.domain.models import (  # noqa: E402
+    Award,
+    Funder,
+    Funding,
+    Obligation,
+    Phase,
+    Programme,
+)
+from portfolio.services.clock import set_stichtag  # noqa: E402
+from portfolio.services.users import add_user  # noqa: E402
+from portfolio.storage.db import session_scope  # noqa: E402
+from portfolio.storage.schema import open_database  # noqa: E402
+from portfolio.web import create_app  # noqa: E402
+
+PAGES = ["/", "/zeitstrahl", "/programme", "/programme?q=programm+1&status=running", "/fristen"]
+KINDS = ["eu", "bund", "land", "kommune", "stiftung", "other"]
+PASSWORD = "bench-passwort"
+
+
+def build(url: str, count: int) -> None:
+    engine = open_database(url)
+    with session_scope(engine, "bench") as session:
+        add_user(session, "bench", PASSWORD, UserRole.ADMIN)
+        set_stichtag(session, date(2017, 3, 15))
+    with engine.begin() as connection:
+        funders = [
+            connection.execute(
+                sa.insert(Funder).values(short_name=f"F-{k}", name=f"Fördergeber {k}", kind=k)
+                .returning(Funder.id)
+            ).scalar_one()
+            for k in KINDS
+        ]
+        programmes, phases, fundings, awards, obligations = [], [], [], [], []
+        for i in range(count):
+            pid = i + 1
+            begin = date(2012 + i % 6, 1 + i % 12, 1)
+            end = begin + timedelta(days=700 + i % 400)
+            programmes.append({"id": pid, "key": f"p-{i}", "name": f"Programm {i}",
+                               "status": "running" if i % 4 else "ended", "tags": []})
+            phases.append({"programme_id": pid, "name": "Phase I", "start": begin,
+                           "end": None if i % 7 == 0 else end, "precision": "month"})
+            fundings.append({"programme_id": pid, "funder_id": funders[i % 6],
+                             "amount": Decimal(50000 + i)})
+            awards.append({"id": pid, "programme_id": pid, "funder_id": funders[i % 6],
+                           "kind": "bescheid", "reference": f"R-{i}", "start": begin,
+                           "end": end, "amount": Decimal(100000 + i), "overrides": {}})
+            for n, due in enumerate((end + timedelta(days=90), date(2017, 3, 1 + i % 28))):
+                obligations.append({"programme_id": pid, "award_id": pid, "kind": "report",
+                                    "title": f"Bericht {n + 1}", "due_on": due,
+                                    "status": "open" if (i + n) % 3 else "done",
+                                    "origin": "manual", "checklist": []})
+        for model, rows in ((Programme, programmes), (Phase, phases), (Funding, fundings),
+                            (Award, awards), (Obligation, obligations)):
+            for start in range(0, len(rows), 5000):
+                connection.execute(sa.insert(model), rows[start:start + 5000])
+    engine.dispose()
+
+
+def client(url: str) -> TestClient:
+    http = TestClient(create_app(Settings({"database.url": url, "web.secret_key": "b"})))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/login").text)
+    assert token is not None
+    answer = http.post("/login", data={"username": "bench", "password": PASSWORD,
+                                       "csrf_token": token.group(1)}, follow_redirects=False)
+    assert answer.status_code == 303
+    return http
+
+
+def measure(http: TestClient, path: str, repeat: int) -> float:
+    assert http.get(path).status_code == 200, path
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        http.get(path)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=100)
+    parser.add_argument("--large", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        results = {}
+        for size in (args.small, args.large):
+            url = f"sqlite:///{Path(folder) / f'bench-{size}.db'}"
+            started = time.perf_counter()
+            build(url, size)
+            print(f"{size:>6} Programme angelegt in {time.perf_counter() - started:.1f} s")
+            http = client(url)
+            results[size] = {p: measure(http, p, args.repeat) for p in PAGES}
+        print(f"\n{'Seite':45} {args.small:>8} {args.large:>8}  Faktor")
+        worst = 0.0
+        for page in PAGES:
+            small, large = results[args.small][page], results[args.large][page]
+            ratio = large / small
+            worst = max(worst, ratio)
+            print(f"{page:45} {small * 1000:6.1f}ms {large * 1000:6.1f}ms  {ratio:5.2f}×")
+        growth = args.large / args.small
+        print(f"\nGrößter Faktor {worst:.2f}× bei {growth:.0f}× so vielen Programmen "
+              f"(Ziel ≤ 10×): {'erreicht' if worst <= 10 else 'VERFEHLT'}")
+    return 0 if worst <= 10 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
