@@ -24,10 +24,10 @@ from portfolio.services import clock
 from portfolio.storage.queries import programme_overview
 from reports.workbook_data import (
     ZERO,
+    current_phases,
     finance_rows,
     money_by_funder,
     month_index,
-    current_phases,
     open_deadlines,
     portfolio_years,
     single_awards,

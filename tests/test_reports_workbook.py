@@ -1,4 +1,4 @@
-"""The portfolio workbook: sheets, formats, formulas never from user text, round trip."""
+"""The portfolio workbook: sheets, formats, text never a formula, the round trip."""
 
 from __future__ import annotations
 

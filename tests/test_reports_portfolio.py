@@ -1,0 +1,73 @@
+"""The annual portfolio report: figures, charts as pictures, deadlines, endings."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import docx
+from pypdf import PdfReader
+
+from portfolio.storage.db import session_scope
+from portfolio.storage.schema import open_database
+from reports import render_report
+
+
+def _render(db: str, fmt: str, year: int = 2017) -> bytes:
+    engine = open_database(db)
+    with session_scope(engine, read_only=True) as session:
+        data = render_report(session, "portfolio", None, year, fmt)
+    engine.dispose()
+    return data
+
+
+def test_html_has_figures_charts_and_lists(sqlite_url: str, cli) -> None:
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    html = _render(sqlite_url, "html").decode("utf-8")
+    assert "Portfolio-Bericht 2017" in html
+    assert html.count("<svg") == 2  # timeline and funding mix, inline SVG
+    assert "laufende Programme 2017" in html
+    assert "<b>9</b>laufende Programme 2017" in html  # LvO ended in 2014
+    assert "Zwischennachweis 2016" in html  # deadline of the coming year
+    assert "KoKo Neuzugewanderte" in html
+    # 398.856 € spread by days over 01.08.2016–30.06.2018: the 2017 share.
+    assert "208.272,45 €" in html
+    assert "Bis 15.03.2018 endet kein Programm." in html
+
+
+def test_programmes_ending_are_listed(sqlite_url: str, cli) -> None:
+    assert cli("demo", "--today", "01.12.2017", db=sqlite_url).exit_code == 0
+    html = _render(sqlite_url, "html").decode("utf-8")
+    assert "Programme, die bis 01.12.2018 enden" in html
+    assert "Zukunftsstadt" in html.split("Programme, die bis")[1]
+    assert "Anschlussfinanzierung klären" in html
+
+
+def test_pdf_and_docx_with_pictures(sqlite_url: str, cli) -> None:
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    reader = PdfReader(io.BytesIO(_render(sqlite_url, "pdf")))
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert "Portfolio-Bericht 2017" in text
+    assert "Zeitstrahl" in text and f"Seite 1 von {len(reader.pages)}" in text
+    document = docx.Document(io.BytesIO(_render(sqlite_url, "docx")))
+    pictures = list(document.inline_shapes)
+    assert len(pictures) == 2  # timeline and funding mix as PNG
+    blobs = [
+        r.target_part.blob for r in document.part.rels.values() if "image" in r.reltype
+    ]
+    assert all(b.startswith(b"\x89PNG") for b in blobs) and len(blobs) == 2
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Fristen im kommenden Jahr" in text
+
+
+def test_cli_writes_the_file(sqlite_url: str, cli, tmp_path: Path) -> None:
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    result = cli(
+        "report", "portfolio", "--year", "2017", "--format", "html", db=sqlite_url
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        (tmp_path / "Jahresbericht-2017-Portfolio.html")
+        .read_text()
+        .startswith("<!DOCTYPE")
+    )
