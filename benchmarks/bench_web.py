@@ -44,7 +44,13 @@ from portfolio.storage.db import session_scope  # noqa: E402
 from portfolio.storage.schema import open_database  # noqa: E402
 from portfolio.web import create_app  # noqa: E402
 
-PAGES = ["/", "/zeitstrahl", "/programme", "/programme?q=programm+1&status=running", "/fristen"]
+PAGES = [
+    "/",
+    "/zeitstrahl",
+    "/programme",
+    "/programme?q=programm+1&status=running",
+    "/fristen",
+]
 KINDS = ["eu", "bund", "land", "kommune", "stiftung", "other"]
 PASSWORD = "bench-passwort"
 
@@ -57,7 +63,8 @@ def build(url: str, count: int) -> None:
     with engine.begin() as connection:
         funders = [
             connection.execute(
-                sa.insert(Funder).values(short_name=f"F-{k}", name=f"Fördergeber {k}", kind=k)
+                sa.insert(Funder)
+                .values(short_name=f"F-{k}", name=f"Fördergeber {k}", kind=k)
                 .returning(Funder.id)
             ).scalar_one()
             for k in KINDS
@@ -67,33 +74,82 @@ def build(url: str, count: int) -> None:
             pid = i + 1
             begin = date(2012 + i % 6, 1 + i % 12, 1)
             end = begin + timedelta(days=700 + i % 400)
-            programmes.append({"id": pid, "key": f"p-{i}", "name": f"Programm {i}",
-                               "status": "running" if i % 4 else "ended", "tags": []})
-            phases.append({"programme_id": pid, "name": "Phase I", "start": begin,
-                           "end": None if i % 7 == 0 else end, "precision": "month"})
-            fundings.append({"programme_id": pid, "funder_id": funders[i % 6],
-                             "amount": Decimal(50000 + i)})
-            awards.append({"id": pid, "programme_id": pid, "funder_id": funders[i % 6],
-                           "kind": "bescheid", "reference": f"R-{i}", "start": begin,
-                           "end": end, "amount": Decimal(100000 + i), "overrides": {}})
-            for n, due in enumerate((end + timedelta(days=90), date(2017, 3, 1 + i % 28))):
-                obligations.append({"programme_id": pid, "award_id": pid, "kind": "report",
-                                    "title": f"Bericht {n + 1}", "due_on": due,
-                                    "status": "open" if (i + n) % 3 else "done",
-                                    "origin": "manual", "checklist": []})
-        for model, rows in ((Programme, programmes), (Phase, phases), (Funding, fundings),
-                            (Award, awards), (Obligation, obligations)):
+            programmes.append(
+                {
+                    "id": pid,
+                    "key": f"p-{i}",
+                    "name": f"Programm {i}",
+                    "status": "running" if i % 4 else "ended",
+                    "tags": [],
+                }
+            )
+            phases.append(
+                {
+                    "programme_id": pid,
+                    "name": "Phase I",
+                    "start": begin,
+                    "end": None if i % 7 == 0 else end,
+                    "precision": "month",
+                }
+            )
+            fundings.append(
+                {
+                    "programme_id": pid,
+                    "funder_id": funders[i % 6],
+                    "amount": Decimal(50000 + i),
+                }
+            )
+            awards.append(
+                {
+                    "id": pid,
+                    "programme_id": pid,
+                    "funder_id": funders[i % 6],
+                    "kind": "bescheid",
+                    "reference": f"R-{i}",
+                    "start": begin,
+                    "end": end,
+                    "amount": Decimal(100000 + i),
+                    "overrides": {},
+                }
+            )
+            for n, due in enumerate(
+                (end + timedelta(days=90), date(2017, 3, 1 + i % 28))
+            ):
+                obligations.append(
+                    {
+                        "programme_id": pid,
+                        "award_id": pid,
+                        "kind": "report",
+                        "title": f"Bericht {n + 1}",
+                        "due_on": due,
+                        "status": "open" if (i + n) % 3 else "done",
+                        "origin": "manual",
+                        "checklist": [],
+                    }
+                )
+        for model, rows in (
+            (Programme, programmes),
+            (Phase, phases),
+            (Funding, fundings),
+            (Award, awards),
+            (Obligation, obligations),
+        ):
             for start in range(0, len(rows), 5000):
-                connection.execute(sa.insert(model), rows[start:start + 5000])
+                connection.execute(sa.insert(model), rows[start : start + 5000])
     engine.dispose()
 
 
 def client(url: str) -> TestClient:
-    http = TestClient(create_app(Settings({"database.url": url, "web.secret_key": "b"})))
+    http = TestClient(
+        create_app(Settings({"database.url": url, "web.secret_key": "b"}))
+    )
     token = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/login").text)
     assert token is not None
-    answer = http.post("/login", data={"username": "bench", "password": PASSWORD,
-                                       "csrf_token": token.group(1)}, follow_redirects=False)
+    answer = http.post(
+        "/login",
+        data={"username": "bench", "password": PASSWORD, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303
     return http
 
@@ -120,7 +176,9 @@ def main() -> int:
             url = f"sqlite:///{Path(folder) / f'bench-{size}.db'}"
             started = time.perf_counter()
             build(url, size)
-            print(f"{size:>6} Programme angelegt in {time.perf_counter() - started:.1f} s")
+            print(
+                f"{size:>6} Programme angelegt in {time.perf_counter() - started:.1f} s"
+            )
             http = client(url)
             results[size] = {p: measure(http, p, args.repeat) for p in PAGES}
         print(f"\n{'Seite':45} {args.small:>8} {args.large:>8}  Faktor")
@@ -129,10 +187,14 @@ def main() -> int:
             small, large = results[args.small][page], results[args.large][page]
             ratio = large / small
             worst = max(worst, ratio)
-            print(f"{page:45} {small * 1000:6.1f}ms {large * 1000:6.1f}ms  {ratio:5.2f}×")
+            print(
+                f"{page:45} {small * 1000:6.1f}ms {large * 1000:6.1f}ms  {ratio:5.2f}×"
+            )
         growth = args.large / args.small
-        print(f"\nGrößter Faktor {worst:.2f}× bei {growth:.0f}× so vielen Programmen "
-              f"(Ziel ≤ 10×): {'erreicht' if worst <= 10 else 'VERFEHLT'}")
+        print(
+            f"\nGrößter Faktor {worst:.2f}× bei {growth:.0f}× so vielen Programmen "
+            f"(Ziel ≤ 10×): {'erreicht' if worst <= 10 else 'VERFEHLT'}"
+        )
     return 0 if worst <= 10 else 1
 
 

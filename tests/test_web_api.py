@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from web_support import logged_in, prepare_db
+from web_support import logged_in, make_settings, prepare_db
 
 from portfolio.web import create_app
-from web_support import make_settings
 
 
 @pytest.fixture(scope="module")
@@ -40,21 +39,33 @@ def test_programmes_obligations_funders(api_db: str, token: str) -> None:
     assert zukunft["end"] == "2018-04-30" and zukunft["funders"] == ["BMBF"]
     detail = http.get("/api/programmes/zukunftsstadt", headers=headers).json()
     assert [p["name"] for p in detail["phases"]] == ["Phase I", "Phase II"]
-    open_items = http.get("/api/obligations?status=open", headers=headers).json()["items"]
+    open_items = http.get("/api/obligations?status=open", headers=headers).json()[
+        "items"
+    ]
     first = open_items[0]
-    changed = http.post(f"/api/obligations/{first['id']}/status", headers=headers,
-                        json={"status": "done", "on": "2017-03-14"})
+    changed = http.post(
+        f"/api/obligations/{first['id']}/status",
+        headers=headers,
+        json={"status": "done", "on": "2017-03-14"},
+    )
     assert changed.status_code == 200 and changed.json()["status"] == "done"
     funders = http.get("/api/funders", headers=headers).json()
-    assert {"short_name": "BMBF", "name": funders[0]["name"], "kind": "bund"} in funders or any(
+    assert {
+        "short_name": "BMBF",
+        "name": funders[0]["name"],
+        "kind": "bund",
+    } in funders or any(
         f["short_name"] == "BMBF" and f["kind"] == "bund" for f in funders
     )
     missing = http.get("/api/programmes/gibt-es-nicht", headers=headers)
     assert missing.status_code == 404 and "gibt es nicht" in missing.json()["detail"]
     schema = http.get("/openapi.json", headers=headers).json()
     assert set(schema["paths"]) == {
-        "/api/programmes", "/api/programmes/{key}", "/api/obligations",
-        "/api/obligations/{obligation_id}/status", "/api/funders",
+        "/api/programmes",
+        "/api/programmes/{key}",
+        "/api/obligations",
+        "/api/obligations/{obligation_id}/status",
+        "/api/funders",
     }
 
 
@@ -86,8 +97,12 @@ def test_api_never_fails_with_500(web_app: Any, fuzz_token: str) -> None:
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck),
-                  database=None)
+        @settings(
+            max_examples=25,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
         def no_server_error(case: Any) -> None:
             response = case.call(headers=headers)
             assert response.status_code < 500, (case.method, case.path, response.text)

@@ -35,7 +35,9 @@ DATA = Path(__file__).resolve().parent / "data" / "web"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium fehlt (apt install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="/usr/bin/chromium fehlt (apt install chromium)"
+    ),
 ]
 
 
@@ -89,8 +91,12 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE",
-                                  accept_downloads=True, base_url=server)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        locale="de-DE",
+        accept_downloads=True,
+        base_url=server,
+    )
     tab = context.new_page()
     tab.set_default_timeout(15000)
     yield tab
@@ -128,7 +134,9 @@ def test_timeline_shows_zukunftsstadt_phase_ii(page: Any) -> None:
     x_today = float(today.get_attribute("x1"))
     x_bar = float(bar.locator("rect").first.get_attribute("x"))
     assert x_bar < x_today  # phase II started before the Stichtag
-    assert page.locator("#zeitstrahl .todaytext").text_content() == "Stichtag 15.03.2017"
+    assert (
+        page.locator("#zeitstrahl .todaytext").text_content() == "Stichtag 15.03.2017"
+    )
     page.screenshot(path=str(DOCS / "screenshot-timeline.png"), full_page=True)
 
 

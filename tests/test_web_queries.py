@@ -1,4 +1,4 @@
-"""No N+1: every page runs the same number of SQL statements for 10 and 1,000 programmes."""
+"""No N+1: each page runs as many SQL statements for 10 as for 1,000 programmes."""
 
 from __future__ import annotations
 

@@ -14,13 +14,20 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fastapi.routing import APIRoute
-from web_support import PASSWORD, client, csrf_of, logged_in, login, prepare_db
+from web_support import (
+    PASSWORD,
+    client,
+    csrf_of,
+    logged_in,
+    login,
+    make_settings,
+    prepare_db,
+)
 
 from portfolio.domain.models import Change, Obligation, Programme, User
 from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
 from portfolio.web import create_app
-from web_support import make_settings
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +87,9 @@ def test_api_requires_a_valid_token(db_url: str) -> None:
     for route in _routes(db_url):
         if route.path.startswith("/api"):
             for method in route.methods:
-                answer = http.request(method, _concrete(route.path), json={"status": "done"})
+                answer = http.request(
+                    method, _concrete(route.path), json={"status": "done"}
+                )
                 assert answer.status_code == 401, route.path
     wrong = http.get("/api/programmes", headers={"Authorization": "Bearer pf_falsch"})
     assert wrong.status_code == 401
@@ -123,7 +132,9 @@ def _first_open(db_url: str) -> int:
     engine = open_database(db_url)
     with session_scope(engine, read_only=True) as session:
         found = session.scalar(
-            sa.select(Obligation.id).where(Obligation.status == "open").order_by(Obligation.id)
+            sa.select(Obligation.id)
+            .where(Obligation.status == "open")
+            .order_by(Obligation.id)
         )
     engine.dispose()
     assert found is not None
@@ -144,11 +155,14 @@ def test_forms_need_the_csrf_token(db_url: str) -> None:
     without = http.post(f"/fristen/{target}/status", data={"status": "done"})
     assert without.status_code == 403
     assert "Formular abgelaufen" in without.text
-    forged = http.post(f"/fristen/{target}/status", data={"status": "done", "csrf_token": "x" * 43})
+    forged = http.post(
+        f"/fristen/{target}/status", data={"status": "done", "csrf_token": "x" * 43}
+    )
     assert forged.status_code == 403
     assert _status_of(db_url, target) == "open"
     good = http.post(
-        f"/fristen/{target}/status", data={"status": "done", "csrf_token": token},
+        f"/fristen/{target}/status",
+        data={"status": "done", "csrf_token": token},
         follow_redirects=False,
     )
     assert good.status_code == 303
@@ -166,20 +180,35 @@ def test_viewers_cannot_change_anything(db_url: str) -> None:
     target = _first_open(db_url)
     attempts = {
         f"/fristen/{target}/status": {"status": "done"},
-        "/programme/zukunftsstadt/bearbeiten": {"name": "Gekapert", "status": "running"},
-        "/programme/zukunftsstadt/sachbericht": {"jahr": "2017", "abschnitt": "ziele", "text": "x"},
-        "/verwaltung/benutzer": {"username": "neu", "password": PASSWORD, "role": "admin"},
+        "/programme/zukunftsstadt/bearbeiten": {
+            "name": "Gekapert",
+            "status": "running",
+        },
+        "/programme/zukunftsstadt/sachbericht": {
+            "jahr": "2017",
+            "abschnitt": "ziele",
+            "text": "x",
+        },
+        "/verwaltung/benutzer": {
+            "username": "neu",
+            "password": PASSWORD,
+            "role": "admin",
+        },
         "/verwaltung/benutzer/1": {"role": "admin", "active": "1"},
         "/verwaltung/erinnerungen/1/erneut": {},
     }
     for path, data in attempts.items():
-        answer = http.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
+        answer = http.post(
+            path, data={**data, "csrf_token": token}, follow_redirects=False
+        )
         assert answer.status_code == 403, path
         assert "Keine Berechtigung" in answer.text
     assert _status_of(db_url, target) == "open"
     engine = open_database(db_url)
     with session_scope(engine, read_only=True) as session:
-        name = session.scalar(sa.select(Programme.name).where(Programme.key == "zukunftsstadt"))
+        name = session.scalar(
+            sa.select(Programme.name).where(Programme.key == "zukunftsstadt")
+        )
         users = session.scalar(sa.select(sa.func.count(User.id)))
     engine.dispose()
     assert name != "Gekapert"
@@ -194,7 +223,9 @@ def test_viewer_api_token_cannot_write(db_url: str) -> None:
     headers = {"Authorization": f"Bearer {api_token}"}
     assert http.get("/api/programmes", headers=headers).status_code == 200
     target = _first_open(db_url)
-    answer = http.post(f"/api/obligations/{target}/status", json={"status": "done"}, headers=headers)
+    answer = http.post(
+        f"/api/obligations/{target}/status", json={"status": "done"}, headers=headers
+    )
     assert answer.status_code == 403
     assert _status_of(db_url, target) == "open"
 
@@ -203,15 +234,21 @@ def test_changes_are_logged_with_the_user(db_url: str) -> None:
     http, token = logged_in(db_url, "editor")
     answer = http.post(
         "/programme/zukunftsstadt/bearbeiten",
-        data={"name": "Zukunftsstadt 2030", "short_name": "Zukunftsstadt", "status": "running",
-              "csrf_token": token},
+        data={
+            "name": "Zukunftsstadt 2030",
+            "short_name": "Zukunftsstadt",
+            "status": "running",
+            "csrf_token": token,
+        },
         follow_redirects=False,
     )
     assert answer.status_code == 303
     engine = open_database(db_url)
     with session_scope(engine, read_only=True) as session:
         change = session.scalars(
-            sa.select(Change).where(Change.entity == "programmes").order_by(Change.id.desc())
+            sa.select(Change)
+            .where(Change.entity == "programmes")
+            .order_by(Change.id.desc())
         ).first()
     engine.dispose()
     assert change is not None
@@ -225,7 +262,12 @@ def test_templates_escape_html(db_url: str) -> None:
     evil = "<script>alert(1)</script>"
     http.post(
         "/programme/zukunftsstadt/bearbeiten",
-        data={"name": evil, "short_name": evil, "status": "running", "csrf_token": token},
+        data={
+            "name": evil,
+            "short_name": evil,
+            "status": "running",
+            "csrf_token": token,
+        },
     )
     for page in ("/programme", "/programme/zukunftsstadt", "/zeitstrahl"):
         text = http.get(page).text
@@ -237,7 +279,8 @@ def test_uploads_are_limited_in_size(db_url: str) -> None:
     http, token = logged_in(db_url, "editor", **{"imports.max_file_mb": 1})
     big = b"x" * (1024 * 1024 + 10)
     answer = http.post(
-        "/import", data={"csrf_token": token},
+        "/import",
+        data={"csrf_token": token},
         files={"datei": ("gross.xlsx", big, "application/octet-stream")},
     )
     assert answer.status_code == 413
@@ -300,7 +343,8 @@ def test_uploads_are_limited_in_type(db_url: str) -> None:
         ("binär.csv", b"a;b\x00\x01\x02"),
     ):
         answer = http.post(
-            "/import", data={"csrf_token": token},
+            "/import",
+            data={"csrf_token": token},
             files={"datei": (name, content, "application/octet-stream")},
         )
         assert answer.status_code == 415, name

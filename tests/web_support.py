@@ -53,7 +53,12 @@ def login(http: TestClient, username: str, password: str = PASSWORD) -> Any:
     token = csrf_of(http)
     return http.post(
         "/login",
-        data={"username": username, "password": password, "csrf_token": token, "next": "/"},
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": token,
+            "next": "/",
+        },
         follow_redirects=False,
     )
 
@@ -80,7 +85,14 @@ def add_synthetic(db_url: str, count: int, start: int = 0) -> None:
 
     import sqlalchemy as sa
 
-    from portfolio.domain.models import Award, Funder, Funding, Obligation, Phase, Programme
+    from portfolio.domain.models import (
+        Award,
+        Funder,
+        Funding,
+        Obligation,
+        Phase,
+        Programme,
+    )
 
     engine = open_database(db_url)
     kinds = ["eu", "bund", "land", "kommune", "stiftung", "other"]
@@ -88,29 +100,72 @@ def add_synthetic(db_url: str, count: int, start: int = 0) -> None:
         funder_ids = []
         for kind in kinds:
             name = f"Synth-{kind}-{start}"
-            funder_ids.append(connection.execute(
-                sa.insert(Funder).values(short_name=name, name=name, kind=kind)
-                .returning(Funder.id)
-            ).scalar_one())
+            funder_ids.append(
+                connection.execute(
+                    sa.insert(Funder)
+                    .values(short_name=name, name=name, kind=kind)
+                    .returning(Funder.id)
+                ).scalar_one()
+            )
         first_id = (connection.scalar(sa.select(sa.func.max(Programme.id))) or 0) + 1
         programmes, phases, fundings, awards, obligations = [], [], [], [], []
         for i in range(count):
             pid = first_id + i
             begin = date(2012 + i % 6, 1 + i % 12, 1)
             end = begin + timedelta(days=700 + i % 400)
-            programmes.append({"id": pid, "key": f"synth-{start + i}", "name": f"Programm {start + i}",
-                               "status": "running" if i % 4 else "ended", "tags": []})
-            phases.append({"programme_id": pid, "name": "Phase I", "start": begin,
-                           "end": None if i % 7 == 0 else end, "precision": "month"})
-            fundings.append({"programme_id": pid, "funder_id": funder_ids[i % 6], "amount": Decimal(50000 + i)})
-            awards.append({"id": pid, "programme_id": pid, "funder_id": funder_ids[i % 6], "kind": "bescheid",
-                           "reference": f"S-{start + i}", "start": begin, "end": end,
-                           "amount": Decimal(100000 + i), "overrides": {}})
-            for n, due in enumerate((end + timedelta(days=90), date(2017, 3, 1 + i % 28))):
-                obligations.append({"programme_id": pid, "award_id": pid, "kind": "report",
-                                    "title": f"Bericht {n + 1}", "due_on": due,
-                                    "status": "open" if (i + n) % 3 else "done",
-                                    "origin": "manual", "checklist": []})
+            programmes.append(
+                {
+                    "id": pid,
+                    "key": f"synth-{start + i}",
+                    "name": f"Programm {start + i}",
+                    "status": "running" if i % 4 else "ended",
+                    "tags": [],
+                }
+            )
+            phases.append(
+                {
+                    "programme_id": pid,
+                    "name": "Phase I",
+                    "start": begin,
+                    "end": None if i % 7 == 0 else end,
+                    "precision": "month",
+                }
+            )
+            fundings.append(
+                {
+                    "programme_id": pid,
+                    "funder_id": funder_ids[i % 6],
+                    "amount": Decimal(50000 + i),
+                }
+            )
+            awards.append(
+                {
+                    "id": pid,
+                    "programme_id": pid,
+                    "funder_id": funder_ids[i % 6],
+                    "kind": "bescheid",
+                    "reference": f"S-{start + i}",
+                    "start": begin,
+                    "end": end,
+                    "amount": Decimal(100000 + i),
+                    "overrides": {},
+                }
+            )
+            for n, due in enumerate(
+                (end + timedelta(days=90), date(2017, 3, 1 + i % 28))
+            ):
+                obligations.append(
+                    {
+                        "programme_id": pid,
+                        "award_id": pid,
+                        "kind": "report",
+                        "title": f"Bericht {n + 1}",
+                        "due_on": due,
+                        "status": "open" if (i + n) % 3 else "done",
+                        "origin": "manual",
+                        "checklist": [],
+                    }
+                )
         connection.execute(sa.insert(Programme), programmes)
         connection.execute(sa.insert(Phase), phases)
         connection.execute(sa.insert(Funding), fundings)

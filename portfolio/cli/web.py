@@ -35,10 +35,21 @@ def _start_scheduler(cli: CliContext) -> Any:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse, auf der der Server lauscht.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port des Servers.")
-@click.option("--ohne-zeitplan", "no_scheduler", is_flag=True,
-              help="Keine Erinnerungen in diesem Prozess (wenn portfolio-scheduler läuft).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Adresse, auf der der Server lauscht.",
+)
+@click.option(
+    "--port", default=8000, show_default=True, type=int, help="Port des Servers."
+)
+@click.option(
+    "--ohne-zeitplan",
+    "no_scheduler",
+    is_flag=True,
+    help="Keine Erinnerungen in diesem Prozess (wenn portfolio-scheduler läuft).",
+)
 @pass_cli
 def serve(cli: CliContext, host: str, port: int, no_scheduler: bool) -> None:
     """Weboberfläche starten (und den Zeitplan für Erinnerungen)."""
@@ -47,8 +58,14 @@ def serve(cli: CliContext, host: str, port: int, no_scheduler: bool) -> None:
     from portfolio.web import create_app
 
     settings = cli.settings
-    if host == "127.0.0.1" and port != 8000 and settings.get("web.base_url") == "http://127.0.0.1:8000":
-        settings = settings.with_overrides(**{"web.base_url": f"http://127.0.0.1:{port}"})
+    if (
+        host == "127.0.0.1"
+        and port != 8000
+        and settings.get("web.base_url") == "http://127.0.0.1:8000"
+    ):
+        settings = settings.with_overrides(
+            **{"web.base_url": f"http://127.0.0.1:{port}"}
+        )
     app = create_app(settings, engine=cli.engine)
     jobs = None if no_scheduler else _start_scheduler(cli)
     address = f"http://{host}:{port}"
@@ -76,17 +93,32 @@ def _read_password(from_stdin: bool) -> str:
             "Kein Terminal für die Passwortabfrage: Passwort mit --password-stdin "
             "über die Standardeingabe übergeben."
         )
-    return str(click.prompt("Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen"))
+    return str(
+        click.prompt(
+            "Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen"
+        )
+    )
 
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["admin", "editor", "viewer"]), default="viewer",
-              show_default=True, help="Rolle: admin (alles), editor (ändern), viewer (lesen).")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "editor", "viewer"]),
+    default="viewer",
+    show_default=True,
+    help="Rolle: admin (alles), editor (ändern), viewer (lesen).",
+)
 @click.option("--email", default=None, help="E-Mail-Adresse (optional).")
-@click.option("--password-stdin", is_flag=True, help="Passwort als eine Zeile von der Standardeingabe lesen.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Passwort als eine Zeile von der Standardeingabe lesen.",
+)
 @pass_cli
-def user_add(cli: CliContext, name: str, role: str, email: str | None, password_stdin: bool) -> None:
+def user_add(
+    cli: CliContext, name: str, role: str, email: str | None, password_stdin: bool
+) -> None:
     """Einen Benutzer anlegen (fragt zweimal nach dem Passwort)."""
     password = _read_password(password_stdin)
     with cli.session() as session:

@@ -7,10 +7,11 @@ guarantees it is sent at most once. Services never commit.
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from portfolio.domain.enums import ReminderStatus
 from portfolio.domain.errors import Conflict, NotFound
 from portfolio.domain.models import Reminder
-from sqlalchemy.orm import Session
 
 RETRYABLE = (ReminderStatus.FAILED, ReminderStatus.CANCELLED)
 

@@ -23,7 +23,7 @@ from portfolio.domain.models import User
 
 MIN_PASSWORD = 8
 DEMO_USERNAME = "demo"
-DEMO_PASSWORD = "demo-passwort"
+DEMO_PASSWORD = "demo-passwort"  # noqa: S105 - the printed demo login
 _HASHER = PasswordHasher()
 # Verifying against this keeps the time of a login for an unknown user the same.
 _DUMMY_HASH = _HASHER.hash("portfolio-dummy-password")

@@ -72,7 +72,7 @@ class ProgrammeFilter:
     kind: FunderKind | None = None
 
 
-def _filtered_ids(flt: ProgrammeFilter) -> sa.Select[tuple[int]]:
+def _filtered_ids(flt: ProgrammeFilter) -> sa.Select[Any]:
     query = sa.select(Programme.id)
     if flt.search:
         pattern = f"%{flt.search.lower()}%"
@@ -148,10 +148,15 @@ def _next_due(session: Session, ids: Sequence[int]) -> dict[int, tuple[date, str
             EFFECTIVE.label("due"),
             Obligation.title,
             sa.func.row_number()
-            .over(partition_by=Obligation.programme_id, order_by=(EFFECTIVE, Obligation.id))
+            .over(
+                partition_by=Obligation.programme_id,
+                order_by=(EFFECTIVE, Obligation.id),
+            )
             .label("n"),
         )
-        .where(Obligation.status == ObligationStatus.OPEN, Obligation.programme_id.in_(ids))
+        .where(
+            Obligation.status == ObligationStatus.OPEN, Obligation.programme_id.in_(ids)
+        )
         .subquery()
     )
     query = sa.select(first.c.programme_id, first.c.due, first.c.title).where(
@@ -160,7 +165,11 @@ def _next_due(session: Session, ids: Sequence[int]) -> dict[int, tuple[date, str
     return {pid: (due, title) for pid, due, title in session.execute(query)}
 
 
-def _row(programme: Programme, sums: dict[int, tuple[Any, Any]], due: dict[int, tuple[date, str]]) -> ProgrammeRow:
+def _row(
+    programme: Programme,
+    sums: dict[int, tuple[Any, Any]],
+    due: dict[int, tuple[date, str]],
+) -> ProgrammeRow:
     funders = {f.funder.short_name: f.funder.kind for f in programme.fundings}
     for award in programme.awards:
         funders.setdefault(award.funder.short_name, award.funder.kind)
@@ -216,7 +225,9 @@ def timeline_page(
     marks: dict[int, list[tuple[date, str, ObligationStatus]]] = {}
     if ids:
         query = (
-            sa.select(Obligation.programme_id, EFFECTIVE, Obligation.title, Obligation.status)
+            sa.select(
+                Obligation.programme_id, EFFECTIVE, Obligation.title, Obligation.status
+            )
             .where(Obligation.programme_id.in_(ids))
             .order_by(EFFECTIVE)
         )
@@ -256,7 +267,9 @@ class DueRow:
     source: str | None
 
 
-def _due_rows(session: Session, *conditions: Any, limit: int | None, offset: int = 0) -> list[DueRow]:
+def _due_rows(
+    session: Session, *conditions: Any, limit: int | None, offset: int = 0
+) -> list[DueRow]:
     query = (
         sa.select(
             Obligation.id,
@@ -372,7 +385,11 @@ def ending_soon(session: Session, today: date, months: int = 6) -> list[Ending]:
         .subquery()
     )
     query = (
-        sa.select(Programme.key, sa.func.coalesce(Programme.short_name, Programme.name), ends.c.end)
+        sa.select(
+            Programme.key,
+            sa.func.coalesce(Programme.short_name, Programme.name),
+            ends.c.end,
+        )
         .join(ends, ends.c.programme_id == Programme.id)
         .where(
             Programme.status == ProgrammeStatus.RUNNING,
@@ -388,8 +405,8 @@ def ending_soon(session: Session, today: date, months: int = 6) -> list[Ending]:
 def dashboard(session: Session, today: date) -> Dashboard:
     """Everything the Übersicht shows, in a fixed number of statements."""
     open_ = Obligation.status == ObligationStatus.OPEN
-    soon = (open_, EFFECTIVE >= today, EFFECTIVE <= today + timedelta(days=30))
-    late = (open_, EFFECTIVE < today)
+    soon = (open_, today <= EFFECTIVE, today + timedelta(days=30) >= EFFECTIVE)
+    late = (open_, today > EFFECTIVE)
     counts = dict(
         session.execute(
             sa.select(Programme.status, sa.func.count()).group_by(Programme.status)
@@ -411,7 +428,11 @@ def dashboard(session: Session, today: date) -> Dashboard:
 
 
 def deadline_page(
-    session: Session, status: ObligationStatus | None, number: int = 1, size: int = 50, search: str = ""
+    session: Session,
+    status: ObligationStatus | None,
+    number: int = 1,
+    size: int = 50,
+    search: str = "",
 ) -> tuple[list[DueRow], Page]:
     """One page of obligations, by effective date."""
     conditions: list[Any] = []
@@ -425,8 +446,8 @@ def deadline_page(
 
 
 def deadlines_between(session: Session, first: date, last: date) -> list[DueRow]:
-    """Every obligation whose effective date lies in [first, last] (a calendar month)."""
-    return _due_rows(session, EFFECTIVE >= first, EFFECTIVE <= last, limit=500)
+    """Every obligation due (effectively) within [first, last], e.g. one month."""
+    return _due_rows(session, first <= EFFECTIVE, last >= EFFECTIVE, limit=500)
 
 
 def open_deadlines(session: Session, limit: int = 2000) -> list[DueRow]:
@@ -437,8 +458,11 @@ def open_deadlines(session: Session, limit: int = 2000) -> list[DueRow]:
 # --- programme detail --------------------------------------------------------
 
 
-def programme_history(session: Session, programme: Programme, limit: int = 100) -> list[Change]:
+def programme_history(
+    session: Session, programme: Programme, limit: int = 100
+) -> list[Change]:
     """The change log of a programme and of the rows that belong to it."""
+
     def ids(rows: Sequence[Any]) -> list[str]:
         return [str(r.id) for r in rows]
 
@@ -446,10 +470,20 @@ def programme_history(session: Session, programme: Programme, limit: int = 100) 
         sa.and_(Change.entity == "programmes", Change.entity_id == str(programme.id)),
         sa.and_(Change.entity == "phases", Change.entity_id.in_(ids(programme.phases))),
         sa.and_(Change.entity == "awards", Change.entity_id.in_(ids(programme.awards))),
-        sa.and_(Change.entity == "obligations", Change.entity_id.in_(ids(programme.obligations))),
-        sa.and_(Change.entity == "fundings", Change.entity_id.in_(ids(programme.fundings))),
+        sa.and_(
+            Change.entity == "obligations",
+            Change.entity_id.in_(ids(programme.obligations)),
+        ),
+        sa.and_(
+            Change.entity == "fundings", Change.entity_id.in_(ids(programme.fundings))
+        ),
     ]
-    query = sa.select(Change).where(sa.or_(*parts)).order_by(Change.at.desc(), Change.id.desc()).limit(limit)
+    query = (
+        sa.select(Change)
+        .where(sa.or_(*parts))
+        .order_by(Change.at.desc(), Change.id.desc())
+        .limit(limit)
+    )
     return list(session.scalars(query))
 
 
@@ -463,7 +497,9 @@ def narratives_of(session: Session, programme_id: int) -> list[Narrative]:
     return list(session.scalars(query))
 
 
-def reminders_of(session: Session, obligation_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+def reminders_of(
+    session: Session, obligation_ids: Sequence[int]
+) -> dict[int, dict[str, int]]:
     """How many reminders of each status every obligation has."""
     if not obligation_ids:
         return {}
@@ -474,7 +510,8 @@ def reminders_of(session: Session, obligation_ids: Sequence[int]) -> dict[int, d
     )
     result: dict[int, dict[str, int]] = {}
     for oid, status, count in session.execute(query):
-        result.setdefault(oid, {})[str(status)] = count
+        if oid is not None:
+            result.setdefault(oid, {})[str(status)] = count
     return result
 
 
@@ -483,7 +520,9 @@ def reminder_page(
 ) -> tuple[list[tuple[Reminder, str | None]], Page]:
     """One page of the reminder log, newest planned first, with the obligation title."""
     conditions = [Reminder.status == status] if status else []
-    total = session.scalar(sa.select(sa.func.count(Reminder.id)).where(*conditions)) or 0
+    total = (
+        session.scalar(sa.select(sa.func.count(Reminder.id)).where(*conditions)) or 0
+    )
     page = make_page(number, size, total)
     query = (
         sa.select(Reminder, Obligation.title)

@@ -18,6 +18,7 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -108,11 +109,15 @@ def _is_api(request: Request) -> bool:
 def _error_page(request: Request, status: int, title: str, message: str) -> Response:
     if _is_api(request):
         return JSONResponse({"detail": message}, status_code=status)
-    templates = request.app.state.templates
+    templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(
         request,
         "error.html",
-        {"title": title, "message": message, "user": getattr(request.state, "user", None)},
+        {
+            "title": title,
+            "message": message,
+            "user": getattr(request.state, "user", None),
+        },
         status_code=status,
     )
 
@@ -124,23 +129,31 @@ def _install_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": "Anmeldung erforderlich."}, status_code=401)
         if request.method != "GET" or request.headers.get("hx-request"):
             return _error_page(
-                request, 401, "Anmeldung erforderlich",
+                request,
+                401,
+                "Anmeldung erforderlich",
                 "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich neu an.",
             )
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = request.url.path + (
+            f"?{request.url.query}" if request.url.query else ""
+        )
         return RedirectResponse(f"/login?next={target}", status_code=303)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:  # noqa: ARG001
         return _error_page(
-            request, 403, "Keine Berechtigung",
+            request,
+            403,
+            "Keine Berechtigung",
             "Ihre Rolle erlaubt diese Aktion nicht. Fragen Sie die Verwaltung.",
         )
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed) -> Response:  # noqa: ARG001
         return _error_page(
-            request, 403, "Formular abgelaufen",
+            request,
+            403,
+            "Formular abgelaufen",
             "Das Formular ist abgelaufen oder kam nicht von dieser Seite. "
             "Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.",
         )
@@ -148,7 +161,10 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiUnauthorized)
     async def _api_auth(request: Request, exc: ApiUnauthorized) -> Response:  # noqa: ARG001
         return JSONResponse(
-            {"detail": "Gültiger API-Schlüssel erforderlich (Authorization: Bearer …)."},
+            {
+                "detail": "Gültiger API-Schlüssel erforderlich "
+                "(Authorization: Bearer …)."
+            },
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
@@ -158,7 +174,9 @@ def _install_handlers(app: FastAPI) -> None:
         if _is_api(request):
             return await request_validation_exception_handler(request, exc)
         return _error_page(
-            request, 422, "Eingabe unvollständig",
+            request,
+            422,
+            "Eingabe unvollständig",
             "Eine Angabe fehlt oder hat das falsche Format (ein Jahr z. B. als Zahl). "
             "Bitte gehen Sie zurück und prüfen Sie das Formular.",
         )
@@ -170,7 +188,15 @@ def _install_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     """Build the web application for these settings (and optionally an engine)."""
-    from portfolio.web.views import admin, api, auth, deadlines, imports, pages, programmes
+    from portfolio.web.views import (
+        admin,
+        api,
+        auth,
+        deadlines,
+        imports,
+        pages,
+        programmes,
+    )
     from portfolio.web.views import files as file_views
 
     app = FastAPI(

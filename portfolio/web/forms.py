@@ -39,7 +39,9 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def date_field(errors: Errors, name: str, text: str, *, required: bool = False) -> date | None:
+def date_field(
+    errors: Errors, name: str, text: str, *, required: bool = False
+) -> date | None:
     """A date field; records an error if it is required or not a date."""
     if not text.strip():
         if required:
@@ -70,7 +72,12 @@ def money_field(errors: Errors, name: str, text: str) -> Decimal | None:
 
 
 def text_field(
-    errors: Errors, name: str, text: str, *, required: bool = False, max_length: int = 300
+    errors: Errors,
+    name: str,
+    text: str,
+    *,
+    required: bool = False,
+    max_length: int = 300,
 ) -> str | None:
     """A text field, trimmed; empty means None."""
     value = text.strip()

@@ -66,7 +66,9 @@ def db(request: Request) -> Iterator[Session]:
         yield session
 
 
-def current_user(request: Request, session: Session = Depends(db, scope="function")) -> User:
+def current_user(
+    request: Request, session: Session = Depends(db, scope="function")
+) -> User:
     """The logged-in, active user; records their name for the change log."""
     user_id = request.session.get("uid")
     user = session.get(User, user_id) if isinstance(user_id, int) else None
@@ -111,7 +113,11 @@ async def check_csrf(request: Request) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not isinstance(expected, str) or not sent or not hmac.compare_digest(expected, sent):
+    if (
+        not isinstance(expected, str)
+        or not sent
+        or not hmac.compare_digest(expected, sent)
+    ):
         raise CsrfFailed
 
 

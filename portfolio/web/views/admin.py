@@ -30,7 +30,10 @@ SECRET_SETTINGS = {"mail.smtp_password", "web.secret_key"}
 def users_page(ctx: Ctx = Depends(admin)) -> HTMLResponse:
     """Users and roles."""
     return ctx.render(
-        "admin_users.html", nav="admin", tab="users", users=list_users(ctx.session),
+        "admin_users.html",
+        nav="admin",
+        tab="users",
+        users=list_users(ctx.session),
         roles=list(UserRole),
     )
 
@@ -45,7 +48,9 @@ def user_add(
 ) -> Response:
     """Create a user."""
     try:
-        user = add_user(ctx.session, username, password, parse_role(role), email.strip())
+        user = add_user(
+            ctx.session, username, password, parse_role(role), email.strip()
+        )
     except InputError as exc:
         ctx.flash(exc.message, "error")
     else:
@@ -62,19 +67,28 @@ def user_change(
 ) -> Response:
     """Change a user's role or switch them off."""
     user = get_user(ctx.session, user_id)
-    update_user(ctx.session, user, role=parse_role(role), active=bool(active), acting=ctx.user)
+    update_user(
+        ctx.session, user, role=parse_role(role), active=bool(active), acting=ctx.user
+    )
     ctx.flash(f"Benutzer {user.username} gespeichert.")
     return ctx.redirect("/verwaltung")
 
 
 @router.get("/verwaltung/erinnerungen", response_class=HTMLResponse)
-def reminder_log(ctx: Ctx = Depends(admin), status: str = "", seite: int = 1) -> HTMLResponse:
+def reminder_log(
+    ctx: Ctx = Depends(admin), status: str = "", seite: int = 1
+) -> HTMLResponse:
     """The reminder outbox: sent, failed, pending, cancelled."""
     chosen = status if status in {s.value for s in ReminderStatus} else ""
     rows, pager = reminder_page(ctx.session, chosen or None, seite)
     return ctx.render(
-        "admin_reminders.html", nav="admin", tab="reminders", rows=rows, pager=pager,
-        status=chosen, statuses=list(ReminderStatus),
+        "admin_reminders.html",
+        nav="admin",
+        tab="reminders",
+        rows=rows,
+        pager=pager,
+        status=chosen,
+        statuses=list(ReminderStatus),
     )
 
 
@@ -96,10 +110,15 @@ def settings_page(ctx: Ctx = Depends(admin)) -> HTMLResponse:
         if setting.key in SECRET_SETTINGS and value:
             value = "•••••• (gesetzt)"
         if setting.key == "database.url":
-            value = ctx.request.app.state.engine.url.render_as_string(hide_password=True)
+            value = ctx.request.app.state.engine.url.render_as_string(
+                hide_password=True
+            )
         rows.append((setting, "–" if value in (None, "") else value))
     return ctx.render(
-        "admin_settings.html", nav="admin", tab="settings", rows=rows,
+        "admin_settings.html",
+        nav="admin",
+        tab="settings",
+        rows=rows,
         source=settings.source,
     )
 

@@ -17,9 +17,13 @@ from sqlalchemy.orm import Session
 from portfolio.domain.enums import FunderKind, ObligationStatus, ProgrammeStatus
 from portfolio.domain.errors import NotFound
 from portfolio.domain.models import Funder, User
-from portfolio.services import obligations as obligation_service
 from portfolio.services import clock
-from portfolio.storage.page_queries import ProgrammeFilter, deadline_page, programme_page
+from portfolio.services import obligations as obligation_service
+from portfolio.storage.page_queries import (
+    ProgrammeFilter,
+    deadline_page,
+    programme_page,
+)
 from portfolio.storage.queries import programme_by_key
 from portfolio.web.security import api_editor, api_user, db
 
@@ -143,16 +147,24 @@ def list_programmes(
     rows, pager = programme_page(session, ProgrammeFilter(q, status, kind), page, size)
     items = [
         ProgrammeOut(
-            key=r.key, name=r.name, label=r.label, status=r.status,
-            funders=list(r.funders), funder_kinds=list(r.funder_kinds),
+            key=r.key,
+            name=r.name,
+            label=r.label,
+            status=r.status,
+            funders=list(r.funders),
+            funder_kinds=list(r.funder_kinds),
             start=r.period.start if r.period else None,
             end=r.period.end if r.period else None,
             period=str(r.period) if r.period else None,
-            amount=_money(r.amount), next_due=r.next_due, next_title=r.next_title,
+            amount=_money(r.amount),
+            next_due=r.next_due,
+            next_title=r.next_title,
         )
         for r in rows
     ]
-    return ProgrammePageOut(total=pager.total, page=pager.number, pages=pager.pages, items=items)
+    return ProgrammePageOut(
+        total=pager.total, page=pager.number, pages=pager.pages, items=items
+    )
 
 
 def _obligation(o: object, key: str) -> ObligationOut:
@@ -160,12 +172,20 @@ def _obligation(o: object, key: str) -> ObligationOut:
 
     assert isinstance(o, Obligation)
     return ObligationOut(
-        id=o.id, programme=key, title=o.title, kind=o.kind.value, due=o.due_on,
-        due_effective=o.effective, status=o.status, source=o.source,
+        id=o.id,
+        programme=key,
+        title=o.title,
+        kind=o.kind.value,
+        due=o.due_on,
+        due_effective=o.effective,
+        status=o.status,
+        source=o.source,
     )
 
 
-@router.get("/programmes/{key}", response_model=ProgrammeDetailOut, summary="Ein Programm")
+@router.get(
+    "/programmes/{key}", response_model=ProgrammeDetailOut, summary="Ein Programm"
+)
 def get_programme(
     key: str,
     _: Annotated[User, Depends(api_user)],
@@ -176,14 +196,29 @@ def get_programme(
     if p is None:
         raise NotFound(f"Ein Programm mit dem Schlüssel {key!r} gibt es nicht.")
     return ProgrammeDetailOut(
-        key=p.key, name=p.name, status=p.status, description=p.description,
-        phases=[PhaseOut(name=ph.name, start=ph.start, end=ph.end, period=str(ph.period)) for ph in p.phases],
+        key=p.key,
+        name=p.name,
+        status=p.status,
+        description=p.description,
+        phases=[
+            PhaseOut(name=ph.name, start=ph.start, end=ph.end, period=str(ph.period))
+            for ph in p.phases
+        ],
         awards=[
-            AwardOut(funder=a.funder.short_name, reference=a.reference, start=a.start,
-                     end=a.end, amount=_money(a.amount), regime=a.regime)
+            AwardOut(
+                funder=a.funder.short_name,
+                reference=a.reference,
+                start=a.start,
+                end=a.end,
+                amount=_money(a.amount),
+                regime=a.regime,
+            )
             for a in p.awards
         ],
-        obligations=[_obligation(o, p.key) for o in sorted(p.obligations, key=lambda o: (o.effective, o.id))],
+        obligations=[
+            _obligation(o, p.key)
+            for o in sorted(p.obligations, key=lambda o: (o.effective, o.id))
+        ],
     )
 
 
@@ -199,15 +234,27 @@ def list_obligations(
     rows, pager = deadline_page(session, status, page, size)
     items = [
         ObligationOut(
-            id=r.id, programme=r.programme_key, title=r.title, kind=r.kind, due=r.due_on,
-            due_effective=r.effective, status=r.status, source=r.source,
+            id=r.id,
+            programme=r.programme_key,
+            title=r.title,
+            kind=r.kind,
+            due=r.due_on,
+            due_effective=r.effective,
+            status=r.status,
+            source=r.source,
         )
         for r in rows
     ]
-    return ObligationPageOut(total=pager.total, page=pager.number, pages=pager.pages, items=items)
+    return ObligationPageOut(
+        total=pager.total, page=pager.number, pages=pager.pages, items=items
+    )
 
 
-@router.post("/obligations/{obligation_id}/status", response_model=ObligationOut, summary="Status einer Frist setzen")
+@router.post(
+    "/obligations/{obligation_id}/status",
+    response_model=ObligationOut,
+    summary="Status einer Frist setzen",
+)
 def set_obligation_status(
     obligation_id: int,
     body: StatusIn,
@@ -217,7 +264,9 @@ def set_obligation_status(
     """Eine Frist als erledigt, eingereicht, entfallen oder wieder offen markieren."""
     if obligation_id < 1 or obligation_id > 2**31:
         raise NotFound(f"Eine Frist mit der Nummer {obligation_id} gibt es nicht.")
-    item = obligation_service.mark(session, obligation_id, body.status, body.on or clock.today(session))
+    item = obligation_service.mark(
+        session, obligation_id, body.status, body.on or clock.today(session)
+    )
     return _obligation(item, item.programme.key)
 
 
@@ -228,4 +277,6 @@ def list_funders(
 ) -> list[FunderOut]:
     """Alle Fördergeber mit Art (EU, Bund, Land, Kommune, Stiftung, Sonstige)."""
     funders = session.scalars(sa.select(Funder).order_by(Funder.short_name))
-    return [FunderOut(short_name=f.short_name, name=f.name, kind=f.kind) for f in funders]
+    return [
+        FunderOut(short_name=f.short_name, name=f.name, kind=f.kind) for f in funders
+    ]

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from portfolio.domain.models import User
@@ -41,13 +42,15 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_page(request: Request, status: int = 200, **values: Any) -> HTMLResponse:
-    templates = request.app.state.templates
+    templates: Jinja2Templates = request.app.state.templates
     context = {"csrf": csrf_token(request), "user": None, **values}
-    return templates.TemplateResponse(request, "login.html", context, status_code=status)
+    return templates.TemplateResponse(
+        request, "login.html", context, status_code=status
+    )
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
     """The login page."""
     return _login_page(request, next=_safe_next(next))
 
@@ -57,7 +60,7 @@ def login(
     request: Request,
     username: str = Form(""),
     password: str = Form(""),
-    next: str = Form("/"),  # noqa: A002
+    next: str = Form("/"),
     session: Session = Depends(db, scope="function"),
 ) -> Response:
     """Check the password; start a fresh session on success."""
@@ -68,14 +71,20 @@ def login(
         limiter.check(address, username)
     except TooManyAttempts:
         return _login_page(
-            request, 429, next=target, username=username,
+            request,
+            429,
+            next=target,
+            username=username,
             error="Zu viele Fehlversuche. Bitte warten Sie einige Minuten.",
         )
     user = authenticate(session, username, password)
     if user is None:
         limiter.failed(address, username)
         return _login_page(
-            request, 401, next=target, username=username,
+            request,
+            401,
+            next=target,
+            username=username,
             error="Benutzername oder Passwort ist falsch.",
         )
     limiter.succeeded(address, username)
@@ -93,7 +102,9 @@ def logout(request: Request) -> RedirectResponse:
 
 
 @router.get("/openapi.json")
-def openapi(request: Request, session: Session = Depends(db, scope="function")) -> JSONResponse:
+def openapi(
+    request: Request, session: Session = Depends(db, scope="function")
+) -> JSONResponse:
     """The API description, for logged-in users or API-token holders."""
     header = request.headers.get("authorization", "")
     token = header[7:] if header.lower().startswith("bearer ") else ""

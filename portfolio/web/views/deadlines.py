@@ -18,7 +18,11 @@ from portfolio.domain.enums import ObligationStatus, label
 from portfolio.domain.errors import NotFound
 from portfolio.domain.periods import add_months
 from portfolio.services import obligations
-from portfolio.services.users import issue_ics_token, revoke_ics_token, user_by_ics_token
+from portfolio.services.users import (
+    issue_ics_token,
+    revoke_ics_token,
+    user_by_ics_token,
+)
 from portfolio.storage.page_queries import (
     DueRow,
     deadline_page,
@@ -31,10 +35,20 @@ from portfolio.web.security import db
 
 router = APIRouter(include_in_schema=False)
 feed_router = APIRouter(include_in_schema=False)
-MONTHS = (
-    "Januar Februar März April Mai Juni Juli August September Oktober November "
-    "Dezember"
-).split()
+MONTHS = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+]
 
 
 @router.get("/fristen", response_class=HTMLResponse)
@@ -45,8 +59,13 @@ def deadline_list(
     chosen = parse_enum(ObligationStatus, status)
     rows, pager = deadline_page(ctx.session, chosen, seite, 50, q.strip()[:100])
     return ctx.render(
-        "deadlines.html", nav="deadlines", rows=rows, pager=pager,
-        status=chosen.value if chosen else "", q=q, statuses=list(ObligationStatus),
+        "deadlines.html",
+        nav="deadlines",
+        rows=rows,
+        pager=pager,
+        status=chosen.value if chosen else "",
+        q=q,
+        statuses=list(ObligationStatus),
         feed_url=_feed_url(ctx),
     )
 
@@ -58,7 +77,9 @@ def _feed_url(ctx: Ctx) -> str | None:
     return f"{base}/kalender/{ctx.user.ics_token}.ics"
 
 
-def _weeks(year: int, month: int, rows: list[DueRow]) -> list[list[tuple[date, list[DueRow]]]]:
+def _weeks(
+    year: int, month: int, rows: list[DueRow]
+) -> list[list[tuple[date, list[DueRow]]]]:
     by_day: dict[date, list[DueRow]] = {}
     for row in rows:
         by_day.setdefault(row.effective, []).append(row)
@@ -77,9 +98,13 @@ def deadline_calendar(ctx: Ctx = Depends(page), monat: str = "") -> HTMLResponse
     last = add_months(first, 1) - timedelta(days=1)
     rows = deadlines_between(ctx.session, first, last)
     return ctx.render(
-        "calendar.html", nav="deadlines", weeks=_weeks(first.year, first.month, rows),
-        month=first, month_name=f"{MONTHS[first.month - 1]} {first.year}",
-        previous=add_months(first, -1), following=add_months(first, 1),
+        "calendar.html",
+        nav="deadlines",
+        weeks=_weeks(first.year, first.month, rows),
+        month=first,
+        month_name=f"{MONTHS[first.month - 1]} {first.year}",
+        previous=add_months(first, -1),
+        following=add_months(first, 1),
     )
 
 
@@ -97,16 +122,22 @@ def change_status(
         raise NotFound(f"Den Status {status!r} gibt es nicht.")
     day = parse_date(datum) if datum.strip() else ctx.today
     if day is None:
-        ctx.flash(f"„{datum}“ ist kein Datum – bitte so schreiben: 15.03.2017.", "error")
+        ctx.flash(
+            f"„{datum}“ ist kein Datum – bitte so schreiben: 15.03.2017.", "error"
+        )
         return ctx.redirect(_back(zurueck))
     item = obligations.mark(ctx.session, obligation_id, new, day)
-    ctx.flash(f"Frist „{item.title}“: {label(new)}"
-              + (f" am {day:%d.%m.%Y}." if new is not ObligationStatus.OPEN else "."))
+    ctx.flash(
+        f"Frist „{item.title}“: {label(new)}"
+        + (f" am {day:%d.%m.%Y}." if new is not ObligationStatus.OPEN else ".")
+    )
     return ctx.redirect(_back(zurueck))
 
 
 def _back(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/fristen"
+    return (
+        target if target.startswith("/") and not target.startswith("//") else "/fristen"
+    )
 
 
 @router.post("/fristen/abo")
@@ -126,7 +157,9 @@ def feed(token: str, session: Session = Depends(db, scope="function")) -> Respon
     """The calendar feed: every open deadline as an all-day event."""
     user = user_by_ics_token(session, token)
     if user is None:
-        return Response("Unbekannte oder widerrufene Kalender-Adresse.", status_code=404)
+        return Response(
+            "Unbekannte oder widerrufene Kalender-Adresse.", status_code=404
+        )
     cal = icalendar.Calendar()
     cal.add("prodid", "-//portfolio//Fristen//DE")
     cal.add("version", "2.0")

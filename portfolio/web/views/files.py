@@ -28,8 +28,12 @@ KIND_LABELS = {
 def download(data: bytes, filename: str, media_type: str) -> Response:
     """Answer with a file the browser saves under its German name."""
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
+    disposition = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    return Response(
+        data, media_type=media_type, headers={"Content-Disposition": disposition}
+    )
 
 
 @router.get("/berichte", response_class=HTMLResponse)
@@ -44,11 +48,17 @@ def reports_page(ctx: Ctx = Depends(page)) -> HTMLResponse:
     ).all()
     programmes = ctx.session.execute(
         sa.select(Programme.key, sa.func.coalesce(Programme.short_name, Programme.name))
-        .order_by(Programme.key).limit(2000)
+        .order_by(Programme.key)
+        .limit(2000)
     ).all()
     return ctx.render(
-        "reports.html", nav="reports", available=True, funders=funders,
-        programmes=programmes, formats=reports.FORMATS, kinds=KIND_LABELS,
+        "reports.html",
+        nav="reports",
+        available=True,
+        funders=funders,
+        programmes=programmes,
+        formats=reports.FORMATS,
+        kinds=KIND_LABELS,
         year=ctx.today.year,
     )
 
@@ -69,7 +79,7 @@ def report_file(
     art: str = "portfolio",
     subjekt: str = "",
     jahr: int = 0,
-    format: str = "pdf",  # noqa: A002
+    format: str = "pdf",
 ) -> Response:
     """One yearly report in one format."""
     from reports import ReportOptions, render_report, report_filename
@@ -78,6 +88,8 @@ def report_file(
     year = jahr or ctx.today.year
     subject = subjekt.strip() or None
     options = ReportOptions.from_settings(ctx.request.app.state.settings)
-    data = render_report(ctx.session, art, subject, year, format, options, today=ctx.today)
+    data = render_report(
+        ctx.session, art, subject, year, format, options, today=ctx.today
+    )
     name = report_filename(art, subject, year, format)
     return download(data, name, MEDIA_TYPES.get(format, "application/octet-stream"))

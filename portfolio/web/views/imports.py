@@ -19,8 +19,13 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from imports.reading import ReadOptions, read_file
+from imports.records import FileResult, SheetKind
 from portfolio.domain.errors import Conflict, InputError
 from portfolio.domain.models import ImportBatch, Programme
+from portfolio.services.import_apply import import_files
+from portfolio.services.import_result import ImportPreview
+from portfolio.services.import_undo import undo_batch
 from portfolio.web.context import Ctx, editing, page
 
 router = APIRouter(include_in_schema=False)
@@ -72,49 +77,51 @@ async def _store(upload: UploadFile, folder: Path, limit: int) -> Path:
         while chunk := await upload.read(1024 * 1024):
             size += len(chunk)
             if size > limit:
-                raise InputError(f"Die Datei ist zu groß: höchstens {limit // 2**20} MB.")
+                raise InputError(
+                    f"Die Datei ist zu groß: höchstens {limit // 2**20} MB."
+                )
             out.write(chunk)
     return target
 
 
-def _read(ctx: Ctx, path: Path, kind: str | None) -> list[object]:
-    from imports.reading import ReadOptions, read_file
-    from imports.records import SheetKind
-
-    options = ReadOptions(kind=SheetKind(kind) if kind else None, max_bytes=_max_bytes(ctx))
+def _read(ctx: Ctx, path: Path, kind: str | None) -> list[FileResult]:
+    options = ReadOptions(
+        kind=SheetKind(kind) if kind else None, max_bytes=_max_bytes(ctx)
+    )
     return [read_file(path, options)]
 
 
-def _plan(ctx: Ctx, info: dict[str, str], *, apply: bool) -> object:
-    from portfolio.services.import_apply import import_files
-
+def _plan(ctx: Ctx, info: dict[str, str], *, apply: bool) -> ImportPreview:
     files = _read(ctx, Path(info["path"]), info.get("kind") or None)
-    return import_files(
-        ctx.session, files, apply=apply,  # type: ignore[arg-type]
-        programme=info.get("programme") or None,
-    )
+    programme = info.get("programme") or None
+    return import_files(ctx.session, files, apply=apply, programme=programme)
 
 
-def _fingerprint(preview: object) -> str:
-    return hashlib.sha256(repr(preview.fingerprint()).encode()).hexdigest()  # type: ignore[attr-defined]
+def _fingerprint(preview: ImportPreview) -> str:
+    return hashlib.sha256(repr(preview.fingerprint()).encode()).hexdigest()
 
 
 @router.get("/import", response_class=HTMLResponse)
 def import_page(ctx: Ctx = Depends(page)) -> HTMLResponse:
     """The upload form and the import history."""
-    try:
-        from imports.records import SheetKind
-        from portfolio.services import import_apply  # noqa: F401
-    except ImportError:
-        return ctx.render("import.html", nav="import", available=False, batches=[])
-    batches = list(ctx.session.scalars(sa.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(50)))
+    batches = list(
+        ctx.session.scalars(
+            sa.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(50)
+        )
+    )
     keys = ctx.session.execute(
         sa.select(Programme.key, sa.func.coalesce(Programme.short_name, Programme.name))
-        .order_by(Programme.key).limit(2000)
+        .order_by(Programme.key)
+        .limit(2000)
     ).all()
     return ctx.render(
-        "import.html", nav="import", available=True, batches=batches, programmes=keys,
-        kinds=list(SheetKind), max_mb=_max_bytes(ctx) // 2**20,
+        "import.html",
+        nav="import",
+        available=True,
+        batches=batches,
+        programmes=keys,
+        kinds=list(SheetKind),
+        max_mb=_max_bytes(ctx) // 2**20,
     )
 
 
@@ -139,13 +146,17 @@ async def upload(
         ctx.session.rollback()  # a preview never writes
     info["fingerprint"] = _fingerprint(preview)
     ctx.request.session[SESSION_KEY] = info
-    return ctx.render("import_preview.html", nav="import", preview=preview, file_name=path.name)
+    return ctx.render(
+        "import_preview.html", nav="import", preview=preview, file_name=path.name
+    )
 
 
 def _take(ctx: Ctx) -> dict[str, str]:
     info = ctx.request.session.pop(SESSION_KEY, None)
     if not isinstance(info, dict) or not Path(info.get("path", "")).is_file():
-        raise InputError("Es liegt keine Vorschau vor: Bitte laden Sie die Datei erneut hoch.")
+        raise InputError(
+            "Es liegt keine Vorschau vor: Bitte laden Sie die Datei erneut hoch."
+        )
     return info
 
 
@@ -178,8 +189,6 @@ def discard(ctx: Ctx = Depends(editing)) -> Response:
 @router.post("/import/{batch_id}/rueckgaengig")
 def undo(batch_id: int, ctx: Ctx = Depends(editing)) -> Response:
     """Undo an applied import."""
-    from portfolio.services.import_undo import undo_batch
-
     result = undo_batch(ctx.session, batch_id)
     ctx.flash(
         f"Import {result.batch_id} ({result.file_name}) rückgängig gemacht: "

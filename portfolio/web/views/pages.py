@@ -27,7 +27,11 @@ def overview(ctx: Ctx = Depends(page)) -> HTMLResponse:
     ]
     total = sum(board.money_by_kind.values(), Decimal(0))
     return ctx.render(
-        "overview.html", nav="overview", board=board, money_bars=bars, money_total=total,
+        "overview.html",
+        nav="overview",
+        board=board,
+        money_bars=bars,
+        money_total=total,
         colours=layout.KIND_COLOURS,
     )
 
@@ -43,7 +47,12 @@ def timeline(
     items, pager = timeline_page(ctx.session, flt, seite)
     picture = layout.build(items, ctx.today, ctx.stichtag is not None)
     return ctx.render(
-        "timeline.html", nav="timeline", tl=picture, pager=pager, flt=flt,
-        kinds=list(FunderKind), statuses=list(ProgrammeStatus),
+        "timeline.html",
+        nav="timeline",
+        tl=picture,
+        pager=pager,
+        flt=flt,
+        kinds=list(FunderKind),
+        statuses=list(ProgrammeStatus),
         colours=layout.KIND_COLOURS,
     )

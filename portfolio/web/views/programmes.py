@@ -29,7 +29,11 @@ PAGE_SIZE = 50
 
 @router.get("/programme", response_class=HTMLResponse)
 def programme_list(
-    ctx: Ctx = Depends(page), q: str = "", status: str = "", art: str = "", seite: int = 1
+    ctx: Ctx = Depends(page),
+    q: str = "",
+    status: str = "",
+    art: str = "",
+    seite: int = 1,
 ) -> HTMLResponse:
     """All programmes, searchable and filterable, 50 per page."""
     flt = ProgrammeFilter(
@@ -39,8 +43,13 @@ def programme_list(
     )
     rows, pager = programme_page(ctx.session, flt, seite, PAGE_SIZE)
     return ctx.render(
-        "programmes.html", nav="programmes", rows=rows, pager=pager, flt=flt,
-        kinds=list(FunderKind), statuses=list(ProgrammeStatus),
+        "programmes.html",
+        nav="programmes",
+        rows=rows,
+        pager=pager,
+        flt=flt,
+        kinds=list(FunderKind),
+        statuses=list(ProgrammeStatus),
     )
 
 
@@ -82,10 +91,16 @@ def programme_detail(key: str, ctx: Ctx = Depends(page)) -> HTMLResponse:
     )
 
 
-def _edit_page(ctx: Ctx, programme: Programme, values: dict[str, str], errors: Errors) -> HTMLResponse:
+def _edit_page(
+    ctx: Ctx, programme: Programme, values: dict[str, str], errors: Errors
+) -> HTMLResponse:
     return ctx.render(
-        "programme_edit.html", nav="programmes", p=programme, values=values,
-        errors=errors, statuses=list(ProgrammeStatus),
+        "programme_edit.html",
+        nav="programmes",
+        p=programme,
+        values=values,
+        errors=errors,
+        statuses=list(ProgrammeStatus),
         status_code=422 if errors else 200,
     )
 
@@ -95,8 +110,11 @@ def edit_form(key: str, ctx: Ctx = Depends(editing)) -> HTMLResponse:
     """The edit form of a programme's main fields."""
     p = _load(ctx, key)
     values = {
-        "name": p.name, "short_name": p.short_name or "", "status": p.status.value,
-        "field_of_action": p.field_of_action or "", "description": p.description or "",
+        "name": p.name,
+        "short_name": p.short_name or "",
+        "status": p.status.value,
+        "field_of_action": p.field_of_action or "",
+        "description": p.description or "",
         "notes": p.notes or "",
     }
     return _edit_page(ctx, p, values, {})
@@ -116,8 +134,12 @@ def edit_save(
     """Check and save the edit form; German messages next to wrong fields."""
     p = _load(ctx, key)
     values = {
-        "name": name, "short_name": short_name, "status": status,
-        "field_of_action": field_of_action, "description": description, "notes": notes,
+        "name": name,
+        "short_name": short_name,
+        "status": status,
+        "field_of_action": field_of_action,
+        "description": description,
+        "notes": notes,
     }
     errors: Errors = {}
     new_name = text_field(errors, "name", name, required=True)
