@@ -51,7 +51,7 @@ DEADLINE_COLS = (
 
 def funder_xlsx(report: FunderReport, office: str) -> bytes:
     """The report's tables as an xlsx file."""
-    book = Book(office, report.title, constant_memory=False)
+    book = Book(office, report.title, constant_memory=False, stand=report.today)
     ws = book.sheet("Bewilligungen", AWARD_COLS)
     row = 0
     for p in report.programmes:

@@ -163,7 +163,11 @@ def funder_view(report: FunderReport, office: str) -> View:
         "programmes_empty": f"Im Haushaltsjahr {year} lief kein Programm mit "
         "dieser Förderung.",
         "awarded": money(report.awarded),
-        "own_contribution": money(report.own_contribution),
+        "own_contribution": money(report.own_contribution)
+        if any(
+            a.own_contribution is not None for p in report.programmes for a in p.awards
+        )
+        else "nicht erfasst",
         "totals": budget_view(totals),
         "received_year": money(report.received_year),
         "received_total": money(report.received_total),

@@ -50,7 +50,7 @@ def build_workbook(
 ) -> bytes:
     """The whole workbook as xlsx bytes; ``today`` defaults to the Stichtag."""
     today = today or clock.today(session)
-    book = Book(office, f"Portfolio {office} – Stand {today:%d.%m.%Y}")
+    book = Book(office, f"Portfolio {office} – Stand {today:%d.%m.%Y}", stand=today)
     _overview(book, session, today)
     _deadlines(book, session, today)
     _finance(book, session, year)

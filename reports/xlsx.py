@@ -42,11 +42,17 @@ class Book:
     """An XlsxWriter workbook in memory with the formats every sheet uses."""
 
     def __init__(
-        self, office: str, title: str, *, constant_memory: bool = True
+        self,
+        office: str,
+        title: str,
+        *,
+        constant_memory: bool = True,
+        stand: date | None = None,
     ) -> None:
-        """Open the workbook and declare the formats."""
+        """Open the workbook and declare the formats; ``stand`` goes in the footer."""
         self.buffer = io.BytesIO()
         self.office = office
+        self.stand = f"Stand {stand:%d.%m.%Y}" if stand else ""
         self.workbook = xlsxwriter.Workbook(
             self.buffer,
             {
@@ -119,7 +125,7 @@ class Book:
         ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
         office = self.office.replace("&", "&&")
         ws.set_header(f"&L{office}&R{name}", {"margin": 0.3})
-        ws.set_footer("&LStand &D&RSeite &P von &N", {"margin": 0.3})
+        ws.set_footer(f"&L{self.stand}&RSeite &P von &N", {"margin": 0.3})
 
     def cell(
         self, ws: Worksheet, row: int, col: int, value: Any, kind: str = "text"
