@@ -191,3 +191,17 @@ def test_import_upload_preview_confirm_undo(page: Any) -> None:
     page.get_by_role("button", name="Diesen Import rückgängig machen").click()
     assert "rückgängig gemacht" in page.locator(".flash.ok").inner_text()
     assert "rückgängig gemacht" in page.locator("#importe").inner_text()
+
+
+def test_programme_search_filters_while_typing(page: Any) -> None:
+    _login(page, "viewer")
+    page.get_by_role("link", name="Programme", exact=True).click()
+    assert page.locator("#programmliste tbody tr").count() == 10
+    page.get_by_label("Suche").fill("zukunft")
+    page.wait_for_url("**/programme?q=zukunft*")
+    rows = page.locator("#programmliste tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 1
+    assert "Zukunftsstadt" in rows.first.inner_text()
+    rows.first.get_by_role("link").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Zukunftsstadt")
