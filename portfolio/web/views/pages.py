@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from fastapi import APIRouter, Depends
@@ -33,6 +34,7 @@ def overview(ctx: Ctx = Depends(page)) -> HTMLResponse:
         money_bars=bars,
         money_total=total,
         colours=layout.KIND_COLOURS,
+        soon_until=ctx.today + timedelta(days=30),
     )
 
 

@@ -1,0 +1,186 @@
+"""The pages over HTTP: what each shows for the demo, and what each change does."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from web_support import PASSWORD, add_synthetic, client, logged_in, login, prepare_db
+
+from portfolio.domain.enums import ReminderStatus
+from portfolio.domain.models import Narrative, Obligation, Reminder
+from portfolio.storage.db import session_scope
+from portfolio.storage.schema import open_database
+
+
+@pytest.fixture(scope="module")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pages") / "template.db"
+    prepare_db(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def db_url(template_db: Path, tmp_path: Path) -> str:
+    target = tmp_path / "web.db"
+    shutil.copy(template_db, target)
+    return f"sqlite:///{target}"
+
+
+def test_every_page_shows_the_stichtag_banner(db_url: str) -> None:
+    http, _ = logged_in(db_url, "admin")
+    for page in ("/", "/zeitstrahl", "/programme", "/programme/kaoa", "/fristen",
+                 "/fristen/kalender", "/import", "/berichte", "/verwaltung",
+                 "/verwaltung/erinnerungen", "/verwaltung/einstellungen", "/konto"):  # fmt: skip
+        text = http.get(page).text
+        assert "Stichtag: <strong>15.03.2017</strong>" in text, page
+
+
+def test_programme_list_filters_and_pages(db_url: str) -> None:
+    add_synthetic(db_url, 120)
+    http, _ = logged_in(db_url, "viewer")
+    first = http.get("/programme").text
+    assert "130 Programme" in first
+    assert "Seite 1 von 3" in first
+    assert "Seite 3 von 3" in http.get("/programme?seite=3").text
+    assert "Seite 3 von 3" in http.get("/programme?seite=99").text
+    only_kaoa = http.get("/programme?q=kaoa").text
+    assert "1 Programme" in only_kaoa and "/programme/kaoa" in only_kaoa
+    stiftung = http.get("/programme?art=stiftung&q=synth").text
+    assert "20 Programme" in stiftung
+    ended = http.get("/programme?status=ended&q=programm").text
+    assert "30 Programme" in ended
+
+
+def test_timeline_filters_by_kind(db_url: str) -> None:
+    http, _ = logged_in(db_url, "viewer")
+    bund = http.get("/zeitstrahl?art=bund").text
+    assert 'data-key="zukunftsstadt"' in bund
+    assert 'data-key="mini-mint-macher"' not in bund
+    assert "Stichtag 15.03.2017" in bund
+
+
+def test_edit_form_validates_in_german(db_url: str) -> None:
+    http, token = logged_in(db_url, "editor")
+    answer = http.post(
+        "/programme/kaoa/bearbeiten",
+        data={"name": "  ", "status": "gibt-es-nicht", "short_name": "x" * 130,
+              "csrf_token": token},
+    )  # fmt: skip
+    assert answer.status_code == 422
+    assert "Bitte ausfüllen." in answer.text
+    assert "Bitte einen Eintrag aus der Liste wählen." in answer.text
+    assert "Höchstens 120 Zeichen" in answer.text
+    assert "KAoA" in http.get("/programme/kaoa").text
+
+
+def test_narrative_is_saved_and_shown(db_url: str) -> None:
+    http, token = logged_in(db_url, "editor")
+    http.post(
+        "/programme/kaoa/sachbericht",
+        data={"jahr": "2016", "abschnitt": "ziele", "text": "Alle Schulen erreichen.",
+              "csrf_token": token},
+    )  # fmt: skip
+    page = http.get("/programme/kaoa").text
+    assert "2016 · Ziele" in page and "Alle Schulen erreichen." in page
+    engine = open_database(db_url)
+    with session_scope(engine, read_only=True) as session:
+        assert session.scalar(sa.select(sa.func.count(Narrative.id))) == 1
+    engine.dispose()
+    bad = http.post(
+        "/programme/kaoa/sachbericht",
+        data={"jahr": "zwanzig", "abschnitt": "ziele", "csrf_token": token},
+    )
+    assert bad.status_code == 422 and "Eingabe unvollständig" in bad.text
+
+
+def test_waive_with_date_and_reopen(db_url: str) -> None:
+    http, token = logged_in(db_url, "editor")
+    engine = open_database(db_url)
+    with session_scope(engine, read_only=True) as session:
+        target = session.scalar(
+            sa.select(Obligation.id).where(Obligation.status == "open").limit(1)
+        )
+    http.post(f"/fristen/{target}/status",
+              data={"status": "waived", "datum": "1.3.17", "csrf_token": token})  # fmt: skip
+    with session_scope(engine, read_only=True) as session:
+        item = session.get(Obligation, target)
+        assert item is not None
+        assert (item.status.value, item.done_on) == ("waived", date(2017, 3, 1))
+    wrong = http.post(f"/fristen/{target}/status",
+                      data={"status": "open", "datum": "31.02.2017", "csrf_token": token})  # fmt: skip
+    assert "kein Datum" in wrong.text
+    http.post(f"/fristen/{target}/status", data={"status": "open", "csrf_token": token})
+    with session_scope(engine, read_only=True) as session:
+        assert session.get(Obligation, target).status.value == "open"  # type: ignore[union-attr]
+    engine.dispose()
+
+
+def test_calendar_shows_the_deadlines_of_a_month(db_url: str) -> None:
+    http, _ = logged_in(db_url, "viewer")
+    may = http.get("/fristen/kalender?monat=2017-05").text
+    assert "Mai 2017" in may
+    assert "Zukunftsstadt: Zwischennachweis 2016" in may
+    assert "März 2017" in http.get("/fristen/kalender?monat=kaputt").text
+
+
+def test_admin_manages_users(db_url: str) -> None:
+    http, token = logged_in(db_url, "admin")
+    http.post("/verwaltung/benutzer", data={"username": "neu", "password": PASSWORD,
+                                           "role": "editor", "csrf_token": token})  # fmt: skip
+    assert login(client(db_url), "neu").status_code == 303
+    short = http.post("/verwaltung/benutzer", data={"username": "kurz", "password": "x",
+                                                   "role": "viewer", "csrf_token": token})  # fmt: skip
+    assert "zu kurz" in short.text
+    page = http.get("/verwaltung").text
+    ids = re.findall(r'action="/verwaltung/benutzer/(\d+)"', page)
+    names = re.findall(r"<td>([a-z]+)</td><td>", page)
+    own = ids[names.index("admin")]
+    locked = http.post(f"/verwaltung/benutzer/{own}",
+                       data={"role": "viewer", "active": "1", "csrf_token": token})  # fmt: skip
+    assert locked.status_code == 422
+    assert "nicht selbst" in locked.text
+    other = ids[names.index("neu")]
+    http.post(
+        f"/verwaltung/benutzer/{other}", data={"role": "viewer", "csrf_token": token}
+    )
+    assert login(client(db_url), "neu").status_code == 401
+
+
+def test_reminder_log_and_retry(db_url: str) -> None:
+    engine = open_database(db_url)
+    with session_scope(engine, "test") as session:
+        obligation = session.scalar(sa.select(Obligation).limit(1))
+        assert obligation is not None
+        session.add(Reminder(
+            obligation_id=obligation.id, recipient="x@example.org", stage="14",
+            due_on=obligation.due_on, planned_for=datetime(2017, 3, 1, tzinfo=UTC),
+            status=ReminderStatus.FAILED, attempts=8, last_error="SMTP 550 abgelehnt",
+        ))  # fmt: skip
+    http, token = logged_in(db_url, "admin")
+    log = http.get("/verwaltung/erinnerungen?status=failed").text
+    assert "SMTP 550 abgelehnt" in log and "fehlgeschlagen" in log
+    reminder_id = re.search(r"/verwaltung/erinnerungen/(\d+)/erneut", log)
+    assert reminder_id
+    http.post(f"/verwaltung/erinnerungen/{reminder_id.group(1)}/erneut",
+              data={"csrf_token": token})  # fmt: skip
+    with session_scope(engine, read_only=True) as session:
+        row = session.scalar(sa.select(Reminder))
+        assert row is not None and (row.status, row.attempts) == (
+            ReminderStatus.PENDING,
+            0,
+        )
+    engine.dispose()
+
+
+def test_settings_are_shown_with_secrets_masked(db_url: str) -> None:
+    http, _ = logged_in(db_url, "admin", **{"mail.smtp_password": "streng-geheim"})
+    page = http.get("/verwaltung/einstellungen").text
+    assert "streng-geheim" not in page and "test-secret" not in page
+    assert "•••••• (gesetzt)" in page
+    assert "PORTFOLIO_SMTP_HOST" in page
+    assert 'method="post"' not in page.split("<main")[1]
