@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from portfolio.domain.errors import InvalidValue
 
@@ -67,12 +68,14 @@ def current_stage(due_on: date, today: date, stages: Sequence[int]) -> int | Non
 
     Overdue obligations get a stage every 7 days after the due date (-7, -14 …).
     """
-    if today > due_on:
-        weeks = (today - due_on).days // OVERDUE_EVERY_DAYS
-        if weeks >= 1:
-            return -OVERDUE_EVERY_DAYS * weeks
-    reached = [s for s in stages if stage_day(due_on, s) <= today]
-    return min(reached) if reached else None
+    days = (due_on - today).days  # a stage s has come when s >= days
+    if days <= -OVERDUE_EVERY_DAYS:
+        return -OVERDUE_EVERY_DAYS * (-days // OVERDUE_EVERY_DAYS)
+    reached = None
+    for stage in stages:
+        if stage >= days and (reached is None or stage < reached):
+            reached = stage
+    return reached
 
 
 def stage_label(stage: int) -> str:
@@ -97,9 +100,8 @@ def due_text(due: date, today: date) -> str:
     return f"seit {-days} Tag{'en' if days != -1 else ''} überfällig"
 
 
-@dataclass(frozen=True, slots=True)
-class DueItem:
-    """What planning needs of one open obligation."""
+class DueItem(NamedTuple):
+    """What planning needs of one open obligation (a tuple: planning makes many)."""
 
     obligation_id: int
     kind: str
@@ -111,8 +113,7 @@ class DueItem:
     due_effective: date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedReminder:
+class PlannedReminder(NamedTuple):
     """One reminder to write into the outbox."""
 
     obligation_id: int
@@ -138,22 +139,18 @@ def plan_reminders(
     result = []
     for item in items:
         stage = current_stage(item.due_on, today, stages.for_kind(item.kind))
-        recipient = recipient_for(item, office_lead)
-        if stage is None or recipient is None:
+        recipient = item.responsible or item.programme_lead or office_lead
+        if stage is None or not recipient:
             continue
-        cc = (
-            (office_lead,)
-            if stage < 0 and office_lead and office_lead != recipient
-            else ()
-        )
+        copy = stage < 0 and office_lead and office_lead != recipient
         result.append(
             PlannedReminder(
-                obligation_id=item.obligation_id,
-                recipient=recipient.lower(),
-                stage=stage,
-                due_on=item.due_on,
-                planned_for=stage_day(item.due_on, stage),
-                cc=cc,
+                item.obligation_id,
+                recipient.lower(),
+                stage,
+                item.due_on,
+                item.due_on - timedelta(days=stage),
+                (office_lead,) if copy and office_lead else (),
             )
         )
     return result

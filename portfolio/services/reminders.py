@@ -20,17 +20,19 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from email.message import EmailMessage
+from email.message import Message
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from portfolio.domain.deadlines import WorkingDays, format_de, weekday_de
 from portfolio.domain.enums import ObligationStatus, ReminderStatus, label
@@ -65,7 +67,6 @@ DIGEST_STAGE = "digest"
 LEASE = timedelta(minutes=5)
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
-INSERT_CHUNK = 500
 
 
 def worker_name() -> str:
@@ -73,6 +74,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+@lru_cache(maxsize=4096)
 def local_midnight(day: date, timezone: str) -> datetime:
     """The start of a day in the office's time zone, as an aware UTC datetime."""
     return datetime.combine(day, time(0), ZoneInfo(timezone)).astimezone(UTC)
@@ -82,35 +84,24 @@ def due_items(session: Session, until: date) -> list[DueItem]:
     """The open obligations due on or before ``until``, with who should hear of them."""
     responsible = aliased(Contact)
     lead = aliased(Contact)
+    # Column order = DueItem's fields: rows become items without keyword handling.
     query = (
         sa.select(
             Obligation.id,
             Obligation.kind,
             Obligation.due_on,
-            Obligation.due_effective,
-            Obligation.title,
             responsible.email,
             lead.email,
             sa.func.coalesce(Programme.short_name, Programme.name),
+            Obligation.title,
+            Obligation.due_effective,
         )
         .join(Programme, Programme.id == Obligation.programme_id)
         .outerjoin(responsible, responsible.id == Obligation.responsible_id)
         .outerjoin(lead, lead.id == Programme.lead_id)
         .where(Obligation.status == ObligationStatus.OPEN, Obligation.due_on <= until)
     )
-    return [
-        DueItem(
-            obligation_id=row[0],
-            kind=str(row[1]),
-            due_on=row[2],
-            due_effective=row[3],
-            title=row[4],
-            responsible=row[5],
-            programme_lead=row[6],
-            programme=row[7],
-        )
-        for row in session.execute(query)
-    ]
+    return [DueItem._make(row) for row in session.execute(query)]
 
 
 def office_lead(session: Session, configured: str | None = None) -> str | None:
@@ -140,27 +131,51 @@ def plan(
 ) -> PlanResult:
     """Write the reminders due by ``today`` into the outbox (idempotent)."""
     result = PlanResult(cancelled=cancel_stale(session))
-    items = due_items(session, today + timedelta(days=stages.max_days))
+    until = today + timedelta(days=stages.max_days)
+    items = due_items(session, until)
     result.considered = len(items)
-    planned = plan_reminders(items, today, stages, lead)
+    known = existing_keys(session, until)
+    planned = [
+        p
+        for p in plan_reminders(items, today, stages, lead)
+        if (p.obligation_id, p.recipient, str(p.stage), p.due_on) not in known
+    ]
     result.planned = insert_planned(session, planned, timezone)
     result.cancelled += cancel_superseded(session)
     return result
 
 
-def insert_planned(
-    session: Session, planned: Iterable[PlannedReminder], timezone: str
-) -> int:
-    """Insert planned reminders, ignoring those already in the outbox."""
-    insert = (
-        postgresql.insert
-        if session.get_bind().dialect.name == "postgresql"
-        else sqlite.insert
+def existing_keys(
+    session: Session, until: date
+) -> set[tuple[int | None, str, str, date]]:
+    """The outbox keys already written for open obligations due by ``until``.
+
+    Filtering with one indexed read is much cheaper than thousands of conflicting
+    inserts; ``ON CONFLICT DO NOTHING`` still guards the race with a second planner.
+    """
+    query = (
+        sa.select(
+            Reminder.obligation_id, Reminder.recipient, Reminder.stage, Reminder.due_on
+        )
+        .join(Obligation, Obligation.id == Reminder.obligation_id)
+        .where(Obligation.status == ObligationStatus.OPEN, Obligation.due_on <= until)
     )
-    now, count, chunk = datetime.now(UTC), 0, []
+    return {(row[0], row[1], row[2], row[3]) for row in session.execute(query)}
+
+
+def insert_planned(
+    session: Session, planned: Sequence[PlannedReminder], timezone: str
+) -> int:
+    """Insert planned reminders (one executemany), ignoring any already there."""
+    if not planned:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = datetime.now(UTC)
+    rows = []
     for item in planned:
         at = local_midnight(item.planned_for, timezone)
-        chunk.append(
+        rows.append(
             {
                 "obligation_id": item.obligation_id,
                 "recipient": item.recipient,
@@ -174,22 +189,8 @@ def insert_planned(
                 "created_at": now,
             }
         )
-        if len(chunk) >= INSERT_CHUNK:
-            count += _insert_chunk(session, insert, chunk)
-            chunk = []
-    if chunk:
-        count += _insert_chunk(session, insert, chunk)
-    return count
-
-
-def _insert_chunk(
-    session: Session, insert: Callable[..., Any], rows: list[dict[str, object]]
-) -> int:
-    """One multi-row ``INSERT … ON CONFLICT DO NOTHING``; returns rows inserted."""
-    statement = (
-        insert(Reminder).values(rows).on_conflict_do_nothing().returning(Reminder.id)
-    )
-    return len(session.execute(statement).all())
+    session.execute(insert(Reminder).on_conflict_do_nothing(), rows)
+    return len(rows)
 
 
 def cancel_stale(session: Session) -> int:
@@ -380,19 +381,11 @@ class _Sender:
     now: datetime
     worker: str
     result: SendResult = field(default_factory=SendResult)
+    _engine: Engine | None = None
 
     def send_batch(self, ids: list[int]) -> bool:
         """Send one claimed batch; False when the server went down (rest released)."""
-        for position, reminder_id in enumerate(ids):
-            with self.sessions() as session:
-                row = session.get(Reminder, reminder_id)
-                if (
-                    row is None
-                    or row.claimed_by != self.worker
-                    or row.status != ReminderStatus.SENDING
-                ):
-                    continue
-                msg = compose(session, row, self.settings, self.now)
+        for position, (reminder_id, msg) in enumerate(self.compose_batch(ids)):
             try:
                 if msg is not None:
                     self.transport.send(msg)
@@ -408,19 +401,61 @@ class _Sender:
             self.mark_sent(reminder_id, msg)
         return True
 
-    def mark_sent(self, reminder_id: int, msg: EmailMessage | None) -> None:
-        """Mark a row sent (or cancelled if there was nothing to send)."""
+    def compose_batch(self, ids: list[int]) -> list[tuple[int, Message | None]]:
+        """Build the messages of a claimed batch in one read."""
         with self.sessions() as session:
-            row = session.get(Reminder, reminder_id)
-            if row is None:
-                return
-            row.status = ReminderStatus.SENT if msg else ReminderStatus.CANCELLED
-            row.sent_at = datetime.now(UTC)
-            row.message_id = str(msg["Message-ID"]) if msg is not None else None
-            row.claimed_until = None
-            row.last_error = None if msg is not None else "Frist nicht mehr offen"
-        if msg is not None:
+            rows = session.scalars(
+                sa.select(Reminder)
+                .where(
+                    Reminder.id.in_(ids),
+                    Reminder.claimed_by == self.worker,
+                    Reminder.status == ReminderStatus.SENDING,
+                )
+                .order_by(Reminder.id)
+                .options(
+                    selectinload(Reminder.obligation).selectinload(
+                        Obligation.programme
+                    ),
+                    selectinload(Reminder.obligation)
+                    .selectinload(Obligation.award)
+                    .selectinload(Award.funder),
+                )
+            ).all()
+            return [
+                (row.id, compose(session, row, self.settings, self.now)) for row in rows
+            ]
+
+    def mark_sent(self, reminder_id: int, msg: Message | None) -> None:
+        """Mark a row sent (or cancelled if there was nothing to send), at once.
+
+        One tiny transaction per message keeps the duplicate bound at one message;
+        it runs on a bare connection because an ORM session per mail cost more
+        than the mail itself.
+        """
+        sent = msg is not None
+        statement = (
+            sa.update(Reminder)
+            .where(Reminder.id == reminder_id, Reminder.claimed_by == self.worker)
+            .values(
+                status=ReminderStatus.SENT if sent else ReminderStatus.CANCELLED,
+                sent_at=datetime.now(UTC),
+                message_id=str(msg["Message-ID"]) if msg is not None else None,
+                claimed_until=None,
+                last_error=None if sent else "Frist nicht mehr offen",
+            )
+        )
+        with self.engine().begin() as connection:
+            connection.execute(statement)
+        if sent:
             self.result.sent += 1
+
+    def engine(self) -> Engine:
+        """The engine behind the session factory (looked up once)."""
+        if self._engine is None:
+            with self.sessions() as session:
+                bind = session.get_bind()
+            self._engine = bind if isinstance(bind, Engine) else bind.engine
+        return self._engine
 
     def record_failure(self, reminder_id: int, error: str) -> None:
         """Record a failed attempt: retry later with back-off, or give up."""
@@ -453,7 +488,7 @@ class _Sender:
 
 def compose(
     session: Session, row: Reminder, settings: MailSettings, now: datetime
-) -> EmailMessage | None:
+) -> Message | None:
     """Build the message of a row; None if its obligation is no longer open."""
     office = Office(
         name=settings.office.name,
