@@ -351,6 +351,7 @@ def send_due(
     """Send every ready row of the outbox through one transport run."""
     sender = _Sender(sessions, transport, settings, now, worker or worker_name())
     with ExitStack() as stack:
+        stack.callback(sender.close)
         connected = False
         while True:
             with sessions() as session:
@@ -381,7 +382,7 @@ class _Sender:
     now: datetime
     worker: str
     result: SendResult = field(default_factory=SendResult)
-    _engine: Engine | None = None
+    _connection: sa.Connection | None = None
 
     def send_batch(self, ids: list[int]) -> bool:
         """Send one claimed batch; False when the server went down (rest released)."""
@@ -444,18 +445,26 @@ class _Sender:
                 last_error=None if sent else "Frist nicht mehr offen",
             )
         )
-        with self.engine().begin() as connection:
+        connection = self.connection()
+        with connection.begin():
             connection.execute(statement)
         if sent:
             self.result.sent += 1
 
-    def engine(self) -> Engine:
-        """The engine behind the session factory (looked up once)."""
-        if self._engine is None:
+    def connection(self) -> sa.Connection:
+        """One connection of the session factory's engine, kept for the run."""
+        if self._connection is None:
             with self.sessions() as session:
                 bind = session.get_bind()
-            self._engine = bind if isinstance(bind, Engine) else bind.engine
-        return self._engine
+            engine = bind if isinstance(bind, Engine) else bind.engine
+            self._connection = engine.connect()
+        return self._connection
+
+    def close(self) -> None:
+        """Give the connection back."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def record_failure(self, reminder_id: int, error: str) -> None:
         """Record a failed attempt: retry later with back-off, or give up."""
