@@ -33,9 +33,20 @@ def db_url(template_db: Path, tmp_path: Path) -> str:
 
 def test_every_page_shows_the_stichtag_banner(db_url: str) -> None:
     http, _ = logged_in(db_url, "admin")
-    for page in ("/", "/zeitstrahl", "/programme", "/programme/kaoa", "/fristen",
-                 "/fristen/kalender", "/import", "/berichte", "/verwaltung",
-                 "/verwaltung/erinnerungen", "/verwaltung/einstellungen", "/konto"):  # fmt: skip
+    for page in (
+        "/",
+        "/zeitstrahl",
+        "/programme",
+        "/programme/kaoa",
+        "/fristen",
+        "/fristen/kalender",
+        "/import",
+        "/berichte",
+        "/verwaltung",
+        "/verwaltung/erinnerungen",
+        "/verwaltung/einstellungen",
+        "/konto",
+    ):
         text = http.get(page).text
         assert "Stichtag: <strong>15.03.2017</strong>" in text, page
 
@@ -68,9 +79,13 @@ def test_edit_form_validates_in_german(db_url: str) -> None:
     http, token = logged_in(db_url, "editor")
     answer = http.post(
         "/programme/kaoa/bearbeiten",
-        data={"name": "  ", "status": "gibt-es-nicht", "short_name": "x" * 130,
-              "csrf_token": token},
-    )  # fmt: skip
+        data={
+            "name": "  ",
+            "status": "gibt-es-nicht",
+            "short_name": "x" * 130,
+            "csrf_token": token,
+        },
+    )
     assert answer.status_code == 422
     assert "Bitte ausfüllen." in answer.text
     assert "Bitte einen Eintrag aus der Liste wählen." in answer.text
@@ -82,9 +97,13 @@ def test_narrative_is_saved_and_shown(db_url: str) -> None:
     http, token = logged_in(db_url, "editor")
     http.post(
         "/programme/kaoa/sachbericht",
-        data={"jahr": "2016", "abschnitt": "ziele", "text": "Alle Schulen erreichen.",
-              "csrf_token": token},
-    )  # fmt: skip
+        data={
+            "jahr": "2016",
+            "abschnitt": "ziele",
+            "text": "Alle Schulen erreichen.",
+            "csrf_token": token,
+        },
+    )
     page = http.get("/programme/kaoa").text
     assert "2016 · Ziele" in page and "Alle Schulen erreichen." in page
     engine = open_database(db_url)
@@ -105,14 +124,18 @@ def test_waive_with_date_and_reopen(db_url: str) -> None:
         target = session.scalar(
             sa.select(Obligation.id).where(Obligation.status == "open").limit(1)
         )
-    http.post(f"/fristen/{target}/status",
-              data={"status": "waived", "datum": "1.3.17", "csrf_token": token})  # fmt: skip
+    http.post(
+        f"/fristen/{target}/status",
+        data={"status": "waived", "datum": "1.3.17", "csrf_token": token},
+    )
     with session_scope(engine, read_only=True) as session:
         item = session.get(Obligation, target)
         assert item is not None
         assert (item.status.value, item.done_on) == ("waived", date(2017, 3, 1))
-    wrong = http.post(f"/fristen/{target}/status",
-                      data={"status": "open", "datum": "31.02.2017", "csrf_token": token})  # fmt: skip
+    wrong = http.post(
+        f"/fristen/{target}/status",
+        data={"status": "open", "datum": "31.02.2017", "csrf_token": token},
+    )
     assert "kein Datum" in wrong.text
     http.post(f"/fristen/{target}/status", data={"status": "open", "csrf_token": token})
     with session_scope(engine, read_only=True) as session:
@@ -130,18 +153,34 @@ def test_calendar_shows_the_deadlines_of_a_month(db_url: str) -> None:
 
 def test_admin_manages_users(db_url: str) -> None:
     http, token = logged_in(db_url, "admin")
-    http.post("/verwaltung/benutzer", data={"username": "neu", "password": PASSWORD,
-                                           "role": "editor", "csrf_token": token})  # fmt: skip
+    http.post(
+        "/verwaltung/benutzer",
+        data={
+            "username": "neu",
+            "password": PASSWORD,
+            "role": "editor",
+            "csrf_token": token,
+        },
+    )
     assert login(client(db_url), "neu").status_code == 303
-    short = http.post("/verwaltung/benutzer", data={"username": "kurz", "password": "x",
-                                                   "role": "viewer", "csrf_token": token})  # fmt: skip
+    short = http.post(
+        "/verwaltung/benutzer",
+        data={
+            "username": "kurz",
+            "password": "x",
+            "role": "viewer",
+            "csrf_token": token,
+        },
+    )
     assert "zu kurz" in short.text
     page = http.get("/verwaltung").text
     ids = re.findall(r'action="/verwaltung/benutzer/(\d+)"', page)
     names = re.findall(r"<td>([a-z]+)</td><td>", page)
     own = ids[names.index("admin")]
-    locked = http.post(f"/verwaltung/benutzer/{own}",
-                       data={"role": "viewer", "active": "1", "csrf_token": token})  # fmt: skip
+    locked = http.post(
+        f"/verwaltung/benutzer/{own}",
+        data={"role": "viewer", "active": "1", "csrf_token": token},
+    )
     assert locked.status_code == 422
     assert "nicht selbst" in locked.text
     other = ids[names.index("neu")]
@@ -156,18 +195,27 @@ def test_reminder_log_and_retry(db_url: str) -> None:
     with session_scope(engine, "test") as session:
         obligation = session.scalar(sa.select(Obligation).limit(1))
         assert obligation is not None
-        session.add(Reminder(
-            obligation_id=obligation.id, recipient="x@example.org", stage="14",
-            due_on=obligation.due_on, planned_for=datetime(2017, 3, 1, tzinfo=UTC),
-            status=ReminderStatus.FAILED, attempts=8, last_error="SMTP 550 abgelehnt",
-        ))  # fmt: skip
+        session.add(
+            Reminder(
+                obligation_id=obligation.id,
+                recipient="x@example.org",
+                stage="14",
+                due_on=obligation.due_on,
+                planned_for=datetime(2017, 3, 1, tzinfo=UTC),
+                status=ReminderStatus.FAILED,
+                attempts=8,
+                last_error="SMTP 550 abgelehnt",
+            )
+        )
     http, token = logged_in(db_url, "admin")
     log = http.get("/verwaltung/erinnerungen?status=failed").text
     assert "SMTP 550 abgelehnt" in log and "fehlgeschlagen" in log
     reminder_id = re.search(r"/verwaltung/erinnerungen/(\d+)/erneut", log)
     assert reminder_id
-    http.post(f"/verwaltung/erinnerungen/{reminder_id.group(1)}/erneut",
-              data={"csrf_token": token})  # fmt: skip
+    http.post(
+        f"/verwaltung/erinnerungen/{reminder_id.group(1)}/erneut",
+        data={"csrf_token": token},
+    )
     with session_scope(engine, read_only=True) as session:
         row = session.scalar(sa.select(Reminder))
         assert row is not None and (row.status, row.attempts) == (
