@@ -59,3 +59,19 @@ def test_query_count_is_constant_in_portfolio_size(tmp_path: Path) -> None:
     large = _counts(tmp_path, 1000)
     assert small == large
     assert max(small.values()) <= 20, small
+
+
+def test_every_page_works_on_sqlite_and_postgres(db_url: str) -> None:
+    prepare_db(db_url)
+    add_synthetic(db_url, 30)
+    http, _ = logged_in(db_url, "admin")
+    for page in [
+        *PAGES,
+        "/programme/zukunftsstadt",
+        "/verwaltung",
+        "/import",
+        "/konto",
+    ]:
+        assert http.get(page).status_code == 200, page
+    assert "Bund" in http.get("/").text
+    http.app.state.engine.dispose()  # type: ignore[attr-defined]

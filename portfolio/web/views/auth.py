@@ -36,7 +36,7 @@ def health(session: Session = Depends(db, scope="function")) -> dict[str, str]:
 
 def _safe_next(target: str | None) -> str:
     # Only local paths: an open redirect would help phishing.
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return "/"
 
