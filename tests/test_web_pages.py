@@ -232,3 +232,20 @@ def test_settings_are_shown_with_secrets_masked(db_url: str) -> None:
     assert "•••••• (gesetzt)" in page
     assert "PORTFOLIO_SMTP_HOST" in page
     assert 'method="post"' not in page.split("<main")[1]
+
+
+def test_add_a_manual_deadline(db_url: str) -> None:
+    http, token = logged_in(db_url, "editor")
+    missing = http.post(
+        "/programme/kaoa/fristen",
+        data={"titel": "", "art": "report", "datum": "32.13.2017", "csrf_token": token},
+    )
+    assert "Frist nicht angelegt" in missing.text
+    assert "Bitte ausfüllen." in missing.text and "ist kein Datum" in missing.text
+    made = http.post(
+        "/programme/kaoa/fristen",
+        data={"titel": "Bericht an MAIS", "art": "report", "datum": "30.06.2017",
+              "csrf_token": token},
+    )  # fmt: skip
+    assert "Frist „Bericht an MAIS“ am 30.06.2017 angelegt." in made.text
+    assert "Bericht an MAIS" in http.get("/fristen").text

@@ -8,9 +8,10 @@ from decimal import Decimal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from portfolio.domain.enums import FunderKind, ProgrammeStatus
+from portfolio.domain.enums import FunderKind, ObligationKind, ProgrammeStatus
 from portfolio.domain.errors import InvalidValue, NotFound
 from portfolio.domain.models import Award, Programme
+from portfolio.services.manual_obligations import add_obligation
 from portfolio.services.narratives import SECTIONS, set_narrative
 from portfolio.storage.page_queries import (
     ProgrammeFilter,
@@ -21,7 +22,13 @@ from portfolio.storage.page_queries import (
 )
 from portfolio.storage.queries import programme_by_key
 from portfolio.web.context import Ctx, editing, page
-from portfolio.web.forms import Errors, enum_field, parse_enum, text_field
+from portfolio.web.forms import (
+    Errors,
+    date_field,
+    enum_field,
+    parse_enum,
+    text_field,
+)
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -87,6 +94,7 @@ def programme_detail(key: str, ctx: Ctx = Depends(page)) -> HTMLResponse:
         budgets={a.id: budget_table(a) for a in programme.awards},
         narratives=narratives_of(ctx.session, programme.id),
         sections=SECTIONS,
+        obligation_kinds=list(ObligationKind),
         history=programme_history(ctx.session, programme),
     )
 
@@ -174,3 +182,25 @@ def save_narrative(
     result = set_narrative(ctx.session, key, jahr, abschnitt, text)
     ctx.flash(f"Sachbericht {SECTIONS[result.section]} {result.year}: {result.action}.")
     return ctx.redirect(f"/programme/{key}#sachbericht")
+
+
+@router.post("/programme/{key}/fristen", response_class=HTMLResponse)
+def add_deadline(
+    key: str,
+    ctx: Ctx = Depends(editing),
+    titel: str = Form(""),
+    art: str = Form("other"),
+    datum: str = Form(""),
+) -> Response:
+    """Add a manual deadline; German messages for a missing title or date."""
+    programme = _load(ctx, key)
+    errors: Errors = {}
+    title = text_field(errors, "titel", titel, required=True)
+    kind = enum_field(errors, "art", ObligationKind, art)
+    due = date_field(errors, "datum", datum, required=True)
+    if errors or title is None or kind is None or due is None:
+        ctx.flash("Frist nicht angelegt: " + " ".join(errors.values()), "error")
+        return ctx.redirect(f"/programme/{key}#neue-frist")
+    add_obligation(ctx.session, programme, title=title, kind=kind, due_on=due)
+    ctx.flash(f"Frist „{title}“ am {due:%d.%m.%Y} angelegt.")
+    return ctx.redirect(f"/programme/{key}#fristen")
