@@ -189,6 +189,7 @@ def test_viewers_cannot_change_anything(db_url: str) -> None:
             "abschnitt": "ziele",
             "text": "x",
         },
+        "/programme/zukunftsstadt/fristen": {"titel": "x", "datum": "01.01.2018"},
         "/verwaltung/benutzer": {
             "username": "neu",
             "password": PASSWORD,
@@ -196,6 +197,8 @@ def test_viewers_cannot_change_anything(db_url: str) -> None:
         },
         "/verwaltung/benutzer/1": {"role": "admin", "active": "1"},
         "/verwaltung/erinnerungen/1/erneut": {},
+        "/import/1/rueckgaengig": {},
+        "/import/uebernehmen": {},
     }
     for path, data in attempts.items():
         answer = http.post(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -30,7 +31,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/health")
 def health(session: Session = Depends(db, scope="function")) -> dict[str, str]:
     """Whether the web process and its database answer."""
-    session.execute(__import__("sqlalchemy").text("SELECT 1"))
+    session.execute(sa.text("SELECT 1"))
     return {"status": "ok"}
 
 
