@@ -321,6 +321,7 @@ class Dashboard:
     overdue: list[DueRow]
     overdue_count: int
     ending: list[Ending]
+    upcoming: list[DueRow]
 
 
 def _days(session: Session, first: Any, last: Any) -> Any:
@@ -421,6 +422,7 @@ def dashboard(session: Session, today: date) -> Dashboard:
         overdue=_due_rows(session, *late, limit=DASHBOARD_LIMIT),
         overdue_count=_count(session, *late),
         ending=ending_soon(session, today),
+        upcoming=_due_rows(session, open_, today <= EFFECTIVE, limit=5),
     )
 
 
