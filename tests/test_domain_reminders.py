@@ -9,6 +9,7 @@ from portfolio.domain.reminders import (
     Stages,
     current_stage,
     due_text,
+    parse_stage_config,
     parse_stages,
     plan_digests,
     plan_reminders,
@@ -87,6 +88,9 @@ def test_stages_configurable_per_kind():
     assert plans == []
     assert stages.max_days == 42
     assert parse_stages("0, 3,14,42") == (42, 14, 3, 0)
+    config = parse_stage_config("28,7,0; mittelabruf=7,0")
+    assert config.for_kind("mittelabruf") == (7, 0)
+    assert config.for_kind("zwischennachweis") == (28, 7, 0)
 
 
 def test_digest_next_eight_weeks_overdue_first_lead_sees_everyone():

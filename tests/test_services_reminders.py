@@ -266,3 +266,20 @@ def test_cli_writes_while_scheduler_sends_on_sqlite(sqlite_url, tmp_path, cli):
     assert [r.exit_code for r in results] == [0] * len(later), results[0].output
     assert "locked" not in output and all("locked" not in r.output for r in results)
     assert len(set(server.message_ids())) == 300
+
+
+def test_weekly_digest_once_per_week_each_person_and_lead(engine, tmp_path):
+    add_obligations(engine, 2, TODAY + timedelta(days=10))
+    with session_scope(engine, "test") as session:
+        lead = Contact(email="leitung@example.org", name="Leitung", is_office_lead=True)
+        session.add(lead)
+    transport = OutboxTransport(tmp_path / "outbox")
+    settings = outbox.MailSettings(office=MAIL.office, lead="leitung@example.org")
+    for _ in range(2):  # the second run in the same week writes nothing
+        with session_scope(engine, "test") as session:
+            outbox.plan_digest_rows(session, TODAY, "leitung@example.org", "UTC")
+        outbox.send_due(sessions_for(engine), transport, settings, NOW)
+    files = sorted((tmp_path / "outbox").glob("*.eml"))
+    assert len(files) == 3  # two people and the office lead
+    texts = [f.read_bytes() for f in files]
+    assert sum(b"leitung@example.org" in t for t in texts) == 1

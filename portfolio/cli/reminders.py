@@ -24,6 +24,7 @@ from portfolio.domain.enums import ObligationStatus, ReminderStatus, label
 from portfolio.domain.errors import InputError
 from portfolio.domain.models import Contact, Obligation, Programme, Reminder
 from portfolio.domain.periods import format_date
+from portfolio.domain.regimes import CONFIDENCE, load_regimes
 from portfolio.domain.reminders import (
     DueItem,
     plan_reminders,
@@ -351,3 +352,49 @@ def export_ics(cli: CliContext, output: Path | None) -> None:
         return
     output.write_bytes(data)
     click.echo(f"{len(mails)} Fristen nach {output} geschrieben.")
+
+
+@main.command("regimes")
+@pass_cli
+def regimes_cmd(cli: CliContext) -> None:
+    """Regelwerke mit ihren Fristregeln, Quellen und Verlässlichkeit zeigen."""
+    regimes = load_regimes(cli.settings.get("paths.regimes"))
+    rows = [
+        [
+            regime.id,
+            template.id + ("" if template.enabled else " (aus)"),
+            label(template.kind),
+            template.formula.text,
+            template.source,
+            CONFIDENCE[template.confidence],
+        ]
+        for regime in sorted(regimes.values(), key=lambda r: r.id)
+        for template in regime.templates
+    ]
+    console().print(
+        table(
+            "Regelwerke",
+            ["Regelwerk", "Regel", "Art", "Formel", "Grundlage", "Verlässlichkeit"],
+            rows,
+        )
+    )
+
+
+@main.command("regenerate")
+@pass_cli
+def regenerate_cmd(cli: CliContext) -> None:
+    """Fristen aller Bewilligungen aus ihren Regelwerken neu erzeugen.
+
+    Von Hand geänderte, eingereichte, erledigte oder entfallene Fristen bleiben
+    unverändert.
+    """
+    with cli.session() as session:
+        result = obligations.regenerate_awards(
+            session,
+            state=cli.settings.get("office.state"),
+            regimes_dir=cli.settings.get("paths.regimes"),
+        )
+    click.echo(
+        f"Fristen aus Förderregeln: {result.created} neu, {result.updated} geändert, "
+        f"{result.removed} entfernt, {result.kept} von Hand bearbeitete beibehalten."
+    )

@@ -58,6 +58,23 @@ def parse_stages(text: str) -> tuple[int, ...]:
     return tuple(values)
 
 
+def parse_stage_config(text: str) -> Stages:
+    """Read the setting ``reminders.stages``: defaults, then per-kind exceptions.
+
+    ``"42,14,3,0"`` sets the defaults; ``"42,14,3,0; mittelabruf=7,0; event=14,1"``
+    also gives Mittelabrufe and events their own stages (kinds as in DESIGN §3).
+    """
+    parts = [part.strip() for part in text.split(";") if part.strip()]
+    default, per_kind = DEFAULT_STAGES, {}
+    for part in parts:
+        if "=" in part:
+            kind, _, values = part.partition("=")
+            per_kind[kind.strip().lower()] = parse_stages(values)
+        else:
+            default = parse_stages(part)
+    return Stages(default=default, per_kind=per_kind)
+
+
 def stage_day(due_on: date, stage: int) -> date:
     """Return the day a stage is due: ``stage`` days before the unshifted due date."""
     return due_on - timedelta(days=stage)

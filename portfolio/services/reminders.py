@@ -41,7 +41,7 @@ from portfolio.domain.reminders import (
     DueItem,
     PlannedReminder,
     Stages,
-    parse_stages,
+    parse_stage_config,
     plan_digests,
     plan_reminders,
 )
@@ -592,7 +592,7 @@ class RunConfig:
                 lead=get("office.lead_email"),
                 max_attempts=int(get("mail.max_attempts")),
             ),
-            stages=Stages(default=parse_stages(str(get("reminders.stages")))),
+            stages=parse_stage_config(str(get("reminders.stages"))),
             transport=str(get("mail.transport")),
             outbox_dir=str(get("mail.outbox_dir")),
             smtp={
