@@ -43,6 +43,9 @@ def test_programmes_obligations_funders(api_db: str, token: str) -> None:
         "items"
     ]
     first = open_items[0]
+    only = http.get("/api/obligations?programme=zukunftsstadt", headers=headers).json()
+    assert only["total"] >= 3
+    assert {o["programme"] for o in only["items"]} == {"zukunftsstadt"}
     changed = http.post(
         f"/api/obligations/{first['id']}/status",
         headers=headers,

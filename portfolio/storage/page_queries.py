@@ -434,10 +434,18 @@ def deadline_page(
     status: ObligationStatus | None,
     number: int = 1,
     size: int = 50,
+    *,
     search: str = "",
+    programme: str | None = None,
 ) -> tuple[list[DueRow], Page]:
-    """One page of obligations, by effective date."""
+    """One page of obligations, by effective date (optionally of one programme)."""
     conditions: list[Any] = []
+    if programme:
+        conditions.append(
+            Obligation.programme_id.in_(
+                sa.select(Programme.id).where(Programme.key == programme)
+            )
+        )
     if status is not None:
         conditions.append(Obligation.status == status)
     if search:

@@ -227,11 +227,12 @@ def list_obligations(
     _: Annotated[User, Depends(api_user)],
     session: Annotated[Session, Depends(db, scope="function")],
     status: ObligationStatus | None = None,
+    programme: Annotated[str | None, Query(max_length=80)] = None,
     page: Page = 1,
     size: Size = 100,
 ) -> ObligationPageOut:
-    """Fristen nach Datum, optional nach Status gefiltert."""
-    rows, pager = deadline_page(session, status, page, size)
+    """Fristen nach Datum, optional nach Status und Programm gefiltert."""
+    rows, pager = deadline_page(session, status, page, size, programme=programme)
     items = [
         ObligationOut(
             id=r.id,

@@ -57,7 +57,7 @@ def deadline_list(
 ) -> HTMLResponse:
     """Deadlines by date (open by default), 50 per page."""
     chosen = parse_enum(ObligationStatus, status)
-    rows, pager = deadline_page(ctx.session, chosen, seite, 50, q.strip()[:100])
+    rows, pager = deadline_page(ctx.session, chosen, seite, 50, search=q.strip()[:100])
     return ctx.render(
         "deadlines.html",
         nav="deadlines",
