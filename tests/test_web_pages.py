@@ -249,3 +249,55 @@ def test_add_a_manual_deadline(db_url: str) -> None:
     )  # fmt: skip
     assert "Frist „Bericht an MAIS“ am 30.06.2017 angelegt." in made.text
     assert "Bericht an MAIS" in http.get("/fristen").text
+
+
+def test_budget_plan_against_actual(db_url: str) -> None:
+    from decimal import Decimal
+
+    from portfolio.domain.models import Award, BudgetLine, Expense, Programme
+
+    engine = open_database(db_url)
+    with session_scope(engine, "test") as session:
+        award = session.scalar(
+            sa.select(Award).join(Programme).where(Programme.key == "zukunftsstadt")
+        )
+        assert award is not None
+        session.add_all([
+            BudgetLine(award_id=award.id, category="Personal", year=2017,
+                       planned=Decimal("50000")),
+            Expense(award_id=award.id, category="Personal", year=2017,
+                    amount=Decimal("12345.67")),
+            Expense(award_id=award.id, category="Reisen", year=2017,
+                    amount=Decimal("800")),
+        ])  # fmt: skip
+    engine.dispose()
+    http, _ = logged_in(db_url, "viewer")
+    page = http.get("/programme/zukunftsstadt").text
+    assert "Finanzierungsplan und Ist-Ausgaben" in page
+    assert "50.000,00 €" in page and "12.345,67 €" in page
+    assert "37.654,33 €" in page  # what is left of the plan
+    assert "-800,00 €" in page  # spent without a plan
+
+
+def test_move_a_deadline(db_url: str) -> None:
+    http, token = logged_in(db_url, "editor")
+    engine = open_database(db_url)
+    with session_scope(engine, read_only=True) as session:
+        target = session.scalar(
+            sa.select(Obligation.id).where(Obligation.status == "open").limit(1)
+        )
+    moved = http.post(
+        f"/fristen/{target}/verschieben",
+        data={"datum": "30.04.2017", "csrf_token": token},
+    )
+    assert "verschoben auf 30.04.2017" in moved.text
+    with session_scope(engine, read_only=True) as session:
+        item = session.get(Obligation, target)
+        assert item is not None
+        # A Termin keeps its date, even on a Sunday (§ 31 Abs. 5 VwVfG).
+        assert (item.due_on, item.due_effective) == (date(2017, 4, 30), None)
+    engine.dispose()
+    wrong = http.post(
+        f"/fristen/{target}/verschieben", data={"datum": "bald", "csrf_token": token}
+    )
+    assert "„bald“ ist kein Datum" in wrong.text

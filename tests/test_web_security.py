@@ -189,6 +189,7 @@ def test_viewers_cannot_change_anything(db_url: str) -> None:
             "abschnitt": "ziele",
             "text": "x",
         },
+        f"/fristen/{target}/verschieben": {"datum": "01.01.2018"},
         "/programme/zukunftsstadt/fristen": {"titel": "x", "datum": "01.01.2018"},
         "/verwaltung/benutzer": {
             "username": "neu",

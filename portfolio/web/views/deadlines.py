@@ -134,6 +134,25 @@ def change_status(
     return ctx.redirect(_back(zurueck))
 
 
+@router.post("/fristen/{obligation_id}/verschieben")
+def move(
+    obligation_id: int,
+    ctx: Ctx = Depends(editing),
+    datum: str = Form(""),
+    zurueck: str = Form("/fristen"),
+) -> Response:
+    """Give an open deadline a new date (a Termin: it does not move again)."""
+    day = parse_date(datum)
+    if day is None:
+        ctx.flash(
+            f"„{datum}“ ist kein Datum – bitte so schreiben: 15.03.2017.", "error"
+        )
+        return ctx.redirect(_back(zurueck))
+    item = obligations.move_due(ctx.session, obligation_id, day)
+    ctx.flash(f"Frist „{item.title}“ verschoben auf {day:%d.%m.%Y}.")
+    return ctx.redirect(_back(zurueck))
+
+
 def _back(target: str) -> str:
     return (
         target if target.startswith("/") and not target.startswith("//") else "/fristen"
