@@ -283,3 +283,39 @@ def test_weekly_digest_once_per_week_each_person_and_lead(engine, tmp_path):
     assert len(files) == 3  # two people and the office lead
     texts = [f.read_bytes() for f in files]
     assert sum(b"leitung@example.org" in t for t in texts) == 1
+
+
+def test_sql_stage_agrees_with_pure_planning(engine):
+    from portfolio.domain.reminders import current_stage, parse_stage_config
+
+    stages = parse_stage_config("42,14,3,0; mittelabruf=7,1")
+    with session_scope(engine, "test") as session:
+        programme = Programme(key="grid", name="Raster")
+        session.add(programme)
+        session.flush()
+        for offset in range(-30, 50):
+            for kind in (ObligationKind.REPORT, ObligationKind.MITTELABRUF):
+                session.add(
+                    Obligation(
+                        programme_id=programme.id,
+                        kind=kind,
+                        title=f"{kind} {offset}",
+                        due_on=TODAY + timedelta(days=offset),
+                        origin="manual",
+                    )
+                )
+        session.flush()
+        dialect = session.get_bind().dialect.name
+        rows = session.execute(
+            sa.select(
+                Obligation.kind,
+                Obligation.due_on,
+                outbox.sql_stage(dialect, TODAY, stages),
+            )
+        ).all()
+    assert len(rows) == 160
+    for kind, due_on, stage in rows:
+        assert stage == current_stage(due_on, TODAY, stages.for_kind(kind)), (
+            kind,
+            due_on,
+        )
