@@ -21,14 +21,13 @@ from xlsxwriter.worksheet import Worksheet
 
 from portfolio.domain.enums import FunderKind, label
 from portfolio.services import clock
-from portfolio.storage.queries import programme_overview
 from reports.workbook_data import (
     ZERO,
-    current_phases,
     finance_rows,
     money_by_funder,
     month_index,
     open_deadlines,
+    overview_rows,
     portfolio_years,
     single_awards,
     timeline_rows,
@@ -103,9 +102,8 @@ OVERVIEW_COLS = (
 
 
 def _overview(book: Book, session: Session, today: date) -> None:
-    rows = programme_overview(session)
+    rows, phases = overview_rows(session, today)
     awards = single_awards(session)
-    phases = current_phases(session, today)
     ws = book.sheet(OVERVIEW, OVERVIEW_COLS)
     ws.set_column(0, 0, fit_width([r.name for r in rows], "Programm", 20, 50))
     for index, r in enumerate(rows, 1):
@@ -310,21 +308,25 @@ def _timeline(book: Book, session: Session, today: date) -> None:
         book.cell(ws, index, 1, row.end, "date")
         if soon:
             ws.write_string(index, 2, FOLLOW_UP, book.fmt["soon"])
-        filled: set[int] = set()
+        span = range(first, first + len(months))
+        filled: set[int] = {current}
         for start, end in row.phases:
-            last = month_index(end) if end else current + 12 * 5
-            filled.update(range(month_index(start), last + 1))
-        for offset in range(len(months)):
-            month = first + offset
-            if month in filled:
-                ws.write_blank(
-                    index,
-                    len(fixed) + offset,
-                    None,
-                    phase_now if month == current else phase,
+            last = month_index(end) if end else span.stop
+            filled.update(
+                range(max(month_index(start), span.start), min(last + 1, span.stop))
+            )
+        # Only the filled months are written: rows are long, most cells stay empty.
+        for month in sorted(m for m in filled if m in span):
+            running = (
+                any(
+                    month_index(s) <= month and (e is None or month <= month_index(e))
+                    for s, e in row.phases
                 )
-            elif month == current:
-                ws.write_blank(index, len(fixed) + offset, None, now_col)
+                if month == current
+                else True
+            )
+            style = (phase_now if running else now_col) if month == current else phase
+            ws.write_blank(index, len(fixed) + month - first, None, style)
     ws.autofilter(0, 0, len(rows), len(fixed) - 1)
 
 

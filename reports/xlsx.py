@@ -133,18 +133,15 @@ class Book:
         """Write one value with its type and format (None stays empty)."""
         if value is None or value == "":
             return
-        if kind == "money" or isinstance(value, Decimal):
-            ws.write_number(
-                row, col, float(value), self.fmt["money" if kind == "money" else kind]
-            )
+        # Most cells are text: test that first (this runs once per cell).
+        if kind in ("text", "wrap") and not isinstance(value, Decimal):
+            ws.write_string(row, col, str(value), self.fmt[kind])
         elif kind == "date" and isinstance(value, date):
             ws.write_datetime(row, col, value, self.fmt["date"])
-        elif kind in ("int", "number", "percent"):
+        elif kind in ("money", "int", "number", "percent"):
             ws.write_number(row, col, float(value), self.fmt[kind])
         else:
-            ws.write_string(
-                row, col, str(value), self.fmt["wrap" if kind == "wrap" else "text"]
-            )
+            ws.write_number(row, col, float(value), self.fmt["money"])
 
     def row(
         self,
