@@ -145,7 +145,7 @@ def test_mark_done_cancels_reminders(page: Any) -> None:
     page.goto("/programme/zukunftsstadt")
     row = page.locator("tr[id^=frist-]", has_text="Zwischennachweis 2016")
     assert "geplant" in row.locator("td.reminders").inner_text()
-    row.get_by_label("Datum für Zwischennachweis 2016").fill("14.03.2017")
+    row.get_by_label("Datum für Zwischennachweis 2016", exact=True).fill("14.03.2017")
     row.get_by_role("button", name="erledigt").click()
     page.wait_for_load_state()
     assert "erledigt" in page.locator(".flash.ok").inner_text()
