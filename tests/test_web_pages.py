@@ -301,3 +301,29 @@ def test_move_a_deadline(db_url: str) -> None:
         f"/fristen/{target}/verschieben", data={"datum": "bald", "csrf_token": token}
     )
     assert "„bald“ ist kein Datum" in wrong.text
+
+
+def test_programmes_ending_soon_are_flagged(db_url: str) -> None:
+    from portfolio.services.clock import set_stichtag
+
+    engine = open_database(db_url)
+    with session_scope(engine, "test") as session:
+        set_stichtag(session, date(2018, 1, 15))
+    engine.dispose()
+    http, _ = logged_in(db_url, "viewer")
+    board = http.get("/").text
+    ending = board.split('id="auslaufend"')[1].split("</section>")[0]
+    assert "Zukunftsstadt" in ending and "endet 30.04.2018" in ending
+    timeline = http.get("/zeitstrahl").text
+    row = timeline.split('data-key="zukunftsstadt"')[1].split("</g>\n  \n")[0]
+    assert "Anschlussfinanzierung klären" in row
+    assert "Stichtag 15.01.2018" in timeline
+
+
+def test_open_ended_phases_fade_out(db_url: str) -> None:
+    http, _ = logged_in(db_url, "viewer")
+    timeline = http.get("/zeitstrahl").text
+    rbn = timeline.split('data-key="bildungsnetzwerk"')[1].split('class="row"')[0]
+    assert 'data-end=""' in rbn
+    assert 'fill="url(#fade-' in rbn
+    assert "seit 11/2009" in rbn
