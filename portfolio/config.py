@@ -62,6 +62,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Versuche je E-Mail, bevor sie als fehlgeschlagen gilt"),
     Setting("reminders.stages", "PORTFOLIO_REMINDER_STAGES", "42,14,3,0",
             "Erinnerungsstufen in Tagen vor der Frist"),
+    Setting("reports.yearly_date", "PORTFOLIO_REPORTS_YEARLY_DATE", "15.01.",
+            "Tag (TT.MM.), an dem die Jahresberichte des Vorjahrs als Entwurf an die "
+            "Leitung gehen"),
     Setting("web.base_url", "PORTFOLIO_BASE_URL", "http://127.0.0.1:8000",
             "Adresse der Weboberfläche (für Links in E-Mails)"),
     Setting("web.secret_key", "PORTFOLIO_SECRET_KEY", None,
