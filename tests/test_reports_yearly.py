@@ -1,4 +1,4 @@
-"""The yearly drafts: last year's reports to the office lead, once, never to a funder."""
+"""Yearly drafts: last year's reports to the office lead, once, never to a funder."""
 
 from __future__ import annotations
 
