@@ -48,7 +48,9 @@ def _reference(year: int, today: date) -> date:
     return min(today, date(year, 12, 31))
 
 
-def _award_sums(session: Session, first: date, last: date) -> tuple[Decimal, Decimal]:
+def _award_sums(
+    session: Session, first: date, last: date
+) -> tuple[Decimal | None, Decimal | None]:
     """Own contributions and staff posts of the awards running in a span."""
     running = sa.and_(
         sa.or_(Award.start.is_(None), Award.start <= last),
@@ -59,7 +61,7 @@ def _award_sums(session: Session, first: date, last: date) -> tuple[Decimal, Dec
             sa.func.sum(Award.own_contribution), sa.func.sum(Award.staff_posts)
         ).where(running)
     ).one()
-    return own or ZERO, posts or ZERO
+    return own, posts
 
 
 def build(session: Session, year: int, today: date, office: str) -> PortfolioData:
@@ -111,7 +113,7 @@ def build(session: Session, year: int, today: date, office: str) -> PortfolioDat
             {"label": f"Fördermittel {year}", "value": format_money(year_money)},
             {
                 "label": f"Eigenanteil (Bewilligungen {year})",
-                "value": format_money(own),
+                "value": format_money(own, "nicht erfasst"),
             },
             {
                 "label": "geförderte Stellen",

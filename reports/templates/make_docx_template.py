@@ -63,7 +63,7 @@ def _base() -> Doc:
         styles[name].font.size = Pt(size)
         styles[name].font.color.rgb = BLUE
     header = section.header.paragraphs[0]
-    header.text = "{{ r.office }}\t\t{{ r.title }}"
+    header.text = "{{ r.office }}\t\t{{ r.short_title }}"
     header.runs[0].font.size = Pt(8)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -85,7 +85,7 @@ def _table(
 ) -> Table:
     """A table: header row, a ``{%tr for %}`` row, the data row, ``{%tr endfor %}``."""
     table = document.add_table(rows=1, cols=len(headers))
-    table.style = "Light Grid Accent 1"
+    table.style = "Light List Accent 1"
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
         cell.text = text
     table.add_row().cells[0].text = "{%tr " + loop + " %}"
@@ -228,6 +228,9 @@ def funder_template() -> Doc:  # noqa: PLR0915 - a template is one long sequence
     _italic(d, "{{ f.payments_empty }}")
     _p(d, "{%p endif %}")
     _p(d, "{%p endfor %}")
+    _p(d, "{%p if not p.finance %}")
+    _italic(d, "{{ p.awards_empty }}")
+    _p(d, "{%p endif %}")
     d.add_heading("Erledigte Fristen {{ r.year }}", level=3)
     _p(d, "{%p if p.met %}")
     _table(
