@@ -107,6 +107,9 @@ def test_every_write_is_logged_with_who_and_before_after(engine: Engine) -> None
     ]
     assert changes[1].before is not None and changes[1].after is not None
     assert changes[1].before["name"] == "Zukunftsstadt"
+    programme_id = str(changes[1].after["id"])
+    assert [c.entity_id for c in changes] == [programme_id, programme_id]
+    assert {c.entity for c in changes} == {"programmes"}
     assert changes[1].after["name"] == "Zukunftsstadt 2030"
 
 

@@ -31,10 +31,11 @@ def _audited(obj: object) -> bool:
 
 
 def _key(obj: Base) -> str:
-    identity = inspect(obj).identity
-    if identity is None:
-        return ""
-    return "/".join(str(part) for part in identity)
+    # New rows get their identity key only after ``after_flush``; the primary key
+    # values themselves are already set by then.
+    state = inspect(obj)
+    values = state.mapper.primary_key_from_instance(obj)
+    return "/".join(str(part) for part in values)
 
 
 def _before(obj: Base) -> dict[str, Any]:
