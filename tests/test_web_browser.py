@@ -3,7 +3,7 @@
 Flows of the issue: log in and read the demo's dashboard numbers, find Zukunftsstadt
 on the timeline, mark a deadline done and see its reminders cancelled, download the
 workbook, import a workbook through the upload. Screenshots of the dashboard and the
-timeline go to docs/ for the README.
+timeline go to docs/ for the README when run with ``--update-golden``.
 """
 
 from __future__ import annotations
@@ -112,17 +112,25 @@ def _login(page: Any, username: str = "editor") -> None:
     page.wait_for_url("**/")
 
 
-def test_dashboard_shows_the_demo_numbers(page: Any) -> None:
+@pytest.fixture
+def shots(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """Where screenshots go: docs/ with --update-golden (for the README), else tmp."""
+    if request.config.getoption("--update-golden"):
+        DOCS.mkdir(exist_ok=True)
+        return DOCS
+    return tmp_path
+
+
+def test_dashboard_shows_the_demo_numbers(page: Any, shots: Path) -> None:
     _login(page)
     assert page.locator(".stichtag").inner_text().startswith("Stichtag: 15.03.2017")
     assert page.locator("[data-kpi=running]").inner_text() == "9"
     assert "von 10 insgesamt" in page.locator(".kpi").first.inner_text()
     assert "Bund" in page.locator("table.chart").inner_text()
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "screenshot-dashboard.png"), full_page=True)
+    page.screenshot(path=str(shots / "screenshot-dashboard.png"), full_page=True)
 
 
-def test_timeline_shows_zukunftsstadt_phase_ii(page: Any) -> None:
+def test_timeline_shows_zukunftsstadt_phase_ii(page: Any, shots: Path) -> None:
     _login(page, "viewer")
     page.get_by_role("link", name="Zeitstrahl").click()
     row = page.locator("g.row[data-key=zukunftsstadt]")
@@ -137,7 +145,7 @@ def test_timeline_shows_zukunftsstadt_phase_ii(page: Any) -> None:
     assert (
         page.locator("#zeitstrahl .todaytext").text_content() == "Stichtag 15.03.2017"
     )
-    page.screenshot(path=str(DOCS / "screenshot-timeline.png"), full_page=True)
+    page.screenshot(path=str(shots / "screenshot-timeline.png"), full_page=True)
 
 
 def test_mark_done_cancels_reminders(page: Any) -> None:
