@@ -112,7 +112,51 @@ def build_scheduler(
         replace_existing=True,
         **JOB_OPTIONS,
     )
+    add_yearly_reports_job(scheduler, engine, settings)
     return scheduler
+
+
+YEARLY_JOB = "yearly-reports"
+
+
+def yearly_reports_job(engine: Engine, settings: Settings) -> None:
+    """Last year's reports as drafts to the office lead (issue 5; reports.yearly)."""
+    from reports import ReportOptions
+    from reports.yearly import run_yearly
+
+    config = outbox.RunConfig.from_settings(settings)
+    _, outbox_only = job_now(engine, config.mail.timezone)
+    try:
+        result = run_yearly(
+            lambda: session_scope(engine, "scheduler"),
+            config.make_transport(outbox_only=outbox_only),
+            ReportOptions.from_settings(settings),
+            sender=config.mail.office.sender,
+            lead=config.mail.lead,
+        )
+    except PortfolioError as exc:
+        log.error("Jahresberichte fehlgeschlagen: %s", exc)
+        return
+    log.info("Jahresberichte: %s", result.text)
+
+
+def add_yearly_reports_job(
+    scheduler: BlockingScheduler, engine: Engine, settings: Settings
+) -> None:
+    """Once a year (``reports.yearly_date``, 6 Uhr): drafts of last year's reports."""
+    from reports.yearly import parse_yearly_date
+
+    day, month = parse_yearly_date(str(settings.get("reports.yearly_date")))
+    timezone = ZoneInfo(str(settings.get("office.timezone")))
+    scheduler.add_job(
+        yearly_reports_job,
+        CronTrigger(month=month, day=day, hour=6, minute=0, timezone=timezone),
+        args=(engine, settings),
+        id=YEARLY_JOB,
+        name="Jahresberichte als Entwurf an die Leitung",
+        replace_existing=True,
+        **JOB_OPTIONS,
+    )
 
 
 def install_signal_handlers(scheduler: BlockingScheduler) -> None:

@@ -53,3 +53,21 @@ def test_drafts_go_to_the_lead_once(db_url: str, cli, tmp_path: Path) -> None:
     assert not second.sent and "schon versandt" in second.text
     assert len(list(outbox.glob("*.eml"))) == 1
     engine.dispose()
+
+
+def test_scheduler_has_the_yearly_job(sqlite_url: str, cli, tmp_path: Path) -> None:
+    import scheduler
+    from portfolio.config import load_settings
+
+    assert cli("demo", "--today", "15.01.2018", db=sqlite_url).exit_code == 0
+    settings = load_settings(environ={}).with_overrides(
+        **{"database.url": sqlite_url, "mail.outbox_dir": str(tmp_path / "out"),
+           "reports.yearly_date": "20.01."}
+    )  # fmt: skip
+    engine = open_database(sqlite_url)
+    jobs = {j.id: j for j in scheduler.build_scheduler(engine, settings).get_jobs()}
+    trigger = str(jobs["yearly-reports"].trigger)
+    assert "month='1'" in trigger and "day='20'" in trigger
+    scheduler.yearly_reports_job(engine, settings)  # Stichtag: outbox only
+    engine.dispose()
+    assert len(list((tmp_path / "out").glob("*.eml"))) == 1

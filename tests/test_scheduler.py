@@ -51,7 +51,7 @@ def test_jobs_have_fixed_ids_and_are_coalesced(sqlite_url, tmp_path):
     engine = open_database(sqlite_url)
     sched = scheduler.build_scheduler(engine, settings_for(sqlite_url, tmp_path))
     jobs = {job.id: job for job in sched.get_jobs()}
-    assert set(jobs) == {"reminders", "digest"}
+    assert set(jobs) == {"reminders", "digest", "yearly-reports"}
     assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
     assert "mon-fri" in str(jobs["reminders"].trigger)
     assert "hour='7'" in str(jobs["digest"].trigger)
