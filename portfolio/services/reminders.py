@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -59,6 +60,7 @@ from portfolio.notify import (
     reminder_message,
 )
 from portfolio.services.obligations import rowcount
+from portfolio.storage.db import session_scope
 
 if TYPE_CHECKING:
     from portfolio.config import Settings
@@ -396,23 +398,37 @@ def send_due(
     sender = _Sender(sessions, transport, settings, now, worker or worker_name())
     with ExitStack() as stack:
         stack.callback(sender.close)
-        connected = False
-        while True:
+        with sessions() as session:
+            ids = claim(session, sender.worker, now, batch, lease)
+        if not ids:
+            return sender.result
+        try:  # connect only when there is something to send
+            stack.enter_context(transport)
+        except TransportDown as exc:
+            for reminder_id in ids:
+                sender.record_failure(reminder_id, str(exc))
+            sender.result.transport_down = str(exc)
+            return sender.result
+        # Composing the next batch (a read, in a helper thread) overlaps with
+        # sending this one, which mostly waits on the mail server.
+        sender.engine()  # resolved here, not raced for in the helper thread
+        pool = stack.enter_context(ThreadPoolExecutor(1, "outbox-compose"))
+        composing: Future[list[tuple[int, Message | None]]] | None
+        composing = pool.submit(sender.compose_batch, ids)
+        while composing is not None:
+            outgoing = composing.result()
             with sessions() as session:
-                ids = claim(session, sender.worker, now, batch, lease)
-            if not ids:
+                next_ids = claim(session, sender.worker, now, batch, lease)
+            composing = (
+                pool.submit(sender.compose_batch, next_ids) if next_ids else None
+            )
+            if not sender.send_batch(ids, outgoing):
+                if composing is not None:
+                    composing.result()
+                for reminder_id in next_ids:
+                    sender.release(reminder_id, sender.result.transport_down or "")
                 break
-            if not connected:
-                try:  # connect only when there is something to send
-                    stack.enter_context(transport)
-                except TransportDown as exc:
-                    for reminder_id in ids:
-                        sender.record_failure(reminder_id, str(exc))
-                    sender.result.transport_down = str(exc)
-                    break
-                connected = True
-            if not sender.send_batch(ids):
-                break
+            ids = next_ids
     return sender.result
 
 
@@ -427,10 +443,15 @@ class _Sender:
     worker: str
     result: SendResult = field(default_factory=SendResult)
     _connection: sa.Connection | None = None
+    _engine: Engine | None = None
 
-    def send_batch(self, ids: list[int]) -> bool:
-        """Send one claimed batch; False when the server went down (rest released)."""
-        for position, (reminder_id, msg) in enumerate(self.compose_batch(ids)):
+    def send_batch(
+        self, ids: list[int], outgoing: list[tuple[int, Message | None]]
+    ) -> bool:
+        """Send one composed batch; False when the server went down (rest released)."""
+        done: set[int] = set()
+        for reminder_id, msg in outgoing:
+            done.add(reminder_id)
             try:
                 if msg is not None:
                     self.transport.send(msg)
@@ -439,16 +460,17 @@ class _Sender:
                 continue
             except TransportDown as exc:
                 self.record_failure(reminder_id, str(exc))
-                for other in ids[position + 1 :]:
-                    self.release(other, str(exc))
+                for other in ids:
+                    if other not in done:
+                        self.release(other, str(exc))
                 self.result.transport_down = str(exc)
                 return False
             self.mark_sent(reminder_id, msg)
         return True
 
     def compose_batch(self, ids: list[int]) -> list[tuple[int, Message | None]]:
-        """Build the messages of a claimed batch in one read."""
-        with self.sessions() as session:
+        """Build the messages of a claimed batch in one read-only transaction."""
+        with session_scope(self.engine(), "outbox", read_only=True) as session:
             rows = session.scalars(
                 sa.select(Reminder)
                 .where(
@@ -495,13 +517,18 @@ class _Sender:
         if sent:
             self.result.sent += 1
 
-    def connection(self) -> sa.Connection:
-        """One connection of the session factory's engine, kept for the run."""
-        if self._connection is None:
+    def engine(self) -> Engine:
+        """The engine behind the session factory (looked up once)."""
+        if self._engine is None:
             with self.sessions() as session:
                 bind = session.get_bind()
-            engine = bind if isinstance(bind, Engine) else bind.engine
-            self._connection = engine.connect()
+            self._engine = bind if isinstance(bind, Engine) else bind.engine
+        return self._engine
+
+    def connection(self) -> sa.Connection:
+        """One connection of the engine, kept for the run's marks."""
+        if self._connection is None:
+            self._connection = self.engine().connect()
         return self._connection
 
     def close(self) -> None:
