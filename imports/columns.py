@@ -482,6 +482,25 @@ REQUIRED: dict[SheetKind, tuple[str, ...]] = {
     SheetKind.BUDGET: ("category",),
 }
 
+# Longest text the database keeps per field (the model's column lengths).
+MAX_LENGTH = {
+    "name": 300,
+    "programme": 300,
+    "title": 300,
+    "short_name": 120,
+    "reference": 120,
+    "number": 120,
+    "category": 120,
+    "phase": 120,
+    "key": 80,
+    "contact": 200,
+    "responsible": 200,
+    "role": 200,
+    "organisation": 200,
+    "field_of_action": 200,
+    "funders": 1000,
+}
+
 FIELDS: dict[SheetKind, dict[str, Column]] = {
     kind: {c.field: c for c in columns} for kind, columns in COLUMNS.items()
 }

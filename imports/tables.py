@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from imports.columns import REQUIRED
+from imports.columns import MAX_LENGTH, REQUIRED
 from imports.finish import finish
 from imports.headers import Header
 from imports.records import Record, SheetKind, SheetResult, Skipped, Source
@@ -39,6 +39,7 @@ FOOTNOTE_RE = re.compile(
 MAX_TEXT = 2000
 KEY_FIELDS = ("key", "id", "award_id")
 IGNORED_FIELDS = ("total",)  # derived sums: recomputed, never trusted
+TOO_LONG_HINT = "Kürzen Sie den Eintrag oder schreiben Sie Details in Bemerkungen."
 EMPTY_ROW = "Zeile ohne Werte in den erkannten Spalten"
 UNCACHED = "Die Formel hat keinen gespeicherten Wert."
 UNCACHED_HINT = (
@@ -145,7 +146,14 @@ class TableReader:
             if type(value) is str:  # not StrEnum: slicing would drop the enum type
                 if not value:
                     continue
-                value = value[:MAX_TEXT]
+                limit = MAX_LENGTH.get(column.field, MAX_TEXT)
+                if len(value) > limit:
+                    why = f"Der Text ist zu lang ({len(value)} statt {limit} Zeichen)."
+                    short = value[:40] + "…"
+                    problems.append(
+                        self._problem(index, col, short, why, TOO_LONG_HINT)
+                    )
+                    continue
             values[column.field] = value
             columns[column.field] = self._column_name(col)
         if self.years:
@@ -217,8 +225,15 @@ class TableReader:
     def _problem(
         self, index: int, col: int, raw: Any, reason: str, hint: str
     ) -> Problem:
-        return Problem(reason, self.result.file, self.result.sheet, index + 1,
-                       self._column_name(col), clean_text(raw)[:100], hint)  # fmt: skip
+        return Problem(
+            reason,
+            self.result.file,
+            self.result.sheet,
+            index + 1,
+            self._column_name(col),
+            clean_text(raw)[:100],
+            hint,
+        )
 
     def _not_data(self, index: int, cells: list[Any]) -> str:
         """Name why a row is not data (sum, footnote, heading), or return ''."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -22,6 +22,7 @@ from portfolio.domain.models import Award, Contact, Funder, Programme
 UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 SALUTATION_RE = re.compile(r"^(frau|herr|hr|fr|dr|prof)\b\.?\s*", re.IGNORECASE)
 BRACKET_RE = re.compile(r"\(([^()]{2,20})\)")
+MAX_COMPARED = 40  # names compared per suggestion: keeps big lists fast
 STOP_WORDS = {
     "und",
     "der",
@@ -76,15 +77,21 @@ def person_key(name: str | None) -> str:
 
 
 class ProgrammeIndex:
-    """Every programme by key, name, short name, bracket abbreviation and word."""
+    """Every programme by key, name, short name, bracket abbreviation and word.
+
+    Lookups by free text are cached per text (deadline lists repeat names), and the
+    word index narrows every search, so matching stays cheap with many programmes.
+    """
 
     def __init__(self, session: Session) -> None:
         """Load all programmes once."""
         self.by_id: dict[int, Programme] = {}
         self.by_key: dict[str, Programme] = {}
         self.names: dict[str, list[Programme]] = defaultdict(list)
-        self.words: dict[str, set[int]] = defaultdict(set)
-        self.pending: list[Programme] = []
+        self.words: dict[str, list[Programme]] = defaultdict(list)
+        self.folded: dict[int, str] = {}
+        self.labels: dict[str, str] = {}
+        self.cache: dict[str, tuple[Programme | None, list[str]]] = {}
         query = sa.select(Programme).options(
             selectinload(Programme.phases),
             selectinload(Programme.fundings),
@@ -96,19 +103,22 @@ class ProgrammeIndex:
 
     def add(self, programme: Programme) -> None:
         """Index a programme (also one created during this import)."""
+        self.cache.clear()
         if programme.id is not None:
             self.by_id[programme.id] = programme
-        else:
-            self.pending.append(programme)
         self.by_key[programme.key] = programme
+        self.folded[id(programme)] = fold(programme.name)
         names = {fold(programme.name), fold(programme.short_name), fold(programme.key)}
         names |= {fold(m) for m in BRACKET_RE.findall(programme.name or "")}
         for name in names - {""}:
             if programme not in self.names[name]:
                 self.names[name].append(programme)
-        for word in fold(f"{programme.name} {programme.short_name or ''}").split():
+        for label in (programme.name, programme.short_name):
+            if label:
+                self.labels[fold(label)] = label
+        for word in set(fold(f"{programme.name} {programme.short_name or ''}").split()):
             if len(word) >= 4 and word not in STOP_WORDS:
-                self.words[word].add(id(programme))
+                self.words[word].append(programme)
 
     def all(self) -> list[Programme]:
         """Every known programme."""
@@ -121,6 +131,11 @@ class ProgrammeIndex:
 
     def find(self, text: str) -> tuple[Programme | None, list[str]]:
         """Match a name as people write it; else return suggestions."""
+        if text not in self.cache:
+            self.cache[text] = self._find(text)
+        return self.cache[text]
+
+    def _find(self, text: str) -> tuple[Programme | None, list[str]]:
         query = fold(text)
         candidates = self.names.get(query, [])
         if len(candidates) == 1:
@@ -137,37 +152,36 @@ class ProgrammeIndex:
             return hit, []
         return None, self.suggest(text)
 
+    def _distinctive(self, query: str) -> list[str]:
+        return [w for w in query.split() if len(w) >= 4 and w not in STOP_WORDS]
+
     def _by_words(self, query: str) -> Programme | None:
         """One programme whose name contains the phrase or all distinctive words."""
-        if not query:
-            return None
-        programmes = self.all()
-        phrase = [p for p in programmes if f" {query} " in f" {fold(p.name)} "]
-        if len(phrase) == 1:
-            return phrase[0]
-        words = [w for w in query.split() if len(w) >= 4 and w not in STOP_WORDS]
+        words = self._distinctive(query)
         if not words:
             return None
-        ids: set[int] | None = None
-        for word in words:
-            ids = (
-                self.words.get(word, set())
-                if ids is None
-                else ids & self.words.get(word, set())
-            )
-        if ids and len(ids) == 1:
-            (only,) = ids
-            return next(p for p in programmes if id(p) == only)
-        return None
+        pools = [self.words.get(word, []) for word in words]
+        smallest = min(pools, key=len)
+        phrase = [p for p in smallest if f" {query} " in f" {self.folded[id(p)]} "]
+        if len(phrase) == 1:
+            return phrase[0]
+        common = [p for p in smallest if all(p in pool for pool in pools)]
+        return common[0] if len(common) == 1 else None
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
         """The closest programme names ("meinten Sie …?")."""
-        labels: dict[str, str] = {}
-        for programme in self.all():
-            for name in (programme.name, programme.short_name):
-                if name:
-                    labels[fold(name)] = name
-        close = difflib.get_close_matches(fold(text), list(labels), n=limit, cutoff=0.6)
+        query = fold(text)
+        labels = self.labels
+        if len(labels) > MAX_COMPARED:
+            # Compare only the names sharing most words (or the first letters).
+            shared: Counter[str] = Counter()
+            for word in self._distinctive(query):
+                pool = self.words.get(word, [])
+                shared.update(self.folded[id(p)] for p in pool[: MAX_COMPARED * 10])
+            near = [k for k, _ in shared.most_common(MAX_COMPARED)]
+            near += [k for k in labels if k[:4] == query[:4]][:MAX_COMPARED]
+            labels = {k: labels[k] for k in near if k in labels}
+        close = difflib.get_close_matches(query, list(labels), n=limit, cutoff=0.6)
         return [labels[c] for c in close]
 
     def unique_key(self, name: str) -> str:
