@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from xlsxwriter.worksheet import Worksheet
 
 from portfolio.domain.enums import FunderKind, label
+from portfolio.domain.periods import Period
 from portfolio.services import clock
 from reports.workbook_data import (
     ZERO,
@@ -89,8 +90,9 @@ OVERVIEW_COLS = (
     Col("Art", width=16),
     Col("Laufzeit", width=22),
     Col("Gesamtlaufzeit", width=22),
-    Col("Fördersumme", "money", 15),
-    Col("Eigenanteil", "money", 14),
+    Col("Fördersumme (Bescheid)", "money", 15),
+    Col("Eigenanteil (Bescheid)", "money", 14),
+    Col("Gesamtbetrag", "money", 15),
     Col("Status", width=16),
     Col("Nächste Frist", "date", 13),
     Col("Nächste Aufgabe", width=36),
@@ -101,12 +103,29 @@ OVERVIEW_COLS = (
 )
 
 
+def _editable_award(
+    award: tuple[int, date | None, date | None] | None, phase: Period | None
+) -> int | None:
+    """The award whose amount the overview row may carry, if any.
+
+    The import reads Fördersumme and Eigenanteil as the award of the row and the
+    Laufzeit as its term, so they are written only for a programme's single award
+    whose term is the phase shown; otherwise only Gesamtbetrag (not imported) shows
+    the money, and an unchanged workbook changes nothing.
+    """
+    if award is None or phase is None:
+        return None
+    award_id, start, end = award
+    return award_id if (start, end) == (phase.start, phase.end) else None
+
+
 def _overview(book: Book, session: Session, today: date) -> None:
     rows, phases = overview_rows(session, today)
     awards = single_awards(session)
     ws = book.sheet(OVERVIEW, OVERVIEW_COLS)
     ws.set_column(0, 0, fit_width([r.name for r in rows], "Programm", 20, 50))
     for index, r in enumerate(rows, 1):
+        award = _editable_award(awards.get(r.id), phases.get(r.id))
         book.row(
             ws,
             index,
@@ -117,25 +136,26 @@ def _overview(book: Book, session: Session, today: date) -> None:
                 ", ".join(label(k) for k in r.funder_kinds),
                 str(phases[r.id]) if r.id in phases else "",
                 str(r.period) if r.period else "",
+                r.amount if award else None,
+                r.own_share if award else None,
                 r.amount,
-                r.own_share,
                 label(r.status),
                 r.next_due,
                 r.next_title,
                 r.lead,
                 r.key,
                 r.id,
-                awards.get(r.id),
+                award,
             ),
         )
     last = len(OVERVIEW_COLS) - 1
     ws.autofilter(0, 0, len(rows), last - 3)
-    _date_cf(book, ws, rows=len(rows), when="$I2", last=last - 3, today=today)
+    _date_cf(book, ws, rows=len(rows), when="$J2", last=last - 3, today=today)
     ws.data_validation(
         1,
-        7,
+        8,
         max(len(rows), 1) + 200,
-        7,
+        8,
         {
             "validate": "list",
             "error_type": "information",

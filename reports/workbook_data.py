@@ -145,14 +145,22 @@ def overview_rows(
     return rows, current
 
 
-def single_awards(session: Session) -> dict[int, int]:
-    """Programme id → its award id, for programmes with exactly one award."""
+def single_awards(session: Session) -> dict[int, tuple[int, date | None, date | None]]:
+    """Programme id → (award id, start, end) for programmes with exactly one award."""
     query = (
-        sa.select(Award.programme_id, sa.func.min(Award.id))
+        sa.select(
+            Award.programme_id,
+            sa.func.min(Award.id),
+            sa.func.min(Award.start),
+            sa.func.min(Award.end),
+        )
         .group_by(Award.programme_id)
         .having(sa.func.count(Award.id) == 1)
     )
-    return {int(pid): int(aid) for pid, aid in session.execute(query)}
+    return {
+        int(pid): (int(aid), start, end)
+        for pid, aid, start, end in session.execute(query)
+    }
 
 
 def open_deadlines(session: Session) -> Iterator[DeadlineRow]:

@@ -60,9 +60,11 @@ def test_sheets_values_and_formats(demo_db: str, cli, tmp_path: Path) -> None:
     assert ws.print_title_rows == "$1:$1"
     rows = {r["_key"]: (r, i) for i, r in enumerate(_rows(ws), 2)}
     koko, n = rows["kommunale-koordinierung"]
-    assert koko["Fördersumme"] == 398856
+    assert koko["Fördersumme (Bescheid)"] == 398856
+    assert koko["Gesamtbetrag"] == 398856
     assert (
-        ws.cell(n, _header(ws).index("Fördersumme") + 1).number_format == '#,##0.00 "€"'
+        ws.cell(n, _header(ws).index("Gesamtbetrag") + 1).number_format
+        == '#,##0.00 "€"'
     )
     assert koko["Fördergeber"] == "BMBF"
     assert koko["Laufzeit"] == "01.08.2016 – 30.06.2018"
@@ -208,7 +210,7 @@ def _edit_and_import(
     head = _header(ws)
     for row in range(2, ws.max_row + 1):
         if ws.cell(row, head.index("_key") + 1).value == "kommunale-koordinierung":
-            ws.cell(row, head.index("Fördersumme") + 1).value = 412000
+            ws.cell(row, head.index("Fördersumme (Bescheid)") + 1).value = 412000
     new = ws.max_row + 1
     ws.cell(new, head.index("Programm") + 1).value = "Bildungsregion Emscher-Lippe"
     ws.cell(new, head.index("Laufzeit") + 1).value = "01.01.2018 – 31.12.2020"
@@ -261,3 +263,22 @@ def test_build_workbook_api_returns_bytes(demo_db: str) -> None:
         data = build_workbook(session, dt.date(2017, 3, 15), 2017)
     engine.dispose()
     assert data[:2] == b"PK"
+
+
+def test_programmes_with_several_awards_reimport_unchanged(
+    sqlite_url: str, cli, tmp_path: Path
+) -> None:
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    engine = open_database(sqlite_url)
+    with session_scope(engine) as session:
+        for reference, amount in (("DEMO-LVO-1", "1000000"), ("DEMO-LVO-2", "600000")):
+            award = session.scalar(sa.select(Award).where(Award.reference == reference))
+            assert award is not None
+            award.amount = Decimal(amount)
+    engine.dispose()
+    book = _export(cli, sqlite_url, tmp_path)
+    lvo = next(r for r in _rows(book["Übersicht"]) if r["_key"] == "lernen-vor-ort")
+    assert lvo["Gesamtbetrag"] == 1600000
+    assert lvo["Fördersumme (Bescheid)"] is None  # which award? the import cannot know
+    result = cli("import", str(tmp_path / "mappe.xlsx"), "--dry-run", db=sqlite_url)
+    assert "Keine Änderungen" in result.output, result.output
