@@ -82,13 +82,16 @@ def test_sheets_values_and_formats(demo_db: str, cli, tmp_path: Path) -> None:
     }
     keys = {_header(ws).index(name) + 1 for name in ("_key", "_id", "_award")}
     assert hidden == keys
-    assert ws.conditional_formatting  # overdue next deadlines are marked
+    [rule] = [r for cf in ws.conditional_formatting for r in cf.rules]
+    assert rule.formula == ["AND(ISNUMBER($J2),$J2<DATE(2017,3,15))"]  # overdue
 
     deadlines = _rows(book["Fristen"])
     assert len(deadlines) == 9  # every open obligation of the demo
     first = deadlines[0]
     assert first["fällig am"] == dt.datetime(2017, 4, 30)
     assert first["verschoben auf (Werktag)"] == dt.datetime(2017, 5, 2)
+    [rule] = [r for cf in book["Fristen"].conditional_formatting for r in cf.rules]
+    assert "DATE(2017,3,15)" in rule.formula[0] and '$G2=""' in rule.formula[0]
     assert [d["fällig am"] for d in deadlines] == sorted(
         d["fällig am"] for d in deadlines
     )
