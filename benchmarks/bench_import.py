@@ -1,0 +1,219 @@
+"""Import benchmark: one command, ratios against the raw calamine parse (issue 3).
+
+Generates realistic deadline lists (title, "Stand:" line, header, German dates and
+done marks, names of 200 programmes as people write them, a sum-free footnote) of
+10k, 100k and 300k rows, then measures in the same run, each in a fresh process:
+
+* calamine: python-calamine reading every cell (the floor),
+* pandas: ``pandas.read_excel(engine="openpyxl")`` (what a script would do),
+* import: ``portfolio import`` end to end into SQLite (read, match, plan, write,
+  commit), first into a database holding the 200 programmes,
+* reimport: the same file again (no-op: nothing changes),
+
+with each phase's peak memory (max RSS). Prints the ratios import/calamine and
+reimport/calamine. Usage::
+
+    python benchmarks/bench_import.py                 # 10k, 100k, 300k
+    python benchmarks/bench_import.py --rows 10000 --skip-pandas
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+PROGRAMMES = 200
+TITLES = [
+    "Zwischennachweis",
+    "Verwendungsnachweis",
+    "Sachbericht",
+    "Mittelabruf",
+    "Bildungskonferenz",
+    "Lenkungskreis",
+    "Bericht an den Ausschuss",
+]
+PEOPLE = [
+    ("Frau Albers", "albers@kreis-re.de"),
+    ("Herr Brandt", "brandt@kreis-re.de"),
+    ("Frau Celik", "celik@kreis-re.de"),
+    ("Herr Dahl", "dahl@kreis-re.de"),
+]
+
+
+def programme_name(number: int) -> str:
+    return f"Bildungsprojekt {number:03d} Kreis Recklinghausen"
+
+
+def make_overview(path: Path) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Übersicht")
+    sheet.write_row(
+        0, 0, ["Programm", "Kurzname", "Fördergeber", "Laufzeit", "Fördersumme"]
+    )
+    for number in range(PROGRAMMES):
+        sheet.write_row(
+            number + 1,
+            0,
+            [
+                programme_name(number),
+                f"BP{number:03d}",
+                "Land NRW",
+                "01.08.2016 – 31.07.2019",
+                10000 + number,
+            ],
+        )
+    book.close()
+
+
+def make_deadlines(path: Path, rows: int) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Fristen")
+    dates = book.add_format({"num_format": "dd.mm.yyyy"})
+    sheet.write(0, 0, "Fristenliste Regionales Bildungsbüro")
+    sheet.write(1, 0, "Stand: 15.03.2017")
+    sheet.write_row(
+        3,
+        0,
+        [
+            "Programm",
+            "Was?",
+            "fällig am",
+            "zuständig",
+            "E-Mail",
+            "erledigt",
+            "Bemerkungen",
+        ],
+    )
+    start = date(2016, 1, 31)
+    for index in range(rows):
+        number = index % PROGRAMMES
+        name = f"BP{number:03d}" if index % 3 == 0 else programme_name(number)
+        person, email = PEOPLE[index % len(PEOPLE)]
+        title = f"{TITLES[index % len(TITLES)]} {index}"
+        due = start + timedelta(days=index % 1500)
+        row = 4 + index
+        sheet.write(row, 0, name)
+        sheet.write(row, 1, title)
+        if index % 2:
+            sheet.write_datetime(row, 2, due, dates)
+        else:
+            sheet.write(row, 2, due.strftime("%d.%m.%Y"))
+        sheet.write(row, 3, person)
+        sheet.write(row, 4, email)
+        sheet.write(row, 5, "x" if index % 5 == 0 else "")
+        sheet.write(row, 6, "laut Bescheid" if index % 7 == 0 else "")
+    sheet.write(4 + rows + 1, 0, "* Fristen ohne Gewähr")
+    book.close()
+
+
+# --- phases (each runs in its own process) -------------------------------------
+
+
+def phase_calamine(path: Path) -> int:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    return sum(len(book.get_sheet_by_name(n).to_python()) for n in book.sheet_names)
+
+
+def phase_pandas(path: Path) -> int:
+    import pandas as pd
+
+    return len(pd.read_excel(path, sheet_name=None, engine="openpyxl")["Fristen"])
+
+
+def phase_import(path: Path, db: str) -> int:
+    from imports.reading import read_file
+    from portfolio.services.import_apply import import_files
+    from portfolio.storage.db import session_scope
+    from portfolio.storage.schema import open_database
+
+    engine = open_database(db)
+    result = read_file(path)
+    with session_scope(engine, "bench") as session:
+        preview = import_files(session, [result], apply=True)
+    engine.dispose()
+    return preview.totals()["rows"]
+
+
+def run_phase(name: str, path: Path, db: str) -> dict[str, float]:
+    started = time.perf_counter()
+    if name == "calamine":
+        rows = phase_calamine(path)
+    elif name == "pandas":
+        rows = phase_pandas(path)
+    else:
+        rows = phase_import(path, db)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_mb": peak_mb, "rows": rows}
+
+
+def child(name: str, path: Path, db: str = "") -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--phase", name, "--file", str(path), "--db", db],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench(rows: int, folder: Path, skip_pandas: bool) -> None:
+    overview, deadlines = folder / "uebersicht.xlsx", folder / f"fristen_{rows}.xlsx"
+    make_overview(overview)
+    make_deadlines(deadlines, rows)
+    db = f"sqlite:///{folder / f'bench_{rows}.db'}"
+    child("import", overview, db)  # the programmes the deadlines name
+    results = {"calamine": child("calamine", deadlines)}
+    if not skip_pandas:
+        results["pandas"] = child("pandas", deadlines)
+    results["import"] = child("import", deadlines, db)
+    results["reimport"] = child("import", deadlines, db)
+    floor = results["calamine"]["seconds"]
+    size = deadlines.stat().st_size / 1_048_576
+    print(f"\n{rows:>7} rows ({size:.1f} MB xlsx)")
+    for name, result in results.items():
+        ratio = result["seconds"] / floor
+        print(
+            f"  {name:<9} {result['seconds']:8.2f} s  {ratio:6.1f}× calamine  "
+            f"peak {result['peak_mb']:7.0f} MB"
+        )
+    print(
+        f"  goals: import ≤ 2× ({results['import']['seconds'] / floor:.1f}×), "
+        f"re-import ≤ 1.5× ({results['reimport']['seconds'] / floor:.1f}×), "
+        f"peak < 600 MB ({results['import']['peak_mb']:.0f} MB)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--rows", type=int, nargs="*", default=[10_000, 100_000, 300_000]
+    )
+    parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument("--phase")
+    parser.add_argument("--file")
+    parser.add_argument("--db", default="")
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(run_phase(args.phase, Path(args.file), args.db)))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        for rows in args.rows:
+            bench(rows, Path(folder), args.skip_pandas)
+
+
+if __name__ == "__main__":
+    main()
