@@ -114,3 +114,23 @@ def test_send_writes_mail_records_and_asks_second_time(
     engine.dispose()
     assert [(r.subject, r.year, r.status) for r in rows] == [("BMBF", 2017, "sent")]
     assert "kommunale-koordinierung" in rows[0].programmes
+
+
+def test_interrupted_sending_is_not_repeated_silently(
+    demo: str, cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _contact_for_bmbf(demo)
+    engine = open_database(demo)
+    with session_scope(engine) as session:  # a crash between writing and sending
+        row = ReportSending(kind="funder", subject="BMBF", year=2017,
+                            recipient="pt@dlr.example", status="sending")  # fmt: skip
+        session.add(row)
+    engine.dispose()
+    monkeypatch.setenv("PORTFOLIO_MAIL_OUTBOX", str(tmp_path / "ausgang"))
+    args = ["report", "funder", "BMBF", "--year", "2017", "--format", "pdf", "--send"]
+    asked = cli(*args, db=demo, input="n\n")
+    assert "vielleicht schon gesendet" in asked.output
+    assert not (tmp_path / "ausgang").exists()
+    confirmed = cli(*args, "--yes", db=demo)
+    assert confirmed.exit_code == 0, confirmed.output
+    assert len(list((tmp_path / "ausgang").glob("*.eml"))) == 1
