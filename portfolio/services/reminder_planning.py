@@ -1,0 +1,281 @@
+"""Reminder planning against the database: which outbox rows to write (DESIGN §5).
+
+``plan`` asks the pure planner (``portfolio.domain.reminders``) which stage is due
+for every open obligation and writes one row per (obligation, recipient, stage,
+due_on) with ``INSERT … ON CONFLICT DO NOTHING``: a second planning is a no-op. The
+database skips obligations whose current reminder already exists (``sql_stage``,
+kept equal to the pure planner by a test), so a repeated run costs about one indexed
+read. Planning also cancels pending rows that lost their reason (obligation done,
+date moved, superseded by a later stage) and writes the weekly digest rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from portfolio.domain.enums import ObligationStatus, ReminderStatus
+from portfolio.domain.models import Contact, Obligation, Programme, Reminder
+from portfolio.domain.reminders import (
+    OVERDUE_EVERY_DAYS,
+    DueItem,
+    PlannedReminder,
+    Stages,
+    plan_digests,
+    plan_reminders,
+)
+from portfolio.services.obligations import rowcount
+
+DIGEST_STAGE = "digest"
+
+
+@lru_cache(maxsize=4096)
+def local_midnight(day: date, timezone: str) -> datetime:
+    """The start of a day in the office's time zone, as an aware UTC datetime."""
+    return datetime.combine(day, time(0), ZoneInfo(timezone)).astimezone(UTC)
+
+
+def due_items(
+    session: Session, until: date, *, unplanned: Unplanned | None = None
+) -> list[DueItem]:
+    """The open obligations due on or before ``until``, with who should hear of them.
+
+    With ``unplanned`` only those whose current reminder is not in the outbox yet
+    (the database does the stage arithmetic; see ``sql_stage``).
+    """
+    responsible = aliased(Contact)
+    lead = aliased(Contact)
+    # Column order = DueItem's fields: rows become items without keyword handling.
+    query = (
+        sa.select(
+            Obligation.id,
+            Obligation.kind,
+            Obligation.due_on,
+            responsible.email,
+            lead.email,
+            sa.func.coalesce(Programme.short_name, Programme.name),
+            Obligation.title,
+            Obligation.due_effective,
+        )
+        .join(Programme, Programme.id == Obligation.programme_id)
+        .outerjoin(responsible, responsible.id == Obligation.responsible_id)
+        .outerjoin(lead, lead.id == Programme.lead_id)
+        .where(Obligation.status == ObligationStatus.OPEN, Obligation.due_on <= until)
+    )
+    if unplanned is not None:
+        dialect = session.get_bind().dialect.name
+        stage = sql_stage(dialect, unplanned.today, unplanned.stages)
+        recipient = sa.func.lower(
+            sa.func.coalesce(responsible.email, lead.email, unplanned.lead)
+        )
+        known = (
+            sa.select(Reminder.id)
+            .where(
+                Reminder.obligation_id == Obligation.id,
+                Reminder.recipient == recipient,
+                Reminder.stage == sa.cast(stage, sa.String),
+                Reminder.due_on == Obligation.due_on,
+            )
+            .exists()
+        )
+        query = query.where(~known)
+    return [DueItem._make(row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class Unplanned:
+    """Ask ``due_items`` for rows whose current stage is not yet in the outbox."""
+
+    today: date
+    stages: Stages
+    lead: str | None
+
+
+def sql_stage(dialect: str, today: date, stages: Stages) -> sa.ColumnElement[int]:
+    """``current_stage`` as a SQL expression (kept equal to it by a test).
+
+    Lets the database skip obligations whose current reminder already exists,
+    so a repeated planning run costs about one indexed read.
+    """
+    if dialect == "postgresql":
+        days: sa.ColumnElement[int] = sa.type_coerce(
+            Obligation.due_on - sa.cast(today, sa.Date), sa.Integer
+        )
+    else:
+        days = sa.cast(
+            sa.func.julianday(Obligation.due_on) - sa.func.julianday(today.isoformat()),
+            sa.Integer,
+        )
+
+    def reached(values: tuple[int, ...]) -> sa.ColumnElement[int]:
+        ascending = sorted(values)
+        return sa.case(*[(days <= s, s) for s in ascending], else_=None)
+
+    overdue = -OVERDUE_EVERY_DAYS * ((-days) // OVERDUE_EVERY_DAYS)
+    by_kind = reached(stages.default)
+    if stages.per_kind:
+        by_kind = sa.case(
+            *[
+                (Obligation.kind == kind, reached(values))
+                for kind, values in stages.per_kind.items()
+            ],
+            else_=reached(stages.default),
+        )
+    return sa.case((days <= -OVERDUE_EVERY_DAYS, overdue), else_=by_kind)
+
+
+def office_lead(session: Session, configured: str | None = None) -> str | None:
+    """The office lead's address: the setting, else the contact marked as lead."""
+    if configured:
+        return configured
+    return session.scalar(
+        sa.select(Contact.email).where(Contact.is_office_lead.is_(True)).limit(1)
+    )
+
+
+@dataclass
+class PlanResult:
+    """What a planning run did."""
+
+    planned: int = 0
+    cancelled: int = 0
+    considered: int = 0
+
+
+def plan(
+    session: Session,
+    today: date,
+    stages: Stages,
+    lead: str | None,
+    timezone: str = "Europe/Berlin",
+) -> PlanResult:
+    """Write the reminders due by ``today`` into the outbox (idempotent)."""
+    result = PlanResult(cancelled=cancel_stale(session))
+    until = today + timedelta(days=stages.max_days)
+    items = due_items(session, until, unplanned=Unplanned(today, stages, lead))
+    result.considered = len(items)
+    planned = plan_reminders(items, today, stages, lead)
+    result.planned = insert_planned(session, planned, timezone)
+    result.cancelled += cancel_superseded(session)
+    return result
+
+
+def insert_planned(
+    session: Session, planned: Sequence[PlannedReminder], timezone: str
+) -> int:
+    """Insert planned reminders (one executemany), ignoring any already there."""
+    if not planned:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = datetime.now(UTC)
+    rows = []
+    for item in planned:
+        at = local_midnight(item.planned_for, timezone)
+        rows.append(
+            {
+                "obligation_id": item.obligation_id,
+                "recipient": item.recipient,
+                "cc": list(item.cc),
+                "stage": str(item.stage),
+                "due_on": item.due_on,
+                "planned_for": at,
+                "next_attempt_at": at,
+                "status": ReminderStatus.PENDING,
+                "attempts": 0,
+                "created_at": now,
+            }
+        )
+    # Core executemany on the session's connection: the ORM bulk path cost 3x more.
+    session.connection().execute(insert(Reminder).on_conflict_do_nothing(), rows)
+    return len(rows)
+
+
+def cancel_stale(session: Session) -> int:
+    """Cancel pending rows whose obligation is no longer open or has a new date."""
+    still_due = (
+        sa.select(Obligation.id)
+        .where(
+            Obligation.id == Reminder.obligation_id,
+            Obligation.status == ObligationStatus.OPEN,
+            Obligation.due_on == Reminder.due_on,
+        )
+        .exists()
+    )
+    statement = (
+        sa.update(Reminder)
+        .where(
+            Reminder.status == ReminderStatus.PENDING,
+            Reminder.obligation_id.is_not(None),
+            ~still_due,
+        )
+        .values(
+            status=ReminderStatus.CANCELLED, last_error="Frist erledigt oder verschoben"
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(session.execute(statement))
+
+
+def cancel_superseded(session: Session) -> int:
+    """Cancel pending rows for which a later stage of the same obligation exists."""
+    newer = aliased(Reminder)
+    later = (
+        sa.select(newer.id)
+        .where(
+            newer.obligation_id == Reminder.obligation_id,
+            newer.recipient == Reminder.recipient,
+            newer.planned_for > Reminder.planned_for,
+        )
+        .exists()
+    )
+    statement = (
+        sa.update(Reminder)
+        .where(
+            Reminder.status == ReminderStatus.PENDING,
+            Reminder.obligation_id.is_not(None),
+            later,
+        )
+        .values(
+            status=ReminderStatus.CANCELLED, last_error="durch spätere Stufe ersetzt"
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(session.execute(statement))
+
+
+def plan_digest_rows(
+    session: Session, today: date, lead: str | None, timezone: str
+) -> int:
+    """Write one digest row per person for the week of ``today`` (once per week)."""
+    monday = today - timedelta(days=today.weekday())
+    items = due_items(session, today + timedelta(weeks=8))
+    people = {d.recipient for d in plan_digests(items, today, lead)}
+    done = set(
+        session.scalars(
+            sa.select(Reminder.recipient).where(
+                Reminder.stage == DIGEST_STAGE, Reminder.due_on == monday
+            )
+        )
+    )
+    at = local_midnight(today, timezone)
+    for person in sorted(people - done):
+        session.add(
+            Reminder(
+                obligation_id=None,
+                recipient=person,
+                stage=DIGEST_STAGE,
+                due_on=monday,
+                planned_for=at,
+                next_attempt_at=at,
+            )
+        )
+    session.flush()
+    return len(people - done)
