@@ -47,6 +47,7 @@ def _year(cli: CliContext, year: int | None) -> int:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
+    metavar="DATEI",
     help="Zieldatei (Standard: portfolio-<Stichtag>.xlsx).",
 )
 @click.option(
@@ -167,6 +168,7 @@ _output = click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
+    metavar="DATEI",
     help="Zieldatei (Standard: Jahresbericht-<Jahr>-<Name>.<Format>; "
     "- für die Standardausgabe).",
 )
@@ -193,7 +195,6 @@ _yes = click.option("--yes", "-y", is_flag=True, help="Nicht nachfragen.")
     "fmt",
     type=click.Choice(["docx", "pdf", "xlsx", "html"]),
     default="pdf",
-    show_default=True,
     help=FORMAT_HELP,
 )
 @_output
@@ -226,7 +227,6 @@ def report_funder(
     "fmt",
     type=click.Choice(["docx", "pdf", "xlsx", "html"]),
     default="pdf",
-    show_default=True,
     help=FORMAT_HELP,
 )
 @_output
@@ -258,8 +258,7 @@ def report_programme(
     "fmt",
     type=click.Choice(["pdf", "html", "docx"]),
     default="pdf",
-    show_default=True,
-    help="Format: pdf, html oder docx.",
+    help="Format: pdf, html oder docx (Standard: pdf).",
 )
 @_output
 @pass_cli
