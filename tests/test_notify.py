@@ -194,6 +194,7 @@ def test_demo_remind_writes_german_mails_once(cli, tmp_path):
         assert "fällig am 02.05.2017" in mail["Subject"]
         text = mail.get_body(("plain",)).get_content()
         assert "Guten Tag" in text and "ANBest-Gk" in text
+        assert "http://127.0.0.1:8000/programme/" in text and "#frist-" in text
         assert [a.get_content_type() for a in mail.iter_attachments()] == [
             "text/calendar"
         ]

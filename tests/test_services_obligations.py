@@ -145,3 +145,14 @@ def _statuses(session, obligation_id):
             .order_by(Reminder.id)
         )
     )
+
+
+def test_regenerate_award_convenience_uses_the_stichtag(session):
+    from portfolio.services.clock import set_stichtag
+
+    set_stichtag(session, TODAY)
+    award = zukunftsstadt(session)
+    assert obligations.regenerate_award(session, award).created == 3
+    award.end = date(2019, 6, 30)
+    result = obligations.regenerate_award(session, award)
+    assert (result.created, result.updated) == (1, 1)  # ZN 2018 new, VN later

@@ -147,6 +147,24 @@ def _update(obligation: Obligation, award: Award, item: PlannedObligation) -> in
     return changed
 
 
+def regenerate_award(
+    session: Session,
+    award: Award,
+    state: str = "NW",
+    regimes_dir: str | Path | None = None,
+) -> RegenerateResult:
+    """Regenerate one award's obligations after its dates or regime changed.
+
+    Doors and imports call this whenever they change an award's term, regime,
+    overrides or Zweckerfüllung; people's edits stay as they are.
+    """
+    session.flush()
+    day = clock.today(session)
+    return regenerate(
+        session, award, load_regimes(regimes_dir), WorkingDays(state), day
+    )
+
+
 def regenerate_all(
     session: Session,
     state: str = "NW",

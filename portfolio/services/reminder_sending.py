@@ -353,7 +353,9 @@ def mail_for(
         checklist=tuple(obligation.checklist or ()),
         award=(award.reference or "") if award else "",
         funder=award.funder.short_name if award else "",
-        link=f"{base}/fristen/{obligation.id}" if base else "",
+        link=f"{base}/programme/{obligation.programme.key}#frist-{obligation.id}"
+        if base
+        else "",
         today=today,
         holiday=why_shifted(obligation.due_on, effective, WorkingDays(settings.state)),
     )
