@@ -237,3 +237,22 @@ def test_cli_preview_confirm_and_exit_codes(
     missing = cli("import", str(tmp_path / "fehlt.xlsx"), db=db)
     assert missing.exit_code == 2
     assert "Traceback" not in missing.output
+
+
+def test_one_run_with_the_same_deadlines_twice_creates_them_once(
+    engine: Engine,
+) -> None:
+    run(engine, DATA / "uebersicht.xlsx")
+    preview = run(engine, DATA / "fristen.xlsx", DATA / "fristen.xlsx")
+    first, second = (f.sheets[0].counts() for f in preview.files)
+    assert (first["new"], second["new"], second["unchanged"]) == (5, 0, 5)
+    with session_scope(engine, read_only=True) as session:
+        count = session.scalar(sa.select(sa.func.count()).select_from(Obligation))
+        batch = session.scalars(sa.select(ImportBatch)).all()[-1]
+        provenance = session.scalars(sa.select(Obligation.import_batch_id)).all()
+        logged = session.scalars(
+            sa.select(Change.entity_id).where(Change.entity == "obligations")
+        ).all()
+    assert count == 5
+    assert set(provenance) == {batch.id}
+    assert len(logged) == 5 and all(logged)

@@ -14,13 +14,15 @@ transaction of the run.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from imports.records import FileResult, Record, SheetKind, SheetResult
-from portfolio.domain.enums import ImportStatus
-from portfolio.domain.models import BudgetLine, ImportBatch
+from portfolio.domain.base import to_jsonable
+from portfolio.domain.enums import ChangeAction, ImportStatus
+from portfolio.domain.models import BudgetLine, ImportBatch, Obligation
 from portfolio.domain.periods import format_date
 from portfolio.services.import_lists import ListRows
 from portfolio.services.import_planner import Rejected
@@ -32,6 +34,7 @@ from portfolio.services.import_result import (
     SheetPreview,
 )
 from portfolio.services.import_rows import ProgrammeRows
+from portfolio.storage.changes import record_changes
 
 Progress = Callable[[int], None]
 
@@ -90,6 +93,9 @@ def _plan_sheet(
     planner: RowPlanner, sheet: SheetResult, progress: Progress | None
 ) -> SheetPreview:
     handler = ROW_HANDLERS[sheet.kind]
+    # Claims are per sheet: the same list imported twice in one run matches itself.
+    planner.claimed.clear()
+    planner.seen.clear()
     preview = SheetPreview(sheet)
     for count, record in enumerate(sheet.records, 1):
         preview.rows.append(_plan_row(planner, handler, record, sheet))
@@ -163,5 +169,45 @@ def _close_batch(
             obj.source_ref = ref[:300]
     batch.counts = counts
     session.flush()
+    _insert_bulk(session, planner.bulk)
+    planner.bulk.clear()
     session.info["batch_id"] = None
     return batch.id
+
+
+def _insert_bulk(session: Session, obligations: list[Obligation]) -> None:
+    """Insert new obligations in one statement and log them like the ORM would."""
+    if not obligations:
+        return
+    table = cast(sa.Table, Obligation.__table__)
+    columns = [c.key for c in table.columns if c.key != "id"]
+    rows = []
+    for obligation in obligations:
+        obligation.validate()
+        row = {key: getattr(obligation, key) for key in columns}
+        row["responsible_id"] = (
+            obligation.responsible.id if obligation.responsible else None
+        )
+        row["award_id"] = obligation.award.id if obligation.award else row["award_id"]
+        rows.append(row)
+    statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids = session.execute(statement, rows).scalars().all()
+    log = []
+    for obligation, row, new_id in zip(obligations, rows, ids, strict=True):
+        obligation.id = new_id
+        obligation.responsible_id = row["responsible_id"]
+        obligation.award_id = row["award_id"]
+        after = {k: to_jsonable(v) for k, v in row.items()} | {"id": new_id}
+        log.append(
+            {
+                "entity": table.name,
+                "entity_id": str(new_id),
+                "action": ChangeAction.CREATE,
+                "before": None,
+                "after": after,
+            }
+        )
+        # Persistent from now on: a later file of the same run may change it.
+        make_transient_to_detached(obligation)
+        session.add(obligation)
+    record_changes(session, log)

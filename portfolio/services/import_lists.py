@@ -15,6 +15,7 @@ from typing import Any
 from imports.records import Record, SheetResult
 from portfolio.domain.enums import ObligationKind, ObligationStatus
 from portfolio.domain.models import (
+    Award,
     BudgetLine,
     Contact,
     Obligation,
@@ -45,23 +46,7 @@ class ListRows(PlannerBase):
             if obligation is not None and "programme" not in values
             else self._programme_of(record)
         )
-        award = None
-        if values.get("reference"):
-            award = next(
-                (
-                    a
-                    for a in programme.awards
-                    if fold(a.reference) == fold(values["reference"])
-                ),
-                None,
-            )
-            if award is None:
-                raise self.problem(
-                    record,
-                    "reference",
-                    "Diese Bewilligung (Förderkennzeichen) ist unbekannt.",
-                    "Prüfen Sie das Förderkennzeichen oder lassen Sie es leer.",
-                )
+        award = self._award_of(record, programme)
         kind: ObligationKind = values.get("obligation_kind", ObligationKind.OTHER)
         title = values.get("title") or f"{kind.value.capitalize()} {programme.label}"
         changes: list[EntityChange] = []
@@ -75,8 +60,14 @@ class ListRows(PlannerBase):
                 kind=kind,
                 origin="import",
                 checklist=[],
+                status=ObligationStatus.OPEN,
+                edited=False,
             )
-            programme.obligations.append(obligation)
+            if programme.id is not None:
+                obligation.programme_id = programme.id
+                self.bulk.append(obligation)
+            else:
+                programme.obligations.append(obligation)
             self.by_title[(id(programme), fold(title))].append(obligation)
             self.created(obligation, ref)
         self.claimed.add(id(obligation))
@@ -108,6 +99,27 @@ class ListRows(PlannerBase):
         if change.diffs and obligation.origin.startswith("rule:"):
             obligation.edited = True
         return row_result(record, change.name, changes)
+
+    def _award_of(self, record: Record, programme: Programme) -> Award | None:
+        """The award a deadline row names by ``_award`` id or Förderkennzeichen."""
+        values = record.values
+        if values.get("award_id") is not None:
+            wanted = values["award_id"]
+            return next((a for a in programme.awards if a.id == wanted), None)
+        if not values.get("reference"):
+            return None
+        reference = fold(values["reference"])
+        award = next(
+            (a for a in programme.awards if fold(a.reference) == reference), None
+        )
+        if award is None:
+            raise self.problem(
+                record,
+                "reference",
+                "Diese Bewilligung (Förderkennzeichen) ist unbekannt.",
+                "Prüfen Sie das Förderkennzeichen oder lassen Sie es leer.",
+            )
+        return award
 
     def _find_obligation(self, record: Record) -> Obligation | None:
         if "id" not in record.values:

@@ -58,6 +58,9 @@ class PlannerBase:
         self.contacts = ContactIndex(session)
         self.default_programme = default_programme
         self.touched: dict[int, tuple[Any, str]] = {}
+        # New obligations of stored programmes are inserted in bulk (no unit of
+        # work per row): big deadline lists are the common large import.
+        self.bulk: list[Obligation] = []
         self.claimed: set[int] = set()
         # Programme fields come from a programme's first row; later rows of the
         # same programme (one per award) must not overwrite them back and forth.
