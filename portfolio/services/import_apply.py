@@ -14,7 +14,7 @@ transaction of the run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -81,7 +81,10 @@ def import_files(
         file_preview.sheets.sort(key=lambda s: result.sheets.index(s.sheet))
         preview.files.append(file_preview)
         if batch is not None:
-            file_preview.batch_id = _close_batch(session, planner, batch, file_preview)
+            more = result is not files[-1]
+            file_preview.batch_id = _close_batch(
+                session, planner, batch, file_preview, keep=more
+            )
     if not apply:
         # The plan changed objects in memory only; drop them so that no later
         # flush or commit of this session can write a preview.
@@ -148,7 +151,12 @@ def _open_batch(
 
 
 def _close_batch(
-    session: Session, planner: RowPlanner, batch: ImportBatch, preview: FilePreview
+    session: Session,
+    planner: RowPlanner,
+    batch: ImportBatch,
+    preview: FilePreview,
+    *,
+    keep: bool,
 ) -> int | None:
     """Stamp provenance, flush; drop the batch when the file changed nothing."""
     counts: dict[str, int] = {}
@@ -169,13 +177,15 @@ def _close_batch(
             obj.source_ref = ref[:300]
     batch.counts = counts
     session.flush()
-    _insert_bulk(session, planner.bulk)
+    _insert_bulk(session, planner.bulk, keep=keep)
     planner.bulk.clear()
     session.info["batch_id"] = None
     return batch.id
 
 
-def _insert_bulk(session: Session, obligations: list[Obligation]) -> None:
+def _insert_bulk(
+    session: Session, obligations: list[Obligation], *, keep: bool
+) -> None:
     """Insert new obligations in one statement and log them like the ORM would."""
     if not obligations:
         return
@@ -190,8 +200,7 @@ def _insert_bulk(session: Session, obligations: list[Obligation]) -> None:
         )
         row["award_id"] = obligation.award.id if obligation.award else row["award_id"]
         rows.append(row)
-    statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    ids = session.execute(statement, rows).scalars().all()
+    ids = _insert_rows(session, table, rows)
     log = []
     for obligation, row, new_id in zip(obligations, rows, ids, strict=True):
         obligation.id = new_id
@@ -207,7 +216,27 @@ def _insert_bulk(session: Session, obligations: list[Obligation]) -> None:
                 "after": after,
             }
         )
-        # Persistent from now on: a later file of the same run may change it.
-        make_transient_to_detached(obligation)
-        session.add(obligation)
+        if keep:  # a later file of the same run may change it: make it persistent
+            make_transient_to_detached(obligation)
+            session.add(obligation)
     record_changes(session, log)
+
+
+def _insert_rows(
+    session: Session, table: sa.Table, rows: list[dict[str, Any]]
+) -> list[int]:
+    """Insert rows, returning their new ids in order.
+
+    SQLite cannot return ids of a multi-row insert in order, so ids are given
+    explicitly: the write transaction holds the database lock (BEGIN IMMEDIATE),
+    nobody else can take them. PostgreSQL returns them in parameter order.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        start = session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
+        ids = list(range(int(start or 0) + 1, int(start or 0) + 1 + len(rows)))
+        session.execute(
+            sa.insert(table), [r | {"id": i} for r, i in zip(rows, ids, strict=True)]
+        )
+        return ids
+    statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.execute(statement, rows).scalars().all())

@@ -18,7 +18,7 @@ from portfolio.services.import_result import (
     SheetPreview,
 )
 
-MAX_UNCHANGED_LISTED = 0
+LIMIT = 500  # rows listed per sheet in the text preview; JSON lists all
 
 
 def counts_line(counts: dict[str, int]) -> str:
@@ -61,7 +61,9 @@ def preview_text(preview: ImportPreview, *, verbose: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _sheet_lines(sheet: SheetPreview, *, verbose: bool) -> list[str]:
+def _sheet_lines(
+    sheet: SheetPreview, *, verbose: bool, limit: int = LIMIT
+) -> list[str]:
     info = sheet.sheet
     lines = [
         f"  Blatt „{info.sheet}“ ({KIND_LABELS[info.kind]}, "
@@ -70,9 +72,8 @@ def _sheet_lines(sheet: SheetPreview, *, verbose: bool) -> list[str]:
     lines += [f"    Hinweis: {note}" for note in info.notes]
     if not verbose:
         return lines
-    for row in sheet.rows:
-        if row.status in (RowStatus.UNCHANGED, RowStatus.REJECTED):
-            continue
+    shown = [r for r in sheet.rows if r.status in (RowStatus.NEW, RowStatus.CHANGED)]
+    for row in shown[:limit]:
         lines.append(
             f"    Zeile {row.source.row} {ROW_LABELS[row.status]}: {row.label}"
         )
@@ -84,6 +85,11 @@ def _sheet_lines(sheet: SheetPreview, *, verbose: bool) -> list[str]:
                     f"      ~ {change.entity} „{change.name}“: {diff.label}: "
                     f"{diff.old} → {diff.new}"
                 )
+    if len(shown) > limit:
+        lines.append(
+            f"    … und {len(shown) - limit} weitere neue oder geänderte Zeilen "
+            "(alle mit --format json)."
+        )
     for skipped in sheet.skipped:
         text = f" („{skipped.text[:60]}“)" if skipped.text else ""
         lines.append(
