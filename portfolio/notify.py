@@ -26,7 +26,13 @@ from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import Compat32
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import (
+    format_datetime,
+    formataddr,
+    getaddresses,
+    make_msgid,
+    parseaddr,
+)
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
@@ -319,6 +325,30 @@ def _event(mail: ReminderMail, office: Office) -> icalendar.Event:
     return event
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message ready for the wire: envelope and bytes (CRLF), built once."""
+
+    message_id: str
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes
+
+
+def prepare(msg: Message | Outgoing) -> Outgoing:
+    """Serialise a message once (the sender does it while the last one travels)."""
+    if isinstance(msg, Outgoing):
+        return msg
+    data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+    addresses = getaddresses([*msg.get_all("To", []), *msg.get_all("Cc", [])])
+    return Outgoing(
+        message_id=str(msg["Message-ID"] or ""),
+        sender=parseaddr(str(msg["From"]))[1],
+        recipients=tuple(address for _, address in addresses if address),
+        data=data,
+    )
+
+
 class Transport(Protocol):
     """Delivers messages; used as a context manager for one run."""
 
@@ -335,7 +365,7 @@ class Transport(Protocol):
         """Close it."""
         ...
 
-    def send(self, msg: Message) -> None:
+    def send(self, msg: Message | Outgoing) -> None:
         """Deliver one message or raise TransportDown / MessageRejected."""
         ...
 
@@ -361,22 +391,23 @@ class OutboxTransport:
     def __exit__(self, *exc_info: object) -> None:
         """Nothing to close."""
 
-    def send(self, msg: Message) -> None:
+    def send(self, msg: Message | Outgoing) -> None:
         """Write the message atomically; the same Message-ID gives the same file."""
-        name = _file_name(msg)
+        ready = prepare(msg)
+        name = _file_name(ready.message_id)
         target = self.folder / name
         temp = self.folder / f".{name}.tmp"
         try:
-            temp.write_bytes(msg.as_bytes())
+            temp.write_bytes(ready.data)
             temp.replace(target)
         except OSError as exc:
             raise TransportDown(f"Ausgangsordner {self.folder}: {exc}") from exc
         self.written.append(target)
 
 
-def _file_name(msg: Message) -> str:
+def _file_name(message_id: str) -> str:
     """A file name from the Message-ID (only safe characters)."""
-    raw = str(msg["Message-ID"] or make_msgid()).strip("<>")
+    raw = (message_id or make_msgid()).strip("<>")
     safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in raw)
     return f"{safe}.eml"
 
@@ -442,15 +473,16 @@ class SmtpTransport:
             ) from exc
         return conn
 
-    def send(self, msg: Message) -> None:
+    def send(self, msg: Message | Outgoing) -> None:
         """Send one message; reconnect once if the server dropped the connection."""
+        ready = prepare(msg)
         if self.connection is None:
             self.connection = self._connect()
         try:
-            self.connection.send_message(msg)
+            self.connection.sendmail(ready.sender, list(ready.recipients), ready.data)
         except smtplib.SMTPServerDisconnected:
             self.connection = self._connect()
-            self._send_classified(msg)
+            self._send_classified(ready)
         except smtplib.SMTPRecipientsRefused as exc:
             raise MessageRejected(f"Empfänger abgelehnt: {exc.recipients}") from exc
         except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
@@ -459,11 +491,11 @@ class SmtpTransport:
             self.connection = None
             raise TransportDown(f"SMTP-Fehler: {exc}") from exc
 
-    def _send_classified(self, msg: Message) -> None:
+    def _send_classified(self, ready: Outgoing) -> None:
         """Second try after a reconnect, with the same error classes."""
         assert self.connection is not None
         try:
-            self.connection.send_message(msg)
+            self.connection.sendmail(ready.sender, list(ready.recipients), ready.data)
         except smtplib.SMTPRecipientsRefused as exc:
             raise MessageRejected(f"Empfänger abgelehnt: {exc.recipients}") from exc
         except (OSError, smtplib.SMTPException) as exc:

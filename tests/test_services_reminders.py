@@ -91,6 +91,10 @@ def test_outbox_transport_writes_eml_once(engine, tmp_path):
     again = outbox.send_due(sessions_for(engine), transport, MAIL, NOW)
     assert again.sent == 0
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 3
+    with session_scope(engine, "test", read_only=True) as session:
+        rows = session.scalars(sa.select(Reminder)).all()
+    assert all(r.message_id.startswith("<portfolio-reminder-") for r in rows)
+    assert all(abs(r.sent_at - datetime.now(UTC)) < timedelta(minutes=5) for r in rows)
 
 
 def test_smtp_down_then_up_everything_arrives_once(engine, smtp_server):
