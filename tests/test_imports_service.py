@@ -100,6 +100,7 @@ def test_deadlines_find_their_programmes_as_people_write_them(engine: Engine) ->
                               "skipped": 1, "rows": 9}  # fmt: skip
     hints = [p.hint for p in sheet.rejected()]
     assert "meinten Sie „Zukunftsstadt“?" in hints
+    assert "Lernen vor Ort" not in " ".join(sheet.notes)
     with session_scope(engine, read_only=True) as session:
         rows = session.execute(
             sa.select(Programme.key, Obligation.title, Obligation.status)
@@ -234,6 +235,11 @@ def test_cli_preview_confirm_and_exit_codes(
     assert '"unchanged": 7' in as_json.output
     undone = cli("imports", "undo", "1", db=db)
     assert undone.exit_code == 0 and "rückgängig gemacht" in undone.output
+    unknown = cli(
+        "import", str(DATA / "finanzplan.xlsx"), "--programme", "zukunft", db=db
+    )
+    assert unknown.exit_code == 2
+    assert "meinten Sie" in unknown.output
     missing = cli("import", str(tmp_path / "fehlt.xlsx"), db=db)
     assert missing.exit_code == 2
     assert "Traceback" not in missing.output

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from imports.records import FileResult, Record, SheetKind, SheetResult
 from portfolio.domain.base import to_jsonable
 from portfolio.domain.enums import ChangeAction, ImportStatus
+from portfolio.domain.errors import NotFound
 from portfolio.domain.models import BudgetLine, ImportBatch, Obligation
 from portfolio.domain.periods import format_date
 from portfolio.services.import_lists import ListRows
@@ -70,6 +71,10 @@ def import_files(
 ) -> ImportPreview:
     """Plan (and with ``apply`` write) the import of read files."""
     planner = RowPlanner(session, programme)
+    if programme and programme not in planner.programmes.by_key:
+        close = planner.programmes.suggest(programme)
+        hint = f" – meinten Sie {' oder '.join(close)}?" if close else ""
+        raise NotFound(f"Das Programm {programme!r} (--programme) gibt es nicht{hint}")
     preview = ImportPreview(applied=apply)
     for result in files:
         file_preview = FilePreview(result)
@@ -99,11 +104,18 @@ def _plan_sheet(
     # Claims are per sheet: the same list imported twice in one run matches itself.
     planner.claimed.clear()
     planner.seen.clear()
+    planner.unlinked.clear()
     preview = SheetPreview(sheet)
     for count, record in enumerate(sheet.records, 1):
         preview.rows.append(_plan_row(planner, handler, record, sheet))
         if progress is not None and count % 1000 == 0:
             progress(1000)
+    if planner.unlinked:
+        names = ", ".join(f"„{n}“" for n in sorted(planner.unlinked)[:10])
+        preview.notes.append(
+            f"Ohne E-Mail-Adresse nicht als Kontakt zugeordnet: {names} – ergänzen "
+            "Sie eine Spalte E-Mail oder importieren Sie zuerst die Kontaktliste."
+        )
     return preview
 
 

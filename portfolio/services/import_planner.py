@@ -58,6 +58,7 @@ class PlannerBase:
         self.contacts = ContactIndex(session)
         self.default_programme = default_programme
         self.touched: dict[int, tuple[Any, str]] = {}
+        self.unlinked: set[str] = set()
         # New obligations of stored programmes are inserted in bulk (no unit of
         # work per row): big deadline lists are the common large import.
         self.bulk: list[Obligation] = []
@@ -122,6 +123,8 @@ class PlannerBase:
         if not name and not email:
             return None
         contact = self.contacts.find(name, email)
+        if contact is None and not email and name:
+            self.unlinked.add(name)
         if contact is None and email:
             contact = Contact(email=email, name=name or email)
             self.session.add(contact)

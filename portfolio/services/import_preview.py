@@ -69,7 +69,7 @@ def _sheet_lines(
         f"  Blatt „{info.sheet}“ ({KIND_LABELS[info.kind]}, "
         f"Kopfzeile {info.header_row}): {counts_line(sheet.counts())}"
     ]
-    lines += [f"    Hinweis: {note}" for note in info.notes]
+    lines += [f"    Hinweis: {note}" for note in [*info.notes, *sheet.notes]]
     if not verbose:
         return lines
     shown = [r for r in sheet.rows if r.status in (RowStatus.NEW, RowStatus.CHANGED)]
@@ -137,7 +137,7 @@ def _sheet_json(sheet: SheetPreview) -> dict[str, Any]:
         "header_row": info.header_row,
         "columns": info.columns,
         "counts": sheet.counts(),
-        "notes": info.notes,
+        "notes": [*info.notes, *sheet.notes],
         "rows": [
             {
                 "row": r.source.row,

@@ -91,6 +91,7 @@ class SheetPreview:
 
     sheet: SheetResult
     rows: list[RowResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def skipped(self) -> list[Skipped]:
