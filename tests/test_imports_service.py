@@ -233,13 +233,13 @@ def test_cli_preview_confirm_and_exit_codes(
         "import", str(DATA / "uebersicht.xlsx"), "--dry-run", "--format", "json", db=db
     )
     assert '"unchanged": 7' in as_json.output
-    undone = cli("imports", "undo", "1", db=db)
-    assert undone.exit_code == 0 and "rückgängig gemacht" in undone.output
     unknown = cli(
         "import", str(DATA / "finanzplan.xlsx"), "--programme", "zukunft", db=db
     )
     assert unknown.exit_code == 2
     assert "meinten Sie" in unknown.output
+    undone = cli("imports", "undo", "1", db=db)
+    assert undone.exit_code == 0 and "rückgängig gemacht" in undone.output
     missing = cli("import", str(tmp_path / "fehlt.xlsx"), db=db)
     assert missing.exit_code == 2
     assert "Traceback" not in missing.output

@@ -73,8 +73,14 @@ def import_files(
     planner = RowPlanner(session, programme)
     if programme and programme not in planner.programmes.by_key:
         close = planner.programmes.suggest(programme)
-        hint = f" – meinten Sie {' oder '.join(close)}?" if close else ""
-        raise NotFound(f"Das Programm {programme!r} (--programme) gibt es nicht{hint}")
+        hint = (
+            f"meinten Sie {' oder '.join(close)}?"
+            if close
+            else "die Schlüssel zeigt portfolio programmes."
+        )
+        raise NotFound(
+            f"Das Programm {programme!r} (--programme) gibt es nicht – {hint}"
+        )
     preview = ImportPreview(applied=apply)
     for result in files:
         file_preview = FilePreview(result)
