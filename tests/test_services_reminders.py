@@ -323,3 +323,19 @@ def test_sql_stage_agrees_with_pure_planning(engine):
             kind,
             due_on,
         )
+
+
+def test_planned_rows_read_back_exactly(engine):
+    add_obligations(engine, 1, TODAY - timedelta(days=8))  # overdue: lead in copy
+    plan_all(engine)
+    with session_scope(engine, "test", read_only=True) as session:
+        [row] = session.scalars(sa.select(Reminder)).all()
+    assert (row.stage, row.due_on, row.cc) == (
+        "-7",
+        TODAY - timedelta(days=8),
+        ["leitung@example.org"],
+    )
+    assert row.planned_for == outbox.local_midnight(
+        TODAY - timedelta(days=1), "Europe/Berlin"
+    )
+    assert row.status is ReminderStatus.PENDING and row.attempts == 0

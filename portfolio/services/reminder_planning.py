@@ -11,6 +11,7 @@ date moved, superseded by a later stage) and writes the weekly digest rows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,7 +19,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased
 
 from portfolio.domain.enums import ObligationStatus, ReminderStatus
@@ -34,6 +35,11 @@ from portfolio.domain.reminders import (
 from portfolio.services.obligations import rowcount
 
 DIGEST_STAGE = "digest"
+SQLITE_INSERT = (
+    "INSERT INTO {table} (obligation_id, recipient, cc, stage, due_on, planned_for, "
+    "next_attempt_at, status, attempts, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
 
 
 @lru_cache(maxsize=4096)
@@ -173,8 +179,8 @@ def insert_planned(
     """Insert planned reminders (one executemany), ignoring any already there."""
     if not planned:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    if session.get_bind().dialect.name == "sqlite":
+        return _insert_sqlite(session, planned, timezone)
     now = datetime.now(UTC)
     rows = []
     for item in planned:
@@ -194,8 +200,48 @@ def insert_planned(
             }
         )
     # Core executemany on the session's connection: the ORM bulk path cost 3x more.
-    session.connection().execute(insert(Reminder).on_conflict_do_nothing(), rows)
+    insert = postgresql.insert(Reminder).on_conflict_do_nothing()
+    session.connection().execute(insert, rows)
     return len(rows)
+
+
+def _insert_sqlite(
+    session: Session, planned: Sequence[PlannedReminder], timezone: str
+) -> int:
+    """The same insert as plain SQL in the session's transaction.
+
+    SQLAlchemy's per-value processing was half the cost of planning a day
+    (benchmarks/bench_reminders.py); values are written in its SQLite storage
+    formats (ISO dates, ``YYYY-MM-DD HH:MM:SS.ffffff`` UTC), so they read back
+    and compare exactly like rows it wrote.
+    """
+    now = _sqlite_datetime(datetime.now(UTC))
+    rows = []
+    for item in planned:
+        at = _sqlite_datetime(local_midnight(item.planned_for, timezone))
+        rows.append(
+            (
+                item.obligation_id,
+                item.recipient,
+                json.dumps(list(item.cc)),
+                str(item.stage),
+                item.due_on.isoformat(),
+                at,
+                at,
+                ReminderStatus.PENDING.value,
+                0,
+                now,
+            )
+        )
+    raw = session.connection().connection.dbapi_connection
+    assert raw is not None
+    raw.cursor().executemany(SQLITE_INSERT.format(table=Reminder.__tablename__), rows)
+    return len(rows)
+
+
+def _sqlite_datetime(moment: datetime) -> str:
+    """A UTC moment in SQLAlchemy's SQLite DATETIME storage format."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def cancel_stale(session: Session) -> int:
