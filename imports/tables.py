@@ -97,6 +97,8 @@ class TableReader:
             r0: (c0, c1) for (r0, c0), (_r1, c1) in merged if c1 - c0 >= 2
         }
         self.required = REQUIRED[header.kind]
+        self.names: dict[int, str] = {}
+        self.names = {i: self._column_name(i) for i, _ in self.plan}
         self.identifying = IDENTIFYING[header.kind]
         self.sum_rows = {
             r for (r, _), f in facts.formulas.items() if is_vertical_sum(f)
@@ -218,6 +220,8 @@ class TableReader:
         return amounts
 
     def _column_name(self, col: int) -> str:
+        if col in self.names:
+            return self.names[col]
         label = self.header.labels.get(col, "")
         letter = column_letter(col)
         return f"{letter} ({label})" if label else letter

@@ -38,6 +38,7 @@ from portfolio.services.import_rows import ProgrammeRows
 from portfolio.storage.changes import record_changes
 
 Progress = Callable[[int], None]
+BULK_CHUNK = 2000  # rows per insert: bounds the memory of big imports
 
 
 class RowPlanner(ProgrammeRows, ListRows):
@@ -204,9 +205,15 @@ def _close_batch(
 def _insert_bulk(
     session: Session, obligations: list[Obligation], *, keep: bool
 ) -> None:
-    """Insert new obligations in one statement and log them like the ORM would."""
-    if not obligations:
-        return
+    """Insert new obligations in chunks and log them like the ORM would."""
+    for start in range(0, len(obligations), BULK_CHUNK):
+        chunk = obligations[start : start + BULK_CHUNK]
+        _insert_chunk(session, chunk, keep=keep)
+
+
+def _insert_chunk(
+    session: Session, obligations: list[Obligation], *, keep: bool
+) -> None:
     table = cast(sa.Table, Obligation.__table__)
     columns = [c.key for c in table.columns if c.key != "id"]
     rows = []
