@@ -459,7 +459,16 @@ BUDGET_COLUMNS = (
     ),
     Column("programme", "Programm", NAME),
     Column("key", "Schlüssel", KEY),
+    Column("award_id", "Bescheid-Kennung", AWARD, integer),
     Column("reference", "Förderkennzeichen", REFERENCE),
+    # The long layout (one row per category and year), as the workbook writes it.
+    Column("year", "Haushaltsjahr", ("Haushaltsjahr", "Jahr", "HJ", "Year"), integer),
+    Column(
+        "planned",
+        "Soll (Plan)",
+        ("Soll", "Soll (Plan)", "Plan", "Planansatz", "Planned", "Budget"),
+        money,
+    ),
     Column(
         "total",
         "Summe",

@@ -21,6 +21,10 @@ def finish(kind: SheetKind, values: dict[str, Any]) -> tuple[str, ValueProblem] 
         return _programme(values)
     if kind is SheetKind.OBLIGATIONS:
         _obligation(values)
+    if kind is SheetKind.BUDGET and "year" in values:
+        planned = values.pop("planned", None)
+        year = values.pop("year")
+        values["amounts"] = {year: planned} if planned is not None else {}
     return None
 
 

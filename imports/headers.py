@@ -119,9 +119,11 @@ def score(header: Header) -> int:
     fields = header.fields()
     points = len(fields)
     if header.kind is SheetKind.BUDGET:
+        wide = bool(header.years)
+        long = {"year", "planned"} <= fields
         points = (
             (len(fields) + min(len(header.years), 3))
-            if header.years and "category" in fields
+            if (wide or long) and "category" in fields
             else 0
         )
     elif header.kind is SheetKind.PROGRAMMES:
@@ -182,8 +184,9 @@ def _merge_second_row(
     new = {i: c for i, c in below.columns.items() if i not in header.columns}
     if not new:
         return
-    filled = [c for c in cells if clean_text(c)]
-    if len(new) < len(filled) / 2:
+    filled = [clean_text(c) for c in cells if clean_text(c)]
+    # Only a row made entirely of short header words is a second header row.
+    if len(new) < len(filled) or any(len(text) > 40 for text in filled):
         return
     taken = header.fields()
     for index, column in new.items():

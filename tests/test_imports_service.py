@@ -262,3 +262,29 @@ def test_one_run_with_the_same_deadlines_twice_creates_them_once(
     assert count == 5
     assert set(provenance) == {batch.id}
     assert len(logged) == 5 and all(logged)
+
+
+def test_exported_workbook_reimports_with_exactly_the_edits(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    assert cli("demo", db=db).exit_code == 0
+    workbook = tmp_path / "portfolio.xlsx"
+    exported = cli("export", "xlsx", "-o", str(workbook), db=db)
+    if exported.exit_code != 0 or not workbook.exists():
+        pytest.skip("portfolio export xlsx ist nicht verfügbar")
+    untouched = cli("import", str(workbook), "--dry-run", db=db)
+    assert untouched.exit_code == 0, untouched.output
+    assert "Keine Änderungen" in untouched.output
+    book = load_workbook(workbook)
+    sheet = book["Übersicht"]
+    header = [c.value for c in sheet[1]]
+    status = header.index("Status") + 1
+    sheet.cell(row=2, column=status).value = "abgeschlossen"
+    book.save(workbook)
+    edited = cli("import", str(workbook), "--yes", db=db)
+    assert edited.exit_code == 0, edited.output
+    assert "1 geändert" in edited.output
+    assert "Status: läuft → abgeschlossen" in edited.output
+    again = cli("import", str(workbook), "--dry-run", db=db)
+    assert "Keine Änderungen" in again.output

@@ -72,7 +72,8 @@ def import_files(
 ) -> ImportPreview:
     """Plan (and with ``apply`` write) the import of read files."""
     planner = RowPlanner(session, programme)
-    if programme and programme not in planner.programmes.by_key:
+    creates = any(s.kind is SheetKind.PROGRAMMES for f in files for s in f.sheets)
+    if programme and programme not in planner.programmes.by_key and not creates:
         close = planner.programmes.suggest(programme)
         hint = (
             f"meinten Sie {' oder '.join(close)}?"

@@ -189,7 +189,9 @@ class ListRows(PlannerBase):
         ref = str(record.source)
         programme = self._programme_of(record)
         awards = list(programme.awards)
-        if values.get("reference"):
+        if values.get("award_id") is not None:
+            awards = [a for a in awards if a.id == values["award_id"]]
+        elif values.get("reference"):
             awards = [
                 a for a in awards if fold(a.reference) == fold(values["reference"])
             ]

@@ -122,6 +122,9 @@ class PlannerBase:
     ) -> Contact | None:
         if not name and not email:
             return None
+        if name and not email and "@" in name:  # a column of addresses
+            email = name.strip().lower()
+            name = None
         contact = self.contacts.find(name, email)
         if contact is None and not email and name:
             self.unlinked.add(name)
@@ -165,6 +168,12 @@ class PlannerBase:
             found = self.programmes.by_key.get(self.default_programme)
             if found is not None:
                 return found
+            raise self.problem(
+                record,
+                "programme",
+                f"Das Programm {self.default_programme!r} (--programme) gibt es nicht.",
+                "Prüfen Sie den Schlüssel (portfolio programmes).",
+            )
         raise self.problem(
             record,
             "programme",

@@ -57,7 +57,7 @@ def preview_text(preview: ImportPreview, *, verbose: bool = True) -> str:
     if not preview.has_changes and totals.get("unchanged"):
         lines.append("Keine Änderungen – die Datenbank enthält diesen Stand bereits.")
     elif not preview.has_changes:
-        lines.append("Nichts zu übernehmen: keine Zeile konnte gelesen werden.")
+        lines.append("Nichts zu übernehmen: keine Zeile kann übernommen werden.")
     return "\n".join(lines) + "\n"
 
 
