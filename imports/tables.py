@@ -242,8 +242,8 @@ class TableReader:
     def _not_data(self, index: int, cells: list[Any]) -> str:
         """Name why a row is not data (sum, footnote, heading), or return ''."""
         filled = [(i, c) for i, c in enumerate(cells) if not is_blank(c)]
-        texts = [clean_text(c) for _, c in filled if isinstance(c, str)]
-        if any(SUM_RE.match(t) for t in texts[:3]):
+        texts = [c for _, c in filled if isinstance(c, str)][:3]
+        if any(SUM_RE.match(clean_text(t)) for t in texts):
             return "Summenzeile"
         if index in self.sum_rows:
             return "Summenzeile (Formel)"

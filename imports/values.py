@@ -46,6 +46,11 @@ def clean_text(raw: Raw) -> str:
     """Trim a cell to text; fold inner whitespace and non-breaking spaces."""
     if raw is None:
         return ""
+    if type(raw) is str:
+        text = raw.strip()
+        if "  " not in text and text.isprintable():  # fast path: already clean
+            return text
+        return SPACES.sub(" ", text).strip()
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     return SPACES.sub(" ", str(raw)).strip()
@@ -53,7 +58,11 @@ def clean_text(raw: Raw) -> str:
 
 def is_blank(raw: Raw) -> bool:
     """Whether a cell holds nothing a person would see."""
-    return raw is None or (isinstance(raw, str) and not SPACES.sub("", raw))
+    if raw is None:
+        return True
+    if not isinstance(raw, str):
+        return False
+    return not raw or raw.isspace() or not SPACES.sub("", raw)
 
 
 # --- dates -----------------------------------------------------------------
