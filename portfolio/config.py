@@ -175,9 +175,10 @@ def settings_table() -> str:
     ]
     for setting in SETTINGS:
         default = "–" if setting.default is None else f"`{setting.default}`"
-        lines.append(f"| `{setting.key}` | `{setting.env}` | {default} | {setting.help} |")
+        key, env = f"`{setting.key}`", f"`{setting.env}`"
+        lines.append(f"| {key} | {env} | {default} | {setting.help} |")
     return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m portfolio.config`
-    print(settings_table(), end="")  # noqa: T201
+    print(settings_table(), end="")

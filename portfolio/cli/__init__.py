@@ -4,11 +4,13 @@ Each area registers its commands in its own module; importing them here attaches
 them to the group.
 """
 
-from portfolio.cli import core  # noqa: F401 - registers commands
-from portfolio.cli import imports  # noqa: F401 - registers commands
-from portfolio.cli import reminders  # noqa: F401 - registers commands
-from portfolio.cli import reports  # noqa: F401 - registers commands
-from portfolio.cli import web  # noqa: F401 - registers commands
+from portfolio.cli import (
+    core,  # noqa: F401 - registers commands
+    imports,  # noqa: F401 - registers commands
+    reminders,  # noqa: F401 - registers commands
+    reports,  # noqa: F401 - registers commands
+    web,  # noqa: F401 - registers commands
+)
 from portfolio.cli.app import main
 
 __all__ = ["main"]

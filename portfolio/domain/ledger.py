@@ -95,6 +95,17 @@ class Reminder(Base):
     __table_args__ = (
         sa.UniqueConstraint("obligation_id", "recipient", "stage", "due_on"),
         sa.Index("ix_reminders_status_planned", "status", "planned_for"),
+        # Digests belong to no obligation, and NULLs never collide in the unique
+        # constraint above: one digest per person and week needs its own index.
+        sa.Index(
+            "uq_reminders_digest",
+            "recipient",
+            "stage",
+            "due_on",
+            unique=True,
+            sqlite_where=sa.text("obligation_id IS NULL"),
+            postgresql_where=sa.text("obligation_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

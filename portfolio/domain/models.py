@@ -535,9 +535,8 @@ class Obligation(Provenance, Base):
 
     def validate(self) -> None:
         """The origin is known and a done date belongs to a done obligation."""
-        if self.origin not in ("manual", "import") and not self.origin.startswith(
-            "rule:"
-        ):
+        origin = self.origin or "manual"  # the column default applies on insert
+        if origin not in ("manual", "import") and not origin.startswith("rule:"):
             raise InvalidValue(
                 f"Unbekannte Herkunft {self.origin!r} (erlaubt: manual, import, "
                 "rule:<Regelwerk>)."

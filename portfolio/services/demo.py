@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portfolio.demo import demo_path
-from portfolio.domain.errors import Conflict
 from portfolio.domain.base import Base
+from portfolio.domain.errors import Conflict
 from portfolio.services.clock import set_stichtag
 from portfolio.services.restore_json import is_empty, restore
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from portfolio.domain.enums import ObligationStatus, ReminderStatus
@@ -312,16 +312,27 @@ def plan_digest_rows(
         )
     )
     at = local_midnight(today, timezone)
-    for person in sorted(people - done):
-        session.add(
-            Reminder(
-                obligation_id=None,
-                recipient=person,
-                stage=DIGEST_STAGE,
-                due_on=monday,
-                planned_for=at,
-                next_attempt_at=at,
-            )
-        )
-    session.flush()
-    return len(people - done)
+    rows = [
+        {
+            "obligation_id": None,
+            "recipient": person,
+            "cc": [],
+            "stage": DIGEST_STAGE,
+            "due_on": monday,
+            "planned_for": at,
+            "next_attempt_at": at,
+            "status": ReminderStatus.PENDING,
+            "attempts": 0,
+            "created_at": datetime.now(UTC),
+        }
+        for person in sorted(people - done)
+    ]
+    if not rows:
+        return 0
+    # A second scheduler planning the same week at the same moment hits the
+    # partial unique index (uq_reminders_digest) and writes nothing.
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    result = session.connection().execute(
+        dialect.insert(Reminder).on_conflict_do_nothing(), rows
+    )
+    return rowcount(result)

@@ -18,8 +18,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from portfolio.domain.errors import InputError, SchemaBehind
 from portfolio.domain.base import Base
+from portfolio.domain.errors import InputError, SchemaBehind
 from portfolio.storage.db import connection_error, describe, make_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
