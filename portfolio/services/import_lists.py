@@ -88,7 +88,10 @@ class ListRows(PlannerBase):
         elif "done" in sheet.columns:
             self.set(obligation, "status", ObligationStatus.OPEN, "Status", change, ref)
             self.set(obligation, "done_on", None, "erledigt am", change, ref)
-        if responsible is not None:
+        # Compare ids first: loading the relationship costs a lookup per row.
+        if responsible is not None and (
+            responsible.id is None or obligation.responsible_id != responsible.id
+        ):
             self.set(obligation, "responsible", responsible, "zuständig", change, ref)
         if "notes" in values or ("notes" in sheet.columns and "id" in values):
             self.set(
