@@ -312,7 +312,7 @@ def plan_digest_rows(
         )
     )
     at = local_midnight(today, timezone)
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "obligation_id": None,
             "recipient": person,

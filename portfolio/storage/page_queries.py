@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from portfolio.domain.enums import FunderKind, ObligationStatus, ProgrammeStatus
 from portfolio.domain.models import (
@@ -32,9 +32,14 @@ from portfolio.domain.models import (
     Reminder,
 )
 from portfolio.domain.periods import add_months
-from portfolio.storage.queries import ProgrammeRow
+from portfolio.storage.queries import (
+    EFFECTIVE,
+    OVERVIEW_OPTIONS,
+    ProgrammeRow,
+    award_sums,
+    programme_rows,
+)
 
-EFFECTIVE = sa.func.coalesce(Obligation.due_effective, Obligation.due_on)
 DASHBOARD_LIMIT = 25
 
 
@@ -114,85 +119,9 @@ def _page_of_programmes(
         .order_by(sort, Programme.id)
         .limit(page.size)
         .offset(page.offset)
-        .options(
-            selectinload(Programme.phases),
-            selectinload(Programme.fundings).selectinload(Funding.funder),
-            selectinload(Programme.awards).selectinload(Award.funder),
-            selectinload(Programme.lead),
-        )
+        .options(*OVERVIEW_OPTIONS)
     )
     return list(session.scalars(query)), page
-
-
-def _sums(session: Session, ids: Sequence[int]) -> dict[int, tuple[Any, Any]]:
-    if not ids:
-        return {}
-    query = (
-        sa.select(
-            Award.programme_id,
-            sa.func.sum(Award.amount),
-            sa.func.sum(Award.own_contribution),
-        )
-        .where(Award.programme_id.in_(ids))
-        .group_by(Award.programme_id)
-    )
-    return {pid: (amount, own) for pid, amount, own in session.execute(query)}
-
-
-def _next_due(session: Session, ids: Sequence[int]) -> dict[int, tuple[date, str]]:
-    if not ids:
-        return {}
-    first = (
-        sa.select(
-            Obligation.programme_id,
-            EFFECTIVE.label("due"),
-            Obligation.title,
-            sa.func.row_number()
-            .over(
-                partition_by=Obligation.programme_id,
-                order_by=(EFFECTIVE, Obligation.id),
-            )
-            .label("n"),
-        )
-        .where(
-            Obligation.status == ObligationStatus.OPEN, Obligation.programme_id.in_(ids)
-        )
-        .subquery()
-    )
-    query = sa.select(first.c.programme_id, first.c.due, first.c.title).where(
-        first.c.n == 1
-    )
-    return {pid: (due, title) for pid, due, title in session.execute(query)}
-
-
-def _row(
-    programme: Programme,
-    sums: dict[int, tuple[Any, Any]],
-    due: dict[int, tuple[date, str]],
-) -> ProgrammeRow:
-    funders = {f.funder.short_name: f.funder.kind for f in programme.fundings}
-    for award in programme.awards:
-        funders.setdefault(award.funder.short_name, award.funder.kind)
-    amount, own = sums.get(programme.id, (None, None))
-    if amount is None:
-        known = [f.amount for f in programme.fundings if f.amount is not None]
-        amount = sum(known, Decimal(0)) if known else None
-    next_due, next_title = due.get(programme.id, (None, None))
-    return ProgrammeRow(
-        id=programme.id,
-        key=programme.key,
-        name=programme.name,
-        label=programme.label,
-        funders=tuple(funders),
-        funder_kinds=tuple(dict.fromkeys(funders.values())),
-        period=programme.period(),
-        amount=amount,
-        own_share=own,
-        status=programme.status,
-        next_due=next_due,
-        next_title=next_title,
-        lead=programme.lead.name if programme.lead else None,
-    )
 
 
 def programme_page(
@@ -200,9 +129,7 @@ def programme_page(
 ) -> tuple[list[ProgrammeRow], Page]:
     """One page of the filtered programme list (five statements)."""
     programmes, page = _page_of_programmes(session, flt, number, size)
-    ids = [p.id for p in programmes]
-    sums, due = _sums(session, ids), _next_due(session, ids)
-    return [_row(p, sums, due) for p in programmes], page
+    return programme_rows(session, programmes), page
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +148,7 @@ def timeline_page(
     """One page of programmes for the timeline with their deadlines."""
     programmes, page = _page_of_programmes(session, flt, number, size)
     ids = [p.id for p in programmes]
-    sums = _sums(session, ids)
+    sums = award_sums(session, ids)
     marks: dict[int, list[tuple[date, str, ObligationStatus]]] = {}
     if ids:
         query = (

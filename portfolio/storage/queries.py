@@ -7,6 +7,7 @@ Each query runs a fixed number of SQL statements whatever the size of the portfo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -43,49 +44,101 @@ class ProgrammeRow:
     lead: str | None
 
 
-def _award_sums(session: Session) -> dict[int, tuple[Decimal | None, Decimal | None]]:
+EFFECTIVE = sa.func.coalesce(Obligation.due_effective, Obligation.due_on)
+
+
+def award_sums(
+    session: Session, ids: Sequence[int] | None = None
+) -> dict[int, tuple[Decimal | None, Decimal | None]]:
+    """Awarded amount and own contribution per programme (optionally some ids)."""
     query = sa.select(
         Award.programme_id,
         sa.func.sum(Award.amount),
         sa.func.sum(Award.own_contribution),
     ).group_by(Award.programme_id)
+    if ids is not None:
+        query = query.where(Award.programme_id.in_(ids))
     return {pid: (amount, own) for pid, amount, own in session.execute(query)}
 
 
-def next_obligations(session: Session) -> dict[int, tuple[date, str]]:
+def next_obligations(
+    session: Session, ids: Sequence[int] | None = None
+) -> dict[int, tuple[date, str]]:
     """The earliest open obligation of every programme (effective date, title)."""
-    effective = sa.func.coalesce(Obligation.due_effective, Obligation.due_on)
-    first = (
-        sa.select(
-            Obligation.programme_id,
-            effective.label("due"),
-            Obligation.title,
-            sa.func.row_number()
-            .over(
-                partition_by=Obligation.programme_id,
-                order_by=(effective, Obligation.id),
-            )
-            .label("n"),
-        )
-        .where(Obligation.status == ObligationStatus.OPEN)
-        .subquery()
-    )
+    inner = sa.select(
+        Obligation.programme_id,
+        EFFECTIVE.label("due"),
+        Obligation.title,
+        sa.func.row_number()
+        .over(partition_by=Obligation.programme_id, order_by=(EFFECTIVE, Obligation.id))
+        .label("n"),
+    ).where(Obligation.status == ObligationStatus.OPEN)
+    if ids is not None:
+        inner = inner.where(Obligation.programme_id.in_(ids))
+    first = inner.subquery()
     query = sa.select(first.c.programme_id, first.c.due, first.c.title).where(
         first.c.n == 1
     )
     return {pid: (due, title) for pid, due, title in session.execute(query)}
 
 
+OVERVIEW_OPTIONS = (
+    selectinload(Programme.phases),
+    selectinload(Programme.fundings).selectinload(Funding.funder),
+    selectinload(Programme.awards).selectinload(Award.funder),
+    selectinload(Programme.lead),
+)
+
+
+def programme_rows(
+    session: Session, programmes: Sequence[Programme]
+) -> list[ProgrammeRow]:
+    """Overview rows for loaded programmes (two more statements, whatever the count).
+
+    The programmes must be loaded with ``OVERVIEW_OPTIONS``.
+    """
+    ids = [p.id for p in programmes]
+    if not ids:
+        return []
+    sums, due = award_sums(session, ids), next_obligations(session, ids)
+    return [_row(programme, sums, due) for programme in programmes]
+
+
+def _row(
+    programme: Programme,
+    sums: dict[int, tuple[Decimal | None, Decimal | None]],
+    due: dict[int, tuple[date, str]],
+) -> ProgrammeRow:
+    funders = {f.funder.short_name: f.funder.kind for f in programme.fundings}
+    for award in programme.awards:
+        funders.setdefault(award.funder.short_name, award.funder.kind)
+    amount, own = sums.get(programme.id, (None, None))
+    if amount is None:
+        known = [f.amount for f in programme.fundings if f.amount is not None]
+        amount = sum(known, Decimal(0)) if known else None
+    next_due, next_title = due.get(programme.id, (None, None))
+    return ProgrammeRow(
+        id=programme.id,
+        key=programme.key,
+        name=programme.name,
+        label=programme.label,
+        funders=tuple(funders),
+        funder_kinds=tuple(dict.fromkeys(funders.values())),
+        period=programme.period(),
+        amount=amount,
+        own_share=own,
+        status=programme.status,
+        next_due=next_due,
+        next_title=next_title,
+        lead=programme.lead.email if programme.lead else None,
+    )
+
+
 def programme_overview(
     session: Session, *, search: str | None = None
 ) -> list[ProgrammeRow]:
     """Every programme with funders, period, money, status and next deadline."""
-    query = sa.select(Programme).options(
-        selectinload(Programme.phases),
-        selectinload(Programme.fundings).selectinload(Funding.funder),
-        selectinload(Programme.awards).selectinload(Award.funder),
-        selectinload(Programme.lead),
-    )
+    query = sa.select(Programme).options(*OVERVIEW_OPTIONS)
     if search:
         pattern = f"%{search.lower()}%"
         query = query.where(
@@ -95,35 +148,7 @@ def programme_overview(
                 sa.func.lower(Programme.key).like(pattern),
             )
         )
-    sums = _award_sums(session)
-    due = next_obligations(session)
-    rows = []
-    for programme in session.scalars(query):
-        funders = {f.funder.short_name: f.funder.kind for f in programme.fundings}
-        for award in programme.awards:
-            funders.setdefault(award.funder.short_name, award.funder.kind)
-        amount, own = sums.get(programme.id, (None, None))
-        if amount is None:
-            known = [f.amount for f in programme.fundings if f.amount is not None]
-            amount = sum(known, Decimal(0)) if known else None
-        next_due, next_title = due.get(programme.id, (None, None))
-        rows.append(
-            ProgrammeRow(
-                id=programme.id,
-                key=programme.key,
-                name=programme.name,
-                label=programme.label,
-                funders=tuple(funders),
-                funder_kinds=tuple(dict.fromkeys(funders.values())),
-                period=programme.period(),
-                amount=amount,
-                own_share=own,
-                status=programme.status,
-                next_due=next_due,
-                next_title=next_title,
-                lead=programme.lead.email if programme.lead else None,
-            )
-        )
+    rows = programme_rows(session, list(session.scalars(query)))
     rows.sort(key=lambda row: row.label.casefold())
     return rows
 
