@@ -66,7 +66,11 @@ def _read(
 
 @main.command("import")
 @click.argument(
-    "files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
+    "files",
+    nargs=-1,
+    required=True,
+    metavar="DATEI...",
+    type=click.Path(path_type=Path, dir_okay=False),
 )
 @click.option("--sheet", metavar="BLATT", help="Nur dieses Tabellenblatt lesen.")
 @click.option("--kind", type=click.Choice(KINDS), help="Art der Tabelle erzwingen.")
@@ -83,8 +87,7 @@ def _read(
     "fmt",
     type=click.Choice(["text", "json"]),
     default="text",
-    show_default=True,
-    help="Ausgabeformat der Vorschau.",
+    help="Ausgabeformat der Vorschau (Standard: text).",
 )
 @pass_cli
 def import_command(  # noqa: PLR0917 - one parameter per option
