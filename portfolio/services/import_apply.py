@@ -14,17 +14,16 @@ transaction of the run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from imports.records import FileResult, Record, SheetKind, SheetResult
-from portfolio.domain.base import to_jsonable
-from portfolio.domain.enums import ChangeAction, ImportStatus
+from portfolio.domain.enums import ImportStatus
 from portfolio.domain.errors import NotFound
-from portfolio.domain.models import BudgetLine, ImportBatch, Obligation
+from portfolio.domain.models import BudgetLine, ImportBatch
 from portfolio.domain.periods import format_date
+from portfolio.services.import_bulk import insert_pending, replace_kept
 from portfolio.services.import_lists import ListRows
 from portfolio.services.import_planner import Rejected
 from portfolio.services.import_result import (
@@ -35,10 +34,8 @@ from portfolio.services.import_result import (
     SheetPreview,
 )
 from portfolio.services.import_rows import ProgrammeRows
-from portfolio.storage.changes import record_changes
 
 Progress = Callable[[int], None]
-BULK_CHUNK = 2000  # rows per insert: bounds the memory of big imports
 
 
 class RowPlanner(ProgrammeRows, ListRows):
@@ -197,72 +194,8 @@ def _close_batch(
             obj.source_ref = ref[:300]
     batch.counts = counts
     session.flush()
-    _insert_bulk(session, planner.bulk, keep=keep)
+    kept = insert_pending(session, planner.bulk, keep=keep)
+    replace_kept(planner.by_title.values(), kept)
     planner.bulk.clear()
     session.info["batch_id"] = None
     return batch.id
-
-
-def _insert_bulk(
-    session: Session, obligations: list[Obligation], *, keep: bool
-) -> None:
-    """Insert new obligations in chunks and log them like the ORM would."""
-    for start in range(0, len(obligations), BULK_CHUNK):
-        chunk = obligations[start : start + BULK_CHUNK]
-        _insert_chunk(session, chunk, keep=keep)
-
-
-def _insert_chunk(
-    session: Session, obligations: list[Obligation], *, keep: bool
-) -> None:
-    table = cast(sa.Table, Obligation.__table__)
-    columns = [c.key for c in table.columns if c.key != "id"]
-    rows = []
-    for obligation in obligations:
-        obligation.validate()
-        row = {key: getattr(obligation, key) for key in columns}
-        row["responsible_id"] = (
-            obligation.responsible.id if obligation.responsible else None
-        )
-        row["award_id"] = obligation.award.id if obligation.award else row["award_id"]
-        rows.append(row)
-    ids = _insert_rows(session, table, rows)
-    log = []
-    for obligation, row, new_id in zip(obligations, rows, ids, strict=True):
-        obligation.id = new_id
-        obligation.responsible_id = row["responsible_id"]
-        obligation.award_id = row["award_id"]
-        after = {k: to_jsonable(v) for k, v in row.items()} | {"id": new_id}
-        log.append(
-            {
-                "entity": table.name,
-                "entity_id": str(new_id),
-                "action": ChangeAction.CREATE,
-                "before": None,
-                "after": after,
-            }
-        )
-        if keep:  # a later file of the same run may change it: make it persistent
-            make_transient_to_detached(obligation)
-            session.add(obligation)
-    record_changes(session, log)
-
-
-def _insert_rows(
-    session: Session, table: sa.Table, rows: list[dict[str, Any]]
-) -> list[int]:
-    """Insert rows, returning their new ids in order.
-
-    SQLite cannot return ids of a multi-row insert in order, so ids are given
-    explicitly: the write transaction holds the database lock (BEGIN IMMEDIATE),
-    nobody else can take them. PostgreSQL returns them in parameter order.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        start = session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
-        ids = list(range(int(start or 0) + 1, int(start or 0) + 1 + len(rows)))
-        session.execute(
-            sa.insert(table), [r | {"id": i} for r, i in zip(rows, ids, strict=True)]
-        )
-        return ids
-    statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(session.execute(statement, rows).scalars().all())

@@ -21,6 +21,7 @@ from portfolio.domain.models import (
     Obligation,
     Programme,
 )
+from portfolio.services.import_bulk import PendingObligation
 from portfolio.services.import_match import (
     fold,
 )
@@ -40,12 +41,13 @@ class ListRows(PlannerBase):
         """A row of a deadline list: one obligation of a programme."""
         values = record.values
         ref = str(record.source)
-        obligation = self._find_obligation(record)
+        found = self._find_obligation(record)
         programme = (
-            obligation.programme
-            if obligation is not None and "programme" not in values
+            found.programme
+            if found is not None and "programme" not in values
             else self._programme_of(record)
         )
+        obligation: Obligation | PendingObligation | None = found
         award = self._award_of(record, programme)
         kind: ObligationKind = values.get("obligation_kind", ObligationKind.OTHER)
         title = values.get("title") or f"{kind.value.capitalize()} {programme.label}"
@@ -53,8 +55,14 @@ class ListRows(PlannerBase):
         if obligation is None:
             obligation = self._claim_obligation(programme, title, values["due"])
         created = obligation is None
-        if obligation is None:
-            obligation = Obligation(
+        target: Obligation | PendingObligation
+        if obligation is not None:
+            target = obligation
+        elif programme.id is not None:
+            target = PendingObligation(programme.id, title, values["due"], kind)
+            self.bulk.append(target)
+        else:
+            target = Obligation(
                 title=title,
                 due_on=values["due"],
                 kind=kind,
@@ -63,44 +71,39 @@ class ListRows(PlannerBase):
                 status=ObligationStatus.OPEN,
                 edited=False,
             )
-            if programme.id is not None:
-                obligation.programme_id = programme.id
-                self.bulk.append(obligation)
-            else:
-                programme.obligations.append(obligation)
-            self.by_title[(id(programme), fold(title))].append(obligation)
-            self.created(obligation, ref)
-        self.claimed.add(id(obligation))
+            programme.obligations.append(target)
+        if created:
+            self.by_title[(id(programme), fold(title))].append(target)
+            self.created(target, ref)
+        self.claimed.add(id(target))
         change = EntityChange("Frist", f"{programme.label}: {title}", created)
         changes.append(change)
         responsible = self._contact(
             values.get("responsible"), values.get("email"), ref, changes
         )
-        self.set(obligation, "title", title, "Was", change, ref)
-        self.set(obligation, "due_on", values["due"], "fällig am", change, ref)
-        if "obligation_kind" in sheet.columns or created:
-            self.set(obligation, "kind", kind, "Art", change, ref)
+        self.set(target, "title", title, "Was", change, ref)
+        self.set(target, "due_on", values["due"], "fällig am", change, ref)
+        if "target_kind" in sheet.columns or created:
+            self.set(target, "kind", kind, "Art", change, ref)
         if "status" in values:
-            self.set(obligation, "status", values["status"], "Status", change, ref)
+            self.set(target, "status", values["status"], "Status", change, ref)
             self.set(
-                obligation, "done_on", values.get("done_on"), "erledigt am", change, ref
+                target, "done_on", values.get("done_on"), "erledigt am", change, ref
             )
         elif "done" in sheet.columns:
-            self.set(obligation, "status", ObligationStatus.OPEN, "Status", change, ref)
-            self.set(obligation, "done_on", None, "erledigt am", change, ref)
+            self.set(target, "status", ObligationStatus.OPEN, "Status", change, ref)
+            self.set(target, "done_on", None, "erledigt am", change, ref)
         # Compare ids first: loading the relationship costs a lookup per row.
         if responsible is not None and (
-            responsible.id is None or obligation.responsible_id != responsible.id
+            responsible.id is None or target.responsible_id != responsible.id
         ):
-            self.set(obligation, "responsible", responsible, "zuständig", change, ref)
+            self.set(target, "responsible", responsible, "zuständig", change, ref)
         if "notes" in values or ("notes" in sheet.columns and "id" in values):
-            self.set(
-                obligation, "notes", values.get("notes"), "Bemerkungen", change, ref
-            )
+            self.set(target, "notes", values.get("notes"), "Bemerkungen", change, ref)
         if award is not None:
-            self.set(obligation, "award", award, "Bewilligung", change, ref)
-        if change.diffs and obligation.origin.startswith("rule:"):
-            obligation.edited = True
+            self.set(target, "award", award, "Bewilligung", change, ref)
+        if change.diffs and target.origin.startswith("rule:"):
+            target.edited = True
         return row_result(record, change.name, changes)
 
     def _award_of(self, record: Record, programme: Programme) -> Award | None:
@@ -139,7 +142,7 @@ class ListRows(PlannerBase):
 
     def _claim_obligation(
         self, programme: Programme, title: str, due: Any
-    ) -> Obligation | None:
+    ) -> Obligation | PendingObligation | None:
         candidates = [
             o
             for o in self.by_title.get((id(programme), fold(title)), [])

@@ -23,6 +23,7 @@ from portfolio.domain.models import (
     Obligation,
     Programme,
 )
+from portfolio.services.import_bulk import PendingObligation
 from portfolio.services.import_match import (
     ContactIndex,
     FunderIndex,
@@ -61,7 +62,7 @@ class PlannerBase:
         self.unlinked: set[str] = set()
         # New obligations of stored programmes are inserted in bulk (no unit of
         # work per row): big deadline lists are the common large import.
-        self.bulk: list[Obligation] = []
+        self.bulk: list[PendingObligation] = []
         self.claimed: set[int] = set()
         # Programme fields come from a programme's first row; later rows of the
         # same programme (one per award) must not overwrite them back and forth.
@@ -69,7 +70,9 @@ class PlannerBase:
         self.obligations: dict[int, Obligation] = {
             o.id: o for p in self.programmes.all() for o in p.obligations
         }
-        self.by_title: dict[tuple[int, str], list[Obligation]] = defaultdict(list)
+        self.by_title: dict[tuple[int, str], list[Obligation | PendingObligation]] = (
+            defaultdict(list)
+        )
         for programme in self.programmes.all():
             for obligation in programme.obligations:
                 self.by_title[(id(programme), fold(obligation.title))].append(

@@ -1,0 +1,157 @@
+"""New deadlines of stored programmes, inserted in bulk instead of row by row.
+
+A big deadline list is the common large import. Building an ORM object per row and
+letting the unit of work insert them costs most of an import's time, so the planner
+creates a light ``PendingObligation`` instead (same attributes, no instrumentation)
+and ``insert_pending`` writes them with one multi-row insert per chunk, logging each
+row in the change log exactly as the ORM listener would (action, values after, who,
+batch). When another file of the same run follows, the rows become persistent ORM
+objects so that it can still change them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, make_transient_to_detached
+
+from portfolio.domain.base import to_jsonable
+from portfolio.domain.enums import ChangeAction, ObligationKind, ObligationStatus
+from portfolio.domain.models import Award, Contact, Obligation
+from portfolio.storage.changes import record_changes
+
+CHUNK = 2000  # rows per insert: bounds the memory of big imports
+TABLE = cast(sa.Table, Obligation.__table__)
+COLUMNS = [c.key for c in TABLE.columns if c.key != "id"]
+
+
+class PendingObligation:
+    """A new obligation before insert: the columns of ``Obligation``, plain."""
+
+    __slots__ = (*COLUMNS, "award", "id", "responsible")
+
+    id: int | None
+    programme_id: int
+    award_id: int | None
+    kind: ObligationKind
+    title: str
+    due_on: date
+    due_effective: date | None
+    responsible_id: int | None
+    status: ObligationStatus
+    done_on: date | None
+    origin: str
+    template_id: str | None
+    rule_key: str | None
+    source: str | None
+    checklist: list[str]
+    edited: bool
+    notes: str | None
+    import_batch_id: int | None
+    source_ref: str | None
+    responsible: Contact | None
+    award: Award | None
+
+    def __init__(
+        self, programme_id: int, title: str, due_on: date, kind: ObligationKind
+    ) -> None:
+        """Start with the values every imported deadline has."""
+        for column in COLUMNS:
+            setattr(self, column, None)
+        self.id = None
+        self.programme_id = programme_id
+        self.title = title
+        self.due_on = due_on
+        self.kind = kind
+        self.status = ObligationStatus.OPEN
+        self.origin = "import"
+        self.checklist = []
+        self.edited = False
+        self.responsible = None
+        self.award = None
+
+    def row(self) -> dict[str, Any]:
+        """The column values to insert."""
+        values = {key: getattr(self, key) for key in COLUMNS}
+        if self.responsible is not None:
+            values["responsible_id"] = self.responsible.id
+        if self.award is not None:
+            values["award_id"] = self.award.id
+        return values
+
+
+def insert_pending(
+    session: Session, pending: list[PendingObligation], *, keep: bool
+) -> dict[int, Obligation]:
+    """Insert in chunks; with ``keep`` return ORM objects for them (by ``id(obj)``)."""
+    kept: dict[int, Obligation] = {}
+    for start in range(0, len(pending), CHUNK):
+        kept.update(_insert_chunk(session, pending[start : start + CHUNK], keep=keep))
+    return kept
+
+
+def _insert_chunk(
+    session: Session, pending: list[PendingObligation], *, keep: bool
+) -> dict[int, Obligation]:
+    rows = [p.row() for p in pending]
+    for row in rows:
+        Obligation(**row).validate()  # the same German checks as on a flush
+    ids = _insert_rows(session, rows)
+    log = []
+    kept: dict[int, Obligation] = {}
+    for item, row, new_id in zip(pending, rows, ids, strict=True):
+        item.id = new_id
+        after = {k: to_jsonable(v) for k, v in row.items()} | {"id": new_id}
+        log.append(
+            {
+                "entity": TABLE.name,
+                "entity_id": str(new_id),
+                "action": ChangeAction.CREATE,
+                "before": None,
+                "after": after,
+            }
+        )
+        if keep:
+            kept[id(item)] = _persistent(session, row, new_id)
+    record_changes(session, log)
+    return kept
+
+
+def _persistent(session: Session, row: dict[str, Any], new_id: int) -> Obligation:
+    obligation = Obligation(**row)
+    obligation.id = new_id
+    make_transient_to_detached(obligation)
+    session.add(obligation)
+    return obligation
+
+
+def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows, returning their new ids in order.
+
+    SQLite cannot return ids of a multi-row insert in order, so ids are given
+    explicitly: the write transaction holds the database lock (BEGIN IMMEDIATE),
+    nobody else can take them. PostgreSQL returns them in parameter order.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        top = session.scalar(sa.select(sa.func.coalesce(sa.func.max(TABLE.c.id), 0)))
+        first = int(top or 0) + 1
+        ids = list(range(first, first + len(rows)))
+        session.execute(
+            sa.insert(TABLE), [r | {"id": i} for r, i in zip(rows, ids, strict=True)]
+        )
+        return ids
+    statement = sa.insert(TABLE).returning(TABLE.c.id, sort_by_parameter_order=True)
+    return list(session.execute(statement, rows).scalars().all())
+
+
+def replace_kept(index: Iterable[list[Any]], kept: dict[int, Obligation]) -> None:
+    """Swap inserted pending objects for their persistent ORM objects in an index."""
+    if not kept:
+        return
+    for items in index:
+        for position, item in enumerate(items):
+            if id(item) in kept:
+                items[position] = kept[id(item)]
