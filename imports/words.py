@@ -131,6 +131,8 @@ def parse_done(
 
 # --- funders ---------------------------------------------------------------
 
+MAX_FUNDER_NAME = 300
+MAX_EMAIL = 254
 FUNDER_SPLIT = re.compile(r"\s*(?:/|\+|;|,|&|\bund\b|\bu\.\s|\bsowie\b)\s*")
 KNOWN_FUNDERS: tuple[tuple[re.Pattern[str], FunderKind], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), kind)
@@ -215,6 +217,11 @@ def parse_funders(raw: Raw, kinds: list[FunderKind] | None = None) -> list[Funde
     names = [n for n in names if n]
     if not names:
         raise ValueProblem("Der Fördergeber fehlt.")
+    if any(len(n) > MAX_FUNDER_NAME for n in names):
+        raise ValueProblem(
+            f"Ein Fördergeber-Name ist länger als {MAX_FUNDER_NAME} Zeichen.",
+            "Kürzen Sie den Namen; Details gehören in die Bemerkungen.",
+        )
     kinds = kinds or []
     refs = []
     for index, name in enumerate(names):
@@ -274,4 +281,7 @@ def parse_email(raw: Raw) -> str:
         raise ValueProblem(
             "Das ist keine E-Mail-Adresse.", "Schreiben Sie z. B. name@kreis-re.de."
         )
-    return m[0].removeprefix("mailto:").lower()
+    address = m[0].removeprefix("mailto:").lower()
+    if len(address) > MAX_EMAIL:
+        raise ValueProblem("Die E-Mail-Adresse ist zu lang.", "Prüfen Sie die Adresse.")
+    return address

@@ -288,3 +288,21 @@ def test_exported_workbook_reimports_with_exactly_the_edits(
     assert "Status: läuft → abgeschlossen" in edited.output
     again = cli("import", str(workbook), "--dry-run", db=db)
     assert "Keine Änderungen" in again.output
+
+
+def test_overlong_texts_are_rejected_not_crashing_the_database(
+    engine: Engine, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Programm", "Fördergeber", "Förderkennzeichen", "E-Mail"])
+    sheet.append(["P" * 400, "BMBF", "A1", "a@b.de"])
+    sheet.append(["Gut", "F" * 500, "A2", "a@b.de"])
+    sheet.append(["Auch gut", "BMBF", "R" * 200, "a@b.de"])
+    sheet.append(["Kurz", "BMBF", "A4", "x" * 300 + "@b.de"])
+    sheet.append(["Passt", "BMBF", "A5", "a@b.de"])
+    path = tmp_path / "lang.xlsx"
+    book.save(path)
+    preview = run(engine, path)
+    assert preview.totals()["rejected"] == 4
+    assert preview.totals()["new"] == 1
