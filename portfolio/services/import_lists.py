@@ -55,26 +55,11 @@ class ListRows(PlannerBase):
         if obligation is None:
             obligation = self._claim_obligation(programme, title, values["due"])
         created = obligation is None
-        target: Obligation | PendingObligation
-        if obligation is not None:
-            target = obligation
-        elif programme.id is not None:
-            target = PendingObligation(programme.id, title, values["due"], kind)
-            self.bulk.append(target)
-        else:
-            target = Obligation(
-                title=title,
-                due_on=values["due"],
-                kind=kind,
-                origin="import",
-                checklist=[],
-                status=ObligationStatus.OPEN,
-                edited=False,
-            )
-            programme.obligations.append(target)
-        if created:
-            self.by_title[(id(programme), fold(title))].append(target)
-            self.created(target, ref)
+        target = (
+            obligation
+            if obligation is not None
+            else self._new_obligation(programme, title, values["due"], kind, ref)
+        )
         self.claimed.add(id(target))
         change = EntityChange("Frist", f"{programme.label}: {title}", created)
         changes.append(change)
@@ -82,7 +67,12 @@ class ListRows(PlannerBase):
             values.get("responsible"), values.get("email"), ref, changes
         )
         self.set(target, "title", title, "Was", change, ref)
+        moved = len(change.diffs)
         self.set(target, "due_on", values["due"], "fällig am", change, ref)
+        if len(change.diffs) > moved and target.due_effective is not None:
+            # A date a person typed is an explicit Termin: it does not move to the
+            # next working day (§ 31 Abs. 5 VwVfG), so the old shift is dropped.
+            self.set(target, "due_effective", None, "verschoben auf", change, ref)
         if "target_kind" in sheet.columns or created:
             self.set(target, "kind", kind, "Art", change, ref)
         if "status" in values:
@@ -105,6 +95,29 @@ class ListRows(PlannerBase):
         if change.diffs and target.origin.startswith("rule:"):
             target.edited = True
         return row_result(record, change.name, changes)
+
+    def _new_obligation(
+        self, programme: Programme, title: str, due: Any, kind: ObligationKind, ref: str
+    ) -> Obligation | PendingObligation:
+        """A new deadline: a pending bulk row for a stored programme, else ORM."""
+        target: Obligation | PendingObligation
+        if programme.id is not None:
+            target = PendingObligation(programme.id, title, due, kind)
+            self.bulk.append(target)
+        else:
+            target = Obligation(
+                title=title,
+                due_on=due,
+                kind=kind,
+                origin="import",
+                checklist=[],
+                status=ObligationStatus.OPEN,
+                edited=False,
+            )
+            programme.obligations.append(target)
+        self.by_title[(id(programme), fold(title))].append(target)
+        self.created(target, ref)
+        return target
 
     def _award_of(self, record: Record, programme: Programme) -> Award | None:
         """The award a deadline row names by ``_award`` id or Förderkennzeichen."""
