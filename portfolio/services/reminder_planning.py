@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from portfolio.domain.enums import ObligationStatus, ReminderStatus
+from portfolio.domain.enums import ObligationKind, ObligationStatus, ReminderStatus
 from portfolio.domain.models import Contact, Obligation, Programme, Reminder
 from portfolio.domain.reminders import (
     OVERDUE_EVERY_DAYS,
@@ -56,6 +57,48 @@ def due_items(
     With ``unplanned`` only those whose current reminder is not in the outbox yet
     (the database does the stage arithmetic; see ``sql_stage``).
     """
+    params: dict[str, object] = {"until": until}
+    if unplanned is None:
+        query = _due_select()
+    else:
+        dialect = session.get_bind().dialect.name
+        stages = unplanned.stages
+        query = _unplanned_select(dialect, *_stages_key(stages))
+        params.update(_stage_params(unplanned.today, stages))
+        params["office_lead"] = unplanned.lead
+    return [DueItem._make(row) for row in session.execute(query, params)]
+
+
+@dataclass(frozen=True)
+class Unplanned:
+    """Ask ``due_items`` for rows whose current stage is not yet in the outbox."""
+
+    today: date
+    stages: Stages
+    lead: str | None
+
+
+# The statements below are built once (the day, window and office lead are bound
+# parameters): building them took about as long as the database needed to run them.
+DueSelect: TypeAlias = (
+    "sa.Select[int, ObligationKind, date, str, str, str, str, date | None]"
+)
+_StagesKey = tuple[tuple[int, ...], tuple[tuple[str, tuple[int, ...]], ...]]
+
+
+def _stages_key(stages: Stages) -> _StagesKey:
+    """A hashable form of ``stages`` for the statement caches."""
+    return stages.default, tuple(sorted(stages.per_kind.items()))
+
+
+@lru_cache(maxsize=1)
+def _due_select() -> DueSelect:
+    """Open obligations due by ``:until`` with recipient candidates (DueItem order)."""
+    return _joined_select()[0]
+
+
+def _joined_select() -> tuple[DueSelect, Any, Any]:
+    """The due-items query plus the two contact aliases it joins."""
     responsible = aliased(Contact)
     lead = aliased(Contact)
     # Column order = DueItem's fields: rows become items without keyword handling.
@@ -73,35 +116,36 @@ def due_items(
         .join(Programme, Programme.id == Obligation.programme_id)
         .outerjoin(responsible, responsible.id == Obligation.responsible_id)
         .outerjoin(lead, lead.id == Programme.lead_id)
-        .where(Obligation.status == ObligationStatus.OPEN, Obligation.due_on <= until)
+        .where(
+            Obligation.status == ObligationStatus.OPEN,
+            Obligation.due_on <= sa.bindparam("until", type_=sa.Date),
+        )
     )
-    if unplanned is not None:
-        dialect = session.get_bind().dialect.name
-        stage = sql_stage(dialect, unplanned.today, unplanned.stages)
-        recipient = sa.func.lower(
-            sa.func.coalesce(responsible.email, lead.email, unplanned.lead)
+    return query, responsible, lead
+
+
+@lru_cache(maxsize=16)
+def _unplanned_select(
+    dialect: str,
+    default: tuple[int, ...],
+    per_kind: tuple[tuple[str, tuple[int, ...]], ...],
+) -> DueSelect:
+    """``_due_select`` without the rows whose current reminder already exists."""
+    query, responsible, lead = _joined_select()
+    stage = _stage_expression(dialect, Stages(default, dict(per_kind)))
+    office = sa.bindparam("office_lead", type_=sa.String)
+    recipient = sa.func.lower(sa.func.coalesce(responsible.email, lead.email, office))
+    known = (
+        sa.select(Reminder.id)
+        .where(
+            Reminder.obligation_id == Obligation.id,
+            Reminder.recipient == recipient,
+            Reminder.stage == sa.cast(stage, sa.String),
+            Reminder.due_on == Obligation.due_on,
         )
-        known = (
-            sa.select(Reminder.id)
-            .where(
-                Reminder.obligation_id == Obligation.id,
-                Reminder.recipient == recipient,
-                Reminder.stage == sa.cast(stage, sa.String),
-                Reminder.due_on == Obligation.due_on,
-            )
-            .exists()
-        )
-        query = query.where(~known)
-    return [DueItem._make(row) for row in session.execute(query)]
-
-
-@dataclass(frozen=True)
-class Unplanned:
-    """Ask ``due_items`` for rows whose current stage is not yet in the outbox."""
-
-    today: date
-    stages: Stages
-    lead: str | None
+        .exists()
+    )
+    return query.where(~known)
 
 
 def sql_stage(dialect: str, today: date, stages: Stages) -> sa.ColumnElement[int]:
@@ -110,31 +154,68 @@ def sql_stage(dialect: str, today: date, stages: Stages) -> sa.ColumnElement[int
     Lets the database skip obligations whose current reminder already exists,
     so a repeated planning run costs about one indexed read.
     """
+    return _stage_expression(dialect, stages, _stage_params(today, stages))
+
+
+def _stage_values(stages: Stages) -> set[int]:
+    """Every stage (days before the due date) over all kinds."""
+    return {*stages.default, *(s for v in stages.per_kind.values() for s in v)}
+
+
+def _stage_params(today: date, stages: Stages) -> dict[str, object]:
+    """The bound values of ``_stage_expression`` for planning at ``today``."""
+    params: dict[str, object] = {
+        "stage_today": today,
+        "stage_overdue": today - timedelta(days=OVERDUE_EVERY_DAYS),
+    }
+    for value in _stage_values(stages):
+        params[f"stage_by_{value}"] = today + timedelta(days=value)
+    return params
+
+
+def _stage_expression(
+    dialect: str, stages: Stages, values: dict[str, object] | None = None
+) -> sa.ColumnElement[int]:
+    """``current_stage`` in SQL, with the day of planning as bound parameters.
+
+    A stage ``s`` has come when ``due_on <= today + s``: a date comparison per
+    stage (the dates are parameters), so only overdue rows need date arithmetic.
+    Without ``values`` the parameters are left to bind at execution.
+    """
+
+    def day(name: str) -> sa.BindParameter[date]:
+        if values is None:
+            return sa.bindparam(name, type_=sa.Date)
+        return sa.bindparam(name, values[name], type_=sa.Date)
+
+    today = day("stage_today")
     if dialect == "postgresql":
-        days: sa.ColumnElement[int] = sa.type_coerce(
-            Obligation.due_on - sa.cast(today, sa.Date), sa.Integer
+        late: sa.ColumnElement[int] = sa.type_coerce(
+            today - Obligation.due_on, sa.Integer
         )
     else:
-        days = sa.cast(
-            sa.func.julianday(Obligation.due_on) - sa.func.julianday(today.isoformat()),
+        late = sa.cast(
+            sa.func.julianday(today) - sa.func.julianday(Obligation.due_on),
             sa.Integer,
         )
 
-    def reached(values: tuple[int, ...]) -> sa.ColumnElement[int]:
-        ascending = sorted(values)
-        return sa.case(*[(days <= s, s) for s in ascending], else_=None)
+    def reached(stage_values: tuple[int, ...]) -> sa.ColumnElement[int]:
+        ascending = sorted(stage_values)
+        return sa.case(
+            *[(Obligation.due_on <= day(f"stage_by_{s}"), s) for s in ascending]
+        )
 
-    overdue = -OVERDUE_EVERY_DAYS * ((-days) // OVERDUE_EVERY_DAYS)
+    overdue = -OVERDUE_EVERY_DAYS * (late // OVERDUE_EVERY_DAYS)
     by_kind = reached(stages.default)
     if stages.per_kind:
         by_kind = sa.case(
             *[
-                (Obligation.kind == kind, reached(values))
-                for kind, values in stages.per_kind.items()
+                (Obligation.kind == kind, reached(kind_stages))
+                for kind, kind_stages in stages.per_kind.items()
             ],
             else_=reached(stages.default),
         )
-    return sa.case((days <= -OVERDUE_EVERY_DAYS, overdue), else_=by_kind)
+    return sa.case((Obligation.due_on <= day("stage_overdue"), overdue), else_=by_kind)
 
 
 def office_lead(session: Session, configured: str | None = None) -> str | None:
@@ -216,19 +297,29 @@ def _insert_sqlite(
     and compare exactly like rows it wrote.
     """
     now = _sqlite_datetime(datetime.now(UTC))
+    pending = ReminderStatus.PENDING.value
+    # Few distinct days and copy lists per run: encode each once.
+    moments: dict[date, str] = {}
+    copies: dict[tuple[str, ...], str] = {}
     rows = []
     for item in planned:
-        at = _sqlite_datetime(local_midnight(item.planned_for, timezone))
+        at = moments.get(item.planned_for)
+        if at is None:
+            at = _sqlite_datetime(local_midnight(item.planned_for, timezone))
+            moments[item.planned_for] = at
+        cc = copies.get(item.cc)
+        if cc is None:
+            cc = copies[item.cc] = json.dumps(list(item.cc))
         rows.append(
             (
                 item.obligation_id,
                 item.recipient,
-                json.dumps(list(item.cc)),
+                cc,
                 str(item.stage),
                 item.due_on.isoformat(),
                 at,
                 at,
-                ReminderStatus.PENDING.value,
+                pending,
                 0,
                 now,
             )
@@ -246,6 +337,12 @@ def _sqlite_datetime(moment: datetime) -> str:
 
 def cancel_stale(session: Session) -> int:
     """Cancel pending rows whose obligation is no longer open or has a new date."""
+    return rowcount(session.execute(_cancel_stale_update()))
+
+
+@lru_cache(maxsize=1)
+def _cancel_stale_update() -> sa.Update:
+    """The statement of ``cancel_stale`` (built once)."""
     still_due = (
         sa.select(Obligation.id)
         .where(
@@ -255,7 +352,7 @@ def cancel_stale(session: Session) -> int:
         )
         .exists()
     )
-    statement = (
+    return (
         sa.update(Reminder)
         .where(
             Reminder.status == ReminderStatus.PENDING,
@@ -267,11 +364,16 @@ def cancel_stale(session: Session) -> int:
         )
         .execution_options(synchronize_session=False)
     )
-    return rowcount(session.execute(statement))
 
 
 def cancel_superseded(session: Session) -> int:
     """Cancel pending rows for which a later stage of the same obligation exists."""
+    return rowcount(session.execute(_cancel_superseded_update()))
+
+
+@lru_cache(maxsize=1)
+def _cancel_superseded_update() -> sa.Update:
+    """The statement of ``cancel_superseded`` (built once)."""
     newer = aliased(Reminder)
     later = (
         sa.select(newer.id)
@@ -282,7 +384,7 @@ def cancel_superseded(session: Session) -> int:
         )
         .exists()
     )
-    statement = (
+    return (
         sa.update(Reminder)
         .where(
             Reminder.status == ReminderStatus.PENDING,
@@ -294,7 +396,6 @@ def cancel_superseded(session: Session) -> int:
         )
         .execution_options(synchronize_session=False)
     )
-    return rowcount(session.execute(statement))
 
 
 def plan_digest_rows(
