@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -340,30 +340,37 @@ def cancel_stale(session: Session) -> int:
     return rowcount(session.execute(_cancel_stale_update()))
 
 
+# Core statements on the tables: the ORM-enabled forms were compiled afresh on a
+# session's first runs (their cache key differs), at the cost of a compile per run.
 @lru_cache(maxsize=1)
 def _cancel_stale_update() -> sa.Update:
     """The statement of ``cancel_stale`` (built once)."""
+    reminders, obligations = _tables()
     still_due = (
-        sa.select(Obligation.id)
+        sa.select(obligations.c.id)
         .where(
-            Obligation.id == Reminder.obligation_id,
-            Obligation.status == ObligationStatus.OPEN,
-            Obligation.due_on == Reminder.due_on,
+            obligations.c.id == reminders.c.obligation_id,
+            obligations.c.status == ObligationStatus.OPEN,
+            obligations.c.due_on == reminders.c.due_on,
         )
         .exists()
     )
     return (
-        sa.update(Reminder)
+        sa.update(reminders)
         .where(
-            Reminder.status == ReminderStatus.PENDING,
-            Reminder.obligation_id.is_not(None),
+            reminders.c.status == ReminderStatus.PENDING,
+            reminders.c.obligation_id.is_not(None),
             ~still_due,
         )
         .values(
             status=ReminderStatus.CANCELLED, last_error="Frist erledigt oder verschoben"
         )
-        .execution_options(synchronize_session=False)
     )
+
+
+def _tables() -> tuple[sa.Table, sa.Table]:
+    """The reminders and obligations tables (for Core statements)."""
+    return cast(sa.Table, Reminder.__table__), cast(sa.Table, Obligation.__table__)
 
 
 def cancel_superseded(session: Session) -> int:
@@ -374,27 +381,27 @@ def cancel_superseded(session: Session) -> int:
 @lru_cache(maxsize=1)
 def _cancel_superseded_update() -> sa.Update:
     """The statement of ``cancel_superseded`` (built once)."""
-    newer = aliased(Reminder)
+    reminders, _ = _tables()
+    newer = reminders.alias("newer")
     later = (
-        sa.select(newer.id)
+        sa.select(newer.c.id)
         .where(
-            newer.obligation_id == Reminder.obligation_id,
-            newer.recipient == Reminder.recipient,
-            newer.planned_for > Reminder.planned_for,
+            newer.c.obligation_id == reminders.c.obligation_id,
+            newer.c.recipient == reminders.c.recipient,
+            newer.c.planned_for > reminders.c.planned_for,
         )
         .exists()
     )
     return (
-        sa.update(Reminder)
+        sa.update(reminders)
         .where(
-            Reminder.status == ReminderStatus.PENDING,
-            Reminder.obligation_id.is_not(None),
+            reminders.c.status == ReminderStatus.PENDING,
+            reminders.c.obligation_id.is_not(None),
             later,
         )
         .values(
             status=ReminderStatus.CANCELLED, last_error="durch spätere Stufe ersetzt"
         )
-        .execution_options(synchronize_session=False)
     )
 
 
