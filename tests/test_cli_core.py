@@ -130,3 +130,58 @@ def test_help_is_german(cli) -> None:
     assert "Aufruf:" in result.output
     assert "Befehle" in result.output
     assert "Diese Hilfe zeigen und beenden." in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "german"),
+    [
+        (["deadlines", "--days", "abc"], "'abc' ist keine Zahl."),
+        (["done", "9", "--status", "bogus"], "'bogus' ist keiner der Werte"),
+        (["export", "json", "-o", "."], "ist ein Ordner, keine Datei."),
+        (["show", "a", "b"], "Überzählige Angabe: b."),
+        (["deadlines", "--days"], "Zur Option '--days' fehlt der Wert."),
+    ],
+)
+def test_click_errors_are_german(cli, args: list[str], german: str) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert german in result.output
+    for english in ("is not", "Got unexpected", "requires an argument", "is a dir"):
+        assert english not in result.output
+
+
+def test_group_without_command_shows_german_help(cli) -> None:
+    result = cli("db")
+    assert result.exit_code == 2
+    assert "Fehler" not in result.output
+    assert " db [OPTIONEN] BEFEHL [ARGUMENTE]..." in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["deadlines"],
+        ["narrative"],
+        ["show"],
+        ["restore"],
+        ["imports", "undo"],
+        ["report", "programme"],
+        ["serve"],
+        ["reminders"],
+        ["import"],
+    ],
+)
+def test_every_help_is_german(cli, command: list[str]) -> None:
+    result = cli(*command, "--help")
+    assert result.exit_code == 0, result.output
+    for english in (
+        "OPTIONS",
+        "COMMAND",
+        "[default",
+        "required]",
+        "INTEGER",
+        " KEY",
+        " FILE",
+        "BATCH",
+    ):
+        assert english not in result.output, (command, english)

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NoReturn
 
 import click
+from click.exceptions import NoArgsIsHelpError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -34,6 +36,36 @@ HEADINGS = {
     "Positionals": "Argumente",
 }
 HELP_TEXT = "Diese Hilfe zeigen und beenden."
+# click's type names as metavars (INTEGER …) and the extras after an option's help.
+METAVARS = {"INTEGER": "ZAHL", "FLOAT": "ZAHL", "PATH": "PFAD", "FILENAME": "DATEI"}
+HELP_EXTRAS = (("[default: ", "[Standard: "), ("required]", "Pflichtangabe]"))
+# click's own error sentences (it has no German catalogue), most specific first.
+CLICK_MESSAGES = (
+    (r"^(.+) is not a valid (integer|float)\.$", r"\1 ist keine Zahl."),
+    (r"^(.+) is not a valid (.+)\.$", r"\1 ist kein gültiger Wert."),
+    (r"^(.+) is not one of (.+)\.$", r"\1 ist keiner der Werte \2."),
+    (r"^(.+) is not in the range (.+)\.$", r"\1 liegt nicht im Bereich \2."),
+    (r"^\w+ (.+) does not exist\.$", r"\1 gibt es nicht."),
+    (r"^\w+ (.+) is a directory\.$", r"\1 ist ein Ordner, keine Datei."),
+    (r"^\w+ (.+) is a file\.$", r"\1 ist eine Datei, kein Ordner."),
+    (r"^\w+ (.+) is not readable\.$", r"\1 ist nicht lesbar."),
+    (r"^\w+ (.+) is not writable\.$", r"\1 ist nicht beschreibbar."),
+    (r"^Got unexpected extra arguments? \((.+)\)$", r"Überzählige Angabe: \1."),
+    (r"^Option (.+) requires an argument\.$", r"Zur Option \1 fehlt der Wert."),
+    (r"^Option (.+) requires (\d+) arguments\.$", r"Zur Option \1 fehlen \2 Werte."),
+    (r"^Option (.+) does not take a value\.$", r"Die Option \1 nimmt keinen Wert."),
+    (r"^Missing command\.$", "Es fehlt der Befehl."),
+    (r"^(.+) is not (.+)\.$", r"\1 ist nicht \2."),
+)
+
+
+def german_click_message(message: str) -> str:
+    """Translate one of click's English error sentences (others pass unchanged)."""
+    for pattern, replacement in CLICK_MESSAGES:
+        translated, count = re.subn(pattern, replacement, message)
+        if count:
+            return translated
+    return message
 
 
 class GermanHelpFormatter(click.HelpFormatter):
@@ -52,6 +84,28 @@ class GermanHelpFormatter(click.HelpFormatter):
         """Translate the section headings."""
         super().write_heading(HEADINGS.get(heading, heading))
 
+    def write_dl(
+        self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        """Translate type metavars and the ``[default: …]``/``[required]`` extras."""
+        super().write_dl(
+            [(_german_metavars(term), _german_extras(text)) for term, text in rows],
+            col_max,
+            col_spacing,
+        )
+
+
+def _german_metavars(term: str) -> str:
+    return re.sub(
+        r"\b(" + "|".join(METAVARS) + r")\b", lambda m: METAVARS[m.group(1)], term
+    )
+
+
+def _german_extras(text: str) -> str:
+    for english, german in HELP_EXTRAS:
+        text = text.replace(english, german)
+    return text
+
 
 class GermanContext(click.Context):
     """A click context that formats help in German."""
@@ -63,6 +117,11 @@ class PortfolioCommand(click.Command):
     """A command with German help."""
 
     context_class = GermanContext
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """A command whose usage line reads ``[OPTIONEN]``."""
+        kwargs.setdefault("options_metavar", "[OPTIONEN]")
+        super().__init__(*args, **kwargs)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         """The --help option, explained in German."""
@@ -80,10 +139,11 @@ def _german(exc: click.ClickException) -> str:
         return f"Es fehlt die Angabe {hint}."
     if isinstance(exc, click.BadParameter):
         hint = exc.param.get_error_hint(exc.ctx) if exc.param and exc.ctx else ""
-        return f"Ungültiger Wert {hint}: {exc.message}".replace("  ", " ")
+        message = german_click_message(exc.message)
+        return f"Ungültiger Wert {hint}: {message}".replace("  ", " ")
     if isinstance(exc, click.UsageError) and exc.message.startswith("No such command"):
         return f"Unbekannter Befehl: {exc.message.split(' ', 3)[-1]}"
-    return exc.format_message()
+    return german_click_message(exc.format_message())
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -97,6 +157,14 @@ class PortfolioGroup(click.Group):
     context_class = GermanContext
     command_class = PortfolioCommand
     group_class = type  # subgroups are PortfolioGroups too
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """A group whose usage line reads ``[OPTIONEN] BEFEHL [ARGUMENTE]...``."""
+        kwargs.setdefault("options_metavar", "[OPTIONEN]")
+        if kwargs.get("invoke_without_command"):
+            kwargs.setdefault("subcommand_metavar", "[BEFEHL] [ARGUMENTE]...")
+        kwargs.setdefault("subcommand_metavar", "BEFEHL [ARGUMENTE]...")
+        super().__init__(*args, **kwargs)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         """The --help option, explained in German."""
@@ -120,6 +188,10 @@ class PortfolioGroup(click.Group):
             result = super().main(args, prog_name, complete_var, False, **extra)
         except (click.Abort, KeyboardInterrupt):
             _fail("Abgebrochen – es wurde nichts geändert.", 130)
+        except NoArgsIsHelpError as exc:
+            # A group called without a command: its help, not an error line.
+            click.echo(exc.ctx.get_help(), err=True)
+            sys.exit(2)
         except click.ClickException as exc:
             if isinstance(exc, click.UsageError) and exc.ctx is not None:
                 hint = f" (Hilfe: {exc.ctx.command_path} --help)"

@@ -131,7 +131,7 @@ def _awards(programme: Programme) -> list[list[str]]:
 
 
 @main.command()
-@click.argument("key")
+@click.argument("key", metavar="SCHLÜSSEL")
 @pass_cli
 def show(cli: CliContext, key: str) -> None:
     """Ein Programm mit Phasen, Bewilligungen und Fristen zeigen."""
@@ -220,7 +220,7 @@ def export_json_cmd(cli: CliContext, output: Path | None) -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path), metavar="DATEI")
 @pass_cli
 def restore(cli: CliContext, file: Path) -> None:
     """Eine JSON-Sicherung (portfolio/1) in eine leere Datenbank laden."""

@@ -207,7 +207,7 @@ def imports_group(ctx: click.Context) -> None:
 
 
 @imports_group.command("undo")
-@click.argument("batch", type=int)
+@click.argument("batch", type=int, metavar="NR")
 @pass_cli
 def undo_command(cli: CliContext, batch: int) -> None:
     """Einen Import rückgängig machen (Stand davor wiederherstellen)."""

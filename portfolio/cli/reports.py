@@ -220,7 +220,7 @@ def report_funder(
 
 
 @report.command("programme")
-@click.argument("key")
+@click.argument("key", metavar="SCHLÜSSEL")
 @_yearopt
 @click.option(
     "--format",
@@ -270,7 +270,7 @@ def report_portfolio(
 
 
 @main.command()
-@click.argument("key")
+@click.argument("key", metavar="SCHLÜSSEL")
 @click.option("--year", type=int, required=True, metavar="JJJJ", help="Haushaltsjahr.")
 @click.option(
     "--section",
