@@ -2,8 +2,9 @@
 
 The corpus (../shared/corpus) holds spreadsheets from many sources: grant lists,
 library test files, fuzzing cases, password-protected and broken files, zip bombs.
-Importing each of them (applied, one after another into one database) must end with
-a result or a German one-line message — never a traceback, never exit 3.
+Importing each of them (applied, one after another into one database, on SQLite and
+on PostgreSQL) must end with a result or a German one-line message — never a
+traceback, never exit 3.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".txt", ".xltx", 
 
 @pytest.mark.slow
 def test_every_corpus_file_ends_cleanly(
-    corpus_dir: Path, cli: Callable[..., Any], tmp_path: Path
+    corpus_dir: Path, cli: Callable[..., Any], db_url: str
 ) -> None:
-    db = f"sqlite:///{tmp_path / 'korpus.db'}"
+    db = db_url
     files = sorted(p for p in corpus_dir.rglob("*") if p.suffix.lower() in SUFFIXES)
     assert len(files) > 100
     failures = []
