@@ -185,3 +185,40 @@ def test_every_help_is_german(cli, command: list[str]) -> None:
         "BATCH",
     ):
         assert english not in result.output, (command, english)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "json"],
+        ["export", "ics"],
+        ["export", "xlsx"],
+        ["report", "funder", "BMBF", "--year", "2017", "--format", "html"],
+    ],
+)
+def test_unwritable_output_is_a_german_line_and_leaves_nothing(
+    cli, sqlite_url: str, tmp_path: Path, command: list[str]
+) -> None:
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    blocker = tmp_path / "kein-ordner.txt"
+    blocker.write_text("eine Datei, wo ein Ordner sein müsste\n", encoding="utf-8")
+    missing = cli(*command, "-o", str(tmp_path / "fehlt" / "x"), db=sqlite_url)
+    assert missing.exit_code == 2, missing.output
+    assert "existiert nicht" in missing.output
+    result = cli(*command, "-o", str(blocker / "x"), db=sqlite_url)
+    assert result.exit_code == 2, result.output
+    assert "lässt sich nicht schreiben: ein Teil des Pfads ist kein Ordner." in (
+        result.output
+    )
+    assert "Errno" not in result.output
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_narrative_from_a_folder_is_a_german_line(
+    cli, sqlite_url: str, tmp_path: Path
+) -> None:
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    args = ["narrative", "zukunftsstadt", "--year", "2017", "--section", "ziele"]
+    result = cli(*args, "--from", str(tmp_path), db=sqlite_url)
+    assert result.exit_code == 2, result.output
+    assert "das ist ein Ordner, keine Datei." in result.output

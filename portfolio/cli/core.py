@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from portfolio.cli.app import CliContext, main, parse_day, pass_cli
+from portfolio.cli.files import write_atomically
 from portfolio.cli.render import (
     console,
     due_text,
@@ -213,9 +214,7 @@ def export_json_cmd(cli: CliContext, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    temporary = output.with_name(output.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(output)  # never leave a half-written backup
+    write_atomically(output, text.encode("utf-8"))  # never half a backup
     click.echo(f"Exportiert nach {output}.", err=True)
 
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from portfolio.cli.app import CliContext, main, parse_day, pass_cli
 from portfolio.cli.core import export
+from portfolio.cli.files import write_atomically
 from portfolio.cli.render import console, table
 from portfolio.domain.enums import ObligationStatus, ReminderStatus, label
 from portfolio.domain.errors import InputError
@@ -350,7 +351,7 @@ def export_ics(cli: CliContext, output: Path | None) -> None:
     if output is None:
         sys.stdout.buffer.write(data)
         return
-    output.write_bytes(data)
+    write_atomically(output, data)
     click.echo(f"{len(mails)} Fristen nach {output} geschrieben.")
 
 

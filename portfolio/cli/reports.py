@@ -15,24 +15,13 @@ import click
 
 from portfolio.cli.app import CliContext, main, pass_cli
 from portfolio.cli.core import export
+from portfolio.cli.files import read_text, write_atomically
 from portfolio.domain.errors import InputError
 from portfolio.services import clock
 from portfolio.services.narratives import SECTIONS, set_narrative
 from reports import ReportOptions, build_workbook, render_report, report_filename
 
 FORMAT_HELP = "Format: docx, pdf, xlsx oder html (Standard: pdf)."
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write a file so that a reader never sees half of it."""
-    if path.parent and not path.parent.exists():
-        raise InputError(f"Der Ordner {str(path.parent)!r} existiert nicht.")
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_bytes(data)
-        temporary.replace(path)
-    except OSError as exc:
-        raise InputError(f"{path} lässt sich nicht schreiben: {exc.strerror}.") from exc
 
 
 def _year(cli: CliContext, year: int | None) -> int:
@@ -289,18 +278,7 @@ def report_portfolio(
 @pass_cli
 def narrative(cli: CliContext, key: str, year: int, section: str, source: str) -> None:
     """Text eines Sachbericht-Abschnitts je Programm und Jahr setzen."""
-    if source == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(source).read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise InputError(f"Die Datei {source!r} gibt es nicht.") from exc
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"Die Datei {source!r} ist kein UTF-8-Text; "
-                "speichern Sie sie als UTF-8."
-            ) from exc
+    text = sys.stdin.read() if source == "-" else read_text(Path(source))
     with cli.session() as session:
         result = set_narrative(session, key, year, section, text)
     title = SECTIONS[result.section]
