@@ -92,3 +92,21 @@ def test_serve_answers_health(tmp_path: Path) -> None:
         output = process.communicate(timeout=20)[0].decode()
     assert f"portfolio läuft auf http://127.0.0.1:{port}" in output
     assert "Zeitplan für Erinnerungen läuft im Hintergrund" in output
+
+
+def test_serve_refuses_a_busy_port_and_a_bad_one(
+    cli: Callable[..., Result], sqlite_url: str
+) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli("serve", "--port", str(port), db=sqlite_url)
+    assert result.exit_code == 2, result.output
+    assert "läuft portfolio schon?" in result.output
+    assert "läuft auf" not in result.output  # nothing started
+    too_big = cli("serve", "--port", "99999", db=sqlite_url)
+    assert too_big.exit_code == 2
+    assert "liegt nicht im Bereich" in too_big.output

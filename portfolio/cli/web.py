@@ -8,6 +8,7 @@ separately and start the web with ``--ohne-zeitplan``.
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 from typing import Any
@@ -17,6 +18,28 @@ import click
 from portfolio.cli.app import CliContext, main, pass_cli
 from portfolio.domain.errors import InputError
 from portfolio.services.users import add_user, parse_role
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuse a busy port or an unknown host before anything starts."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise InputError(
+            f"Die Adresse {host!r} ist unbekannt; nehmen Sie z. B. --host 127.0.0.1."
+        ) from exc
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # as uvicorn binds: a port in TIME_WAIT is free, one with a listener is not
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise InputError(
+                f"Auf {host}:{port} lässt sich nicht lauschen (Port belegt oder "
+                "Adresse nicht auf diesem Rechner) – läuft portfolio schon? "
+                "Wählen Sie einen anderen Port mit --port."
+            ) from exc
 
 
 def _start_scheduler(cli: CliContext) -> Any:
@@ -42,7 +65,11 @@ def _start_scheduler(cli: CliContext) -> Any:
     help="Adresse, auf der der Server lauscht.",
 )
 @click.option(
-    "--port", default=8000, show_default=True, type=int, help="Port des Servers."
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port des Servers.",
 )
 @click.option(
     "--ohne-zeitplan",
@@ -57,6 +84,7 @@ def serve(cli: CliContext, host: str, port: int, no_scheduler: bool) -> None:
 
     from portfolio.web import create_app
 
+    _check_address(host, port)
     settings = cli.settings
     if (
         host == "127.0.0.1"
