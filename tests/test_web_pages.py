@@ -15,6 +15,7 @@ from portfolio.domain.enums import ReminderStatus
 from portfolio.domain.models import Narrative, Obligation, Reminder
 from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
+from portfolio.web import HTTP_ERRORS
 
 
 @pytest.fixture(scope="module")
@@ -327,3 +328,18 @@ def test_open_ended_phases_fade_out(db_url: str) -> None:
     assert 'data-end=""' in rbn
     assert 'fill="url(#fade-' in rbn
     assert "seit 11/2009" in rbn
+
+
+def test_unknown_address_and_wrong_method_answer_in_german(db_url: str) -> None:
+    http, _ = logged_in(db_url, "admin")
+    page = http.get("/gibt-es-nicht")
+    assert page.status_code == 404
+    assert "Diese Seite gibt es nicht." in page.text
+    assert "Not Found" not in page.text
+    api = http.get("/api/gibt-es-nicht")
+    assert api.status_code == 404
+    assert api.json() == {"detail": HTTP_ERRORS[404][1]}
+    wrong = http.delete("/")
+    assert wrong.status_code == 405
+    assert "Method Not Allowed" not in wrong.text
+    assert "allow" in {name.lower() for name in wrong.headers}

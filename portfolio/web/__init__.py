@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -100,6 +102,18 @@ def _too_large(max_bytes: int) -> Response:
         f"<p>Die Datei ist zu groß: höchstens {megabytes} MB sind erlaubt.</p>",
         status_code=413,
     )
+
+
+HTTP_ERRORS = {
+    400: ("Das ging nicht", "Die Anfrage ließ sich nicht verarbeiten."),
+    404: (
+        "Seite nicht gefunden",
+        "Diese Seite gibt es nicht. Über das Menü finden Sie alle Bereiche.",
+    ),
+    405: ("Das ging nicht", "Diese Aktion ist an dieser Adresse nicht möglich."),
+}
+
+_PHRASES = {status.phrase for status in HTTPStatus}
 
 
 def _is_api(request: Request) -> bool:
@@ -184,6 +198,19 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(PortfolioError)
     async def _portfolio(request: Request, exc: PortfolioError) -> Response:
         return _error_page(request, exc.http_status, "Das ging nicht", exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        # Starlette's own answers (unknown address, wrong method) are English.
+        title, message = HTTP_ERRORS.get(exc.status_code, HTTP_ERRORS[400])
+        if (
+            isinstance(exc.detail, str)
+            and exc.detail != HTTPStatus(exc.status_code).phrase
+        ):
+            message = exc.detail
+        response = _error_page(request, exc.status_code, title, message)
+        response.headers.update(exc.headers or {})
+        return response
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
