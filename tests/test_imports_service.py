@@ -306,3 +306,29 @@ def test_overlong_texts_are_rejected_not_crashing_the_database(
     preview = run(engine, path)
     assert preview.totals()["rejected"] == 4
     assert preview.totals()["new"] == 1
+
+
+def test_edited_deadline_changes_and_undoes(engine: Engine, tmp_path: Path) -> None:
+    run(engine, DATA / "uebersicht.xlsx")
+    run(engine, DATA / "fristen.xlsx")
+    before = state(engine)
+    edited = tmp_path / "fristen.xlsx"
+    shutil.copy(DATA / "fristen.xlsx", edited)
+    book = load_workbook(edited)
+    book["Fristen 2017"]["F5"] = "x"
+    book["Fristen 2017"]["C8"] = "15.12.2017"
+    book.save(edited)
+    preview = run(engine, edited)
+    rows = [r for r in preview.files[0].sheets[0].rows if r.status is RowStatus.CHANGED]
+    diffs = sorted(d.label for r in rows for c in r.changes for d in c.diffs)
+    assert diffs == ["Status", "fällig am"]
+    batch = preview.files[0].batch_id
+    with session_scope(engine, read_only=True) as session:
+        done = session.scalars(
+            sa.select(Obligation).where(Obligation.title == "Zwischennachweis 2016")
+        ).one()
+        assert done.status is ObligationStatus.DONE
+        assert done.import_batch_id == batch
+    with session_scope(engine, "test") as session:
+        undo_batch(session, batch or 0)
+    assert state(engine) == before

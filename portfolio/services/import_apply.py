@@ -23,7 +23,12 @@ from portfolio.domain.enums import ImportStatus
 from portfolio.domain.errors import NotFound
 from portfolio.domain.models import BudgetLine, ImportBatch
 from portfolio.domain.periods import format_date
-from portfolio.services.import_bulk import insert_pending, replace_kept
+from portfolio.services.import_bulk import (
+    StoredObligation,
+    insert_pending,
+    replace_kept,
+    write_changed,
+)
 from portfolio.services.import_lists import ListRows
 from portfolio.services.import_planner import Rejected
 from portfolio.services.import_result import (
@@ -192,6 +197,7 @@ def _close_batch(
             obj.import_batch_id = batch.id
         if hasattr(obj, "source_ref") and not isinstance(obj, BudgetLine):
             obj.source_ref = ref[:300]
+    write_changed(session, [o for o, _ in touched if isinstance(o, StoredObligation)])
     batch.counts = counts
     session.flush()
     kept = insert_pending(session, planner.bulk, keep=keep)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from portfolio.domain.base import to_jsonable
 from portfolio.domain.enums import ChangeAction, ObligationKind, ObligationStatus
-from portfolio.domain.models import Award, Contact, Obligation
+from portfolio.domain.models import Award, Contact, Obligation, Programme
 from portfolio.storage.changes import record_changes
 
 CHUNK = 2000  # rows per insert: bounds the memory of big imports
@@ -31,7 +31,7 @@ COLUMNS = [c.key for c in TABLE.columns if c.key != "id"]
 class PendingObligation:
     """A new obligation before insert: the columns of ``Obligation``, plain."""
 
-    __slots__ = (*COLUMNS, "award", "id", "responsible")
+    __slots__ = (*COLUMNS, "award", "id", "programme", "responsible")
 
     id: int | None
     programme_id: int
@@ -54,6 +54,7 @@ class PendingObligation:
     source_ref: str | None
     responsible: Contact | None
     award: Award | None
+    programme: Programme | None
 
     def __init__(
         self, programme_id: int, title: str, due_on: date, kind: ObligationKind
@@ -72,6 +73,7 @@ class PendingObligation:
         self.edited = False
         self.responsible = None
         self.award = None
+        self.programme = None
 
     def row(self) -> dict[str, Any]:
         """The column values to insert."""
@@ -155,3 +157,48 @@ def replace_kept(index: Iterable[list[Any]], kept: dict[int, Obligation]) -> Non
         for position, item in enumerate(items):
             if id(item) in kept:
                 items[position] = kept[id(item)]
+
+
+class StoredObligation(PendingObligation):
+    """A stored obligation as plain values: compared cheaply, written if changed."""
+
+    __slots__ = ()
+
+
+def load_stored(
+    session: Session,
+    programmes: dict[int, Programme],
+    contacts: dict[int, Contact],
+) -> list[StoredObligation]:
+    """Every stored obligation as plain values (no ORM object per row)."""
+    awards = {a.id: a for p in programmes.values() for a in p.awards}
+    stored = []
+    for row in session.execute(sa.select(TABLE)).mappings():
+        item = StoredObligation.__new__(StoredObligation)
+        for column in COLUMNS:
+            setattr(item, column, row[column])
+        item.id = row["id"]
+        item.programme = programmes.get(row["programme_id"])
+        item.responsible = contacts.get(row["responsible_id"] or 0)
+        item.award = awards.get(row["award_id"] or 0)
+        stored.append(item)
+    return stored
+
+
+def write_changed(session: Session, changed: list[StoredObligation]) -> None:
+    """Copy changed plain obligations onto their ORM rows (the flush logs them)."""
+    for start in range(0, len(changed), CHUNK):
+        chunk = {item.id: item for item in changed[start : start + CHUNK]}
+        query = sa.select(Obligation).where(Obligation.id.in_(list(chunk)))
+        for obligation in session.scalars(query):
+            item = chunk[obligation.id]
+            for column in COLUMNS:
+                if column in ("responsible_id", "award_id"):
+                    continue
+                value = getattr(item, column)
+                if getattr(obligation, column) != value:
+                    setattr(obligation, column, value)
+            if obligation.responsible is not item.responsible:
+                obligation.responsible = item.responsible
+            if obligation.award is not item.award:
+                obligation.award = item.award

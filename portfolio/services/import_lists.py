@@ -21,7 +21,7 @@ from portfolio.domain.models import (
     Obligation,
     Programme,
 )
-from portfolio.services.import_bulk import PendingObligation
+from portfolio.services.import_bulk import PendingObligation, StoredObligation
 from portfolio.services.import_match import (
     fold,
 )
@@ -42,9 +42,10 @@ class ListRows(PlannerBase):
         values = record.values
         ref = str(record.source)
         found = self._find_obligation(record)
+        owner = found.programme if found is not None else None
         programme = (
-            found.programme
-            if found is not None and "programme" not in values
+            owner
+            if owner is not None and "programme" not in values
             else self._programme_of(record)
         )
         obligation: Obligation | PendingObligation | None = found
@@ -140,7 +141,7 @@ class ListRows(PlannerBase):
             )
         return award
 
-    def _find_obligation(self, record: Record) -> Obligation | None:
+    def _find_obligation(self, record: Record) -> StoredObligation | None:
         if "id" not in record.values:
             return None
         found = self.obligations.get(record.values["id"])

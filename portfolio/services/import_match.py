@@ -96,7 +96,6 @@ class ProgrammeIndex:
             selectinload(Programme.phases),
             selectinload(Programme.fundings),
             selectinload(Programme.awards).selectinload(Award.budget_lines),
-            selectinload(Programme.obligations),
         )
         for programme in session.scalars(query):
             self.add(programme)
@@ -220,6 +219,7 @@ class ContactIndex:
     def __init__(self, session: Session) -> None:
         """Load all contacts once."""
         self.by_email: dict[str, Contact] = {}
+        self.by_id: dict[int, Contact] = {}
         self.by_name: dict[str, list[Contact]] = defaultdict(list)
         for contact in session.scalars(sa.select(Contact)):
             self.add(contact)
@@ -227,6 +227,8 @@ class ContactIndex:
     def add(self, contact: Contact) -> None:
         """Index a contact (also one created during this import)."""
         self.by_email[contact.email.casefold()] = contact
+        if contact.id is not None:
+            self.by_id[contact.id] = contact
         key = person_key(contact.name)
         if key and contact not in self.by_name[key]:
             self.by_name[key].append(contact)

@@ -23,7 +23,11 @@ from portfolio.domain.models import (
     Obligation,
     Programme,
 )
-from portfolio.services.import_bulk import PendingObligation
+from portfolio.services.import_bulk import (
+    PendingObligation,
+    StoredObligation,
+    load_stored,
+)
 from portfolio.services.import_match import (
     ContactIndex,
     FunderIndex,
@@ -67,17 +71,15 @@ class PlannerBase:
         # Programme fields come from a programme's first row; later rows of the
         # same programme (one per award) must not overwrite them back and forth.
         self.seen: set[int] = set()
-        self.obligations: dict[int, Obligation] = {
-            o.id: o for p in self.programmes.all() for o in p.obligations
-        }
+        # Stored obligations as plain values: comparing 100 000 deadlines must not
+        # build 100 000 ORM objects; changed ones are written at the end.
+        stored = load_stored(session, self.programmes.by_id, self.contacts.by_id)
+        self.obligations: dict[int, StoredObligation] = {o.id or 0: o for o in stored}
         self.by_title: dict[tuple[int, str], list[Obligation | PendingObligation]] = (
             defaultdict(list)
         )
-        for programme in self.programmes.all():
-            for obligation in programme.obligations:
-                self.by_title[(id(programme), fold(obligation.title))].append(
-                    obligation
-                )
+        for item in stored:
+            self.by_title[(id(item.programme), fold(item.title))].append(item)
 
     # --- helpers -------------------------------------------------------------
 
