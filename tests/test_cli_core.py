@@ -222,3 +222,53 @@ def test_narrative_from_a_folder_is_a_german_line(
     result = cli(*args, "--from", str(tmp_path), db=sqlite_url)
     assert result.exit_code == 2, result.output
     assert "das ist ein Ordner, keine Datei." in result.output
+
+
+def test_database_url_naming_a_folder_is_a_german_line(cli, tmp_path: Path) -> None:
+    result = cli("programmes", db=f"sqlite:///{tmp_path}")
+    assert result.exit_code == 2, result.output
+    assert "ist ein Ordner, keine Datenbankdatei" in result.output
+
+
+def test_postgres_database_that_does_not_exist_is_explained(cli) -> None:
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    base = os.environ.get("PORTFOLIO_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("PostgreSQL-Tests übersprungen: PORTFOLIO_TEST_POSTGRES_URL fehlt")
+    url = make_url(base).set(database="gibt_es_nicht_qa")
+    result = cli("programmes", db=url.render_as_string(hide_password=False))
+    assert result.exit_code == 2, result.output
+    assert "Die Datenbank 'gibt_es_nicht_qa' gibt es auf dem Server nicht" in (
+        result.output
+    )
+    assert "does not exist" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "ist ein Ordner, keine Datei."),
+        (b"", "die Datei ist leer."),
+        (b"PK\x03\x04\xff\xfe\x00", "ist keine Textdatei (UTF-8)"),
+        (b"{ nope", "kein gültiges JSON (Zeile 1, Spalte 3)."),
+        (b"{}", "ohne Angabe format"),
+    ],
+)
+def test_unusable_backup_is_german_and_creates_no_database(
+    cli, tmp_path: Path, content: bytes | None, message: str
+) -> None:
+    backup = tmp_path / "sicherung.json"
+    if content is None:
+        backup.mkdir()
+    else:
+        backup.write_bytes(content)
+    target = tmp_path / "neu.db"
+    result = cli("restore", str(backup), db=f"sqlite:///{target}")
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Expecting" not in result.output and "Errno" not in result.output
+    if content is None or content.startswith(b"PK"):
+        assert not target.exists()  # refused before the database was opened

@@ -28,7 +28,8 @@ from portfolio.domain.periods import format_date
 from portfolio.services import clock
 from portfolio.services.demo import load_demo
 from portfolio.services.export_json import export_json
-from portfolio.services.restore_json import restore_file
+from portfolio.services.restore_json import read_backup
+from portfolio.services.restore_json import restore as restore_document
 from portfolio.services.users import ensure_demo_user
 from portfolio.storage import schema
 from portfolio.storage.queries import programme_by_key, programme_overview, suggest_keys
@@ -223,8 +224,9 @@ def export_json_cmd(cli: CliContext, output: Path | None) -> None:
 @pass_cli
 def restore(cli: CliContext, file: Path) -> None:
     """Eine JSON-Sicherung (portfolio/1) in eine leere Datenbank laden."""
+    text = read_backup(file)  # an unreadable file must not create a database
     with cli.session() as session:
-        counts = restore_file(session, file)
+        counts = restore_document(session, text, file.name)
     click.echo(
         f"Wiederhergestellt aus {file}: {counts['programmes']} Programme, "
         f"{counts['funders']} Fördergeber, {counts['contacts']} Kontakte, "

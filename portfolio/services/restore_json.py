@@ -435,14 +435,20 @@ def parse_document(text: str, name: str = "Dokument") -> Node:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
+        # json's own reason ("Expecting value") is English; the place is enough.
+        where = (
+            "leer"
+            if not text.strip()
+            else (f"kein gültiges JSON (Zeile {exc.lineno}, Spalte {exc.colno})")
+        )
         raise InputError(
-            f"{name}: kein gültiges JSON (Zeile {exc.lineno}, Spalte {exc.colno}: "
-            f"{exc.msg})."
+            f"{name}: {where}. Eine Sicherung erzeugt `portfolio export json`."
         ) from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        found = data.get("format") if isinstance(data, dict) else type(data).__name__
+        found = data.get("format") if isinstance(data, dict) else None
+        what = "ohne Angabe format" if found is None else f"format ist {found!r}"
         raise InputError(
-            f"{name}: kein portfolio-Dokument (format ist {found!r}, erwartet "
+            f"{name}: kein portfolio-Dokument ({what}, erwartet "
             f"{FORMAT!r}). Erzeugen Sie es mit `portfolio export json`."
         )
     return Node(data, "$")
@@ -484,12 +490,23 @@ def restore(session: Session, text: str, name: str = "Dokument") -> dict[str, in
 
 def restore_file(session: Session, path: Path) -> dict[str, int]:
     """Restore from a file, with a clear message when it cannot be read."""
+    return restore(session, read_backup(path), path.name)
+
+
+def read_backup(path: Path) -> str:
+    """The text of a backup file (doors read it before they open the database)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise InputError(f"Die Datei {str(path)!r} gibt es nicht.") from exc
-    except (UnicodeDecodeError, OSError) as exc:
+    except IsADirectoryError as exc:
+        raise InputError(f"{str(path)!r} ist ein Ordner, keine Datei.") from exc
+    except UnicodeDecodeError as exc:
         raise InputError(
-            f"{str(path)!r} lässt sich nicht als Text lesen: {exc}"
+            f"{str(path)!r} ist keine Textdatei (UTF-8) – eine Sicherung erzeugt "
+            "`portfolio export json`."
         ) from exc
-    return restore(session, text, path.name)
+    except OSError as exc:
+        raise InputError(
+            f"{str(path)!r} lässt sich nicht lesen ({exc.strerror})."
+        ) from exc

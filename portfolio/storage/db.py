@@ -9,6 +9,7 @@ with the advice to back it up and run ``portfolio db upgrade``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,6 +73,11 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
         if not folder.is_dir():
             raise InputError(
                 f"Der Ordner {str(folder)!r} für die Datenbank existiert nicht."
+            )
+        if Path(url.database).expanduser().is_dir():
+            raise InputError(
+                f"{url.database!r} ist ein Ordner, keine Datenbankdatei – geben Sie "
+                "einen Dateinamen an, z. B. sqlite:///portfolio.db."
             )
     connect_args = {"timeout": BUSY_TIMEOUT_MS / 1000, **kwargs.pop("connect_args", {})}
     engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
@@ -154,5 +160,50 @@ def connection_error(
             f"{engine.url.database!r} ist keine SQLite-Datenbank. Geben Sie mit --db "
             "eine portfolio-Datenbank an oder einen neuen Dateinamen."
         )
+    for pattern, template in SERVER_REASONS:
+        found = re.search(pattern, text)
+        if found:
+            reason = template.format(*found.groups(), url=engine.url)
+            return InputError(
+                f"Die Datenbank {describe(engine)} ist nicht erreichbar: {reason}"
+            )
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return InputError(f"Die Datenbank {describe(engine)} ist nicht erreichbar: {first}")
+
+
+# What PostgreSQL and SQLite say when a database cannot be opened, in German.
+SERVER_REASONS = (
+    (
+        r'database "([^"]+)" does not exist',
+        "Die Datenbank {0!r} gibt es auf dem Server nicht – legen Sie sie an "
+        "(createdb {0}) oder prüfen Sie den Namen in der URL.",
+    ),
+    (
+        r'role "([^"]+)" does not exist',
+        "Den Benutzer {0!r} gibt es auf dem Datenbankserver nicht – prüfen Sie "
+        "die URL.",
+    ),
+    (
+        r"password authentication failed|no password supplied",
+        "Die Anmeldung am Datenbankserver ist fehlgeschlagen – prüfen Sie Benutzer "
+        "und Passwort in der URL.",
+    ),
+    (
+        r"Connection refused",
+        "Der Datenbankserver antwortet nicht – läuft er, und stimmen Rechner "
+        "und Port ({url.host}:{url.port})?",
+    ),
+    (
+        r"failed to resolve host|could not translate host name",
+        "Den Rechner {url.host!r} gibt es nicht – prüfen Sie die URL.",
+    ),
+    (
+        r"timeout expired|timed out",
+        "Der Datenbankserver antwortet nicht rechtzeitig ({url.host}:{url.port}).",
+    ),
+    (
+        r"unable to open database file",
+        "Die Datei lässt sich nicht öffnen oder anlegen – prüfen Sie Pfad und "
+        "Schreibrechte.",
+    ),
+)
