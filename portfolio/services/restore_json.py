@@ -437,7 +437,7 @@ def parse_document(text: str, name: str = "Dokument") -> Node:
     except json.JSONDecodeError as exc:
         # json's own reason ("Expecting value") is English; the place is enough.
         where = (
-            "leer"
+            "die Datei ist leer"
             if not text.strip()
             else (f"kein gültiges JSON (Zeile {exc.lineno}, Spalte {exc.colno})")
         )
