@@ -9,7 +9,9 @@ in step (tests/test_docs.py).
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -130,13 +132,47 @@ def _coerce(setting: Setting, raw: Any, origin: str) -> Any:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            document = tomllib.load(handle)
     except FileNotFoundError as exc:
         raise InputError(f"Die Konfigurationsdatei {str(path)!r} fehlt.") from exc
-    except tomllib.TOMLDecodeError as exc:
+    except IsADirectoryError as exc:
         raise InputError(
-            f"Die Konfigurationsdatei {str(path)!r} ist kein gültiges TOML: {exc}"
+            f"{str(path)!r} ist ein Ordner; --config erwartet eine TOML-Datei."
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"Die Konfigurationsdatei {str(path)!r} ist kein UTF-8-Text."
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's reason is English; the place is what the user needs.
+        place = re.search(r"at line (\d+), column (\d+)", str(exc))
+        where = f" (Zeile {place[1]}, Spalte {place[2]})" if place else ""
+        raise InputError(
+            f"Die Konfigurationsdatei {str(path)!r} ist kein gültiges TOML{where}."
+        ) from exc
+    except OSError as exc:
+        raise InputError(
+            f"Die Konfigurationsdatei {str(path)!r} lässt sich nicht lesen."
+        ) from exc
+    _refuse_unknown_keys(document, path)
+    return document
+
+
+def _refuse_unknown_keys(document: Mapping[str, Any], path: Path) -> None:
+    """A misspelt key would silently fall back to its default: refuse it."""
+    known = [setting.key for setting in SETTINGS]
+    for section, table in document.items():
+        names = table.items() if isinstance(table, dict) else [(None, table)]
+        for name, _value in names:
+            key = section if name is None else f"{section}.{name}"
+            if key in known:
+                continue
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" – meinten Sie {close[0]}?" if close else ""
+            raise InputError(
+                f"{str(path)!r}: die Einstellung {key!r} gibt es nicht{hint} "
+                "(alle Einstellungen: README, Abschnitt Konfiguration)."
+            )
 
 
 def _lookup(document: Mapping[str, Any], key: str) -> Any:

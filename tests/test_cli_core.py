@@ -272,3 +272,29 @@ def test_unusable_backup_is_german_and_creates_no_database(
     assert "Expecting" not in result.output and "Errno" not in result.output
     if content is None or content.startswith(b"PK"):
         assert not target.exists()  # refused before the database was opened
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "ist ein Ordner; --config erwartet eine TOML-Datei."),
+        ("[database\nurl =", "ist kein gültiges TOML (Zeile 1, Spalte 10)."),
+        (
+            '[office]\nnmae = "X"\n',
+            "'office.nmae' gibt es nicht – meinten Sie office.name?",
+        ),
+        ('[mail]\nsmtp_port = "abc"\n', "mail.smtp_port muss eine ganze Zahl sein"),
+    ],
+)
+def test_bad_config_file_is_one_german_line(
+    cli, tmp_path: Path, content: str | None, message: str
+) -> None:
+    config = tmp_path / "portfolio-qa.toml"
+    if content is None:
+        config.mkdir()
+    else:
+        config.write_text(content, encoding="utf-8")
+    result = cli("--config", str(config), "programmes")
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Expected" not in result.output and "Errno" not in result.output
