@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from imports.reading import ReadOptions, read_file
 from imports.readers import decode_text, open_workbook, sniff_delimiter
+from imports.reading import ReadOptions, read_file
 from imports.records import SheetKind
 from portfolio.domain.errors import InputError
 

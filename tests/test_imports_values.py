@@ -1,4 +1,4 @@
-"""What people type into office sheets reads as the right dates, periods, money, words."""
+"""What people type in office sheets reads as the right dates, money and words."""
 
 from __future__ import annotations
 
