@@ -245,7 +245,9 @@ class TableReader:
         texts = [c for _, c in filled if isinstance(c, str)][:3]
         if any(SUM_RE.match(clean_text(t)) for t in texts):
             return "Summenzeile"
-        if index in self.sum_rows:
+        # A CSV keeps formulas as text; an xlsx has them in its XML.
+        text_sum = any(t.startswith("=") and is_vertical_sum(t) for t in texts)
+        if text_sum or index in self.sum_rows:
             return "Summenzeile (Formel)"
         first = clean_text(filled[0][1])
         if (
