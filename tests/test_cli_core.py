@@ -169,6 +169,9 @@ def test_group_without_command_shows_german_help(cli) -> None:
         ["serve"],
         ["reminders"],
         ["import"],
+        ["export", "json"],
+        ["export", "ics"],
+        ["report"],
     ],
 )
 def test_every_help_is_german(cli, command: list[str]) -> None:
@@ -182,6 +185,7 @@ def test_every_help_is_german(cli, command: list[str]) -> None:
         "INTEGER",
         " KEY",
         " FILE",
+        "KEY",
         "BATCH",
     ):
         assert english not in result.output, (command, english)

@@ -37,7 +37,14 @@ HEADINGS = {
 }
 HELP_TEXT = "Diese Hilfe zeigen und beenden."
 # click's type names as metavars (INTEGER …) and the extras after an option's help.
-METAVARS = {"INTEGER": "ZAHL", "FLOAT": "ZAHL", "PATH": "PFAD", "FILENAME": "DATEI"}
+METAVARS = {
+    "INTEGER": "ZAHL",
+    "FLOAT": "ZAHL",
+    "PATH": "PFAD",
+    "FILENAME": "DATEI",
+    "FILE": "DATEI",
+    "DIRECTORY": "ORDNER",
+}
 HELP_EXTRAS = (("[default: ", "[Standard: "), ("required]", "Pflichtangabe]"))
 # click's own error sentences (it has no German catalogue), most specific first.
 CLICK_MESSAGES = (

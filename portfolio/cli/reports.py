@@ -232,7 +232,7 @@ def report_programme(
     send: bool,
     yes: bool,
 ) -> None:
-    """Jahresbericht zu einem Programm (KEY: Programmschlüssel)."""
+    """Jahresbericht zu einem Programm (SCHLÜSSEL: wie in `portfolio programmes`)."""
     _, year = _produce(
         cli, kind="programme", subject=key, year=year, fmt=fmt, output=output
     )
