@@ -15,8 +15,10 @@ message raises ``MessageRejected``.
 from __future__ import annotations
 
 import base64
+import errno
 import importlib.util
 import smtplib
+import socket
 import ssl
 import uuid
 from collections.abc import Sequence
@@ -384,7 +386,7 @@ class OutboxTransport:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise TransportDown(
-                f"Ausgangsordner {self.folder} nicht anlegbar: {exc}"
+                f"Ausgangsordner {self.folder} nicht anlegbar: {failure_reason(exc)}"
             ) from exc
         return self
 
@@ -401,8 +403,60 @@ class OutboxTransport:
             temp.write_bytes(ready.data)
             temp.replace(target)
         except OSError as exc:
-            raise TransportDown(f"Ausgangsordner {self.folder}: {exc}") from exc
+            raise TransportDown(
+                f"Ausgangsordner {self.folder}: {failure_reason(exc)}"
+            ) from exc
         self.written.append(target)
+
+
+# Why a connection or a file failed, in German (the OS says it in English).
+OS_FAILURES = {
+    errno.ECONNREFUSED: "Verbindung abgelehnt (läuft der Server, stimmt der Port?)",
+    errno.ECONNRESET: "Verbindung vom Server getrennt",
+    errno.EHOSTUNREACH: "Rechner nicht erreichbar",
+    errno.ENETUNREACH: "Netz nicht erreichbar",
+    errno.ETIMEDOUT: "Zeitüberschreitung",
+    errno.EACCES: "keine Berechtigung",
+    errno.EPERM: "keine Berechtigung",
+    errno.EROFS: "schreibgeschützt",
+    errno.ENOSPC: "Datenträger voll",
+    errno.EEXIST: "eine Datei gleichen Namens ist im Weg",
+    errno.ENOTDIR: "ein Teil des Pfads ist kein Ordner",
+    errno.ENOENT: "der übergeordnete Ordner fehlt",
+}
+
+
+FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
+    (socket.gaierror, "Rechnername unbekannt"),
+    (TimeoutError, "Zeitüberschreitung"),
+    (smtplib.SMTPServerDisconnected, "Verbindung vom Server getrennt"),
+)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A German reason for a failed connection, login or file operation."""
+    for kind, reason in FAILURE_KINDS:
+        if isinstance(exc, kind):
+            return reason
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS-Fehler ({exc.reason or exc})"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _smtp_answer(exc)
+    if isinstance(exc, OSError) and exc.errno in OS_FAILURES:
+        return OS_FAILURES[exc.errno]
+    return str(exc) or type(exc).__name__
+
+
+def _smtp_answer(exc: smtplib.SMTPResponseException) -> str:
+    # The server's own words stay: they name what it refused.
+    raw = exc.smtp_error
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    what = (
+        "Anmeldung abgelehnt"
+        if isinstance(exc, smtplib.SMTPAuthenticationError)
+        else "Antwort des Servers"
+    )
+    return f"{what} ({exc.smtp_code}: {text})"
 
 
 def _file_name(message_id: str) -> str:
@@ -469,7 +523,7 @@ class SmtpTransport:
                 conn.close()
             raise TransportDown(
                 f"SMTP-Server {self.host}:{self.port} nicht erreichbar "
-                f"oder Anmeldung abgelehnt: {exc}"
+                f"oder Anmeldung abgelehnt: {failure_reason(exc)}"
             ) from exc
         return conn
 
@@ -489,7 +543,7 @@ class SmtpTransport:
             raise MessageRejected(f"Nachricht abgelehnt: {exc}") from exc
         except (OSError, smtplib.SMTPException) as exc:
             self.connection = None
-            raise TransportDown(f"SMTP-Fehler: {exc}") from exc
+            raise TransportDown(f"SMTP-Fehler: {failure_reason(exc)}") from exc
 
     def _send_classified(self, ready: Outgoing) -> None:
         """Second try after a reconnect, with the same error classes."""
@@ -500,7 +554,7 @@ class SmtpTransport:
             raise MessageRejected(f"Empfänger abgelehnt: {exc.recipients}") from exc
         except (OSError, smtplib.SMTPException) as exc:
             self.connection = None
-            raise TransportDown(f"SMTP-Fehler: {exc}") from exc
+            raise TransportDown(f"SMTP-Fehler: {failure_reason(exc)}") from exc
 
 
 def make_transport(

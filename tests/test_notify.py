@@ -219,3 +219,21 @@ def test_demo_deadlines_and_ics_export(cli, tmp_path):
     assert len(events) >= 5
     done = cli("done", "999999", db=db)
     assert done.exit_code == 2 and "gibt es nicht" in done.output
+
+
+def test_transport_failures_are_explained_in_german(tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(TransportDown) as refused:
+        SmtpTransport("127.0.0.1", port, timeout=2).__enter__()
+    assert "Verbindung abgelehnt" in str(refused.value)
+    assert "Errno" not in str(refused.value)
+    in_the_way = tmp_path / "ausgang"
+    in_the_way.write_text("eine Datei, kein Ordner\n", encoding="utf-8")
+    with pytest.raises(TransportDown) as blocked:
+        OutboxTransport(in_the_way).__enter__()
+    assert "eine Datei gleichen Namens ist im Weg" in str(blocked.value)
+    assert "File exists" not in str(blocked.value)
