@@ -302,3 +302,16 @@ def test_bad_config_file_is_one_german_line(
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Expected" not in result.output and "Errno" not in result.output
+
+
+@pytest.mark.parametrize(("search", "found"), [("%", 0), ("_", 0), ("MINI.MINT", 1)])
+def test_programme_search_takes_wildcards_literally(
+    cli, db_url: str, search: str, found: int
+) -> None:
+    assert cli("demo", db=db_url).exit_code == 0
+    result = cli("programmes", "--search", search, db=db_url)
+    assert result.exit_code == 0, result.output
+    if found:
+        assert f"Programme ({found})" in result.output
+    else:
+        assert "Keine Programme gefunden." in result.output

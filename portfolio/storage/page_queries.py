@@ -80,13 +80,15 @@ class ProgrammeFilter:
 def _filtered_ids(flt: ProgrammeFilter) -> sa.Select[Any]:
     query = sa.select(Programme.id)
     if flt.search:
-        pattern = f"%{flt.search.lower()}%"
+        needle = flt.search.lower()  # % and _ are letters here, not wildcards
         query = query.where(
             sa.or_(
-                sa.func.lower(Programme.name).like(pattern),
-                sa.func.lower(Programme.short_name).like(pattern),
-                sa.func.lower(Programme.key).like(pattern),
-                sa.func.lower(Programme.field_of_action).like(pattern),
+                sa.func.lower(Programme.name).contains(needle, autoescape=True),
+                sa.func.lower(Programme.short_name).contains(needle, autoescape=True),
+                sa.func.lower(Programme.key).contains(needle, autoescape=True),
+                sa.func.lower(Programme.field_of_action).contains(
+                    needle, autoescape=True
+                ),
             )
         )
     if flt.status is not None:
@@ -376,7 +378,9 @@ def deadline_page(
     if status is not None:
         conditions.append(Obligation.status == status)
     if search:
-        conditions.append(sa.func.lower(Obligation.title).like(f"%{search.lower()}%"))
+        conditions.append(
+            sa.func.lower(Obligation.title).contains(search.lower(), autoescape=True)
+        )
     total = _count(session, *conditions)
     page = make_page(number, size, total)
     return _due_rows(session, *conditions, limit=page.size, offset=page.offset), page

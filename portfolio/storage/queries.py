@@ -140,12 +140,12 @@ def programme_overview(
     """Every programme with funders, period, money, status and next deadline."""
     query = sa.select(Programme).options(*OVERVIEW_OPTIONS)
     if search:
-        pattern = f"%{search.lower()}%"
+        needle = search.lower()  # % and _ are letters here, not wildcards
         query = query.where(
             sa.or_(
-                sa.func.lower(Programme.name).like(pattern),
-                sa.func.lower(Programme.short_name).like(pattern),
-                sa.func.lower(Programme.key).like(pattern),
+                sa.func.lower(Programme.name).contains(needle, autoescape=True),
+                sa.func.lower(Programme.short_name).contains(needle, autoescape=True),
+                sa.func.lower(Programme.key).contains(needle, autoescape=True),
             )
         )
     rows = programme_rows(session, list(session.scalars(query)))
