@@ -332,3 +332,10 @@ def test_edited_deadline_changes_and_undoes(engine: Engine, tmp_path: Path) -> N
     with session_scope(engine, "test") as session:
         undo_batch(session, batch or 0)
     assert state(engine) == before
+
+
+def test_a_name_of_symbols_finds_itself_again(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "zeichen.csv"
+    path.write_text("Programm;Fördergeber\n{;BMBF\n–;BMBF\n", encoding="utf-8")
+    assert run(engine, path).totals()["new"] == 2
+    assert run(engine, path).totals()["unchanged"] == 2

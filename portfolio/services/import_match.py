@@ -56,12 +56,14 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     value = text.casefold().translate(UMLAUTS)
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", value).split())
+    folded = " ".join(re.sub(r"[^a-z0-9]+", " ", value).split())
+    # A name of only symbols ("{", "–") still has to find itself again.
+    return folded or " ".join(value.split())
 
 
 def slugify(text: str) -> str:
     """A programme key from a name: ``Kein Abschluss ohne Anschluss`` → ``kein-…``."""
-    slug = "-".join(fold(text).split())[:60].strip("-")
+    slug = "-".join(re.sub(r"[^a-z0-9]+", " ", fold(text)).split())[:60].strip("-")
     return slug or "programm"
 
 
