@@ -189,11 +189,6 @@ def test_edited_workbook_applies_exactly_the_edits(
     _edit_and_import(sqlite_url, cli, tmp_path, MOVED)
 
 
-@pytest.mark.xfail(
-    reason="import keeps the old due_effective when fällig am moves past it "
-    "(portfolio/services/import_lists.py, issue 3)",
-    strict=False,
-)
 def test_moving_a_shifted_deadline_past_its_old_effective_date(
     sqlite_url: str, cli, tmp_path: Path
 ) -> None:

@@ -28,7 +28,7 @@ from portfolio.cli.render import console, table
 from portfolio.domain.errors import Conflict
 from portfolio.domain.models import ImportBatch
 from portfolio.domain.periods import format_date
-from portfolio.services.import_apply import Progress, import_files
+from portfolio.services.import_apply import Progress, RuleSettings, import_files
 from portfolio.services.import_preview import counts_line, preview_json, preview_text
 from portfolio.services.import_undo import undo_batch
 
@@ -138,6 +138,9 @@ def import_command(  # noqa: PLR0917 - one parameter per option
             programme=programme,
             profile=profile,
             progress=progress,
+            rules=RuleSettings(
+                cli.settings.get("office.state"), cli.settings.get("paths.regimes")
+            ),
         )
         if applied.fingerprint() != preview.fingerprint():
             raise Conflict(

@@ -14,6 +14,7 @@ transaction of the run.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from imports.records import FileResult, Record, SheetKind, SheetResult
 from portfolio.domain.enums import ImportStatus
 from portfolio.domain.errors import NotFound
-from portfolio.domain.models import BudgetLine, ImportBatch
+from portfolio.domain.models import Award, BudgetLine, ImportBatch
 from portfolio.domain.periods import format_date
 from portfolio.services.import_bulk import (
     StoredObligation,
@@ -39,6 +40,7 @@ from portfolio.services.import_result import (
     SheetPreview,
 )
 from portfolio.services.import_rows import ProgrammeRows
+from portfolio.services.obligations import regenerate_award
 
 Progress = Callable[[int], None]
 
@@ -71,8 +73,13 @@ def import_files(
     programme: str | None = None,
     profile: str | None = None,
     progress: Progress | None = None,
+    rules: RuleSettings | None = None,
 ) -> ImportPreview:
-    """Plan (and with ``apply`` write) the import of read files."""
+    """Plan (and with ``apply`` write) the import of read files.
+
+    ``rules`` (state and regimes folder) regenerate the deadlines implied by the
+    funding rules of every award whose term the files change.
+    """
     planner = RowPlanner(session, programme)
     creates = any(s.kind is SheetKind.PROGRAMMES for f in files for s in f.sheets)
     if programme and programme not in planner.programmes.by_key and not creates:
@@ -98,7 +105,7 @@ def import_files(
         if batch is not None:
             more = result is not files[-1]
             file_preview.batch_id = _close_batch(
-                session, planner, batch, file_preview, keep=more
+                session, planner, batch, file_preview, keep=more, rules=rules
             )
     if not apply:
         # The plan changed objects in memory only; drop them so that no later
@@ -179,6 +186,7 @@ def _close_batch(
     preview: FilePreview,
     *,
     keep: bool,
+    rules: RuleSettings | None = None,
 ) -> int | None:
     """Stamp provenance, flush; drop the batch when the file changed nothing."""
     counts: dict[str, int] = {}
@@ -200,8 +208,31 @@ def _close_batch(
     write_changed(session, [o for o, _ in touched if isinstance(o, StoredObligation)])
     batch.counts = counts
     session.flush()
+    _regenerate(session, [o for o, _ in touched if isinstance(o, Award)], rules)
     kept = insert_pending(session, planner.bulk, keep=keep)
     replace_kept(planner.by_title.values(), kept)
     planner.bulk.clear()
     session.info["batch_id"] = None
     return batch.id
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSettings:
+    """Where the funding rules come from: the office's state and a regimes folder."""
+
+    state: str = "NW"
+    regimes_dir: str | None = None
+
+
+def _regenerate(
+    session: Session, awards: list[Award], rules: RuleSettings | None
+) -> None:
+    """Rule deadlines follow an award whose term or amount the file changed.
+
+    The rows written here belong to the batch too, so undo takes them back.
+    """
+    rules = rules or RuleSettings()
+    for award in awards:
+        if award.regime:
+            regenerate_award(session, award, rules.state, rules.regimes_dir)
+    session.flush()  # while the batch is still the session's, for the change log

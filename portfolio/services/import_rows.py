@@ -67,9 +67,11 @@ class ProgrammeRows(PlannerBase):
                     "Der Betrag ist negativ.",
                     "Tragen Sie einen Betrag ab 0 ein.",
                 )
+        # A workbook row bound to an award (hidden ``_award``) carries its term in
+        # "Laufzeit", so the award is updated even when no amount is filled in.
         wants_award = any(
             values.get(f) is not None
-            for f in ("amount", "own_contribution", "reference")
+            for f in ("amount", "own_contribution", "reference", "award_id")
         )
         if wants_award and not funders and not (programme and programme.awards):
             raise self.problem(

@@ -23,7 +23,7 @@ from imports.reading import ReadOptions, read_file
 from imports.records import FileResult, SheetKind
 from portfolio.domain.errors import Conflict, InputError
 from portfolio.domain.models import ImportBatch, Programme
-from portfolio.services.import_apply import import_files
+from portfolio.services.import_apply import RuleSettings, import_files
 from portfolio.services.import_result import ImportPreview
 from portfolio.services.import_undo import undo_batch
 from portfolio.web.context import Ctx, editing, page
@@ -94,7 +94,11 @@ def _read(ctx: Ctx, path: Path, kind: str | None) -> list[FileResult]:
 def _plan(ctx: Ctx, info: dict[str, str], *, apply: bool) -> ImportPreview:
     files = _read(ctx, Path(info["path"]), info.get("kind") or None)
     programme = info.get("programme") or None
-    return import_files(ctx.session, files, apply=apply, programme=programme)
+    settings = ctx.request.app.state.settings
+    rules = RuleSettings(settings.get("office.state"), settings.get("paths.regimes"))
+    return import_files(
+        ctx.session, files, apply=apply, programme=programme, rules=rules
+    )
 
 
 def _fingerprint(preview: ImportPreview) -> str:
