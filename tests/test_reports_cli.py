@@ -105,8 +105,10 @@ def test_send_writes_mail_records_and_asks_second_time(
     assert "Sehr geehrte Damen und Herren" in body
     # The second sending asks; saying no sends nothing.
     declined = cli(*args, db=demo, input="n\n")
-    assert declined.exit_code != 0
-    assert "Noch einmal senden?" in declined.output
+    assert declined.exit_code == 0, declined.output
+    assert "Noch einmal senden? [j/N]" in declined.output
+    assert "Nicht gesendet." in declined.output
+    assert "[y/N]" not in declined.output
     assert len(list(outbox.glob("*.eml"))) == 1
     engine = open_database(demo)
     with session_scope(engine, read_only=True) as session:

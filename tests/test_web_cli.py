@@ -110,3 +110,44 @@ def test_serve_refuses_a_busy_port_and_a_bad_one(
     too_big = cli("serve", "--port", "99999", db=sqlite_url)
     assert too_big.exit_code == 2
     assert "liegt nicht im Bereich" in too_big.output
+
+
+def test_user_add_on_a_terminal_asks_again_in_german_when_passwords_differ(
+    tmp_path: Path,
+) -> None:
+    import contextlib
+    import pty
+    import select
+
+    db = f"sqlite:///{tmp_path / 'pty.db'}"
+    script = "from portfolio.cli import main; main()"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: portfolio on a real terminal
+        os.execv(sys.executable, [sys.executable, "-c", script, "--db", db,
+                                  "user", "add", "qa", "--role", "viewer"])  # fmt: skip
+    seen, mark = b"", 0
+
+    def answer(expect: bytes, text: bytes) -> None:
+        # Type only after the prompt: getpass flushes what was typed ahead.
+        nonlocal seen, mark
+        deadline = time.monotonic() + 60
+        while expect not in seen[mark:] and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.5)[0]:
+                seen += os.read(fd, 4096)
+        mark = seen.index(expect, mark) + len(expect)
+        os.write(fd, text)
+
+    answer(b"Passwort:", b"erstes-passwort\r")
+    answer(b"wiederholen:", b"anderes-passwort\r")
+    answer(b"noch einmal", b"")
+    answer(b"Passwort:", b"gutes-passwort\r")
+    answer(b"wiederholen:", b"gutes-passwort\r")
+    _, status = os.waitpid(pid, 0)
+    with contextlib.suppress(OSError):
+        while select.select([fd], [], [], 0.5)[0]:
+            seen += os.read(fd, 4096)
+    text = seen.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "Die beiden Eingaben stimmen nicht überein" in text
+    assert "Error" not in text and "do not match" not in text
+    assert "Benutzer qa angelegt" in text

@@ -255,6 +255,14 @@ class CliContext:
 pass_cli = click.make_pass_decorator(CliContext)
 
 
+def ask_yes(question: str) -> bool:
+    """Ask in German; ``j``/``ja`` (or ``y``/``yes``) says yes, anything else no."""
+    answer = click.prompt(
+        f"{question} [j/N]", default="n", show_default=False, err=True
+    )
+    return str(answer).strip().lower() in ("j", "ja", "y", "yes")
+
+
 def parse_day(value: str | None, option: str) -> date | None:
     """A date option: 2017-03-15 or 15.03.2017."""
     if value is None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from portfolio.cli.app import CliContext, main, pass_cli
+from portfolio.cli.app import CliContext, ask_yes, main, pass_cli
 from portfolio.cli.core import export
 from portfolio.cli.files import read_text, write_atomically
 from portfolio.domain.errors import InputError
@@ -121,11 +121,12 @@ def _send(cli: CliContext, kind: str, subject: str, year: int, yes: bool) -> Non
                 if last.sent_at
                 else "vielleicht schon gesendet (Versand wurde unterbrochen)"
             )
-            click.confirm(
+            if not ask_yes(
                 f"Dieser Bericht für {year} wurde an {last.recipient} {when}. "
-                "Noch einmal senden?",
-                abort=True,
-            )
+                "Noch einmal senden?"
+            ):
+                click.echo("Nicht gesendet.")
+                return
         row = report_sending.start(
             session, kind=kind, subject=report.subject, year=year,
             programmes=[p.key for p in report.programmes],

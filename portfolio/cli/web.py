@@ -121,11 +121,11 @@ def _read_password(from_stdin: bool) -> str:
             "Kein Terminal für die Passwortabfrage: Passwort mit --password-stdin "
             "über die Standardeingabe übergeben."
         )
-    return str(
-        click.prompt(
-            "Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen"
-        )
-    )
+    while True:  # click's own confirmation complains in English
+        first = str(click.prompt("Passwort", hide_input=True))
+        if first == str(click.prompt("Passwort wiederholen", hide_input=True)):
+            return first
+        click.echo("Die beiden Eingaben stimmen nicht überein – noch einmal.", err=True)
 
 
 @user.command("add")
