@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from imports.columns import MAX_LENGTH, REQUIRED
+from imports.columns import MAX_LENGTH, REQUIRED, Column
 from imports.finish import finish
 from imports.headers import Header
 from imports.records import Record, SheetKind, SheetResult, Skipped, Source
@@ -37,6 +37,7 @@ FOOTNOTE_RE = re.compile(
     re.IGNORECASE,
 )
 MAX_TEXT = 2000
+MEMO_SIZE = 20_000  # distinct values remembered per column
 KEY_FIELDS = ("key", "id", "award_id")
 IGNORED_FIELDS = ("total",)  # derived sums: recomputed, never trusted
 TOO_LONG_HINT = "Kürzen Sie den Eintrag oder schreiben Sie Details in Bemerkungen."
@@ -100,6 +101,8 @@ class TableReader:
         self.names: dict[int, str] = {}
         self.names = {i: self._column_name(i) for i, _ in self.plan}
         self.identifying = IDENTIFYING[header.kind]
+        self.memo: dict[int, dict[Any, Any]] = {i: {} for i, _ in self.plan}
+        self.shared_columns: dict[tuple[int, ...], dict[str, str]] = {}
         self.sum_rows = {
             r for (r, _), f in facts.formulas.items() if is_vertical_sum(f)
         }
@@ -116,48 +119,26 @@ class TableReader:
         for index, cells in rows:
             if index <= self.header.last_row:
                 continue
-            if not any(not is_blank(c) for c in cells):
+            filled = {i: c for i, c in enumerate(cells) if not is_blank(c)}
+            if not filled:
                 pending_blank += 1
                 continue
             self.result.blank_rows += pending_blank
             pending_blank = 0
-            self._row(index, cells)
+            self._row(index, cells, filled)
 
     def _source(self, index: int) -> Source:
         return Source(self.result.file, self.result.sheet, index + 1)
 
-    def _row(self, index: int, cells: list[Any]) -> None:
-        reason = self._not_data(index, cells)
+    def _row(self, index: int, cells: list[Any], filled: dict[int, Any]) -> None:
+        reason = self._not_data(index, cells, filled)
         if reason:
             self.result.skipped.append(
                 Skipped(self._source(index), reason, _text(cells))
             )
             return
-        values: dict[str, Any] = {}
-        columns: dict[str, str] = {}
         problems: list[Problem] = []
-        for col, column in self.plan:
-            raw = self._cell(index, col, cells, problems)
-            if raw is None:
-                continue
-            try:
-                value = column.parse(raw, self.date1904)
-            except ValueProblem as exc:
-                problems.append(self._problem(index, col, raw, exc.reason, exc.hint))
-                continue
-            if type(value) is str:  # not StrEnum: slicing would drop the enum type
-                if not value:
-                    continue
-                limit = MAX_LENGTH.get(column.field, MAX_TEXT)
-                if len(value) > limit:
-                    why = f"Der Text ist zu lang ({len(value)} statt {limit} Zeichen)."
-                    short = value[:40] + "…"
-                    problems.append(
-                        self._problem(index, col, short, why, TOO_LONG_HINT)
-                    )
-                    continue
-            values[column.field] = value
-            columns[column.field] = self._column_name(col)
+        values, columns = self._values(index, cells, filled, problems)
         if self.years:
             values["amounts"] = self._years(index, cells, problems)
         if not problems and (bad := finish(self.header.kind, values)):
@@ -180,6 +161,75 @@ class TableReader:
             return
         record = Record(self.header.kind, self._source(index), values, columns)
         self.result.records.append(record)
+
+    def _values(
+        self,
+        index: int,
+        cells: list[Any],
+        filled: dict[int, Any],
+        problems: list[Problem],
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The row's parsed cells by field, and the columns they came from."""
+        values: dict[str, Any] = {}
+        used: list[int] = []
+        uncached = self.facts.uncached
+        for col, column in self.plan:
+            if uncached and (index, col) in uncached:
+                self._cell(index, col, cells, problems)
+                continue
+            raw = filled.get(col)
+            if raw is None:
+                continue
+            value = self._parse(col, column, raw)
+            if isinstance(value, ValueProblem):
+                problems.append(
+                    self._problem(index, col, raw, value.reason, value.hint)
+                )
+                continue
+            if type(value) is str:  # not StrEnum: slicing would drop the enum type
+                if not value:
+                    continue
+                limit = MAX_LENGTH.get(column.field, MAX_TEXT)
+                if len(value) > limit:
+                    why = f"Der Text ist zu lang ({len(value)} statt {limit} Zeichen)."
+                    short = value[:40] + "…"
+                    problems.append(
+                        self._problem(index, col, short, why, TOO_LONG_HINT)
+                    )
+                    continue
+            values[column.field] = value
+            used.append(col)
+        return values, self._columns(tuple(used))
+
+    def _columns(self, used: tuple[int, ...]) -> dict[str, str]:
+        """Field → column name, one shared (read-only) dict per set of columns."""
+        columns = self.shared_columns.get(used)
+        if columns is None:
+            fields = {i: c.field for i, c in self.plan}
+            columns = {fields[i]: self._column_name(i) for i in used}
+            self.shared_columns[used] = columns
+        return columns
+
+    def _parse(self, col: int, column: Column, raw: Any) -> Any:
+        """Parse a cell once per distinct value and column; return a problem.
+
+        Lists repeat names, dates and marks, so most cells are parsed once.
+        """
+        memo = self.memo[col]
+        key = raw if type(raw) is str else (type(raw), raw)
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        try:
+            value = column.parse(raw, self.date1904)
+        except ValueProblem as exc:
+            value = exc
+        # Mutable results are not shared between records; unique texts (titles)
+        # would only fill the memo.
+        if len(memo) < MEMO_SIZE and not isinstance(value, list | dict | set):
+            memo[key] = value
+        return value
 
     def _cell(
         self, index: int, col: int, cells: list[Any], problems: list[Problem]
@@ -239,9 +289,11 @@ class TableReader:
             hint,
         )
 
-    def _not_data(self, index: int, cells: list[Any]) -> str:
+    def _not_data(
+        self, index: int, cells: list[Any], cells_filled: dict[int, Any]
+    ) -> str:
         """Name why a row is not data (sum, footnote, heading), or return ''."""
-        filled = [(i, c) for i, c in enumerate(cells) if not is_blank(c)]
+        filled = list(cells_filled.items())
         texts = [c for _, c in filled if isinstance(c, str)][:3]
         if any(SUM_RE.match(clean_text(t)) for t in texts):
             return "Summenzeile"

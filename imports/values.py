@@ -62,7 +62,8 @@ def is_blank(raw: Raw) -> bool:
         return True
     if not isinstance(raw, str):
         return False
-    return not raw or raw.isspace() or not SPACES.sub("", raw)
+    # Only a zero-width space is blank without being whitespace to str.isspace.
+    return not raw or raw.isspace() or ("\u200b" in raw and not SPACES.sub("", raw))
 
 
 # --- dates -----------------------------------------------------------------

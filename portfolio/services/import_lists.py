@@ -53,13 +53,14 @@ class ListRows(PlannerBase):
         kind: ObligationKind = values.get("obligation_kind", ObligationKind.OTHER)
         title = values.get("title") or f"{kind.value.capitalize()} {programme.label}"
         changes: list[EntityChange] = []
+        slot = (id(programme), fold(title))  # folded once: titles rarely repeat
         if obligation is None:
-            obligation = self._claim_obligation(programme, title, values["due"])
+            obligation = self._claim_obligation(slot, values["due"])
         created = obligation is None
         target = (
             obligation
             if obligation is not None
-            else self._new_obligation(programme, title, values["due"], kind, ref)
+            else self._new_obligation(programme, slot, title, values["due"], kind, ref)
         )
         self.claimed.add(id(target))
         change = EntityChange("Frist", f"{programme.label}: {title}", created)
@@ -97,8 +98,14 @@ class ListRows(PlannerBase):
             target.edited = True
         return row_result(record, change.name, changes)
 
-    def _new_obligation(
-        self, programme: Programme, title: str, due: Any, kind: ObligationKind, ref: str
+    def _new_obligation(  # noqa: PLR0917 - the new row's parts
+        self,
+        programme: Programme,
+        slot: tuple[int, str],
+        title: str,
+        due: Any,
+        kind: ObligationKind,
+        ref: str,
     ) -> Obligation | PendingObligation:
         """A new deadline: a pending bulk row for a stored programme, else ORM."""
         target: Obligation | PendingObligation
@@ -116,7 +123,7 @@ class ListRows(PlannerBase):
                 edited=False,
             )
             programme.obligations.append(target)
-        self.by_title[(id(programme), fold(title))].append(target)
+        self.by_title[slot].append(target)
         self.created(target, ref)
         return target
 
@@ -155,12 +162,10 @@ class ListRows(PlannerBase):
         return found
 
     def _claim_obligation(
-        self, programme: Programme, title: str, due: Any
+        self, slot: tuple[int, str], due: Any
     ) -> Obligation | PendingObligation | None:
         candidates = [
-            o
-            for o in self.by_title.get((id(programme), fold(title)), [])
-            if id(o) not in self.claimed
+            o for o in self.by_title.get(slot, ()) if id(o) not in self.claimed
         ]
         same_day = [o for o in candidates if o.due_on == due]
         if same_day:

@@ -22,6 +22,7 @@ from portfolio.domain.models import Award, Contact, Funder, Programme
 UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 SALUTATION_RE = re.compile(r"^(frau|herr|hr|fr|dr|prof)\b\.?\s*", re.IGNORECASE)
 BRACKET_RE = re.compile(r"\(([^()]{2,20})\)")
+NOT_ALNUM_RE = re.compile(r"[^a-z0-9]+")
 MAX_COMPARED = 40  # names compared per suggestion: keeps big lists fast
 STOP_WORDS = {
     "und",
@@ -56,14 +57,15 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     value = text.casefold().translate(UMLAUTS)
-    folded = " ".join(re.sub(r"[^a-z0-9]+", " ", value).split())
+    # Runs of other characters become one blank, so only the ends need trimming.
+    folded = NOT_ALNUM_RE.sub(" ", value).strip()
     # A name of only symbols ("{", "–") still has to find itself again.
     return folded or " ".join(value.split())
 
 
 def slugify(text: str) -> str:
     """A programme key from a name: ``Kein Abschluss ohne Anschluss`` → ``kein-…``."""
-    slug = "-".join(re.sub(r"[^a-z0-9]+", " ", fold(text)).split())[:60].strip("-")
+    slug = "-".join(NOT_ALNUM_RE.sub(" ", fold(text)).split())[:60].strip("-")
     return slug or "programm"
 
 
