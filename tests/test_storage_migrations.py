@@ -84,3 +84,32 @@ def test_db_upgrade_command_on_fresh_and_current_database(sqlite_url: str, cli) 
     second = cli("db", "upgrade", db=sqlite_url)
     assert second.exit_code == 0
     assert "neuesten Stand" in second.output
+
+
+def test_old_or_newer_schema_status_and_upgrade_advice(sqlite_url: str, cli) -> None:
+    open_database(sqlite_url).dispose()
+    revisions = _revisions()
+    if len(revisions) > 1:
+        engine = make_engine(sqlite_url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                f"UPDATE alembic_version SET version_num = '{revisions[-2]}'"
+            )
+        engine.dispose()
+        refused = cli("programmes", db=sqlite_url)
+        assert refused.exit_code == 2
+        # export json needs the current schema: the advice must not send users there
+        assert "export json" not in refused.output
+        shown = cli("db", "status", db=sqlite_url)
+        assert shown.exit_code == 0, shown.output
+        assert "portfolio db upgrade" in shown.output
+    engine = make_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE alembic_version SET version_num = 'ffff0000'"
+        )
+    engine.dispose()
+    newer = cli("db", "upgrade", db=sqlite_url)
+    assert newer.exit_code == 2, newer.output
+    assert "neueren portfolio-Version" in newer.output
+    assert "neueren portfolio-Version" in cli("db", "status", db=sqlite_url).output

@@ -86,22 +86,28 @@ def ensure_schema(engine: Engine, *, create: bool = True) -> None:
         if create:
             create_schema(engine)
         return
-    known = {
-        rev.revision
-        for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()
-    }
-    if current not in known:
+    _refuse_newer(engine, current)
+    # Not `portfolio export json`: it needs the current schema, so it is refused too.
+    raise SchemaBehind(
+        f"Die Datenbank {describe(engine)} hat einen älteren Stand ({current}, "
+        f"aktuell {head}). Sichern Sie sie zuerst ({_backup_advice(engine)}) "
+        "und führen Sie dann `portfolio db upgrade` aus."
+    )
+
+
+def _known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def _refuse_newer(engine: Engine, current: str | None) -> None:
+    """A revision this version does not know was written by a newer portfolio."""
+    if current is not None and current not in _known_revisions():
         raise InputError(
             f"Die Datenbank {describe(engine)} wurde von einer neueren "
             "portfolio-Version "
             f"geschrieben (Stand {current}). Bitte portfolio aktualisieren."
         )
-    raise SchemaBehind(
-        f"Die Datenbank {describe(engine)} hat einen älteren Stand ({current}, "
-        f"aktuell {head}). Sichern Sie sie zuerst ({_backup_advice(engine)} oder "
-        "`portfolio export json -o sicherung.json`) und führen Sie dann "
-        "`portfolio db upgrade` aus."
-    )
 
 
 def create_schema(engine: Engine) -> None:
@@ -118,6 +124,7 @@ def upgrade(url: str) -> tuple[str | None, str]:
     engine = make_engine(url)
     try:
         before = current_revision(engine)
+        _refuse_newer(engine, before)
         with engine.begin() as connection:
             config = alembic_config(engine)
             config.attributes["connection"] = connection
@@ -127,3 +134,25 @@ def upgrade(url: str) -> tuple[str | None, str]:
         raise connection_error(engine, exc) from exc
     finally:
         engine.dispose()
+
+
+def status(url: str) -> tuple[str, str]:
+    """The database as shown and its schema state in words, without refusing it."""
+    engine = make_engine(url)
+    try:
+        current, head = current_revision(engine), head_revision()
+    except (OperationalError, DatabaseError) as exc:
+        raise connection_error(engine, exc) from exc
+    finally:
+        engine.dispose()
+    if current is None:
+        state = "leer – wird beim ersten Befehl angelegt"
+    elif current == head:
+        state = f"{current}, aktuell"
+    elif current in _known_revisions():
+        state = f"{current}, älter als {head}: `portfolio db upgrade` (vorher sichern)"
+    else:
+        state = (
+            f"{current}, von einer neueren portfolio-Version: portfolio aktualisieren"
+        )
+    return describe(engine), state
