@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portfolio.domain.errors import InputError
 
@@ -200,7 +201,19 @@ def load_settings(
         values[setting.key] = (
             setting.default if raw is None else _coerce(setting, raw, origin)
         )
+    _check_timezone(str(values["office.timezone"]))
     return Settings(values, path)
+
+
+def _check_timezone(name: str) -> None:
+    """Every date of the portfolio depends on it: refuse a zone nobody knows."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(
+            f"office.timezone {name!r} ist keine bekannte Zeitzone "
+            "(Beispiel: Europe/Berlin)."
+        ) from exc
 
 
 def settings_table() -> str:

@@ -288,6 +288,7 @@ def test_unusable_backup_is_german_and_creates_no_database(
             "'office.nmae' gibt es nicht – meinten Sie office.name?",
         ),
         ('[mail]\nsmtp_port = "abc"\n', "mail.smtp_port muss eine ganze Zahl sein"),
+        ('[office]\ntimezone = "Mars/Phobos"\n', "keine bekannte Zeitzone"),
     ],
 )
 def test_bad_config_file_is_one_german_line(
