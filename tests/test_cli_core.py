@@ -316,3 +316,11 @@ def test_programme_search_takes_wildcards_literally(
         assert f"Programme ({found})" in result.output
     else:
         assert "Keine Programme gefunden." in result.output
+
+
+def test_workbook_year_out_of_range_is_refused(cli, sqlite_url: str) -> None:
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    result = cli("export", "xlsx", "--year", "1800", "-o", "x.xlsx", db=sqlite_url)
+    assert result.exit_code == 2, result.output
+    assert "1990 bis 2100" in result.output
+    assert not Path("x.xlsx").exists()

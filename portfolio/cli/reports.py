@@ -18,7 +18,7 @@ from portfolio.cli.core import export
 from portfolio.cli.files import read_text, write_atomically
 from portfolio.domain.errors import InputError
 from portfolio.services import clock
-from portfolio.services.narratives import SECTIONS, set_narrative
+from portfolio.services.narratives import SECTIONS, check_year, set_narrative
 from reports import ReportOptions, build_workbook, render_report, report_filename
 
 FORMAT_HELP = "Format: docx, pdf, xlsx oder html (Standard: pdf)."
@@ -48,6 +48,8 @@ def _year(cli: CliContext, year: int | None) -> int:
 @pass_cli
 def export_xlsx(cli: CliContext, output: Path | None, year: int | None) -> None:
     """Portfolio-Arbeitsmappe für die Leitung (bearbeiten und wieder importieren)."""
+    if year is not None:
+        check_year(year)  # as the reports: 1800 is a typo, not a Haushaltsjahr
     with cli.session(read_only=True) as session:
         today = clock.today(session, cli.settings.get("office.timezone"))
         data = build_workbook(
