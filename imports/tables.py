@@ -28,6 +28,8 @@ SUM_RE = re.compile(
     r"gesamtbetrag|endsumme)\b",
     re.IGNORECASE,
 )
+# What a text that SUM_RE matches starts with (after blanks clean_text drops).
+SUM_START = re.compile(r"[\s\u200b]*[sgizte]", re.IGNORECASE)
 SUM_FORMULA_RE = re.compile(
     r"\b(SUM|SUMME|SUBTOTAL|TEILERGEBNIS|SUMIF|SUMMEWENN)\(", re.I
 )
@@ -295,16 +297,16 @@ class TableReader:
         """Name why a row is not data (sum, footnote, heading), or return ''."""
         filled = list(cells_filled.items())
         texts = [c for _, c in filled if isinstance(c, str)][:3]
-        if any(SUM_RE.match(clean_text(t)) for t in texts):
+        # SUM_START is a cheap superset of SUM_RE: most texts fail at once.
+        if any(SUM_START.match(t) and SUM_RE.match(clean_text(t)) for t in texts):
             return "Summenzeile"
         # A CSV keeps formulas as text; an xlsx has them in its XML.
         text_sum = any(t.startswith("=") and is_vertical_sum(t) for t in texts)
         if text_sum or index in self.sum_rows:
             return "Summenzeile (Formel)"
-        first = clean_text(filled[0][1])
         if (
             len(filled) <= 2
-            and FOOTNOTE_RE.match(first)
+            and FOOTNOTE_RE.match(clean_text(filled[0][1]))
             and not self._has_required(cells)
         ):
             return "Fußnote oder Anmerkung"

@@ -119,9 +119,7 @@ def _plan_sheet(
 ) -> SheetPreview:
     handler = ROW_HANDLERS[sheet.kind]
     # Claims are per sheet: the same list imported twice in one run matches itself.
-    planner.claimed.clear()
-    planner.seen.clear()
-    planner.unlinked.clear()
+    planner.new_sheet()
     preview = SheetPreview(sheet)
     for count, record in enumerate(sheet.records, 1):
         preview.rows.append(_plan_row(planner, handler, record, sheet))
@@ -195,7 +193,7 @@ def _close_batch(
             counts[key] = counts.get(key, 0) + value
     touched = list(planner.touched.values())
     planner.touched.clear()
-    if not touched:
+    if not touched and not planner.bulk:
         session.delete(batch)
         session.flush()
         session.info["batch_id"] = None
@@ -204,7 +202,9 @@ def _close_batch(
         if hasattr(obj, "import_batch_id"):
             obj.import_batch_id = batch.id
         if hasattr(obj, "source_ref") and not isinstance(obj, BudgetLine):
-            obj.source_ref = ref[:300]
+            obj.source_ref = str(ref)[:300]
+    for pending in planner.bulk:  # their source cell is written on insert
+        pending.import_batch_id = batch.id
     write_changed(session, [o for o, _ in touched if isinstance(o, StoredObligation)])
     batch.counts = counts
     session.flush()

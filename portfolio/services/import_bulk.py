@@ -31,7 +31,18 @@ COLUMNS = [c.key for c in TABLE.columns if c.key != "id"]
 class PendingObligation:
     """A new obligation before insert: the columns of ``Obligation``, plain."""
 
-    __slots__ = (*COLUMNS, "award", "id", "programme", "responsible")
+    # ``where``: the source cell, written as ``source_ref`` only when inserted
+    # (one string per row less to hold); ``claimed_in``: the planner's sheet that
+    # claimed it (a mark instead of a set entry per row).
+    __slots__ = (
+        *COLUMNS,
+        "award",
+        "claimed_in",
+        "id",
+        "programme",
+        "responsible",
+        "where",
+    )
 
     id: int | None
     programme_id: int
@@ -47,7 +58,7 @@ class PendingObligation:
     template_id: str | None
     rule_key: str | None
     source: str | None
-    checklist: list[str]
+    checklist: list[str] | None  # None: empty (no list per pending row)
     edited: bool
     notes: str | None
     import_batch_id: int | None
@@ -55,6 +66,8 @@ class PendingObligation:
     responsible: Contact | None
     award: Award | None
     programme: Programme | None
+    where: object
+    claimed_in: int
 
     def __init__(
         self, programme_id: int, title: str, due_on: date, kind: ObligationKind
@@ -69,15 +82,20 @@ class PendingObligation:
         self.kind = kind
         self.status = ObligationStatus.OPEN
         self.origin = "import"
-        self.checklist = []
         self.edited = False
         self.responsible = None
         self.award = None
         self.programme = None
+        self.where = None
+        self.claimed_in = 0
 
     def row(self) -> dict[str, Any]:
         """The column values to insert."""
         values = {key: getattr(self, key) for key in COLUMNS}
+        if values["checklist"] is None:
+            values["checklist"] = []
+        if values["source_ref"] is None and self.where is not None:
+            values["source_ref"] = str(self.where)[:300]
         if self.responsible is not None:
             values["responsible_id"] = self.responsible.id
         if self.award is not None:
@@ -192,6 +210,8 @@ def load_stored(
         for column in COLUMNS:
             setattr(item, column, row[column])
         item.id = row["id"]
+        item.where = None
+        item.claimed_in = 0
         item.programme = programmes.get(row["programme_id"])
         item.responsible = contacts.get(row["responsible_id"] or 0)
         item.award = awards.get(row["award_id"] or 0)

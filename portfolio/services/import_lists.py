@@ -25,7 +25,7 @@ from portfolio.services.import_bulk import PendingObligation, StoredObligation
 from portfolio.services.import_match import (
     fold,
 )
-from portfolio.services.import_planner import PlannerBase, row_result
+from portfolio.services.import_planner import PlannerBase, Ref, row_result
 from portfolio.services.import_result import (
     EntityChange,
     RowResult,
@@ -40,7 +40,7 @@ class ListRows(PlannerBase):
     def obligation_row(self, record: Record, sheet: SheetResult) -> RowResult:
         """A row of a deadline list: one obligation of a programme."""
         values = record.values
-        ref = str(record.source)
+        ref = record.source
         found = self._find_obligation(record)
         owner = found.programme if found is not None else None
         programme = (
@@ -62,7 +62,7 @@ class ListRows(PlannerBase):
             if obligation is not None
             else self._new_obligation(programme, slot, title, values["due"], kind, ref)
         )
-        self.claimed.add(id(target))
+        self.claim(target)
         change = EntityChange("Frist", f"{programme.label}: {title}", created)
         changes.append(change)
         responsible = self._contact(
@@ -105,7 +105,7 @@ class ListRows(PlannerBase):
         title: str,
         due: Any,
         kind: ObligationKind,
-        ref: str,
+        ref: Ref,
     ) -> Obligation | PendingObligation:
         """A new deadline: a pending bulk row for a stored programme, else ORM."""
         target: Obligation | PendingObligation
@@ -164,9 +164,7 @@ class ListRows(PlannerBase):
     def _claim_obligation(
         self, slot: tuple[int, str], due: Any
     ) -> Obligation | PendingObligation | None:
-        candidates = [
-            o for o in self.by_title.get(slot, ()) if id(o) not in self.claimed
-        ]
+        candidates = [o for o in self.by_title.get(slot, ()) if not self.is_claimed(o)]
         same_day = [o for o in candidates if o.due_on == due]
         if same_day:
             return same_day[0]

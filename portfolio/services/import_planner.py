@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from imports.records import Record
+from imports.records import Record, Source
 from portfolio.domain.errors import Problem
 from portfolio.domain.models import (
     Contact,
@@ -42,6 +42,9 @@ from portfolio.services.import_result import (
     display,
 )
 
+# Where a touched row came from: the source cell, made text only when stored.
+Ref = str | Source
+
 
 class Rejected(Exception):
     """A row cannot be imported; carries the problem."""
@@ -62,12 +65,13 @@ class PlannerBase:
         self.funders = FunderIndex(session)
         self.contacts = ContactIndex(session)
         self.default_programme = default_programme
-        self.touched: dict[int, tuple[Any, str]] = {}
+        self.touched: dict[int, tuple[Any, Ref]] = {}
         self.unlinked: set[str] = set()
         # New obligations of stored programmes are inserted in bulk (no unit of
         # work per row): big deadline lists are the common large import.
         self.bulk: list[PendingObligation] = []
         self.claimed: set[int] = set()
+        self.sheet_serial = 1
         # Programme fields come from a programme's first row; later rows of the
         # same programme (one per award) must not overwrite them back and forth.
         self.seen: set[int] = set()
@@ -105,7 +109,7 @@ class PlannerBase:
         value: Any,
         label: str,
         change: EntityChange,
-        ref: str,
+        ref: Ref,
     ) -> None:
         """Set one field if it differs; remember the diff and the touched object."""
         old = getattr(obj, attr)
@@ -115,15 +119,43 @@ class PlannerBase:
             return
         setattr(obj, attr, value)
         if not change.created:
-            change.diffs.append(FieldDiff(label, display(old), display(value)))
+            change.add(FieldDiff(label, display(old), display(value)))
+        self._touch(obj, ref)
+
+    def created(self, obj: Any, ref: Ref) -> None:
+        """Remember a new object for provenance."""
+        self._touch(obj, ref)
+
+    def _touch(self, obj: Any, ref: Ref) -> None:
+        if type(obj) is PendingObligation:
+            # New bulk rows are all in ``bulk`` and carry their source cell: no
+            # entry per row here.
+            obj.where = ref
+            return
         self.touched[id(obj)] = (obj, ref)
 
-    def created(self, obj: Any, ref: str) -> None:
-        """Remember a new object for provenance."""
-        self.touched[id(obj)] = (obj, ref)
+    def claim(self, target: Any) -> None:
+        """Mark a stored or new row as taken by a row of the current sheet."""
+        if isinstance(target, PendingObligation):
+            target.claimed_in = self.sheet_serial
+        else:
+            self.claimed.add(id(target))
+
+    def is_claimed(self, target: Any) -> bool:
+        """Whether a row of the current sheet took this one already."""
+        if isinstance(target, PendingObligation):
+            return target.claimed_in == self.sheet_serial
+        return id(target) in self.claimed
+
+    def new_sheet(self) -> None:
+        """Claims, first rows and unlinked names are per sheet."""
+        self.claimed.clear()
+        self.seen.clear()
+        self.unlinked.clear()
+        self.sheet_serial += 1
 
     def _contact(
-        self, name: str | None, email: str | None, ref: str, changes: list[EntityChange]
+        self, name: str | None, email: str | None, ref: Ref, changes: list[EntityChange]
     ) -> Contact | None:
         if not name and not email:
             return None
@@ -190,6 +222,10 @@ class PlannerBase:
 def row_result(record: Record, label: str, changes: list[EntityChange]) -> RowResult:
     """The row's status from its changes: new, changed or unchanged."""
     real = [c for c in changes if c.created or c.diffs]
+    if len(real) != len(changes):
+        changes[:] = real
+    # The caller's list (no second list per row of a big import).
+    real = changes
     if any(c.created for c in real[:1]):
         status = RowStatus.NEW
     elif real:

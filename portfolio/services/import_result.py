@@ -8,6 +8,7 @@ this as text or JSON (``import_preview``); nothing here touches the database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -71,7 +72,12 @@ class EntityChange:
     entity: str
     name: str
     created: bool
-    diffs: list[FieldDiff] = field(default_factory=list)
+    # No list until the first diff: most changes of a big import have none.
+    diffs: Sequence[FieldDiff] = ()
+
+    def add(self, diff: FieldDiff) -> None:
+        """Record one changed field."""
+        self.diffs = [*self.diffs, diff]
 
 
 @dataclass(slots=True)

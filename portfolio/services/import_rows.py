@@ -216,7 +216,7 @@ class ProgrammeRows(PlannerBase):
         if changed:
             self.touched[id(phase)] = (phase, ref)
             change = EntityChange("Phase", f"{programme.label}: {old}", False)
-            change.diffs.append(FieldDiff("Laufzeit", old, format_period(period)))
+            change.add(FieldDiff("Laufzeit", old, format_period(period)))
             changes.append(change)
         return phase
 
