@@ -9,10 +9,20 @@ without touching the installation.
 from __future__ import annotations
 
 import io
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+)
 
 from portfolio.domain.errors import InputError
 
@@ -27,6 +37,36 @@ def template_path(name: str, override: Path | None) -> Path:
     if not path.is_file():
         raise InputError(f"Die Berichtsvorlage {name!r} fehlt in der Installation.")
     return path
+
+
+@contextmanager
+def office_template_errors(name: str, override: Path | None) -> Iterator[None]:
+    """A broken template from the office's folder is their input (exit 2).
+
+    A shipped template that fails is a bug and stays an internal error.
+    """
+    try:
+        yield
+    except Exception as exc:
+        if not isinstance(exc, _template_failures()):
+            raise
+        path = template_path(name, override)
+        failing = getattr(exc, "filename", None) or str(path)
+        if override is None or not str(failing).startswith(str(override)):
+            raise
+        line = exc.lineno if isinstance(exc, TemplateSyntaxError) else None
+        where = f" (Zeile {line})" if line else ""
+        raise InputError(
+            f"Die eigene Vorlage {failing!r} ist fehlerhaft{where} – korrigieren Sie "
+            f"sie oder entfernen Sie sie aus {str(override)!r}, dann gilt die "
+            "mitgelieferte."
+        ) from exc
+
+
+def _template_failures() -> tuple[type[Exception], ...]:
+    from docx.opc.exceptions import OpcError  # python-docx loads only for docx
+
+    return (TemplateError, OpcError, zipfile.BadZipFile, ValueError, KeyError)
 
 
 def environment(override: Path | None) -> Environment:
@@ -45,8 +85,9 @@ def environment(override: Path | None) -> Environment:
 def render_html(name: str, context: dict[str, Any], override: Path | None) -> str:
     """Fill an html template; the print CSS is inlined so the file stands alone."""
     css = template_path("report.css", override).read_text(encoding="utf-8")
-    template = environment(override).get_template(name)
-    return template.render(css=css, **context)
+    with office_template_errors(name, override):
+        template = environment(override).get_template(name)
+        return template.render(css=css, **context)
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -67,11 +108,12 @@ def render_docx(
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
 
-    document = DocxTemplate(str(template_path(name, override)))
     values = dict(context)
-    for key, png in (images or {}).items():
-        values[key] = InlineImage(document, io.BytesIO(png), width=Mm(160))
-    document.render(values, autoescape=True)
+    with office_template_errors(name, override):
+        document = DocxTemplate(str(template_path(name, override)))
+        for key, png in (images or {}).items():
+            values[key] = InlineImage(document, io.BytesIO(png), width=Mm(160))
+        document.render(values, autoescape=True)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

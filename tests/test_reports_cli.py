@@ -136,3 +136,33 @@ def test_interrupted_sending_is_not_repeated_silently(
     confirmed = cli(*args, "--yes", db=demo)
     assert confirmed.exit_code == 0, confirmed.output
     assert len(list((tmp_path / "ausgang").glob("*.eml"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fmt"),
+    [
+        ("funder_report.html", b"<html>{{ report.title }\n", "html"),
+        ("funder_report.html", b"<html>{{ report.gibt_es_nicht }}</html>", "pdf"),
+        ("funder_report.docx", b"keine Word-Datei", "docx"),
+    ],
+)
+def test_broken_office_template_is_their_input_not_a_bug(
+    demo: str,
+    cli,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    content: bytes,
+    fmt: str,
+) -> None:
+    folder = tmp_path / "vorlagen"
+    folder.mkdir()
+    (folder / name).write_bytes(content)
+    monkeypatch.setenv("PORTFOLIO_TEMPLATES", str(folder))
+    target = tmp_path / f"bericht.{fmt}"
+    args = ["report", "funder", "BMBF", "--year", "2017", "--format", fmt]
+    result = cli(*args, "-o", str(target), db=demo)
+    assert result.exit_code == 2, result.output
+    assert "Die eigene Vorlage" in result.output and "ist fehlerhaft" in result.output
+    assert "Interner Fehler" not in result.output
+    assert not target.exists()
