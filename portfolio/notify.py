@@ -46,6 +46,7 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    TemplateError,
     select_autoescape,
 )
 
@@ -139,6 +140,22 @@ def builtin_templates() -> Path:
     raise InputError("Die E-Mail-Vorlagen fehlen in der Installation (reports/).")
 
 
+def _fill(
+    env: Environment, name: str, context: dict[str, Any], templates_dir: str | None
+) -> str:
+    """Fill a mail template; a broken one from the office's folder is their input."""
+    try:
+        return env.get_template(name).render(context)
+    except TemplateError as exc:
+        own = Path(templates_dir) / "email" / name if templates_dir else None
+        if own is None or not own.is_file():
+            raise
+        raise InputError(
+            f"Die eigene E-Mail-Vorlage {str(own)!r} ist fehlerhaft – korrigieren Sie "
+            "sie oder entfernen Sie sie, dann gilt die mitgelieferte."
+        ) from exc
+
+
 @lru_cache(maxsize=8)
 def environment(templates_dir: str | None = None) -> Environment:
     """A Jinja2 environment: override folder first, then the shipped templates.
@@ -174,10 +191,10 @@ def reminder_message(mail: ReminderMail, office: Office) -> Message:
     """Build the multipart reminder mail with its .ics attachment."""
     env = environment(office.templates_dir)
     context = {"m": mail, "office": office}
-    subject = env.get_template("reminder_subject.txt").render(context).strip()
+    subject = _fill(env, "reminder_subject.txt", context, office.templates_dir).strip()
     body = _alternative(
-        env.get_template("reminder.txt").render(context),
-        env.get_template("reminder.html").render(context),
+        _fill(env, "reminder.txt", context, office.templates_dir),
+        _fill(env, "reminder.html", context, office.templates_dir),
     )
     ics = MIMEText(
         ics_for([mail], office).decode("utf-8"), "calendar", "utf-8", policy=NO_REFOLD
@@ -204,8 +221,8 @@ def digest_message(digest: Digest, office: Office, message_id: str) -> Message:
     env = environment(office.templates_dir)
     context = {"d": digest, "office": office}
     msg = _alternative(
-        env.get_template("digest.txt").render(context),
-        env.get_template("digest.html").render(context),
+        _fill(env, "digest.txt", context, office.templates_dir),
+        _fill(env, "digest.html", context, office.templates_dir),
     )
     subject = (
         f"Fristen-Übersicht ab {format_de(digest.today)}: "

@@ -237,3 +237,16 @@ def test_transport_failures_are_explained_in_german(tmp_path):
         OutboxTransport(in_the_way).__enter__()
     assert "eine Datei gleichen Namens ist im Weg" in str(blocked.value)
     assert "File exists" not in str(blocked.value)
+
+
+@pytest.mark.parametrize("text", ["{{ m.title }", "{{ m.gibt_es_nicht.tiefer }}"])
+def test_broken_office_mail_template_is_a_german_input_error(tmp_path, text):
+    from portfolio.domain.errors import InputError
+
+    (tmp_path / "email").mkdir()
+    (tmp_path / "email" / "reminder.txt").write_text(text, encoding="utf-8")
+    office = replace(OFFICE, templates_dir=str(tmp_path))
+    with pytest.raises(
+        InputError, match=r"Die eigene E-Mail-Vorlage .* ist fehlerhaft"
+    ):
+        reminder_message(MAIL, office)
