@@ -53,7 +53,7 @@ class ListRows(PlannerBase):
         kind: ObligationKind = values.get("obligation_kind", ObligationKind.OTHER)
         title = values.get("title") or f"{kind.value.capitalize()} {programme.label}"
         changes: list[EntityChange] = []
-        slot = (id(programme), fold(title))  # folded once: titles rarely repeat
+        slot = (self.programme_id(programme), fold(title))  # folded once per row
         if obligation is None:
             obligation = self._claim_obligation(slot, values["due"])
         created = obligation is None

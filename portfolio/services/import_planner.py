@@ -72,6 +72,7 @@ class PlannerBase:
         self.bulk: list[PendingObligation] = []
         self.claimed: set[int] = set()
         self.sheet_serial = 1
+        self.programme_ids: dict[int, int] = {}
         # Programme fields come from a programme's first row; later rows of the
         # same programme (one per award) must not overwrite them back and forth.
         self.seen: set[int] = set()
@@ -83,7 +84,8 @@ class PlannerBase:
             defaultdict(list)
         )
         for item in stored:
-            self.by_title[(id(item.programme), fold(item.title))].append(item)
+            slot = (self.programme_id(item.programme), fold(item.title))
+            self.by_title[slot].append(item)
 
     # --- helpers -------------------------------------------------------------
 
@@ -133,6 +135,10 @@ class PlannerBase:
             obj.where = ref
             return
         self.touched[id(obj)] = (obj, ref)
+
+    def programme_id(self, programme: object) -> int:
+        """``id(programme)``, one int object per programme (not one per row)."""
+        return self.programme_ids.setdefault(id(programme), id(programme))
 
     def claim(self, target: Any) -> None:
         """Mark a stored or new row as taken by a row of the current sheet."""

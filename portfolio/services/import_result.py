@@ -88,7 +88,7 @@ class RowResult:
     status: RowStatus
     label: str
     changes: list[EntityChange] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: Sequence[Problem] = ()  # only rejected rows have any
 
 
 @dataclass(slots=True)
