@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import FrameType
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -173,11 +174,44 @@ def install_signal_handlers(scheduler: BlockingScheduler) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+class GermanArgumentParser(argparse.ArgumentParser):
+    """argparse with German headings and error messages."""
+
+    WORDS = (
+        ("usage:", "Aufruf:"),
+        ("options:", "Optionen:"),
+        ("unrecognized arguments:", "unbekannte Argumente:"),
+        ("expected one argument", "erwartet einen Wert"),
+    )
+
+    def _german(self, text: str) -> str:
+        for english, german in self.WORDS:
+            text = text.replace(english, german)
+        return text
+
+    def format_usage(self) -> str:
+        """The usage line in German."""
+        return self._german(super().format_usage())
+
+    def format_help(self) -> str:
+        """The help text in German."""
+        return self._german(super().format_help())
+
+    def error(self, message: str) -> NoReturn:
+        """One German line and exit code 2 (DESIGN §6)."""
+        self.print_usage(sys.stderr)
+        self.exit(2, f"Fehler: {self._german(message)}\n")
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options (German help)."""
-    parser = argparse.ArgumentParser(
+    parser = GermanArgumentParser(
         prog="portfolio-scheduler",
         description="Zeitplan-Dienst von portfolio: Erinnerungen und Wochenübersicht.",
+        add_help=False,
+    )
+    parser.add_argument(
+        "-h", "--help", action="help", help="Diese Hilfe zeigen und beenden."
     )
     parser.add_argument("--config", metavar="DATEI", help="Konfigurationsdatei (TOML).")
     parser.add_argument("--db", metavar="URL", help="Datenbank-URL.")
@@ -193,6 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     args = parse_args(argv)
     try:
         settings = load_settings(args.config)
@@ -206,7 +241,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.once:
             reminder_job(engine, settings)
             return 0
-        scheduler = build_scheduler(engine, settings)
+        try:
+            scheduler = build_scheduler(engine, settings)
+        except PortfolioError as exc:  # e.g. an impossible reports.yearly_date
+            print(f"Fehler: {exc}", file=sys.stderr)
+            return exc.exit_code
         install_signal_handlers(scheduler)
         log.info("Dienst gestartet (Jobs: %s, %s).", REMINDERS_JOB, DIGEST_JOB)
         scheduler.start()

@@ -9,6 +9,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 import scheduler
@@ -128,3 +129,29 @@ def test_bad_database_url_is_a_german_one_liner(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.startswith("Fehler:") and "Traceback" not in result.stderr
+
+
+def test_scheduler_help_and_errors_are_german(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as shown:
+        scheduler.main(["--help"])
+    assert shown.value.code == 0
+    out = capsys.readouterr().out
+    assert "Aufruf: portfolio-scheduler" in out
+    assert "Diese Hilfe zeigen und beenden." in out
+    assert "usage" not in out and "show this help" not in out
+    with pytest.raises(SystemExit) as wrong:
+        scheduler.main(["--bogus"])
+    assert wrong.value.code == 2
+    assert "Fehler: unbekannte Argumente: --bogus" in capsys.readouterr().err
+
+
+def test_impossible_yearly_date_is_a_german_line_exit_2(
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PORTFOLIO_REPORTS_YEARLY_DATE", "31.02.")
+    assert scheduler.main(["--db", sqlite_url]) == 2
+    assert "reports.yearly_date '31.02.'" in capsys.readouterr().err
