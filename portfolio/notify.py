@@ -181,10 +181,17 @@ def environment(templates_dir: str | None = None) -> Environment:
     return env
 
 
-def message_id_for(reminder_id: int, sender: str) -> str:
-    """Return a stable Message-ID per outbox row (a re-send is the same message)."""
+def message_id_for(
+    reminder_id: int, sender: str, created_at: datetime | None = None
+) -> str:
+    """Return a stable Message-ID per outbox row (a re-send is the same message).
+
+    The row's creation time goes in too: ids restart in a new or reset database,
+    and a receiving server drops a second message with a Message-ID it has seen.
+    """
     domain = sender.rsplit("@", 1)[-1] or "localhost"
-    return f"<portfolio-reminder-{reminder_id}@{domain}>"
+    stamp = f".{int(created_at.timestamp() * 1_000_000):x}" if created_at else ""
+    return f"<portfolio-reminder-{reminder_id}{stamp}@{domain}>"
 
 
 def reminder_message(mail: ReminderMail, office: Office) -> Message:

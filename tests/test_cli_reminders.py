@@ -56,3 +56,17 @@ def test_remind_with_bad_now_is_a_german_error(cli, tmp_path):
     result = cli("remind", "--now", "gestern", db=demo(cli, tmp_path))
     assert result.exit_code == 2
     assert "kein Datum" in result.output
+
+
+def test_two_databases_sharing_an_outbox_do_not_overwrite_mails(
+    cli, tmp_path: Path
+) -> None:
+    first, second = (f"sqlite:///{tmp_path / name}" for name in ("a.db", "b.db"))
+    for db in (first, second):
+        assert cli("demo", db=db).exit_code == 0
+    assert cli("remind", "--now", "2017-04-10T08:00", db=first).exit_code == 0
+    written = sorted((tmp_path / "outbox").glob("*.eml"))
+    assert written
+    assert cli("remind", "--now", "2017-04-10T08:00", db=second).exit_code == 0
+    # Row ids restart in every database; the Message-ID (and file name) must not.
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2 * len(written)

@@ -327,7 +327,7 @@ def compose(
         templates_dir=settings.office.templates_dir,
         now=now,
     )
-    message_id = message_id_for(row.id, office.sender)
+    message_id = message_id_for(row.id, office.sender, row.created_at)
     if row.stage == DIGEST_STAGE:
         today = now.astimezone(ZoneInfo(settings.timezone)).date()
         items = due_items(session, today + timedelta(weeks=8))
@@ -364,7 +364,7 @@ def mail_for(
         due_effective=effective,
         stage=int(row.stage) if row else 0,
         obligation_id=obligation.id,
-        message_id=message_id_for(row.id, office.sender) if row else "",
+        message_id=message_id_for(row.id, office.sender, row.created_at) if row else "",
         source=obligation.source or "",
         checklist=tuple(obligation.checklist or ()),
         award=(award.reference or "") if award else "",
