@@ -70,3 +70,27 @@ def test_two_databases_sharing_an_outbox_do_not_overwrite_mails(
     assert cli("remind", "--now", "2017-04-10T08:00", db=second).exit_code == 0
     # Row ids restart in every database; the Message-ID (and file name) must not.
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2 * len(written)
+
+
+def test_broken_template_gives_claimed_reminders_back(cli, tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from portfolio.domain.models import Reminder
+    from portfolio.storage.db import session_scope
+    from portfolio.storage.schema import open_database
+
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    assert cli("demo", db=db).exit_code == 0
+    broken = tmp_path / "vorlagen" / "email"
+    broken.mkdir(parents=True)
+    (broken / "reminder.txt").write_text("{% if %}kaputt", encoding="utf-8")
+    env = {"PORTFOLIO_TEMPLATES": str(tmp_path / "vorlagen")}
+    result = cli("remind", "--now", "2017-04-10T08:00", db=db, env=env)
+    assert result.exit_code == 2, result.output
+    assert "reminder.txt" in result.output
+    engine = open_database(db)
+    with session_scope(engine, read_only=True) as session:
+        states = set(session.scalars(sa.select(Reminder.status)))
+    engine.dispose()
+    assert "sending" not in {s.value for s in states}
+    assert list((tmp_path / "outbox").glob("*.eml")) == []

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portfolio.domain.deadlines import WorkingDays, format_de, weekday_de
 from portfolio.domain.enums import ObligationStatus, ReminderStatus, label
+from portfolio.domain.errors import PortfolioError
 from portfolio.domain.models import Award, Obligation, Reminder
 from portfolio.domain.reminders import plan_digests
 from portfolio.notify import (
@@ -151,7 +152,14 @@ def send_due(
         # One batch at a time: composing in a helper thread was measured no
         # faster (the GIL), so the simple loop stays.
         while ids:
-            outgoing = sender.compose_batch(ids)
+            try:
+                outgoing = sender.compose_batch(ids)
+            except PortfolioError as exc:
+                # A broken template (e.g. from paths.templates): give the claimed
+                # rows back at once instead of leaving them "sending" for a lease.
+                for reminder_id in ids:
+                    sender.release(reminder_id, exc.message)
+                raise
             if not sender.send_batch(ids, outgoing):
                 break
             with sessions() as session:
