@@ -182,7 +182,10 @@ def environment(templates_dir: str | None = None) -> Environment:
 
 
 def message_id_for(
-    reminder_id: int, sender: str, created_at: datetime | None = None
+    reminder_id: int,
+    sender: str,
+    created_at: datetime | None = None,
+    kind: str = "reminder",
 ) -> str:
     """Return a stable Message-ID per outbox row (a re-send is the same message).
 
@@ -191,7 +194,7 @@ def message_id_for(
     """
     domain = sender.rsplit("@", 1)[-1] or "localhost"
     stamp = f".{int(created_at.timestamp() * 1_000_000):x}" if created_at else ""
-    return f"<portfolio-reminder-{reminder_id}{stamp}@{domain}>"
+    return f"<portfolio-{kind}-{reminder_id}{stamp}@{domain}>"
 
 
 def reminder_message(mail: ReminderMail, office: Office) -> Message:

@@ -88,7 +88,8 @@ def test_send_writes_mail_records_and_asks_second_time(
 ) -> None:
     outbox = tmp_path / "ausgang"
     args = ["report", "funder", "BMBF", "--year", "2017", "--format", "pdf", "--send"]
-    no_contact = cli(*args, db=demo)
+    esf = ["report", "funder", "ESF", "--year", "2017", "--format", "pdf", "--send"]
+    no_contact = cli(*esf, db=demo)  # the demo's ESF has no contact address
     assert no_contact.exit_code == 2 and "keine Kontaktadresse" in no_contact.output
     _contact_for_bmbf(demo)
     monkeypatch.setenv("PORTFOLIO_MAIL_OUTBOX", str(outbox))

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portfolio.domain.models import ReportSending
+from portfolio.notify import message_id_for
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 
@@ -38,10 +39,9 @@ def previous(
     return list(session.scalars(query))
 
 
-def message_id(row_id: int, sender: str) -> str:
+def message_id(row_id: int, sender: str, created_at: datetime | None = None) -> str:
     """A stable Message-ID per sending: a retried message is recognisably the same."""
-    domain = sender.rsplit("@", 1)[-1] or "localhost"
-    return f"<portfolio-report-{row_id}@{domain}>"
+    return message_id_for(row_id, sender, created_at, kind="report")
 
 
 def start(
@@ -70,7 +70,7 @@ def start(
     )
     session.add(row)
     session.flush()
-    row.message_id = message_id(row.id, sender)
+    row.message_id = message_id(row.id, sender, row.created_at)
     session.flush()
     return row
 
