@@ -129,8 +129,8 @@ def open_workbook(
         raise InputError(f"Die Datei {name} lässt sich nicht öffnen.") from None
     if size > max_bytes:
         raise InputError(
-            f"Die Datei {name} ist mit {size // 1_048_576} MB größer als erlaubt "
-            f"({max_bytes // 1_048_576} MB) – teilen Sie sie auf oder erhöhen Sie "
+            f"Die Datei {name} ist mit {_megabytes(size)} größer als erlaubt "
+            f"({_megabytes(max_bytes)}) – teilen Sie sie auf oder erhöhen Sie "
             "imports.max_file_mb."
         )
     if size == 0:
@@ -259,3 +259,8 @@ def _read_csv(data: bytes, name: str) -> SheetData:
     except csv.Error:
         raise InputError(f"Die CSV-Datei {name} ist nicht lesbar.") from None
     return SheetData(name, True, rows=[list(r) for r in rows])
+
+
+def _megabytes(size: int) -> str:
+    """A file size for messages: "0,4 MB", "12,0 MB"."""
+    return f"{size / 1_048_576:.1f} MB".replace(".", ",")

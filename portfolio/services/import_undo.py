@@ -24,6 +24,7 @@ from portfolio.domain.errors import Conflict, NotFound
 from portfolio.domain.models import Change, ImportBatch
 from portfolio.domain.periods import format_date
 from portfolio.storage.changes import record_changes
+from portfolio.storage.integrity import TABLES
 
 # Foreign-key columns that point at a row a batch may have created.
 REFERENCES = {
@@ -131,14 +132,15 @@ def _refuse_if_built_upon(
     )
     for change in later:
         reason = ""
+        name = f"{TABLES.get(change.entity, change.entity)} Nr. {entity_key(change)}"
         if (change.entity, entity_key(change)) in touched:
-            reason = f"{change.entity} {entity_key(change)} wurde danach geändert"
+            reason = f"{name} wurde danach geändert"
         elif change.action is ChangeAction.CREATE and change.after:
             for column, target in REFERENCES.items():
                 value = change.after.get(column)
                 if value is not None and (target, str(value)) in created:
-                    name = f"{change.entity} {entity_key(change)}"
-                    reason = f"{name} verweist auf {target} {value}"
+                    what = TABLES.get(target, target)
+                    reason = f"{name} verweist auf {what} Nr. {value}"
                     break
         if reason:
             who = f" von {change.who}" if change.who else ""

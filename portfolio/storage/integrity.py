@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portfolio.domain.errors import Conflict, InputError, InvalidValue
 
-TABLES = {
+TABLES = {  # German names of the tables, for messages
     "funders": "Fördergeber",
     "programmes": "Programm",
     "contacts": "Kontakt",
