@@ -40,6 +40,7 @@ FOOTNOTE_RE = re.compile(
 )
 MAX_TEXT = 2000
 MEMO_SIZE = 20_000  # distinct values remembered per column
+MISSING = object()
 KEY_FIELDS = ("key", "id", "award_id")
 IGNORED_FIELDS = ("total",)  # derived sums: recomputed, never trusted
 TOO_LONG_HINT = "Kürzen Sie den Eintrag oder schreiben Sie Details in Bemerkungen."
@@ -103,7 +104,10 @@ class TableReader:
         self.names: dict[int, str] = {}
         self.names = {i: self._column_name(i) for i, _ in self.plan}
         self.identifying = IDENTIFYING[header.kind]
-        self.memo: dict[int, dict[Any, Any]] = {i: {} for i, _ in self.plan}
+        # Per planned column: its memo of parsed values and its text limit.
+        self.steps: list[tuple[int, Column, dict[Any, Any], int]] = [
+            (i, c, {}, MAX_LENGTH.get(c.field, MAX_TEXT)) for i, c in self.plan
+        ]
         self.shared_columns: dict[tuple[int, ...], dict[str, str]] = {}
         self.sum_rows = {
             r for (r, _), f in facts.formulas.items() if is_vertical_sum(f)
@@ -121,7 +125,8 @@ class TableReader:
         for index, cells in rows:
             if index <= self.header.last_row:
                 continue
-            filled = {i: c for i, c in enumerate(cells) if not is_blank(c)}
+            # "" is what an empty cell reads as: skip the call for it.
+            filled = {i: c for i, c in enumerate(cells) if c != "" and not is_blank(c)}
             if not filled:
                 pending_blank += 1
                 continue
@@ -175,14 +180,16 @@ class TableReader:
         values: dict[str, Any] = {}
         used: list[int] = []
         uncached = self.facts.uncached
-        for col, column in self.plan:
+        for col, column, memo, limit in self.steps:
             if uncached and (index, col) in uncached:
                 self._cell(index, col, cells, problems)
                 continue
             raw = filled.get(col)
             if raw is None:
                 continue
-            value = self._parse(col, column, raw)
+            value = memo.get(raw if type(raw) is str else (type(raw), raw), MISSING)
+            if value is MISSING:
+                value = self._parse(column, memo, raw)
             if isinstance(value, ValueProblem):
                 problems.append(
                     self._problem(index, col, raw, value.reason, value.hint)
@@ -191,7 +198,6 @@ class TableReader:
             if type(value) is str:  # not StrEnum: slicing would drop the enum type
                 if not value:
                     continue
-                limit = MAX_LENGTH.get(column.field, MAX_TEXT)
                 if len(value) > limit:
                     why = f"Der Text ist zu lang ({len(value)} statt {limit} Zeichen)."
                     short = value[:40] + "…"
@@ -212,17 +218,12 @@ class TableReader:
             self.shared_columns[used] = columns
         return columns
 
-    def _parse(self, col: int, column: Column, raw: Any) -> Any:
-        """Parse a cell once per distinct value and column; return a problem.
+    def _parse(self, column: Column, memo: dict[Any, Any], raw: Any) -> Any:
+        """Parse a cell not seen before in its column; return a problem, not raise.
 
         Lists repeat names, dates and marks, so most cells are parsed once.
         """
-        memo = self.memo[col]
         key = raw if type(raw) is str else (type(raw), raw)
-        try:
-            return memo[key]
-        except KeyError:
-            pass
         try:
             value = column.parse(raw, self.date1904)
         except ValueProblem as exc:
@@ -295,19 +296,30 @@ class TableReader:
         self, index: int, cells: list[Any], cells_filled: dict[int, Any]
     ) -> str:
         """Name why a row is not data (sum, footnote, heading), or return ''."""
-        filled = list(cells_filled.items())
-        texts = [c for _, c in filled if isinstance(c, str)][:3]
-        # SUM_START is a cheap superset of SUM_RE: most texts fail at once.
-        if any(SUM_START.match(t) and SUM_RE.match(clean_text(t)) for t in texts):
-            return "Summenzeile"
-        # A CSV keeps formulas as text; an xlsx has them in its XML.
-        text_sum = any(t.startswith("=") and is_vertical_sum(t) for t in texts)
-        if text_sum or index in self.sum_rows:
+        seen = 0
+        formula = False
+        for cell in cells_filled.values():  # the first three texts
+            if isinstance(cell, str):
+                # SUM_START is a cheap superset of SUM_RE: most texts fail at once.
+                if SUM_START.match(cell) and SUM_RE.match(clean_text(cell)):
+                    return "Summenzeile"
+                # A CSV keeps formulas as text; an xlsx has them in its XML.
+                formula = formula or (cell[:1] == "=" and is_vertical_sum(cell))
+                seen += 1
+                if seen == 3:
+                    break
+        if formula or index in self.sum_rows:
             return "Summenzeile (Formel)"
-        if (
-            len(filled) <= 2
-            and FOOTNOTE_RE.match(clean_text(filled[0][1]))
-            and not self._has_required(cells)
+        if len(cells_filled) > 2:
+            return ""
+        return self._short_row(index, cells, list(cells_filled.items()))
+
+    def _short_row(
+        self, index: int, cells: list[Any], filled: list[tuple[int, Any]]
+    ) -> str:
+        """Footnotes and headings: rows of one or two filled cells."""
+        if FOOTNOTE_RE.match(clean_text(filled[0][1])) and not self._has_required(
+            cells
         ):
             return "Fußnote oder Anmerkung"
         if len(filled) == 1:

@@ -11,6 +11,7 @@ objects so that it can still change them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date
 from typing import Any, cast
@@ -26,6 +27,16 @@ from portfolio.storage.changes import record_changes
 CHUNK = 2000  # rows per insert: bounds the memory of big imports
 TABLE = cast(sa.Table, Obligation.__table__)
 COLUMNS = [c.key for c in TABLE.columns if c.key != "id"]
+# Columns whose values the change log writes differently (dates, enums).
+TYPED = [
+    c.key
+    for c in TABLE.columns
+    if c.key != "id"
+    and (
+        isinstance(c.type, sa.Enum)
+        or not isinstance(c.type, sa.String | sa.Integer | sa.Boolean | sa.JSON)
+    )
+]
 
 
 class PendingObligation:
@@ -126,7 +137,9 @@ def _insert_chunk(
     kept: dict[int, Obligation] = {}
     for item, row, new_id in zip(pending, rows, ids, strict=True):
         item.id = new_id
-        after = _jsonable(row)
+        after = dict(row)
+        for key in TYPED:  # the other columns hold str, int, bool or a list
+            after[key] = to_jsonable(after[key])
         after["id"] = new_id
         log.append(
             {
@@ -141,17 +154,6 @@ def _insert_chunk(
             kept[id(item)] = _persistent(session, row, new_id)
     record_changes(session, log)
     return kept
-
-
-PLAIN = (str, int, bool, float, type(None))
-
-
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    """``to_jsonable`` per value; plain values (most of them) pass unchanged."""
-    return {
-        k: v if type(v) in PLAIN else to_jsonable(v)  # StrEnum is not type str
-        for k, v in row.items()
-    }
 
 
 def _persistent(session: Session, row: dict[str, Any], new_id: int) -> Obligation:
@@ -205,10 +207,18 @@ def load_stored(
     """Every stored obligation as plain values (no ORM object per row)."""
     awards = {a.id: a for p in programmes.values() for a in p.awards}
     stored = []
-    for row in session.execute(sa.select(TABLE)).mappings():
+    # The checklist is read as text and parsed here: most are "[]".
+    query = sa.select(
+        *(
+            sa.type_coerce(c, sa.Text).label(c.key) if c.key == "checklist" else c
+            for c in TABLE.columns
+        )
+    )
+    for row in session.execute(query).mappings():
         item = StoredObligation.__new__(StoredObligation)
         for column in COLUMNS:
             setattr(item, column, row[column])
+        item.checklist = _checklist(row["checklist"])
         item.id = row["id"]
         item.where = None
         item.claimed_in = 0
@@ -217,6 +227,13 @@ def load_stored(
         item.award = awards.get(row["award_id"] or 0)
         stored.append(item)
     return stored
+
+
+def _checklist(raw: Any) -> Any:
+    """A stored checklist; PostgreSQL's driver hands JSON over parsed already."""
+    if not isinstance(raw, str):
+        return raw
+    return [] if raw == "[]" else json.loads(raw)
 
 
 def write_changed(session: Session, changed: list[StoredObligation]) -> None:

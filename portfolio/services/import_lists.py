@@ -164,7 +164,10 @@ class ListRows(PlannerBase):
     def _claim_obligation(
         self, slot: tuple[int, str], due: Any
     ) -> Obligation | PendingObligation | None:
-        candidates = [o for o in self.by_title.get(slot, ()) if not self.is_claimed(o)]
+        items = self.by_title.get(slot)
+        if not items:
+            return None
+        candidates = [o for o in items if not self.is_claimed(o)]
         same_day = [o for o in candidates if o.due_on == due]
         if same_day:
             return same_day[0]
