@@ -15,11 +15,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from imports.columns import MAX_LENGTH, REQUIRED, Column
+from imports.columns import MAX_LENGTH, REQUIRED, Column, text
 from imports.finish import finish
 from imports.headers import Header
 from imports.records import Record, SheetKind, SheetResult, Skipped, Source
-from imports.values import ValueProblem, clean_text, is_blank, parse_money
+from imports.values import SPACES, ValueProblem, clean_text, is_blank, parse_money
 from imports.xmlscan import SheetFacts, column_letter
 from portfolio.domain.errors import Problem
 
@@ -60,6 +60,21 @@ IDENTIFYING = {
 def _text(cells: list[Any]) -> str:
     """The row's filled cells as one short line (for skipped rows)."""
     return " | ".join(clean_text(c)[:60] for c in cells if not is_blank(c))[:200]
+
+
+def _filled(cells: list[Any]) -> dict[int, Any]:
+    """The cells that are not blank, by column (``is_blank``, inlined: hot)."""
+    filled = {}
+    for col, cell in enumerate(cells):
+        if isinstance(cell, str):
+            if not cell or cell.isspace():
+                continue
+            if "\u200b" in cell and not SPACES.sub("", cell):
+                continue
+        elif cell is None:
+            continue
+        filled[col] = cell
+    return filled
 
 
 RANGE_RE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)")
@@ -105,8 +120,9 @@ class TableReader:
         self.names = {i: self._column_name(i) for i, _ in self.plan}
         self.identifying = IDENTIFYING[header.kind]
         # Per planned column: its memo of parsed values and its text limit.
-        self.steps: list[tuple[int, Column, dict[Any, Any], int]] = [
-            (i, c, {}, MAX_LENGTH.get(c.field, MAX_TEXT)) for i, c in self.plan
+        self.steps: list[tuple[int, Column, dict[Any, Any], int, bool]] = [
+            (i, c, {}, MAX_LENGTH.get(c.field, MAX_TEXT), c.parse is text)
+            for i, c in self.plan
         ]
         self.shared_columns: dict[tuple[int, ...], dict[str, str]] = {}
         self.sum_rows = {
@@ -125,8 +141,7 @@ class TableReader:
         for index, cells in rows:
             if index <= self.header.last_row:
                 continue
-            # "" is what an empty cell reads as: skip the call for it.
-            filled = {i: c for i, c in enumerate(cells) if c != "" and not is_blank(c)}
+            filled = _filled(cells)
             if not filled:
                 pending_blank += 1
                 continue
@@ -180,7 +195,7 @@ class TableReader:
         values: dict[str, Any] = {}
         used: list[int] = []
         uncached = self.facts.uncached
-        for col, column, memo, limit in self.steps:
+        for col, column, memo, limit, plain in self.steps:
             if uncached and (index, col) in uncached:
                 self._cell(index, col, cells, problems)
                 continue
@@ -189,7 +204,13 @@ class TableReader:
                 continue
             value = memo.get(raw if type(raw) is str else (type(raw), raw), MISSING)
             if value is MISSING:
-                value = self._parse(column, memo, raw)
+                if plain and len(memo) >= MEMO_SIZE and type(raw) is str:
+                    # A column of unique texts (titles): clean_text, inlined.
+                    value = raw.strip()
+                    if "  " in value or not value.isprintable():
+                        value = clean_text(raw)
+                else:
+                    value = self._parse(column, memo, raw)
             if isinstance(value, ValueProblem):
                 problems.append(
                     self._problem(index, col, raw, value.reason, value.hint)

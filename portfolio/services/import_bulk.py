@@ -214,17 +214,17 @@ def load_stored(
             for c in TABLE.columns
         )
     )
-    for row in session.execute(query).mappings():
+    names = [c.key for c in TABLE.columns]  # with id
+    for values in session.execute(query):
         item = StoredObligation.__new__(StoredObligation)
-        for column in COLUMNS:
-            setattr(item, column, row[column])
-        item.checklist = _checklist(row["checklist"])
-        item.id = row["id"]
+        for name, value in zip(names, values, strict=True):
+            setattr(item, name, value)
+        item.checklist = _checklist(item.checklist)
         item.where = None
         item.claimed_in = 0
-        item.programme = programmes.get(row["programme_id"])
-        item.responsible = contacts.get(row["responsible_id"] or 0)
-        item.award = awards.get(row["award_id"] or 0)
+        item.programme = programmes.get(item.programme_id)
+        item.responsible = contacts.get(item.responsible_id or 0)
+        item.award = awards.get(item.award_id or 0)
         stored.append(item)
     return stored
 

@@ -167,6 +167,8 @@ class ListRows(PlannerBase):
         items = self.by_title.get(slot)
         if not items:
             return None
+        if len(items) == 1:  # the usual case: one deadline of this title
+            return None if self.is_claimed(items[0]) else items[0]
         candidates = [o for o in items if not self.is_claimed(o)]
         same_day = [o for o in candidates if o.due_on == due]
         if same_day:
