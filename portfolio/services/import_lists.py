@@ -51,7 +51,8 @@ class ListRows(PlannerBase):
         obligation: Obligation | PendingObligation | None = found
         award = self._award_of(record, programme)
         kind: ObligationKind = values.get("obligation_kind", ObligationKind.OTHER)
-        title = values.get("title") or f"{kind.value.capitalize()} {programme.label}"
+        label = self.label_of(programme)
+        title = values.get("title") or f"{kind.value.capitalize()} {label}"
         changes: list[EntityChange] = []
         slot = (self.programme_id(programme), fold(title))  # folded once per row
         if obligation is None:
@@ -63,7 +64,7 @@ class ListRows(PlannerBase):
             else self._new_obligation(programme, slot, title, values["due"], kind, ref)
         )
         self.claim(target)
-        change = EntityChange("Frist", f"{programme.label}: {title}", created)
+        change = EntityChange("Frist", f"{label}: {title}", created)
         changes.append(change)
         responsible = self._contact(
             values.get("responsible"), values.get("email"), ref, changes

@@ -73,6 +73,7 @@ class PlannerBase:
         self.claimed: set[int] = set()
         self.sheet_serial = 1
         self.programme_ids: dict[int, int] = {}
+        self.labels: dict[int, str] = {}  # per sheet: a sheet changes no label
         # Programme fields come from a programme's first row; later rows of the
         # same programme (one per award) must not overwrite them back and forth.
         self.seen: set[int] = set()
@@ -140,6 +141,13 @@ class PlannerBase:
         """``id(programme)``, one int object per programme (not one per row)."""
         return self.programme_ids.setdefault(id(programme), id(programme))
 
+    def label_of(self, programme: Programme) -> str:
+        """``programme.label``, read once per sheet (rows of a list repeat it)."""
+        label = self.labels.get(id(programme))
+        if label is None:
+            label = self.labels[id(programme)] = programme.label
+        return label
+
     def claim(self, target: Any) -> None:
         """Mark a stored or new row as taken by a row of the current sheet."""
         if isinstance(target, PendingObligation):
@@ -158,6 +166,7 @@ class PlannerBase:
         self.claimed.clear()
         self.seen.clear()
         self.unlinked.clear()
+        self.labels.clear()
         self.sheet_serial += 1
 
     def _contact(
