@@ -232,8 +232,9 @@ def load_stored(
 def _checklist(raw: Any) -> Any:
     """A stored checklist; PostgreSQL's driver hands JSON over parsed already."""
     if not isinstance(raw, str):
-        return raw
-    return [] if raw == "[]" else json.loads(raw)
+        return raw or None
+    # None stands for empty (as on a pending row): no list per stored row.
+    return None if raw == "[]" else json.loads(raw)
 
 
 def write_changed(session: Session, changed: list[StoredObligation]) -> None:
@@ -247,6 +248,8 @@ def write_changed(session: Session, changed: list[StoredObligation]) -> None:
                 if column in ("responsible_id", "award_id"):
                     continue
                 value = getattr(item, column)
+                if column == "checklist" and value is None:
+                    value = []  # None: empty, see _checklist
                 if getattr(obligation, column) != value:
                     setattr(obligation, column, value)
             if obligation.responsible is not item.responsible:

@@ -11,6 +11,7 @@ provenance (import batch, source cell). A row that cannot be imported raises
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -236,11 +237,12 @@ class PlannerBase:
 
 def row_result(record: Record, label: str, changes: list[EntityChange]) -> RowResult:
     """The row's status from its changes: new, changed or unchanged."""
-    real = [c for c in changes if c.created or c.diffs]
-    if len(real) != len(changes):
-        changes[:] = real
-    # The caller's list (no second list per row of a big import).
-    real = changes
+    found = [c for c in changes if c.created or c.diffs]
+    # No list for an unchanged row, else the caller's list (no second list per
+    # row of a big import).
+    real: Sequence[EntityChange] = changes if found else ()
+    if found and len(found) != len(changes):
+        changes[:] = found
     if any(c.created for c in real[:1]):
         status = RowStatus.NEW
     elif real:

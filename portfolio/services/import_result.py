@@ -87,7 +87,7 @@ class RowResult:
     source: Source
     status: RowStatus
     label: str
-    changes: list[EntityChange] = field(default_factory=list)
+    changes: Sequence[EntityChange] = ()  # unchanged rows have none
     problems: Sequence[Problem] = ()  # only rejected rows have any
 
 
