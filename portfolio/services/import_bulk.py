@@ -204,22 +204,35 @@ def load_stored(
     programmes: dict[int, Programme],
     contacts: dict[int, Contact],
 ) -> list[StoredObligation]:
-    """Every stored obligation as plain values (no ORM object per row)."""
+    """Every stored obligation as plain values (no ORM object per row).
+
+    Values that repeat (programme, contact, batch, dates, origin, notes) are
+    shared, one object per distinct value: 300 000 stored deadlines hold 200
+    programme ids, not 300 000. ``source_ref`` is not loaded: only a touched row
+    is written back, and that gets the new source cell (``_close_batch``).
+    """
     awards = {a.id: a for p in programmes.values() for a in p.awards}
     stored = []
     # The checklist is read as text and parsed here: most are "[]".
+    columns = [c for c in TABLE.columns if c.key != "source_ref"]
     query = sa.select(
         *(
             sa.type_coerce(c, sa.Text).label(c.key) if c.key == "checklist" else c
-            for c in TABLE.columns
+            for c in columns
         )
     )
-    names = [c.key for c in TABLE.columns]  # with id
+    # (column, its shared values or None); with id.
+    steps: list[tuple[str, dict[Any, Any] | None]] = [
+        (c.key, {} if c.key in SHARED_COLUMNS else None) for c in columns
+    ]
     for values in session.execute(query):
         item = StoredObligation.__new__(StoredObligation)
-        for name, value in zip(names, values, strict=True):
-            setattr(item, name, value)
+        for (name, shared), value in zip(steps, values, strict=True):
+            setattr(
+                item, name, value if shared is None else shared.setdefault(value, value)
+            )
         item.checklist = _checklist(item.checklist)
+        item.source_ref = None
         item.where = None
         item.claimed_in = 0
         item.programme = programmes.get(item.programme_id)
@@ -227,6 +240,21 @@ def load_stored(
         item.award = awards.get(item.award_id or 0)
         stored.append(item)
     return stored
+
+
+SHARED_COLUMNS = {
+    "programme_id",
+    "award_id",
+    "responsible_id",
+    "import_batch_id",
+    "due_on",
+    "due_effective",
+    "done_on",
+    "origin",
+    "notes",
+    "template_id",
+    "source",
+}
 
 
 def _checklist(raw: Any) -> Any:
