@@ -70,3 +70,22 @@ def test_extending_the_term_moves_the_verwendungsnachweis(
     undone = cli("imports", "undo", str(batch_id), db=sqlite_url)
     assert undone.exit_code == 0, undone.output
     assert _vn_due(sqlite_url) == [date(2019, 4, 30)]
+
+
+def test_preview_names_a_new_responsible_person(
+    cli, sqlite_url: str, tmp_path: Path
+) -> None:
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    book_path = tmp_path / "mappe.xlsx"
+    assert cli("export", "xlsx", "-o", str(book_path), db=sqlite_url).exit_code == 0
+    book = openpyxl.load_workbook(book_path)
+    sheet = book["Fristen"]
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("zuständig") + 1
+    sheet.cell(2, column).value = "kaoa@example.org"
+    book.save(book_path)
+    result = cli("import", str(book_path), "--dry-run", db=sqlite_url)
+    assert result.exit_code == 0, result.output
+    assert "zuständig:" in result.output
+    assert "kaoa@example.org" in result.output.split("zuständig:", 1)[1].splitlines()[0]
+    assert "object at 0x" not in result.output

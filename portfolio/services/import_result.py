@@ -16,10 +16,12 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from imports.records import FileResult, SheetResult, Skipped, Source
+from portfolio.domain.base import Base
 from portfolio.domain.enums import label
 from portfolio.domain.errors import Problem
+from portfolio.domain.models import Award, Contact, Funder, Phase, Programme
 from portfolio.domain.money import format_money
-from portfolio.domain.periods import format_date
+from portfolio.domain.periods import format_date, format_period
 
 
 class RowStatus(StrEnum):
@@ -53,7 +55,28 @@ def display(value: Any) -> str:  # noqa: PLR0911 - one return per type
         return label(value)
     if isinstance(value, Enum):
         return str(value.value)
+    if isinstance(value, Base):
+        return _entity(value)
     return str(value)
+
+
+def _entity(value: Base) -> str:
+    """A related row as people name it (a person, a funder, an award …)."""
+    if isinstance(value, Contact):
+        return (
+            f"{value.name} <{value.email}>"
+            if value.name != value.email
+            else value.email
+        )
+    if isinstance(value, Funder):
+        return value.short_name
+    if isinstance(value, Programme):
+        return value.label
+    if isinstance(value, Award):
+        return value.reference or f"Bewilligung Nr. {value.id}"
+    if isinstance(value, Phase):
+        return format_period(value.period)
+    return f"{type(value).__name__} Nr. {getattr(value, 'id', '?')}"
 
 
 @dataclass(frozen=True, slots=True)
