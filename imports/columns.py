@@ -21,7 +21,7 @@ from typing import Any
 
 from imports import values as v
 from imports import words as w
-from imports.records import SheetKind
+from portfolio.domain.records import SheetKind
 
 Parser = Callable[[Any, bool], Any]
 

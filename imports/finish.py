@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from imports.records import SheetKind
 from imports.values import ValueProblem, _period, parse_point
 from imports.words import obligation_kind, parse_funders, split_abbreviation
+from portfolio.domain.records import SheetKind
 
 
 def finish(kind: SheetKind, values: dict[str, Any]) -> tuple[str, ValueProblem] | None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from imports.columns import COLUMNS, Column
-from imports.records import SheetKind
 from imports.values import clean_text
+from portfolio.domain.records import SheetKind
 
 HEADER_SEARCH_ROWS = 30
 UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})

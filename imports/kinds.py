@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from imports.headers import Header, find_header
-from imports.records import SheetKind
 from imports.values import clean_text
+from portfolio.domain.records import SheetKind
 
 LIST_SHEET_RE = re.compile(
     r"(liste|listen|dropdown|auswahl|werte|lookup|lists?|stammdaten|hilfs|codes?"

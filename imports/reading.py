@@ -25,9 +25,9 @@ from imports.readers import (
     load_sheet,
     open_workbook,
 )
-from imports.records import FileResult, SheetKind, SheetResult, SkippedSheet
 from imports.tables import TableReader
 from portfolio.domain.errors import InputError
+from portfolio.domain.records import FileResult, SheetKind, SheetResult, SkippedSheet
 
 Progress = Callable[[int], None]
 

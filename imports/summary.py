@@ -12,10 +12,9 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from imports.records import KIND_LABELS, FileResult, SheetResult
-from imports.words import FunderRef
 from portfolio.domain.money import format_money
 from portfolio.domain.periods import Period, format_date
+from portfolio.domain.records import KIND_LABELS, FileResult, FunderRef, SheetResult
 
 
 def show(value: Any) -> str:  # noqa: PLR0911 - one return per type

@@ -18,10 +18,10 @@ from typing import Any
 from imports.columns import MAX_LENGTH, REQUIRED, Column, text
 from imports.finish import finish
 from imports.headers import Header
-from imports.records import Record, SheetKind, SheetResult, Skipped, Source
 from imports.values import SPACES, ValueProblem, clean_text, is_blank, parse_money
 from imports.xmlscan import SheetFacts, column_letter
 from portfolio.domain.errors import Problem
+from portfolio.domain.records import Record, SheetKind, SheetResult, Skipped, Source
 
 SUM_RE = re.compile(
     r"^(summe|summen|gesamt|gesamtsumme|insgesamt|zwischensumme|total|totals|sum|"

@@ -10,7 +10,6 @@ MSB → land, ESF → eu, … Stiftung → stiftung, Kreis/Stadt → kommune).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 
 from imports.values import Raw, ValueProblem, clean_text, parse_date
@@ -20,6 +19,7 @@ from portfolio.domain.enums import (
     ObligationStatus,
     ProgrammeStatus,
 )
+from portfolio.domain.records import FunderRef
 
 # --- words -----------------------------------------------------------------
 
@@ -177,14 +177,6 @@ KIND_WORDS: dict[str, FunderKind] = {
     "privat": FunderKind.OTHER,
     "other": FunderKind.OTHER,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class FunderRef:
-    """A funder as named in a sheet, with its kind if known."""
-
-    name: str
-    kind: FunderKind | None = None
 
 
 def known_funder_kind(name: str) -> FunderKind | None:

@@ -11,8 +11,8 @@ from openpyxl import Workbook
 
 from imports.readers import decode_text, open_workbook, sniff_delimiter
 from imports.reading import ReadOptions, read_file
-from imports.records import SheetKind
 from portfolio.domain.errors import InputError
+from portfolio.domain.records import SheetKind
 
 DATA = Path(__file__).parent / "data" / "imports"
 DEADLINES = (

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from imports.columns import FIELDS
 from imports.headers import normalize
-from imports.records import SheetKind
 from portfolio.domain.errors import InputError
+from portfolio.domain.records import SheetKind
 
 BUILTIN = Path(__file__).parent
 

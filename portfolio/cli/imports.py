@@ -22,12 +22,12 @@ import sqlalchemy as sa
 
 from imports.profiles import Profile, load_profile
 from imports.reading import ReadOptions, read_file
-from imports.records import FileResult, SheetKind
 from portfolio.cli.app import CliContext, main, pass_cli
 from portfolio.cli.render import console, table
 from portfolio.domain.errors import Conflict
 from portfolio.domain.models import ImportBatch
 from portfolio.domain.periods import format_date
+from portfolio.domain.records import FileResult, SheetKind
 from portfolio.services.import_apply import Progress, RuleSettings, import_files
 from portfolio.services.import_preview import counts_line, preview_json, preview_text
 from portfolio.services.import_undo import undo_batch

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from imports.records import FileResult, Record, SheetKind, SheetResult
 from portfolio.domain.enums import ImportStatus
 from portfolio.domain.errors import NotFound
 from portfolio.domain.models import Award, BudgetLine, ImportBatch
 from portfolio.domain.periods import format_date
+from portfolio.domain.records import FileResult, Record, SheetKind, SheetResult
 from portfolio.services.import_bulk import (
     StoredObligation,
     insert_pending,

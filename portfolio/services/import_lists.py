@@ -12,7 +12,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from imports.records import Record, SheetResult
 from portfolio.domain.enums import ObligationKind, ObligationStatus
 from portfolio.domain.models import (
     Award,
@@ -21,6 +20,7 @@ from portfolio.domain.models import (
     Obligation,
     Programme,
 )
+from portfolio.domain.records import Record, SheetResult
 from portfolio.services.import_bulk import PendingObligation, StoredObligation
 from portfolio.services.import_match import (
     fold,

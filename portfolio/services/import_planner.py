@@ -17,13 +17,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from imports.records import Record, Source
 from portfolio.domain.errors import Problem
 from portfolio.domain.models import (
     Contact,
     Obligation,
     Programme,
 )
+from portfolio.domain.records import Record, Source
 from portfolio.services.import_bulk import (
     PendingObligation,
     StoredObligation,

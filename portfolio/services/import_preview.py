@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from imports.records import KIND_LABELS
+from portfolio.domain.records import KIND_LABELS
 from portfolio.services.import_result import (
     ROW_LABELS,
     ImportPreview,

@@ -15,13 +15,13 @@ from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any
 
-from imports.records import FileResult, SheetResult, Skipped, Source
 from portfolio.domain.base import Base
 from portfolio.domain.enums import label
 from portfolio.domain.errors import Problem
 from portfolio.domain.models import Award, Contact, Funder, Phase, Programme
 from portfolio.domain.money import format_money
 from portfolio.domain.periods import format_date, format_period
+from portfolio.domain.records import FileResult, SheetResult, Skipped, Source
 
 
 class RowStatus(StrEnum):

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from imports.records import Record, SheetResult
-from imports.words import FunderRef
 from portfolio.domain.enums import FunderKind
 from portfolio.domain.models import (
     Award,
@@ -27,6 +25,7 @@ from portfolio.domain.models import (
     Programme,
 )
 from portfolio.domain.periods import Period, format_period
+from portfolio.domain.records import FunderRef, Record, SheetResult
 from portfolio.services.import_match import (
     fold,
 )

@@ -20,9 +20,9 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from imports.reading import ReadOptions, read_file
-from imports.records import FileResult, SheetKind
 from portfolio.domain.errors import Conflict, InputError
 from portfolio.domain.models import ImportBatch, Programme
+from portfolio.domain.records import FileResult, SheetKind
 from portfolio.services.import_apply import RuleSettings, import_files
 from portfolio.services.import_result import ImportPreview
 from portfolio.services.import_undo import undo_batch

@@ -4,6 +4,9 @@ The reading layer turns a spreadsheet into these: one ``Record`` per data row it
 read, one ``Skipped`` per row it recognised as not being data (sum rows, footnotes,
 headings) and ``Problem`` objects (``portfolio.domain.errors``) for rows it rejects.
 Nothing here touches a database; the import service matches records to stored rows.
+They live in the domain so that the reading layer (``imports``) and the service that
+applies them (``portfolio.services.import_*``) share them without the service
+depending on the reader (DESIGN §2: imports point inwards only).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from portfolio.domain.enums import FunderKind
 from portfolio.domain.errors import Problem
 
 
@@ -112,3 +116,11 @@ class FileResult:
     format: str
     sheets: list[SheetResult] = field(default_factory=list)
     skipped_sheets: list[SkippedSheet] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class FunderRef:
+    """A funder as named in a sheet, with its kind if known."""
+
+    name: str
+    kind: FunderKind | None = None
