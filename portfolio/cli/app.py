@@ -120,7 +120,18 @@ class GermanContext(click.Context):
     formatter_class = GermanHelpFormatter
 
 
-class PortfolioCommand(click.Command):
+class GermanHelpOption:
+    """Mixin: the --help option explained in German (commands and groups alike)."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """The --help option, explained in German."""
+        option: click.Option | None = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+
+class PortfolioCommand(GermanHelpOption, click.Command):
     """A command with German help."""
 
     context_class = GermanContext
@@ -129,13 +140,6 @@ class PortfolioCommand(click.Command):
         """A command whose usage line reads ``[OPTIONEN]``."""
         kwargs.setdefault("options_metavar", "[OPTIONEN]")
         super().__init__(*args, **kwargs)
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        """The --help option, explained in German."""
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = HELP_TEXT
-        return option
 
 
 def _german(exc: click.ClickException) -> str:
@@ -158,7 +162,7 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-class PortfolioGroup(click.Group):
+class PortfolioGroup(GermanHelpOption, click.Group):
     """A group whose errors become German one-liners with DESIGN §6 exit codes."""
 
     context_class = GermanContext
@@ -172,13 +176,6 @@ class PortfolioGroup(click.Group):
             kwargs.setdefault("subcommand_metavar", "[BEFEHL] [ARGUMENTE]...")
         kwargs.setdefault("subcommand_metavar", "BEFEHL [ARGUMENTE]...")
         super().__init__(*args, **kwargs)
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        """The --help option, explained in German."""
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = HELP_TEXT
-        return option
 
     def main(
         self,
