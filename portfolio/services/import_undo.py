@@ -76,7 +76,7 @@ def undo_batch(session: Session, batch_id: int) -> UndoResult:
     log: list[dict[str, Any]] = []
     for change in reversed(changes):
         table = Base.metadata.tables[change.entity]
-        where = _where(table, entity_key(change))
+        where = _where(table, change.entity_id)
         if change.action is ChangeAction.CREATE:
             session.execute(sa.delete(table).where(where))
             deleted += 1
@@ -91,7 +91,7 @@ def undo_batch(session: Session, batch_id: int) -> UndoResult:
         log.append(
             {
                 "entity": change.entity,
-                "entity_id": entity_key(change),
+                "entity_id": change.entity_id,
                 "action": REVERSE[change.action],
                 "before": change.after,
                 "after": change.before,
@@ -118,9 +118,9 @@ def _refuse_if_built_upon(
     undone = sa.select(ImportBatch.id).where(
         sa.or_(ImportBatch.status == ImportStatus.UNDONE, ImportBatch.id == batch_id)
     )
-    touched = {(c.entity, entity_key(c)) for c in changes}
+    touched = {(c.entity, c.entity_id) for c in changes}
     created = {
-        (c.entity, entity_key(c)) for c in changes if c.action is ChangeAction.CREATE
+        (c.entity, c.entity_id) for c in changes if c.action is ChangeAction.CREATE
     }
     later = session.scalars(
         sa.select(Change)
@@ -132,8 +132,8 @@ def _refuse_if_built_upon(
     )
     for change in later:
         reason = ""
-        name = f"{TABLES.get(change.entity, change.entity)} Nr. {entity_key(change)}"
-        if (change.entity, entity_key(change)) in touched:
+        name = f"{TABLES.get(change.entity, change.entity)} Nr. {change.entity_id}"
+        if (change.entity, change.entity_id) in touched:
             reason = f"{name} wurde danach geändert"
         elif change.action is ChangeAction.CREATE and change.after:
             for column, target in REFERENCES.items():
@@ -150,21 +150,6 @@ def _refuse_if_built_upon(
                 "diese späteren Änderungen rückgängig oder korrigieren Sie die Daten "
                 "von Hand."
             )
-
-
-def entity_key(change: Change) -> str:
-    """The changed row's primary key as ``1`` or ``1/2``.
-
-    Creates may be logged before the identity is known (empty ``entity_id``); the
-    key is then read from the values after the insert.
-    """
-    if change.entity_id:
-        return change.entity_id
-    table = Base.metadata.tables.get(change.entity)
-    data = change.after or change.before or {}
-    if table is None:
-        return ""
-    return "/".join(str(data.get(c.key, "")) for c in table.primary_key.columns)
 
 
 def _where(table: sa.Table, entity_id: str) -> sa.ColumnElement[bool]:
