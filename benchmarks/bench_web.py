@@ -18,26 +18,17 @@ import sys
 import tempfile
 import time
 import warnings
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 
-import sqlalchemy as sa
-
 warnings.filterwarnings("ignore")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from fastapi.testclient import TestClient  # noqa: E402
+from web_support import add_synthetic  # noqa: E402
 
 from portfolio.config import Settings  # noqa: E402
 from portfolio.domain.enums import UserRole  # noqa: E402
-from portfolio.domain.models import (  # noqa: E402
-    Award,
-    Funder,
-    Funding,
-    Obligation,
-    Phase,
-    Programme,
-)
 from portfolio.services.clock import set_stichtag  # noqa: E402
 from portfolio.services.users import add_user  # noqa: E402
 from portfolio.storage.db import session_scope  # noqa: E402
@@ -51,92 +42,18 @@ PAGES = [
     "/programme?q=programm+1&status=running",
     "/fristen",
 ]
-KINDS = ["eu", "bund", "land", "kommune", "stiftung", "other"]
 PASSWORD = "bench-passwort"
 
 
 def build(url: str, count: int) -> None:
+    """A database with a bench user, the demo's Stichtag and synthetic programmes."""
     engine = open_database(url)
     with session_scope(engine, "bench") as session:
         add_user(session, "bench", PASSWORD, UserRole.ADMIN)
         set_stichtag(session, date(2017, 3, 15))
-    with engine.begin() as connection:
-        funders = [
-            connection.execute(
-                sa.insert(Funder)
-                .values(short_name=f"F-{k}", name=f"Fördergeber {k}", kind=k)
-                .returning(Funder.id)
-            ).scalar_one()
-            for k in KINDS
-        ]
-        programmes, phases, fundings, awards, obligations = [], [], [], [], []
-        for i in range(count):
-            pid = i + 1
-            begin = date(2012 + i % 6, 1 + i % 12, 1)
-            end = begin + timedelta(days=700 + i % 400)
-            programmes.append(
-                {
-                    "id": pid,
-                    "key": f"p-{i}",
-                    "name": f"Programm {i}",
-                    "status": "running" if i % 4 else "ended",
-                    "tags": [],
-                }
-            )
-            phases.append(
-                {
-                    "programme_id": pid,
-                    "name": "Phase I",
-                    "start": begin,
-                    "end": None if i % 7 == 0 else end,
-                    "precision": "month",
-                }
-            )
-            fundings.append(
-                {
-                    "programme_id": pid,
-                    "funder_id": funders[i % 6],
-                    "amount": Decimal(50000 + i),
-                }
-            )
-            awards.append(
-                {
-                    "id": pid,
-                    "programme_id": pid,
-                    "funder_id": funders[i % 6],
-                    "kind": "bescheid",
-                    "reference": f"R-{i}",
-                    "start": begin,
-                    "end": end,
-                    "amount": Decimal(100000 + i),
-                    "overrides": {},
-                }
-            )
-            for n, due in enumerate(
-                (end + timedelta(days=90), date(2017, 3, 1 + i % 28))
-            ):
-                obligations.append(
-                    {
-                        "programme_id": pid,
-                        "award_id": pid,
-                        "kind": "report",
-                        "title": f"Bericht {n + 1}",
-                        "due_on": due,
-                        "status": "open" if (i + n) % 3 else "done",
-                        "origin": "manual",
-                        "checklist": [],
-                    }
-                )
-        for model, rows in (
-            (Programme, programmes),
-            (Phase, phases),
-            (Funding, fundings),
-            (Award, awards),
-            (Obligation, obligations),
-        ):
-            for start in range(0, len(rows), 5000):
-                connection.execute(sa.insert(model), rows[start : start + 5000])
     engine.dispose()
+    # The same synthetic portfolio as the query-count tests (tests/web_support.py).
+    add_synthetic(url, count)
 
 
 def client(url: str) -> TestClient:
