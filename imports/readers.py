@@ -86,6 +86,15 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def file_sha256(path: Path) -> str | None:
+    """Hash a file without reading it as a table; None if it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
 def sniff_format(head: bytes, archive_names: list[str] | None = None) -> str:
     """Name the format from the first bytes (and a zip's member names)."""
     if head.startswith(OLE2):

@@ -59,6 +59,13 @@ class ImportBatch(Base):
         enum_column(ImportStatus, "status"), default=ImportStatus.APPLIED
     )
     undone_at: Mapped[datetime | None]
+    # What the file was read with (its sha256, the options, profile and version):
+    # the same run key on an unchanged database means the same result.
+    run_key: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    # The change log's state (``count:last id``) when the database last matched
+    # this file exactly (written at apply, renewed by a re-import that found no
+    # change); a later change of any row moves the log on.
+    matched_at: Mapped[str | None] = mapped_column(sa.String(40))
 
     def validate(self) -> None:
         """Nothing to check."""

@@ -13,7 +13,7 @@ transaction of the run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from portfolio.domain.enums import ImportStatus
 from portfolio.domain.errors import NotFound
-from portfolio.domain.models import Award, BudgetLine, ImportBatch
+from portfolio.domain.models import Award, BudgetLine, Change, ImportBatch
 from portfolio.domain.periods import format_date
 from portfolio.domain.records import FileResult, Record, SheetKind, SheetResult
 from portfolio.services.import_bulk import (
@@ -32,6 +32,7 @@ from portfolio.services.import_bulk import (
 )
 from portfolio.services.import_lists import ListRows
 from portfolio.services.import_planner import Rejected
+from portfolio.services.import_repeat import log_state, mark_matched, run_key
 from portfolio.services.import_result import (
     FilePreview,
     ImportPreview,
@@ -74,12 +75,15 @@ def import_files(
     profile: str | None = None,
     progress: Progress | None = None,
     rules: RuleSettings | None = None,
+    read_with: Mapping[str, object] | None = None,
 ) -> ImportPreview:
     """Plan (and with ``apply`` write) the import of read files.
 
     ``rules`` (state and regimes folder) regenerate the deadlines implied by the
-    funding rules of every award whose term the files change.
+    funding rules of every award whose term the files change. ``read_with`` (the
+    read options) and ``programme`` make each file's run key (``import_repeat``).
     """
+    options = {**(read_with or {}), "programme": programme}
     planner = RowPlanner(session, programme)
     creates = any(s.kind is SheetKind.PROGRAMMES for f in files for s in f.sheets)
     if programme and programme not in planner.programmes.by_key and not creates:
@@ -92,11 +96,11 @@ def import_files(
         raise NotFound(
             f"Das Programm {programme!r} (--programme) gibt es nicht – {hint}"
         )
-    preview = ImportPreview(applied=apply)
+    preview = ImportPreview(applied=apply, log_state=log_state(session))
     for result in files:
-        file_preview = FilePreview(result)
+        file_preview = FilePreview(result, run_key=run_key(result.sha256, options))
         file_preview.notes += _earlier_imports(session, result)
-        batch = _open_batch(session, result, profile) if apply else None
+        batch = _open_batch(session, file_preview, profile) if apply else None
         with session.no_autoflush:
             for sheet in sorted(result.sheets, key=lambda s: KIND_ORDER.index(s.kind)):
                 file_preview.sheets.append(_plan_sheet(planner, sheet, progress))
@@ -111,7 +115,28 @@ def import_files(
         # The plan changed objects in memory only; drop them so that no later
         # flush or commit of this session can write a preview.
         session.rollback()
+    if log_state(session) != preview.log_state:
+        preview.log_state = None  # others wrote meanwhile: nothing to vouch for
+    elif apply and preview.exit_code == 0 and not preview.has_changes:
+        mark_matched(session, [f.run_key for f in preview.files])
     return preview
+
+
+def remember_match(session: Session, preview: ImportPreview) -> bool:
+    """After a preview that changes nothing: the database matches its files.
+
+    Stamped only when the database is still as the preview saw it, so that the
+    next import of the same files can say so without reading them.
+    """
+    if (
+        preview.has_changes
+        or preview.exit_code != 0
+        or preview.log_state is None
+        or log_state(session) != preview.log_state
+    ):
+        return False
+    mark_matched(session, [f.run_key for f in preview.files])
+    return True
 
 
 def _plan_sheet(
@@ -160,8 +185,9 @@ def _earlier_imports(session: Session, result: FileResult) -> list[str]:
 
 
 def _open_batch(
-    session: Session, result: FileResult, profile: str | None
+    session: Session, preview: FilePreview, profile: str | None
 ) -> ImportBatch:
+    result = preview.result
     batch = ImportBatch(
         file_name=result.file,
         sha256=result.sha256,
@@ -170,10 +196,12 @@ def _open_batch(
         profile=profile,
         who=str(session.info.get("who", "")),
         counts={},
+        run_key=preview.run_key,
     )
     session.add(batch)
     session.flush()
     session.info["batch_id"] = batch.id
+    preview.log_before = log_state(session)
     return batch
 
 
@@ -213,7 +241,24 @@ def _close_batch(
     replace_kept(planner.by_title.values(), kept)
     planner.bulk.clear()
     session.info["batch_id"] = None
+    if counts.get("rejected", 0) == 0:
+        batch.matched_at = _matched(session, batch, preview.log_before)
     return batch.id
+
+
+def _matched(session: Session, batch: ImportBatch, before: str | None) -> str | None:
+    """The log state now, if only this batch wrote since it opened.
+
+    On PostgreSQL others may commit meanwhile; their rows would be counted as
+    matching the file, so then the batch vouches for nothing.
+    """
+    session.flush()
+    now = log_state(session)
+    own = session.scalar(
+        sa.select(sa.func.count(Change.id)).where(Change.batch_id == batch.id)
+    )
+    count_before = int((before or "-1:0").split(":")[0])
+    return now if int(now.split(":")[0]) == count_before + int(own or 0) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from portfolio.domain.periods import format_date
 from portfolio.domain.records import KIND_LABELS
+from portfolio.services.import_repeat import Repeat
 from portfolio.services.import_result import (
     ROW_LABELS,
     ImportPreview,
@@ -172,5 +174,49 @@ def _sheet_json(sheet: SheetPreview) -> dict[str, Any]:
                 "hint": p.hint,
             }
             for p in sheet.rejected()
+        ],
+    }
+
+
+def repeat_text(repeats: list[Repeat]) -> str:
+    """German text for files the database already matches (nothing read)."""
+    lines = []
+    totals: dict[str, int] = {}
+    for repeat in repeats:
+        counts = repeat.unchanged_counts()
+        lines.append(
+            f"Datei {repeat.file}: unverändert seit Import {repeat.batch_id} vom "
+            f"{format_date(repeat.imported_on)} – {counts_line(counts)}"
+        )
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+    lines += [
+        "",
+        "Gesamt: " + counts_line(totals),
+        "Keine Änderungen – die Datenbank enthält diesen Stand bereits: dieselbe "
+        "Datei, und seitdem wurde nichts geändert. Jede Zeile neu vergleichen: "
+        "--recheck.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def repeat_json(repeats: list[Repeat]) -> dict[str, Any]:
+    """The same for machines: the shape of a preview without rows."""
+    totals: dict[str, int] = {}
+    for repeat in repeats:
+        for key, value in repeat.unchanged_counts().items():
+            totals[key] = totals.get(key, 0) + value
+    return {
+        "format": "portfolio-import-preview/1",
+        "applied": False,
+        "totals": totals,
+        "files": [
+            {
+                "file": r.file,
+                "unchanged_since_batch": r.batch_id,
+                "counts": r.unchanged_counts(),
+                "sheets": [],
+            }
+            for r in repeats
         ],
     }

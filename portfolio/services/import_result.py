@@ -153,6 +153,8 @@ class FilePreview:
     sheets: list[SheetPreview] = field(default_factory=list)
     batch_id: int | None = None
     notes: list[str] = field(default_factory=list)
+    run_key: str = ""  # the file and what it was read with (import_repeat)
+    log_before: str | None = None  # the change log when its batch opened
 
 
 @dataclass(slots=True)
@@ -161,6 +163,8 @@ class ImportPreview:
 
     files: list[FilePreview] = field(default_factory=list)
     applied: bool = False
+    # The change log when planning began; None when others wrote during it.
+    log_state: str | None = None
 
     def totals(self) -> dict[str, int]:
         """Counts over all sheets of all files."""
