@@ -21,6 +21,7 @@ import click
 import sqlalchemy as sa
 
 from imports.profiles import Profile, load_profile
+from imports.readers import file_sha256
 from imports.reading import ReadOptions, read_file
 from portfolio.cli.app import CliContext, main, pass_cli
 from portfolio.cli.render import console, table
@@ -28,8 +29,21 @@ from portfolio.domain.errors import Conflict
 from portfolio.domain.models import ImportBatch
 from portfolio.domain.periods import format_date
 from portfolio.domain.records import FileResult, SheetKind
-from portfolio.services.import_apply import Progress, RuleSettings, import_files
-from portfolio.services.import_preview import counts_line, preview_json, preview_text
+from portfolio.services.import_apply import (
+    Progress,
+    RuleSettings,
+    import_files,
+    remember_match,
+)
+from portfolio.services.import_preview import (
+    counts_line,
+    preview_json,
+    preview_text,
+    repeat_json,
+    repeat_text,
+)
+from portfolio.services.import_repeat import Repeat, find_repeats, run_key
+from portfolio.services.import_result import ImportPreview
 from portfolio.services.import_undo import undo_batch
 
 KINDS = [k.value for k in SheetKind]
@@ -83,6 +97,12 @@ def _read(
 @click.option("--dry-run", is_flag=True, help="Nur die Vorschau zeigen, nichts ändern.")
 @click.option("--yes", "-y", is_flag=True, help="Ohne Rückfrage übernehmen.")
 @click.option(
+    "--recheck",
+    is_flag=True,
+    help="Jede Zeile neu vergleichen, auch wenn die Datei seit ihrem letzten "
+    "Import unverändert ist und sich die Datenbank seitdem nicht geändert hat.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -99,6 +119,7 @@ def import_command(  # noqa: PLR0917 - one parameter per option
     profile: str | None,
     dry_run: bool,
     yes: bool,
+    recheck: bool,
     fmt: str,
 ) -> int:
     """Excel-/CSV-Tabellen importieren: Vorschau, Rückfrage, alles oder nichts."""
@@ -113,56 +134,134 @@ def import_command(  # noqa: PLR0917 - one parameter per option
         profile=chosen,
         max_bytes=max_mb * 1024 * 1024,
     )
+    run = ImportRun(
+        cli,
+        read_with={"sheet": sheet, "kind": kind, "profile": repr(chosen)},
+        programme=programme,
+        profile=profile,
+        fmt=fmt,
+    )
+    if not recheck and (repeats := run.repeats(files)):
+        _show(repeat_text(repeats), repeat_json(repeats), fmt)
+        return 0
     with _progress(fmt == "text") as progress:
         results = _read(files, options, progress)
-        with cli.session(read_only=True) as session:
-            preview = import_files(
-                session,
-                results,
-                apply=False,
-                programme=programme,
-                profile=profile,
-                progress=progress,
-            )
+        if yes and not dry_run:
+            # Nobody to ask: plan once, inside the write transaction.
+            return run.apply(results, progress, shown=None)
+        preview = run.preview(results, progress)
     _show(preview_text(preview), preview_json(preview), fmt)
     if dry_run or not preview.has_changes:
+        if not dry_run:
+            run.remember(preview)
         return preview.exit_code
     if not yes and not _confirm():
         click.echo("Nichts geändert.", err=True)
         return preview.exit_code
-    with _progress(fmt == "text") as progress, cli.session() as session:
-        applied = import_files(
-            session,
-            results,
-            apply=True,
-            programme=programme,
-            profile=profile,
-            progress=progress,
-            rules=RuleSettings(
-                cli.settings.get("office.state"), cli.settings.get("paths.regimes")
-            ),
-        )
-        if applied.fingerprint() != preview.fingerprint():
-            raise Conflict(
-                "Die Datenbank hat sich seit der Vorschau geändert – es wurde "
-                "nichts übernommen; bitte den Import wiederholen."
+    with _progress(fmt == "text") as progress:
+        return run.apply(results, progress, shown=preview)
+
+
+class ImportRun:
+    """One ``portfolio import``: what it was asked, and its steps on the database."""
+
+    def __init__(
+        self,
+        cli: CliContext,
+        *,
+        read_with: dict[str, object],
+        programme: str | None,
+        profile: str | None,
+        fmt: str,
+    ) -> None:
+        """Keep the options every step needs."""
+        self.cli = cli
+        self.read_with = read_with
+        self.programme = programme
+        self.profile = profile
+        self.fmt = fmt
+
+    def repeats(self, paths: tuple[Path, ...]) -> list[Repeat] | None:
+        """The earlier imports the database still matches, if every file has one."""
+        keys = []
+        for path in paths:
+            digest = file_sha256(path)
+            if digest is None:
+                return None  # reading will say what is wrong with it
+            options = {**self.read_with, "programme": self.programme}
+            keys.append((path.name, run_key(digest, options)))
+        with self.cli.session(read_only=True) as session:
+            return find_repeats(session, keys)
+
+    def preview(
+        self, results: list[FileResult], progress: Progress | None
+    ) -> ImportPreview:
+        """Plan without writing."""
+        with self.cli.session(read_only=True) as session:
+            return import_files(
+                session,
+                results,
+                apply=False,
+                programme=self.programme,
+                profile=self.profile,
+                progress=progress,
+                read_with=self.read_with,
             )
-    batches = [
-        f"{f.result.file}: Import {f.batch_id}" for f in applied.files if f.batch_id
-    ]
-    message = (
-        "Übernommen ("
-        + "; ".join(batches)
-        + "). Rückgängig: portfolio imports undo NR."
-    )
-    if fmt == "json":
-        click.echo(
-            json.dumps(
-                {"applied": True, "batches": [f.batch_id for f in applied.files]}
+
+    def remember(self, preview: ImportPreview) -> None:
+        """A preview found nothing to change: let the next import say so at once."""
+        if preview.has_changes or preview.exit_code or preview.log_state is None:
+            return
+        with self.cli.session() as session:
+            remember_match(session, preview)
+
+    def apply(
+        self,
+        results: list[FileResult],
+        progress: Progress | None,
+        *,
+        shown: ImportPreview | None,
+    ) -> int:
+        """Plan again and write in one transaction; it must match what was shown."""
+        settings = self.cli.settings
+        with self.cli.session() as session:
+            applied = import_files(
+                session,
+                results,
+                apply=True,
+                programme=self.programme,
+                profile=self.profile,
+                progress=progress,
+                rules=RuleSettings(
+                    settings.get("office.state"), settings.get("paths.regimes")
+                ),
+                read_with=self.read_with,
             )
+            if shown is not None and applied.fingerprint() != shown.fingerprint():
+                raise Conflict(
+                    "Die Datenbank hat sich seit der Vorschau geändert – es wurde "
+                    "nichts übernommen; bitte den Import wiederholen."
+                )
+        if shown is None:
+            _show(preview_text(applied), preview_json(applied), self.fmt)
+            if not applied.has_changes:
+                return applied.exit_code
+        batches = [
+            f"{f.result.file}: Import {f.batch_id}" for f in applied.files if f.batch_id
+        ]
+        message = (
+            "Übernommen ("
+            + "; ".join(batches)
+            + "). Rückgängig: portfolio imports undo NR."
         )
-    click.echo(message, err=fmt == "json")
-    return applied.exit_code
+        if self.fmt == "json" and shown is not None:
+            click.echo(
+                json.dumps(
+                    {"applied": True, "batches": [f.batch_id for f in applied.files]}
+                )
+            )
+        click.echo(message, err=self.fmt == "json")
+        return applied.exit_code
 
 
 def _confirm() -> bool:
