@@ -4,34 +4,54 @@ Passwords are hashed with Argon2id (argon2-cffi) and never stored plain. An API
 token is shown once and stored only as its SHA-256 (it is long and random, so a fast
 hash is enough and lookups stay one indexed query). The ICS token is a random secret
 in the URL of the personal calendar feed; issuing a new one revokes the old one.
-Services never commit; the door owns the transaction.
+Services never commit; the door owns the transaction. argon2 is imported and the
+dummy hash computed on first use, not at import: every ``portfolio`` command imports
+this module, and a hash costs a noticeable part of a second.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from portfolio.domain.enums import UserRole
 from portfolio.domain.errors import Conflict, InvalidValue, NotFound
 from portfolio.domain.models import User
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 MIN_PASSWORD = 8
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-passwort"  # noqa: S105 - the printed demo login
-_HASHER = PasswordHasher()
-# Verifying against this keeps the time of a login for an unknown user the same.
-_DUMMY_HASH = _HASHER.hash("portfolio-dummy-password")
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    """The Argon2id hasher, made (and argon2 imported) on first use."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against for an unknown user, computed once on first use.
+
+    Verifying against it keeps the time of a login for an unknown user the same as
+    for a known one (only the very first such login also pays for the hash).
+    """
+    return _hasher().hash("portfolio-dummy-password")
 
 
 def hash_password(password: str) -> str:
     """Hash a password with Argon2id."""
-    return _HASHER.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password_rules(password: str) -> None:
@@ -89,15 +109,17 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user whose password matches, else None (same cost either way)."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     user = find_user(session, username.strip())
-    stored = user.password_hash if user is not None else _DUMMY_HASH
+    stored = user.password_hash if user is not None else _dummy_hash()
     try:
-        _HASHER.verify(stored, password)
+        _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
         return None
-    if _HASHER.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
