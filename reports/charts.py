@@ -2,7 +2,9 @@
 
 Drawn with matplotlib (Agg, no display needed) as SVG for html and pdf (text kept as
 text, deterministic ids, no timestamp, so the html is stable for golden tests) and as
-PNG for Word. German labels and number formats.
+PNG for Word. German labels and number formats. matplotlib is imported by the
+functions that draw, not with the module: it takes most of a second, and the CLI and
+the web import the reports package for much more than the charts.
 """
 
 from __future__ import annotations
@@ -11,18 +13,12 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
-
-import matplotlib as mpl
-
-mpl.use("Agg")
-
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from typing import TYPE_CHECKING, Any
 
 from portfolio.domain.money import format_number
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 COLOURS = {
     "eu": "#2F5597",
@@ -52,12 +48,23 @@ class Bar:
     ends_soon: bool
 
 
+def _use_agg() -> None:
+    """Draw without a display; called before pyplot is imported."""
+    import matplotlib as mpl
+
+    mpl.use("Agg")
+
+
 def _num(day: date) -> float:
     """A date as matplotlib's day number."""
+    import matplotlib.dates as mdates
+
     return float(mdates.date2num(day))  # type: ignore[no-untyped-call]
 
 
 def _save(figure: Figure, fmt: str) -> bytes:
+    import matplotlib.pyplot as plt
+
     out = io.BytesIO()
     if fmt == "svg":
         figure.savefig(out, format="svg", metadata={"Date": None}, bbox_inches="tight")
@@ -69,6 +76,11 @@ def _save(figure: Figure, fmt: str) -> bytes:
 
 def timeline(bars: list[Bar], today: date, first: int, last: int, fmt: str) -> bytes:
     """Programmes across the years, today as a line, ends within a year in orange."""
+    _use_agg()
+    import matplotlib as mpl
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
     with mpl.rc_context(STYLE):
         labels = list(dict.fromkeys(b.label for b in bars))
         figure, axes = plt.subplots(figsize=(7.2, 0.3 * max(len(labels), 3) + 0.9))
@@ -120,6 +132,11 @@ def funding_mix(
     fmt: str,
 ) -> bytes:
     """Money by funder kind per year (stacked) and programmes per funder kind."""
+    _use_agg()
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
     with mpl.rc_context(STYLE):
         figure, (money_axes, count_axes) = plt.subplots(
             1, 2, figsize=(7.2, 2.8), gridspec_kw={"width_ratios": [3, 2]}

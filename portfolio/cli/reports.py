@@ -3,7 +3,9 @@
 Thin: parse the options, call ``reports.build_workbook`` / ``reports.render_report``
 or the narrative service, write the file atomically and say where it went. ``--send``
 mails a funder report through the configured transport and records the sending
-(``portfolio.services.report_sending``).
+(``portfolio.services.report_sending``). ``reports`` (matplotlib, docxtpl,
+WeasyPrint, XlsxWriter) is imported inside the commands: every other command would
+otherwise wait a second for it at start-up.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from portfolio.cli.files import read_text, write_atomically
 from portfolio.domain.errors import InputError
 from portfolio.services import clock
 from portfolio.services.narratives import SECTIONS, check_year, set_narrative
-from reports import ReportOptions, build_workbook, render_report, report_filename
 
 FORMAT_HELP = "Format: docx, pdf, xlsx oder html (Standard: pdf)."
 
@@ -48,6 +49,8 @@ def _year(cli: CliContext, year: int | None) -> int:
 @pass_cli
 def export_xlsx(cli: CliContext, output: Path | None, year: int | None) -> None:
     """Portfolio-Arbeitsmappe für die Leitung (bearbeiten und wieder importieren)."""
+    from reports import build_workbook
+
     if year is not None:
         check_year(year)  # as the reports: 1800 is a typo, not a Haushaltsjahr
     with cli.session(read_only=True) as session:
@@ -77,6 +80,8 @@ def _produce(
     fmt: str,
     output: Path | None,
 ) -> tuple[Path, int]:
+    from reports import ReportOptions, render_report, report_filename
+
     year = _year(cli, year)
     options = ReportOptions.from_settings(cli.settings)
     with cli.session(read_only=True) as session:
@@ -95,6 +100,7 @@ def _send(cli: CliContext, kind: str, subject: str, year: int, yes: bool) -> Non
     from portfolio.notify import MessageRejected, TransportDown
     from portfolio.services import report_sending
     from portfolio.services.reminders import RunConfig, office_lead
+    from reports import ReportOptions, report_filename
     from reports.mail import Attachment, ReportMail, report_message
     from reports.render import build_funder_report, render_funder
 
