@@ -9,7 +9,8 @@ message (named after the Message-ID, so a message written twice is one file — 
 default, so a fresh install mails no one) and ``smtp`` sends through one connection
 per run (STARTTLS or SSL, optional login). A transport failure that concerns the
 server (down, refused login) raises ``TransportDown``; one that concerns a single
-message raises ``MessageRejected``.
+message raises ``MessageRejected``. Jinja2 and icalendar are imported when a
+message or calendar is first built: a reminder run with nothing due needs neither.
 """
 
 from __future__ import annotations
@@ -38,21 +39,15 @@ from email.utils import (
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, Self
-
-import icalendar
-from jinja2 import (
-    ChoiceLoader,
-    Environment,
-    FileSystemLoader,
-    StrictUndefined,
-    TemplateError,
-    select_autoescape,
-)
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from portfolio.domain.deadlines import format_de, weekday_de
 from portfolio.domain.errors import InputError
 from portfolio.domain.reminders import Digest, due_text, stage_label
+
+if TYPE_CHECKING:
+    import icalendar
+    from jinja2 import Environment
 
 
 class _PrefoldedPolicy(Compat32):
@@ -144,6 +139,8 @@ def _fill(
     env: Environment, name: str, context: dict[str, Any], templates_dir: str | None
 ) -> str:
     """Fill a mail template; a broken one from the office's folder is their input."""
+    from jinja2 import TemplateError
+
     try:
         return env.get_template(name).render(context)
     except TemplateError as exc:
@@ -163,6 +160,14 @@ def environment(templates_dir: str | None = None) -> Environment:
     Cached per folder: a run of 10,000 mails compiles each template once (Jinja's
     loader still notices a changed template file).
     """
+    from jinja2 import (
+        ChoiceLoader,
+        Environment,
+        FileSystemLoader,
+        StrictUndefined,
+        select_autoescape,
+    )
+
     loaders = []
     if templates_dir:
         loaders.append(FileSystemLoader(str(Path(templates_dir) / "email")))
@@ -322,6 +327,8 @@ def encode_header(text: str, offset: int = 0) -> str:
 
 def ics_for(mails: Sequence[ReminderMail], office: Office) -> bytes:
     """An iCalendar file with one all-day event per deadline (effective date)."""
+    import icalendar
+
     cal = icalendar.Calendar()
     cal.add("prodid", "-//portfolio//Fristen//DE")
     cal.add("version", "2.0")
@@ -333,6 +340,8 @@ def ics_for(mails: Sequence[ReminderMail], office: Office) -> bytes:
 
 def _event(mail: ReminderMail, office: Office) -> icalendar.Event:
     """One all-day VEVENT for a deadline."""
+    import icalendar
+
     event = icalendar.Event()
     domain = office.sender.rsplit("@", 1)[-1] or "localhost"
     event.add("uid", f"obligation-{mail.obligation_id}@{domain}")

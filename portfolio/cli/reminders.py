@@ -4,7 +4,9 @@
 the configured transport); ``--now`` shows what goes out on a given day and
 ``--dry-run`` only lists it. ``done`` marks an obligation done (its pending reminders
 are cancelled), ``deadlines`` lists what is coming, ``reminders`` is the outbox log
-with failures, ``export ics`` writes all open deadlines as a calendar.
+with failures, ``export ics`` writes all open deadlines as a calendar. The outbox
+service and ``portfolio.notify`` (SMTP, Jinja, icalendar) are imported inside the
+commands that use them, so that every other command starts without them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
@@ -32,10 +35,11 @@ from portfolio.domain.reminders import (
     recipient_for,
     stage_label,
 )
-from portfolio.notify import Office, ics_for
 from portfolio.services import clock, obligations
-from portfolio.services import reminders as outbox
 from portfolio.storage.db import session_scope
+
+if TYPE_CHECKING:
+    from portfolio.services.reminders import RunConfig
 
 
 def parse_now(value: str | None, timezone: str) -> datetime | None:
@@ -79,6 +83,8 @@ def default_now(cli: CliContext, timezone: str) -> datetime:
 @pass_cli
 def remind(cli: CliContext, now_text: str | None, dry_run: bool, digest: bool) -> None:
     """Fällige Erinnerungen planen und verschicken (wie der Zeitplan-Dienst)."""
+    from portfolio.services import reminders as outbox
+
     config = outbox.RunConfig.from_settings(cli.settings)
     tz = config.mail.timezone
     now = parse_now(now_text, tz) or default_now(cli, tz)
@@ -117,8 +123,10 @@ def _count(n: int) -> str:
     return f"{n} Erinnerung{'' if n == 1 else 'en'}"
 
 
-def _dry_run(cli: CliContext, config: outbox.RunConfig, today: date) -> None:
+def _dry_run(cli: CliContext, config: RunConfig, today: date) -> None:
     """List what a run would plan, without writing anything."""
+    from portfolio.services import reminders as outbox
+
     with cli.session(read_only=True) as session:
         lead = outbox.office_lead(session, config.mail.lead)
         items = outbox.due_items(
@@ -204,6 +212,8 @@ def deadlines(
     cli: CliContext, days: int, person: str | None, now_text: str | None
 ) -> None:
     """Offene Fristen: überfällige und die der nächsten Tage."""
+    from portfolio.services import reminders as outbox
+
     if days < 0:
         raise InputError("--days muss 0 oder größer sein.")
     with cli.session(read_only=True) as session:
@@ -317,9 +327,9 @@ def reminders_log(cli: CliContext, status: str | None, limit: int) -> None:
 
 def _stage_text(stage: str) -> str:
     """A stored stage as German text."""
-    return (
-        "Wochenübersicht" if stage == outbox.DIGEST_STAGE else stage_label(int(stage))
-    )
+    from portfolio.services.reminders import DIGEST_STAGE
+
+    return "Wochenübersicht" if stage == DIGEST_STAGE else stage_label(int(stage))
 
 
 @export.command("ics")
@@ -332,6 +342,9 @@ def _stage_text(stage: str) -> str:
 @pass_cli
 def export_ics(cli: CliContext, output: Path | None) -> None:
     """Alle offenen Fristen als Kalenderdatei (.ics)."""
+    from portfolio.notify import Office, ics_for
+    from portfolio.services import reminders as outbox
+
     config = outbox.RunConfig.from_settings(cli.settings)
     office = Office(
         name=config.mail.office.name,
