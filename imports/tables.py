@@ -267,14 +267,15 @@ class TableReader:
         return None if is_blank(raw) else raw
 
     def _missing(self, index: int, name: str) -> Problem:
-        labels = {c.field: c.label for c in self.header.columns.values()}
-        label = labels.get(name, name)
+        columns = {c.field: (i, c.label) for i, c in self.header.columns.items()}
+        col, label = columns.get(name, (None, name))
         return Problem(
             f"Pflichtangabe „{label}“ fehlt.",
             self.result.file,
             self.result.sheet,
             index + 1,
-            label,
+            # The cell to fill in: its letter too, as for every other problem.
+            self._column_name(col) if col is not None else label,
             "",
             f"Tragen Sie in dieser Zeile „{label}“ ein oder löschen Sie die Zeile.",
         )

@@ -238,6 +238,11 @@ def test_cli_preview_confirm_and_exit_codes(
     )
     assert unknown.exit_code == 2
     assert "meinten Sie" in unknown.output
+    unused = cli(
+        "import", str(DATA / "uebersicht.xlsx"), "--programme", "egal", "--dry-run",
+        db=db,
+    )  # fmt: skip
+    assert "--programme egal wird hier nicht verwendet" in unused.output
     undone = cli("imports", "undo", "1", db=db)
     assert undone.exit_code == 0 and "rückgängig gemacht" in undone.output
     missing = cli("import", str(tmp_path / "fehlt.xlsx"), db=db)
@@ -339,3 +344,17 @@ def test_a_name_of_symbols_finds_itself_again(engine: Engine, tmp_path: Path) ->
     path.write_text("Programm;Fördergeber\n{;BMBF\n–;BMBF\n", encoding="utf-8")
     assert run(engine, path).totals()["new"] == 2
     assert run(engine, path).totals()["unchanged"] == 2
+
+
+def test_a_missing_due_date_names_its_cell(tmp_path: Path) -> None:
+    path = tmp_path / "fristen.xlsx"
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Programm", "Was?", "fällig am", "zuständig"])
+    sheet.append(["KAoA", "Sachbericht", None, "Frau Albers"])
+    sheet.append(["KAoA", "Verwendungsnachweis", "01.02.2017", "Frau Albers"])
+    book.save(path)
+    [problem] = read_file(path).sheets[0].rejected
+    assert (problem.row, problem.column) == (2, "C (fällig am)")
+    assert problem.message == "Pflichtangabe „fällig am“ fehlt."
