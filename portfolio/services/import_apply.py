@@ -57,6 +57,8 @@ ROW_HANDLERS: dict[SheetKind, Handler] = {
     SheetKind.CONTACTS: RowPlanner.contact_row,
     SheetKind.BUDGET: RowPlanner.budget_row,
 }
+# Sheets that --programme applies to (when they have no programme column).
+PER_PROGRAMME = (SheetKind.OBLIGATIONS, SheetKind.BUDGET)
 # Programmes first, so that deadlines and budgets of the same run find them.
 KIND_ORDER = [
     SheetKind.CONTACTS,
@@ -105,6 +107,11 @@ def import_files(
             for sheet in sorted(result.sheets, key=lambda s: KIND_ORDER.index(s.kind)):
                 file_preview.sheets.append(_plan_sheet(planner, sheet, progress))
         file_preview.sheets.sort(key=lambda s: result.sheets.index(s.sheet))
+        if programme and not any(s.kind in PER_PROGRAMME for s in result.sheets):
+            file_preview.notes.append(
+                f"--programme {programme} wird hier nicht verwendet: es gilt nur "
+                "für Fristenlisten und Finanzierungspläne ohne Programmspalte."
+            )
         preview.files.append(file_preview)
         if batch is not None:
             more = result is not files[-1]
