@@ -10,7 +10,9 @@ Key columns: a workbook written by ``portfolio export xlsx`` carries hidden colu
 ``_key`` (the programme key), ``_id`` (the database id of the row's own entity:
 programme, obligation or contact) and ``_award`` (an award's id). When present they
 identify the stored row exactly, so an exported workbook re-imports with exactly the
-user's edits; when absent, rows are matched by name and reference.
+user's edits; when absent, rows are matched by name and reference. ``_stand`` (on
+deadlines) is the row's state in the change log at export: a row changed in the
+database since then is not overwritten from a stale workbook.
 """
 
 from __future__ import annotations
@@ -133,6 +135,7 @@ NOTES = (
 KEY = ("_key", "Schlüssel", "Key", "Programmschlüssel")
 ID = ("_id",)
 AWARD = ("_award",)
+STAMP = ("_stand",)
 REFERENCE = (
     "Förderkennzeichen",
     "Aktenzeichen",
@@ -319,6 +322,7 @@ OBLIGATION_COLUMNS = (
     Column("key", "Schlüssel", KEY),
     Column("id", "Kennung", ID, integer),
     Column("award_id", "Bescheid-Kennung", AWARD, integer),
+    Column("stamp", "Stand", STAMP, integer),
     Column(
         "title",
         "Was?",

@@ -5,9 +5,10 @@ Finanzen (plan vs actual per award, cost category and Haushaltsjahr, with a tota
 row), Zeitstrahl (one column per month, phases filled, today's month marked, ends
 within six months flagged "Anschlussfinanzierung klären") and Förderer (money by
 funder and by kind per year). Übersicht and Fristen carry hidden key columns
-(``_key``, ``_id``, ``_award``: see ``imports.columns``) so the edited workbook
-re-imports with exactly the user's edits; the other sheets use headers the import
-does not take for a table, and a hidden sheet ``_portfolio`` marks the file.
+(``_key``, ``_id``, ``_award``, on Fristen ``_stand``: see ``imports.columns``) so
+the edited workbook re-imports with exactly the user's edits; the other sheets use
+headers the import does not take for a table, and a hidden sheet ``_portfolio``
+marks the file.
 """
 
 from __future__ import annotations
@@ -183,6 +184,7 @@ DEADLINE_COLS = (
     Col("_key", width=18, hidden=True),
     Col("_id", "int", 6, hidden=True),
     Col("_award", "int", 6, hidden=True),
+    Col("_stand", "int", 6, hidden=True),
 )
 
 
@@ -208,9 +210,10 @@ def _deadlines(book: Book, session: Session, today: date) -> None:
                 d.programme_key,
                 d.id,
                 d.award_id,
+                d.stamp,
             ),
         )
-    last = len(DEADLINE_COLS) - 4
+    last = len(DEADLINE_COLS) - 5  # the filter ends before the hidden key columns
     ws.autofilter(0, 0, count, last)
     when = "IF(ISNUMBER($E2),$E2,$D2)"
     _date_cf(book, ws, rows=count, when=when, extra=',$G2=""', last=last, today=today)

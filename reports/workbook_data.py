@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from portfolio.domain.enums import (
 from portfolio.domain.models import (
     Award,
     BudgetLine,
+    Change,
     Contact,
     Expense,
     Funder,
@@ -55,6 +57,7 @@ class DeadlineRow:
     source: str | None
     reference: str | None
     award_id: int | None
+    stamp: int  # the obligation's last change-log id: the import spots stale rows
 
 
 PhaseTuple = tuple[date, date | None, Precision]
@@ -163,6 +166,17 @@ def single_awards(session: Session) -> dict[int, tuple[int, date | None, date | 
     }
 
 
+def _last_change(
+    entity: str, row_id: sa.orm.InstrumentedAttribute[int]
+) -> sa.ScalarSelect[int]:
+    """A row's last change-log id (0 if none): one index lookup per row."""
+    return (
+        sa.select(sa.func.coalesce(sa.func.max(Change.id), 0))
+        .where(Change.entity == entity, Change.entity_id == sa.cast(row_id, sa.String))
+        .scalar_subquery()
+    )
+
+
 def open_deadlines(session: Session) -> Iterator[DeadlineRow]:
     """Every open obligation, by effective date, streamed."""
     effective = sa.func.coalesce(Obligation.due_effective, Obligation.due_on)
@@ -179,6 +193,7 @@ def open_deadlines(session: Session) -> Iterator[DeadlineRow]:
             Obligation.source,
             Award.reference,
             Obligation.award_id,
+            _last_change(Obligation.__tablename__, Obligation.id),
         )
         .join(Programme, Programme.id == Obligation.programme_id)
         .outerjoin(Contact, Contact.id == Obligation.responsible_id)
@@ -188,7 +203,8 @@ def open_deadlines(session: Session) -> Iterator[DeadlineRow]:
         .execution_options(yield_per=2000)
     )
     for row in session.execute(query):
-        yield DeadlineRow(*row)
+        values: tuple[Any, ...] = tuple(row)  # 12 columns: beyond select()'s typing
+        yield DeadlineRow(*values)
 
 
 @dataclass(slots=True)

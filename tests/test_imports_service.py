@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from portfolio.services.import_apply import import_files
 from portfolio.services.import_result import ImportPreview, RowStatus
 from portfolio.services.import_undo import undo_batch
 from portfolio.storage.db import session_scope
+from portfolio.storage.schema import open_database
 
 DATA = Path(__file__).parent / "data" / "imports"
 
@@ -293,6 +295,49 @@ def test_exported_workbook_reimports_with_exactly_the_edits(
     assert "Status: läuft → abgeschlossen" in edited.output
     again = cli("import", str(workbook), "--dry-run", db=db)
     assert "Keine Änderungen" in again.output
+
+
+def test_a_stale_workbook_does_not_undo_what_changed_since_its_export(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    assert cli("demo", db=db).exit_code == 0
+    workbook = tmp_path / "portfolio.xlsx"
+    assert cli("export", "xlsx", "-o", str(workbook), db=db).exit_code == 0
+    book = load_workbook(workbook)
+    sheet = book["Fristen"]
+    header = [c.value for c in sheet[1]]
+    col = {name: header.index(name) + 1 for name in ("_id", "_stand", "fällig am")}
+    done_id = sheet.cell(row=2, column=col["_id"]).value
+    # After the export, a colleague marks the first deadline done in portfolio …
+    engine = open_database(db)
+    with session_scope(engine, "kollegin") as session:
+        obligation = session.get(Obligation, done_id)
+        assert obligation is not None
+        obligation.status = ObligationStatus.DONE
+        obligation.done_on = date(2026, 11, 20)
+    # … while the office lead moves the second deadline in her (older) workbook.
+    sheet.cell(row=3, column=col["fällig am"]).value = date(2030, 1, 15)
+    book.save(workbook)
+
+    result = cli("import", str(workbook), "--yes", db=db)
+    assert result.exit_code == 1, result.output
+    assert "1 geändert" in result.output  # her edit is applied
+    assert "nach dem Export der Tabelle in der Datenbank geändert" in result.output
+    assert "Status: erledigt → offen" in result.output  # what it would have undone
+    with session_scope(engine, read_only=True) as session:
+        kept = session.get(Obligation, done_id)
+        assert kept is not None and kept.status is ObligationStatus.DONE
+
+    # Clearing _stand says: take my row anyway.
+    sheet.cell(row=2, column=col["_stand"]).value = None
+    book.save(workbook)
+    forced = cli("import", str(workbook), "--yes", db=db)
+    assert forced.exit_code == 0, forced.output
+    with session_scope(engine, read_only=True) as session:
+        reopened = session.get(Obligation, done_id)
+        assert reopened is not None and reopened.status is ObligationStatus.OPEN
+    engine.dispose()
 
 
 def test_overlong_texts_are_rejected_not_crashing_the_database(

@@ -29,6 +29,13 @@ from portfolio.services.import_planner import PlannerBase, Ref, row_result
 from portfolio.services.import_result import (
     EntityChange,
     RowResult,
+    RowStatus,
+)
+from portfolio.storage.queries import last_changes
+
+# What a row may change on a stored deadline (kept to put back on a stale row).
+OBLIGATION_SLOTS = tuple(
+    a for a in PendingObligation.__slots__ if a not in ("where", "claimed_in")
 )
 
 
@@ -38,10 +45,49 @@ class ListRows(PlannerBase):
     # --- obligations ---------------------------------------------------------
 
     def obligation_row(self, record: Record, sheet: SheetResult) -> RowResult:
-        """A row of a deadline list: one obligation of a programme."""
+        """A row of a deadline list: one obligation of a programme.
+
+        A row of an exported workbook whose deadline changed in the database since
+        the export (``_stand``) must not undo that change: if the row would change
+        the deadline, it is rejected and the deadline left as it is.
+        """
+        found = self._find_obligation(record)
+        stamp = record.values.get("stamp")
+        if found is None or stamp is None or stamp == self.last_change(found.id):
+            return self._obligation_row(record, sheet, found)
+        before = {a: getattr(found, a) for a in OBLIGATION_SLOTS}
+        touched = self.touched.get(id(found))
+        result = self._obligation_row(record, sheet, found)
+        if result.status is not RowStatus.CHANGED:
+            return result
+        for attr, value in before.items():  # leave the stored deadline untouched
+            setattr(found, attr, value)
+        if touched is None:
+            self.touched.pop(id(found), None)
+        fields = ", ".join(
+            f"{d.label}: {d.old} → {d.new}" for c in result.changes for d in c.diffs
+        )
+        raise self.problem(
+            record,
+            "stamp",
+            "Diese Frist wurde nach dem Export der Tabelle in der Datenbank "
+            f"geändert; die Zeile würde das zurücknehmen ({fields}).",
+            "Exportieren Sie die Arbeitsmappe neu (portfolio export xlsx) und "
+            "tragen Sie Ihre Änderung dort ein – oder leeren Sie die Zelle _stand "
+            "dieser Zeile, um sie trotzdem zu übernehmen.",
+        )
+
+    def last_change(self, obligation_id: int | None) -> int:
+        """An obligation's last change-log id, as the export wrote it (0: none)."""
+        if self.stamps is None:
+            self.stamps = last_changes(self.session, Obligation.__tablename__)
+        return self.stamps.get(obligation_id or 0, 0)
+
+    def _obligation_row(
+        self, record: Record, sheet: SheetResult, found: StoredObligation | None
+    ) -> RowResult:
         values = record.values
         ref = record.source
-        found = self._find_obligation(record)
         owner = found.programme if found is not None else None
         programme = (
             owner

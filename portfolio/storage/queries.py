@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from portfolio.domain.enums import FunderKind, ObligationStatus, ProgrammeStatus
 from portfolio.domain.models import (
     Award,
+    Change,
     Funding,
     Obligation,
     Programme,
@@ -178,3 +179,13 @@ def suggest_keys(session: Session, text: str, limit: int = 3) -> list[str]:
 
     keys = list(session.scalars(sa.select(Programme.key)))
     return difflib.get_close_matches(text.lower(), keys, n=limit, cutoff=0.5)
+
+
+def last_changes(session: Session, entity: str) -> dict[int, int]:
+    """Each row's last change-log id, by row id, for one table."""
+    query = (
+        sa.select(Change.entity_id, sa.func.max(Change.id))
+        .where(Change.entity == entity)
+        .group_by(Change.entity_id)
+    )
+    return {int(row_id): last for row_id, last in session.execute(query)}
