@@ -42,6 +42,14 @@ class ReadOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     max_unpacked: int = DEFAULT_MAX_UNPACKED
 
+    def describe(self) -> dict[str, object]:
+        """What shapes the records read (not the limits): part of an import's key."""
+        return {
+            "sheet": self.sheet,
+            "kind": self.kind.value if self.kind else None,
+            "profile": repr(self.profile) if self.profile else None,
+        }
+
 
 def read_file(
     path: Path, options: ReadOptions | None = None, progress: Progress | None = None

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from openpyxl import Workbook
+from web_support import logged_in, prepare_db
 
 from portfolio.domain.models import Award, Contact, Programme
 from portfolio.storage.db import session_scope
@@ -165,3 +166,22 @@ def test_yes_plans_once_and_json_gives_one_document(
     assert document["files"][0]["unchanged_since_batch"] == 1
     assert document["totals"] == {"new": 0, "changed": 0, "unchanged": 2,
                                   "rejected": 0, "skipped": 1, "rows": 3}  # fmt: skip
+
+
+def test_a_file_imported_in_the_browser_is_recognised_on_the_command_line(
+    cli: Cli, db_url: str, tmp_path: Path
+) -> None:
+    prepare_db(db_url, demo=False)
+    path = overview(tmp_path / "uebersicht.xlsx")
+    http, token = logged_in(db_url, "editor")
+    preview = http.post(
+        "/import",
+        data={"csrf_token": token},
+        files={"datei": (path.name, path.read_bytes(), "application/octet-stream")},
+    )
+    assert preview.status_code == 200, preview.text
+    applied = http.post("/import/uebernehmen", data={"csrf_token": token})
+    assert applied.status_code == 200, applied.text
+
+    again = cli("import", str(path), "--dry-run", db=db_url)
+    assert f"{RECOGNISED} 1" in again.output

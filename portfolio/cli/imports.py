@@ -136,7 +136,7 @@ def import_command(  # noqa: PLR0917 - one parameter per option
     )
     run = ImportRun(
         cli,
-        read_with={"sheet": sheet, "kind": kind, "profile": repr(chosen)},
+        read_with=options.describe(),
         programme=programme,
         profile=profile,
         fmt=fmt,

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from imports.reading import ReadOptions, read_file
 from portfolio.domain.errors import Conflict, InputError
 from portfolio.domain.models import ImportBatch, Programme
-from portfolio.domain.records import FileResult, SheetKind
+from portfolio.domain.records import SheetKind
 from portfolio.services.import_apply import RuleSettings, import_files
 from portfolio.services.import_result import ImportPreview
 from portfolio.services.import_undo import undo_batch
@@ -84,20 +84,23 @@ async def _store(upload: UploadFile, folder: Path, limit: int) -> Path:
     return target
 
 
-def _read(ctx: Ctx, path: Path, kind: str | None) -> list[FileResult]:
+def _plan(ctx: Ctx, info: dict[str, str], *, apply: bool) -> ImportPreview:
+    kind = info.get("kind") or None
     options = ReadOptions(
         kind=SheetKind(kind) if kind else None, max_bytes=_max_bytes(ctx)
     )
-    return [read_file(path, options)]
-
-
-def _plan(ctx: Ctx, info: dict[str, str], *, apply: bool) -> ImportPreview:
-    files = _read(ctx, Path(info["path"]), info.get("kind") or None)
+    files = [read_file(Path(info["path"]), options)]
     programme = info.get("programme") or None
     settings = ctx.request.app.state.settings
     rules = RuleSettings(settings.get("office.state"), settings.get("paths.regimes"))
     return import_files(
-        ctx.session, files, apply=apply, programme=programme, rules=rules
+        ctx.session,
+        files,
+        apply=apply,
+        programme=programme,
+        rules=rules,
+        # The same key as the command line's: either recognises the other's import.
+        read_with=options.describe(),
     )
 
 
