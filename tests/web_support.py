@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
 from portfolio.web import create_app
 
-warnings.filterwarnings("ignore", message=".*httpx2.*")
 PASSWORD = "geheim-123"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
