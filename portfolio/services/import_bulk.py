@@ -12,31 +12,39 @@ objects so that it can still change them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
+from operator import attrgetter
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from portfolio.domain.base import to_jsonable
-from portfolio.domain.enums import ChangeAction, ObligationKind, ObligationStatus
+from portfolio.domain.enums import ObligationKind, ObligationStatus
 from portfolio.domain.models import Award, Contact, Obligation, Programme
-from portfolio.storage.changes import record_changes
+from portfolio.storage.bulk import BulkInsert
+from portfolio.storage.changes import record_created
 
 CHUNK = 2000  # rows per insert: bounds the memory of big imports
 TABLE = cast(sa.Table, Obligation.__table__)
-COLUMNS = [c.key for c in TABLE.columns if c.key != "id"]
-# Columns whose values the change log writes differently (dates, enums).
+COLUMNS = tuple(c.key for c in TABLE.columns if c.key != "id")
+# Positions of the columns whose values the change log writes differently (dates,
+# enums); the other columns hold str, int, bool or a list, logged as they are.
 TYPED = [
-    c.key
-    for c in TABLE.columns
-    if c.key != "id"
-    and (
-        isinstance(c.type, sa.Enum)
-        or not isinstance(c.type, sa.String | sa.Integer | sa.Boolean | sa.JSON)
-    )
+    index
+    for index, c in enumerate(c for c in TABLE.columns if c.key != "id")
+    if isinstance(c.type, sa.Enum)
+    or not isinstance(c.type, sa.String | sa.Integer | sa.Boolean | sa.JSON)
 ]
+AFTER = (*COLUMNS, "id")  # the keys of a new row's change-log values, in order
+OBLIGATIONS = BulkInsert(TABLE, COLUMNS)
+# The columns and, last, what a pending row knows beyond them.
+_VALUES = attrgetter(*COLUMNS, "where", "responsible", "award")
+_CHECKLIST, _SOURCE_REF, _RESPONSIBLE_ID, _AWARD_ID = (
+    COLUMNS.index(name)
+    for name in ("checklist", "source_ref", "responsible_id", "award_id")
+)
 
 
 class PendingObligation:
@@ -100,19 +108,6 @@ class PendingObligation:
         self.where = None
         self.claimed_in = 0
 
-    def row(self) -> dict[str, Any]:
-        """The column values to insert."""
-        values = {key: getattr(self, key) for key in COLUMNS}
-        if values["checklist"] is None:
-            values["checklist"] = []
-        if values["source_ref"] is None and self.where is not None:
-            values["source_ref"] = str(self.where)[:300]
-        if self.responsible is not None:
-            values["responsible_id"] = self.responsible.id
-        if self.award is not None:
-            values["award_id"] = self.award.id
-        return values
-
 
 def insert_pending(
     session: Session, pending: list[PendingObligation], *, keep: bool
@@ -127,60 +122,69 @@ def insert_pending(
 def _insert_chunk(
     session: Session, pending: list[PendingObligation], *, keep: bool
 ) -> dict[int, Obligation]:
-    rows = [p.row() for p in pending]
+    columns = _columns(pending)
     for item in pending:
         # The same German checks as on a flush, without building an ORM object
         # per row (that alone cost a third of a big import).
         Obligation.validate(cast(Obligation, item))
-    ids = _insert_rows(session, rows)
-    log = []
-    kept: dict[int, Obligation] = {}
-    for item, row, new_id in zip(pending, rows, ids, strict=True):
+    ids = OBLIGATIONS.insert_columns_with_ids(session, columns)
+    for item, new_id in zip(pending, ids, strict=True):
         item.id = new_id
-        after = dict(row)
-        for key in TYPED:  # the other columns hold str, int, bool or a list
-            after[key] = to_jsonable(after[key])
-        after["id"] = new_id
-        log.append(
-            {
-                "entity": TABLE.name,
-                "entity_id": str(new_id),
-                "action": ChangeAction.CREATE,
-                "before": None,
-                "after": after,
-            }
+    _log_created(session, columns, ids)
+    if not keep:
+        return {}
+    return {
+        id(item): _persistent(session, row, new_id)
+        for item, row, new_id in zip(
+            pending, zip(*columns, strict=True), ids, strict=True
         )
-        if keep:
-            kept[id(item)] = _persistent(session, row, new_id)
-    record_changes(session, log)
-    return kept
+    }
 
 
-def _persistent(session: Session, row: dict[str, Any], new_id: int) -> Obligation:
-    obligation = Obligation(**row)
+def _columns(pending: list[PendingObligation]) -> list[Sequence[Any]]:
+    """The values to insert column by column, in ``COLUMNS`` order."""
+    columns: list[Sequence[Any]] = list(zip(*map(_VALUES, pending), strict=True))
+    awards, people, wheres = columns.pop(), columns.pop(), columns.pop()
+    # None stands for an empty checklist on a pending row (no list per row).
+    columns[_CHECKLIST] = [
+        [] if items is None else items for items in columns[_CHECKLIST]
+    ]
+    columns[_SOURCE_REF] = [
+        ref if ref is not None or where is None else str(where)[:300]
+        for ref, where in zip(columns[_SOURCE_REF], wheres, strict=True)
+    ]
+    columns[_RESPONSIBLE_ID] = [
+        key if person is None else person.id
+        for key, person in zip(columns[_RESPONSIBLE_ID], people, strict=True)
+    ]
+    columns[_AWARD_ID] = [
+        key if award is None else award.id
+        for key, award in zip(columns[_AWARD_ID], awards, strict=True)
+    ]
+    return columns
+
+
+def _log_created(
+    session: Session, columns: list[Sequence[Any]], ids: list[int]
+) -> None:
+    """Log the new obligations: their values after (with the id), as the ORM would.
+
+    Column by column: a date or kind repeats across thousands of rows and is made
+    JSON-friendly once, and the log needs no dictionary per row.
+    """
+    after = [*columns, ids]
+    for index in TYPED:
+        jsonable = {value: to_jsonable(value) for value in set(after[index])}
+        after[index] = list(map(jsonable.__getitem__, after[index]))
+    record_created(session, TABLE.name, AFTER, after, list(map(str, ids)))
+
+
+def _persistent(session: Session, row: tuple[Any, ...], new_id: int) -> Obligation:
+    obligation = Obligation(**dict(zip(COLUMNS, row, strict=True)))
     obligation.id = new_id
     make_transient_to_detached(obligation)
     session.add(obligation)
     return obligation
-
-
-def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows, returning their new ids in order.
-
-    SQLite cannot return ids of a multi-row insert in order, so ids are given
-    explicitly: the write transaction holds the database lock (BEGIN IMMEDIATE),
-    nobody else can take them. PostgreSQL returns them in parameter order.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        top = session.scalar(sa.select(sa.func.coalesce(sa.func.max(TABLE.c.id), 0)))
-        first = int(top or 0) + 1
-        ids = list(range(first, first + len(rows)))
-        session.execute(
-            sa.insert(TABLE), [r | {"id": i} for r, i in zip(rows, ids, strict=True)]
-        )
-        return ids
-    statement = sa.insert(TABLE).returning(TABLE.c.id, sort_by_parameter_order=True)
-    return list(session.execute(statement, rows).scalars().all())
 
 
 def replace_kept(index: Iterable[list[Any]], kept: dict[int, Obligation]) -> None:

@@ -5,13 +5,15 @@ class validates every new or changed entity (its German ``validate``) before the
 flush, and after the flush records one row per insert, update and delete with the
 values before and after, who did it (``session.info["who"]``) and the import batch
 (``session.info["batch_id"]``). Bulk paths that bypass the ORM call
-``record_changes`` themselves.
+``record_changes`` (or ``record_change_rows`` with tuples) themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from operator import itemgetter
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
@@ -20,10 +22,15 @@ from sqlalchemy.orm import Session, UOWTransaction
 from portfolio.domain.base import Base, to_jsonable, utcnow
 from portfolio.domain.enums import ChangeAction
 from portfolio.domain.models import Change
+from portfolio.storage.bulk import BulkInsert, default_json, json_objects
 
 
 class PortfolioSession(Session):
     """The session class of the project: validates and logs every flush."""
+
+
+ChangeRow = tuple[str, str, ChangeAction, dict[str, Any] | None, dict[str, Any] | None]
+"""One change-log row: entity, entity id, action, values before, values after."""
 
 
 def _audited(obj: object) -> bool:
@@ -72,7 +79,7 @@ def _log(
     session: Session,
     flush_context: UOWTransaction,  # noqa: ARG001 - event signature
 ) -> None:
-    rows: list[dict[str, Any]] = []
+    rows: list[ChangeRow] = []
     for obj in session.new:
         if _audited(obj):
             rows.append(_row(obj, ChangeAction.CREATE, None, obj.snapshot()))
@@ -85,7 +92,7 @@ def _log(
         if _audited(obj):
             rows.append(_row(obj, ChangeAction.DELETE, _before(obj), None))
     if rows:
-        record_changes(session, rows)
+        record_change_rows(session, rows)
 
 
 def _row(
@@ -93,22 +100,63 @@ def _row(
     action: ChangeAction,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-) -> dict[str, Any]:
-    return {
-        "entity": obj.__tablename__,
-        "entity_id": _key(obj),
-        "action": action,
-        "before": before,
-        "after": after,
-    }
+) -> ChangeRow:
+    return (obj.__tablename__, _key(obj), action, before, after)
+
+
+# Written through the driver on SQLite (see ``portfolio.storage.bulk``): a big
+# import logs one row per new deadline.
+CHANGES = BulkInsert(
+    cast(sa.Table, Change.__table__),
+    ("entity", "entity_id", "action", "before", "after"),
+    fixed=("who", "batch_id", "at"),
+)
+# The same with the values before and after as JSON text already (SQLite only).
+CHANGES_ENCODED = BulkInsert(
+    CHANGES.table, CHANGES.columns, CHANGES.fixed, encoded=("before", "after")
+)
+_FIELDS = itemgetter("entity", "entity_id", "action", "before", "after")
 
 
 def record_changes(session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Insert change-log rows (entity, entity_id, action, before, after)."""
+    record_change_rows(session, list(map(_FIELDS, rows)))
+
+
+def record_change_rows(session: Session, rows: Sequence[ChangeRow]) -> None:
     """Insert change-log rows, stamped with the session's user, batch and time."""
-    who = str(session.info.get("who", ""))
-    batch_id = session.info.get("batch_id")
-    now = utcnow()
-    values = [
-        {"who": who, "batch_id": batch_id, "at": now, **dict(row)} for row in rows
-    ]
-    session.connection().execute(sa.insert(Change), values)
+    CHANGES.insert(session, rows, _stamp(session))
+
+
+def record_created(
+    session: Session,
+    entity: str,
+    keys: Sequence[str],
+    columns: Sequence[Sequence[Any]],
+    entity_ids: Sequence[str],
+) -> None:
+    """Log new rows of one table given column by column (a bulk insert's rows).
+
+    ``columns`` hold the JSON-friendly values after (``to_jsonable``), one column
+    per key; the log gets what ``record_change_rows`` would write for the dicts
+    ``dict(zip(keys, row))``, without building them where the JSON is written
+    with ``json.dumps`` anyway.
+    """
+    count = len(entity_ids)
+    dialect = session.connection().dialect
+    after: Sequence[Any]
+    if dialect.name == "sqlite" and default_json(dialect):
+        after = json_objects(keys, columns)
+        # JSON's null for "no values before", as SQLAlchemy writes None.
+        before, table = "null", CHANGES_ENCODED
+    else:
+        rows = zip(*columns, strict=True)
+        after = [dict(zip(keys, values, strict=True)) for values in rows]
+        before, table = None, CHANGES
+    log = [[entity] * count, entity_ids, [ChangeAction.CREATE] * count]
+    table.insert_columns(session, [*log, [before] * count, after], _stamp(session))
+
+
+def _stamp(session: Session) -> tuple[str, int | None, datetime]:
+    """Who, which import batch, and when: the same for all rows of one call."""
+    return str(session.info.get("who", "")), session.info.get("batch_id"), utcnow()

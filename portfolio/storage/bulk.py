@@ -1,0 +1,308 @@
+"""Many rows of one table written at once, straight through the database driver.
+
+SQLAlchemy's executemany handles every parameter of every row in Python (a
+dictionary per row, compiled-parameter bookkeeping, one bind processor call per
+value); for the 100 000 deadlines of a big import and their change-log rows that
+was most of the write time. On SQLite ``BulkInsert`` converts the values column by
+column into exactly what SQLAlchemy would store – with the column type's own bind
+processor (dates as ``YYYY-MM-DD``, timestamps as naive UTC with microseconds,
+enums as their value, booleans as 0/1), a repeated date or enum only once – and
+hands plain tuples to the driver's ``executemany`` with SQL built once. JSON is
+written by ``json``'s own C encoder set up as ``json.dumps`` sets it up, but once
+per column instead of once per value (``json.dumps`` spends most of its time on
+that set-up for small values); ``json_objects`` writes many objects of the same
+keys at once. Both apply only while the engine leaves SQLAlchemy's JSON serializer
+at its default, ``json.dumps``. On PostgreSQL the rows go through SQLAlchemy's
+insert, whose multi-row batches are already quick there.
+"""
+
+from __future__ import annotations
+
+import enum
+import json.encoder
+from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+
+Row = Sequence[Any]
+Convert = Callable[[Sequence[Any]], Sequence[Any]]
+
+
+class BulkInsert:
+    """Insert rows of ``columns`` plus per-call fixed values into one table.
+
+    Rows come as tuples in ``columns`` order or column by column (one sequence
+    per column, all of the same length). ``fixed`` columns take the same value in
+    every row of one call (who, when): converted once, not once per row.
+    ``encoded`` columns come as SQLite stores them already (JSON text from
+    ``json_objects``); such an insert is for SQLite only.
+    """
+
+    def __init__(
+        self,
+        table: sa.Table,
+        columns: Sequence[str],
+        fixed: Sequence[str] = (),
+        encoded: Sequence[str] = (),
+    ) -> None:
+        """Name the table and the columns each row gives, in order."""
+        self.table = table
+        self.columns = tuple(columns)
+        self.fixed = tuple(fixed)
+        self.encoded = frozenset(encoded)
+        given = {*self.columns, *self.fixed, self._key().key}
+        for column in table.columns:
+            # SQLAlchemy would fill in a Python-side default; the driver would not.
+            if column.key not in given and column.default is not None:
+                raise ValueError(f"{table.name}.{column.key} needs a value")
+        self._plans: dict[bool, _Plan] = {}
+
+    def insert(self, session: Session, rows: Sequence[Row], fixed: Row = ()) -> None:
+        """Insert rows given as tuples (nothing for none)."""
+        if rows:
+            self.insert_columns(session, list(zip(*rows, strict=True)), fixed)
+
+    def insert_columns(
+        self, session: Session, columns: Sequence[Sequence[Any]], fixed: Row = ()
+    ) -> None:
+        """Insert rows given column by column."""
+        count = self._count(columns)
+        if not count:
+            return
+        connection = session.connection()
+        if connection.dialect.name != "sqlite":
+            session.execute(sa.insert(self.table), self._dicts(columns, fixed))
+            return
+        plan = self._plan(connection.dialect, with_id=False)
+        connection.exec_driver_sql(plan.sql, plan.rows(columns, count, fixed))
+
+    def insert_columns_with_ids(
+        self, session: Session, columns: Sequence[Sequence[Any]], fixed: Row = ()
+    ) -> list[int]:
+        """Insert rows given column by column, returning their new ids in order.
+
+        SQLite cannot return the ids of a multi-row insert in order, so they are
+        given explicitly: the write transaction holds the database lock (``BEGIN
+        IMMEDIATE``), nobody else can take them. PostgreSQL returns them in
+        parameter order.
+        """
+        count = self._count(columns)
+        if not count:
+            return []
+        connection = session.connection()
+        key = self._key()
+        if connection.dialect.name != "sqlite":
+            statement = sa.insert(self.table).returning(
+                key, sort_by_parameter_order=True
+            )
+            result = session.execute(statement, self._dicts(columns, fixed))
+            return [int(new_id) for new_id in result.scalars()]
+        top = connection.scalar(sa.select(sa.func.coalesce(sa.func.max(key), 0)))
+        first = int(top or 0) + 1
+        ids = list(range(first, first + count))
+        plan = self._plan(connection.dialect, with_id=True)
+        connection.exec_driver_sql(plan.sql, plan.rows(columns, count, fixed, ids))
+        return ids
+
+    def _key(self) -> sa.Column[Any]:
+        (key,) = self.table.primary_key.columns
+        return key
+
+    def _count(self, columns: Sequence[Sequence[Any]]) -> int:
+        if len(columns) != len(self.columns):
+            raise ValueError(f"{len(self.columns)} columns expected")
+        counts = {len(values) for values in columns}
+        if len(counts) > 1:
+            raise ValueError("columns of different lengths")
+        return counts.pop() if counts else 0
+
+    def _dicts(
+        self, columns: Sequence[Sequence[Any]], fixed: Row
+    ) -> list[dict[str, Any]]:
+        if self.encoded:
+            raise ValueError("encoded columns are written on SQLite only")
+        names = self.columns + self.fixed
+        return [
+            dict(zip(names, (*values, *fixed), strict=True))
+            for values in zip(*columns, strict=True)
+        ]
+
+    def _plan(self, dialect: Dialect, *, with_id: bool) -> _Plan:
+        # One dialect per process in practice; the plan is rebuilt if not.
+        plan = self._plans.get(with_id)
+        if plan is None or plan.dialect is not dialect:
+            key = (self._key().key,) if with_id else ()
+            plan = _Plan(self, key, dialect)
+            self._plans[with_id] = plan
+        return plan
+
+
+class _Plan:
+    """The SQL and the value conversions of one ``BulkInsert`` on SQLite."""
+
+    def __init__(
+        self, bulk: BulkInsert, key: tuple[str, ...], dialect: Dialect
+    ) -> None:
+        self.dialect = dialect
+        table = bulk.table
+        names = (*key, *bulk.columns, *bulk.fixed)
+        # Names from the table's metadata, quoted by the dialect; no user text.
+        quote = dialect.identifier_preparer.quote
+        target = dialect.identifier_preparer.format_table(table)
+        columns = ", ".join(quote(table.c[name].name) for name in names)
+        marks = ", ".join("?" for _ in names)  # the sqlite3 driver's paramstyle
+        self.sql = f"INSERT INTO {target} ({columns}) VALUES ({marks})"  # noqa: S608
+        self.converters = [
+            None if name in bulk.encoded else _converter(table.c[name], dialect)
+            for name in bulk.columns
+        ]
+        self.fixed = [_processor(table.c[name], dialect) for name in bulk.fixed]
+
+    def rows(
+        self,
+        columns: Sequence[Sequence[Any]],
+        count: int,
+        fixed: Row,
+        ids: list[int] | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """The rows as the driver takes them: converted tuples, id first if given."""
+        values: list[Iterable[Any]] = [] if ids is None else [ids]
+        for convert, column in zip(self.converters, columns, strict=True):
+            values.append(column if convert is None else convert(column))
+        for processor, value in zip(self.fixed, fixed, strict=True):
+            values.append(repeat(processor(value), count))
+        # The columns were checked alike; fixed values repeat without end.
+        return list(zip(*values, strict=False))
+
+
+def _processor(column: sa.Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """What SQLAlchemy calls on a value of the column before handing it over."""
+    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return processor if processor is not None else _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _converter(column: sa.Column[Any], dialect: Dialect) -> Convert | None:
+    """How a column's values become what SQLAlchemy would hand to the driver."""
+    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if processor is None:
+        return None
+    kind = column.type
+    if isinstance(kind, sa.JSON) and not kind.none_as_null and default_json(dialect):
+
+        def encode(values: Sequence[Any]) -> Sequence[Any]:
+            # JSON.NULL (an int to json) and null() are SQLAlchemy's to handle.
+            if sa.JSON.NULL not in values:
+                try:
+                    return json_column(values)
+                except _SqlNull:
+                    pass
+            return list(map(processor, values))
+
+        return encode
+    if isinstance(kind, sa.Date | sa.Enum | sa.Boolean):
+        # These repeat, and their equal values convert alike (a date never equals
+        # a datetime; an enum member equals its value and both store the value;
+        # True, 1 and 1.0 all store 1). Not so timestamps: 12:00 UTC equals 14:00
+        # in Berlin, but a plain DateTime writes the clock time as given.
+        def once_each(values: Sequence[Any]) -> Sequence[Any]:
+            converted = {value: processor(value) for value in set(values)}
+            return list(map(converted.__getitem__, values))
+
+        return once_each
+    return lambda values: list(map(processor, values))
+
+
+# --- JSON as json.dumps writes it ----------------------------------------------
+
+
+def default_json(dialect: Dialect) -> bool:
+    """Whether SQLAlchemy writes JSON with ``json.dumps`` here (no own serializer).
+
+    ``_json_serializer`` is how SQLAlchemy's dialects keep the engine's
+    ``json_serializer`` argument; its JSON type falls back to ``json.dumps``.
+    """
+    return (
+        getattr(dialect, "_json_serializer", None) is None and _MAKE_ENCODER is not None
+    )
+
+
+class _SqlNull(TypeError):
+    """SQLAlchemy's ``null()``: SQL NULL in a JSON column (not JSON to json)."""
+
+
+_DEFAULT = json.JSONEncoder().default  # the TypeError of json.dumps
+# What json.dumps uses; None where Python was built without it (then SQLAlchemy's
+# own processor writes the JSON).
+_MAKE_ENCODER: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
+
+
+def _unknown(value: Any) -> Any:
+    if isinstance(value, sa.Null):
+        raise _SqlNull(value)
+    return _DEFAULT(value)
+
+
+def _encoder() -> Callable[[Any, int], Sequence[str]]:
+    """``json``'s C encoder with the settings ``json.dumps`` uses by default.
+
+    Fresh per column: its circular-reference markers must start empty.
+    """
+    assert _MAKE_ENCODER is not None  # default_json checked it
+    return _MAKE_ENCODER(  # type: ignore[no-any-return]
+        {},  # check_circular=True
+        _unknown,
+        json.encoder.encode_basestring_ascii,  # ensure_ascii=True
+        None,  # indent
+        ": ",
+        ", ",
+        False,  # sort_keys
+        False,  # skipkeys
+        True,  # allow_nan
+    )
+
+
+def json_column(values: Sequence[Any]) -> list[str]:
+    """``json.dumps(value)`` for each value (``default_json`` must hold)."""
+    encode = _encoder()
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if len(kinds) <= 1 and all(map(_same_text, kinds)):
+        distinct = set(values)
+        if len(distinct) * 2 < len(values):  # mostly repeats: each value once
+            text = {value: "".join(encode(value, 0)) for value in distinct}
+            return list(map(text.__getitem__, values))
+    return list(map("".join, map(encode, values, repeat(0))))
+
+
+def _same_text(kind: type) -> bool:
+    """Whether equal values of this one type are written alike.
+
+    Not so across types (1 and True, "a" and an enum of another JSON value) or
+    for floats (0.0 equals -0.0).
+    """
+    return kind in (str, int, bool) or (
+        issubclass(kind, enum.Enum) and issubclass(kind, str | int)
+    )
+
+
+def json_objects(keys: Sequence[str], columns: Sequence[Sequence[Any]]) -> list[str]:
+    """``json.dumps(dict(zip(keys, row)))`` for each row of the columns.
+
+    Rows of the same keys (the change log of new rows) are written from one
+    template, each column's values encoded at once (``default_json`` must hold).
+    """
+    if len(set(keys)) != len(keys) or len(keys) != len(columns) or not keys:
+        raise ValueError("one column per distinct key")
+    encode = json.encoder.encode_basestring_ascii
+    items = ", ".join(f"{encode(key).replace('%', '%%')}: %s" for key in keys)
+    template = "{" + items + "}"
+    encoded = [json_column(values) for values in columns]
+    return list(map(template.__mod__, zip(*encoded, strict=True)))
