@@ -27,7 +27,6 @@ from portfolio.domain.enums import (
 from portfolio.domain.models import (
     Award,
     BudgetLine,
-    Change,
     Contact,
     Expense,
     Funder,
@@ -37,7 +36,7 @@ from portfolio.domain.models import (
     Programme,
 )
 from portfolio.domain.periods import Period, add_months
-from portfolio.storage.queries import ProgrammeRow, next_obligations
+from portfolio.storage.queries import ProgrammeRow, next_obligations, obligation_stamp
 
 ZERO = Decimal(0)
 
@@ -57,7 +56,7 @@ class DeadlineRow:
     source: str | None
     reference: str | None
     award_id: int | None
-    stamp: int  # the obligation's last change-log id: the import spots stale rows
+    stamp: int  # what the row can change, as a digest: the import spots stale rows
 
 
 PhaseTuple = tuple[date, date | None, Precision]
@@ -166,17 +165,6 @@ def single_awards(session: Session) -> dict[int, tuple[int, date | None, date | 
     }
 
 
-def _last_change(
-    entity: str, row_id: sa.orm.InstrumentedAttribute[int]
-) -> sa.ScalarSelect[int]:
-    """A row's last change-log id (0 if none): one index lookup per row."""
-    return (
-        sa.select(sa.func.coalesce(sa.func.max(Change.id), 0))
-        .where(Change.entity == entity, Change.entity_id == sa.cast(row_id, sa.String))
-        .scalar_subquery()
-    )
-
-
 def open_deadlines(session: Session) -> Iterator[DeadlineRow]:
     """Every open obligation, by effective date, streamed."""
     effective = sa.func.coalesce(Obligation.due_effective, Obligation.due_on)
@@ -193,7 +181,12 @@ def open_deadlines(session: Session) -> Iterator[DeadlineRow]:
             Obligation.source,
             Award.reference,
             Obligation.award_id,
-            _last_change(Obligation.__tablename__, Obligation.id),
+            # What the stamp (``_stand``) covers besides the columns above.
+            Obligation.programme_id,
+            Obligation.due_effective,
+            Obligation.responsible_id,
+            Obligation.status,
+            Obligation.done_on,
         )
         .join(Programme, Programme.id == Obligation.programme_id)
         .outerjoin(Contact, Contact.id == Obligation.responsible_id)
@@ -203,8 +196,33 @@ def open_deadlines(session: Session) -> Iterator[DeadlineRow]:
         .execution_options(yield_per=2000)
     )
     for row in session.execute(query):
-        values: tuple[Any, ...] = tuple(row)  # 12 columns: beyond select()'s typing
-        yield DeadlineRow(*values)
+        values: tuple[Any, ...] = tuple(row)  # 16 columns: beyond select()'s typing
+        programme_id, due_effective, responsible_id, status, done_on = values[11:]
+        stamp = obligation_stamp(
+            programme_id,
+            row.award_id,
+            row.kind,
+            row.title,
+            row.due_on,
+            due_effective,
+            responsible_id,
+            status,
+            done_on,
+        )
+        yield DeadlineRow(
+            row.id,
+            row.key,
+            values[2],
+            row.title,
+            row.kind,
+            row.due_on,
+            values[6],
+            row.email,
+            row.source,
+            row.reference,
+            row.award_id,
+            stamp,
+        )
 
 
 @dataclass(slots=True)

@@ -340,6 +340,27 @@ def test_a_stale_workbook_does_not_undo_what_changed_since_its_export(
     engine.dispose()
 
 
+def test_an_edited_workbook_imports_again_after_undo(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    assert cli("demo", db=db).exit_code == 0
+    workbook = tmp_path / "portfolio.xlsx"
+    assert cli("export", "xlsx", "-o", str(workbook), db=db).exit_code == 0
+    book = load_workbook(workbook)
+    sheet = book["Fristen"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("erledigt") + 1).value = date(2026, 11, 2)
+    book.save(workbook)
+    for attempt in ("first", "after undo"):
+        result = cli("import", str(workbook), "--yes", db=db)
+        assert result.exit_code == 0, (attempt, result.output)
+        assert "1 geändert" in result.output
+        assert "Status: offen → erledigt" in result.output
+        if attempt == "first":
+            assert cli("imports", "undo", "1", db=db).exit_code == 0
+
+
 def test_overlong_texts_are_rejected_not_crashing_the_database(
     engine: Engine, tmp_path: Path
 ) -> None:

@@ -31,7 +31,23 @@ from portfolio.services.import_result import (
     RowResult,
     RowStatus,
 )
-from portfolio.storage.queries import last_changes
+from portfolio.storage.queries import obligation_stamp
+
+
+def _stamp(found: StoredObligation) -> int:
+    """The stored deadline's ``_stand`` digest, as the export computes it."""
+    return obligation_stamp(
+        found.programme_id,
+        found.award_id,
+        found.kind,
+        found.title,
+        found.due_on,
+        found.due_effective,
+        found.responsible_id,
+        found.status,
+        found.done_on,
+    )
+
 
 # What a row may change on a stored deadline (kept to put back on a stale row).
 OBLIGATION_SLOTS = tuple(
@@ -53,7 +69,7 @@ class ListRows(PlannerBase):
         """
         found = self._find_obligation(record)
         stamp = record.values.get("stamp")
-        if found is None or stamp is None or stamp == self.last_change(found.id):
+        if found is None or stamp is None or stamp == _stamp(found):
             return self._obligation_row(record, sheet, found)
         before = {a: getattr(found, a) for a in OBLIGATION_SLOTS}
         touched = self.touched.get(id(found))
@@ -76,12 +92,6 @@ class ListRows(PlannerBase):
             "tragen Sie Ihre Änderung dort ein – oder leeren Sie die Zelle _stand "
             "dieser Zeile, um sie trotzdem zu übernehmen.",
         )
-
-    def last_change(self, obligation_id: int | None) -> int:
-        """An obligation's last change-log id, as the export wrote it (0: none)."""
-        if self.stamps is None:
-            self.stamps = last_changes(self.session, Obligation.__tablename__)
-        return self.stamps.get(obligation_id or 0, 0)
 
     def _obligation_row(
         self, record: Record, sheet: SheetResult, found: StoredObligation | None

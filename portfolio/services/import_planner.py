@@ -72,7 +72,6 @@ class PlannerBase:
         # work per row): big deadline lists are the common large import.
         self.bulk: list[PendingObligation] = []
         self.claimed: set[int] = set()
-        self.stamps: dict[int, int] | None = None  # last change ids, when needed
         self.sheet_serial = 1
         self.programme_ids: dict[int, int] = {}
         self.labels: dict[int, str] = {}  # per sheet: a sheet changes no label

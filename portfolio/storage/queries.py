@@ -7,10 +7,12 @@ Each query runs a fixed number of SQL statements whatever the size of the portfo
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -18,7 +20,6 @@ from sqlalchemy.orm import Session, selectinload
 from portfolio.domain.enums import FunderKind, ObligationStatus, ProgrammeStatus
 from portfolio.domain.models import (
     Award,
-    Change,
     Funding,
     Obligation,
     Programme,
@@ -181,11 +182,37 @@ def suggest_keys(session: Session, text: str, limit: int = 3) -> list[str]:
     return difflib.get_close_matches(text.lower(), keys, n=limit, cutoff=0.5)
 
 
-def last_changes(session: Session, entity: str) -> dict[int, int]:
-    """Each row's last change-log id, by row id, for one table."""
-    query = (
-        sa.select(Change.entity_id, sa.func.max(Change.id))
-        .where(Change.entity == entity)
-        .group_by(Change.entity_id)
-    )
-    return {int(row_id): last for row_id, last in session.execute(query)}
+def obligation_stamp(  # noqa: PLR0917 - the fields a deadline row can change
+    programme_id: int | None,
+    award_id: int | None,
+    kind: object,
+    title: str,
+    due_on: object,
+    due_effective: object,
+    responsible_id: int | None,
+    status: object,
+    done_on: object,
+) -> int:
+    """A digest of what a row of the sheet Fristen can change on a deadline.
+
+    The exported workbook carries it (``_stand``); the import compares it with the
+    stored deadline to spot a row whose deadline changed since the export. By
+    content, not by change-log id: after an undo the deadline is as exported again.
+    """
+    parts = (
+        programme_id, award_id, kind, title, due_on, due_effective,
+        responsible_id, status, done_on,
+    )  # fmt: skip
+    text = "|".join(_plain(part) for part in parts)
+    # 48 bits: an integer a spreadsheet cell (a double) holds exactly.
+    return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16)
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
