@@ -32,6 +32,7 @@ from portfolio.domain.enums import (
     ObligationKind,
     ObligationStatus,
 )
+from portfolio.domain.errors import Conflict
 from portfolio.domain.models import (
     Award,
     Change,
@@ -266,6 +267,21 @@ def test_bulk_deadlines_store_what_sqlalchemy_stores(session: Session) -> None:
     assert _stored_text(session, import_bulk.TABLE, by_bulk, "rule_key") == (
         _stored_text(session, import_bulk.TABLE, by_sqlalchemy, "rule_key")
     )
+
+
+def test_a_broken_rule_is_explained_as_for_any_insert(engine: Engine) -> None:
+    with session_scope(engine, "test") as session:
+        world = _world(session)
+    values = _deadlines(world, "broken")
+    values[0]["programme_id"] = 999_999  # no such programme
+    columns = [[v.get(c) for v in values] for c in COLUMNS]
+    with (
+        pytest.raises(Conflict, match="Der Eintrag verweist auf etwas"),
+        session_scope(engine, "test") as session,
+    ):
+        import_bulk.OBLIGATIONS.insert_columns_with_ids(session, columns)
+    with session_scope(engine, read_only=True) as session:
+        assert session.scalar(sa.select(sa.func.count(Obligation.id))) == 0
 
 
 def test_a_column_with_a_default_must_be_given(session: Session) -> None:

@@ -3,10 +3,11 @@
 A big deadline list is the common large import. Building an ORM object per row and
 letting the unit of work insert them costs most of an import's time, so the planner
 creates a light ``PendingObligation`` instead (same attributes, no instrumentation)
-and ``insert_pending`` writes them with one multi-row insert per chunk, logging each
-row in the change log exactly as the ORM listener would (action, values after, who,
-batch). When another file of the same run follows, the rows become persistent ORM
-objects so that it can still change them.
+and ``insert_pending`` writes them in chunks straight through the database driver
+(``portfolio.storage.bulk``), column by column, logging each row in the change log
+exactly as the ORM listener would (action, values after, who, batch). When another
+file of the same run follows, the rows become persistent ORM objects so that it can
+still change them.
 """
 
 from __future__ import annotations

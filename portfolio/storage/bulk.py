@@ -3,17 +3,19 @@
 SQLAlchemy's executemany handles every parameter of every row in Python (a
 dictionary per row, compiled-parameter bookkeeping, one bind processor call per
 value); for the 100 000 deadlines of a big import and their change-log rows that
-was most of the write time. On SQLite ``BulkInsert`` converts the values column by
-column into exactly what SQLAlchemy would store – with the column type's own bind
-processor (dates as ``YYYY-MM-DD``, timestamps as naive UTC with microseconds,
-enums as their value, booleans as 0/1), a repeated date or enum only once – and
-hands plain tuples to the driver's ``executemany`` with SQL built once. JSON is
-written by ``json``'s own C encoder set up as ``json.dumps`` sets it up, but once
-per column instead of once per value (``json.dumps`` spends most of its time on
-that set-up for small values); ``json_objects`` writes many objects of the same
-keys at once. Both apply only while the engine leaves SQLAlchemy's JSON serializer
-at its default, ``json.dumps``. On PostgreSQL the rows go through SQLAlchemy's
-insert, whose multi-row batches are already quick there.
+was most of the write time, and on PostgreSQL psycopg parses each of its
+multi-row statements anew. ``BulkInsert`` converts the values column by column
+into exactly what SQLAlchemy would hand to the driver – with the column type's
+own bind processor (on SQLite dates as ``YYYY-MM-DD``, timestamps as naive UTC
+with microseconds, enums as their value, booleans as 0/1), a repeated date or
+enum only once – and hands plain tuples to the driver: ``executemany`` with SQL
+built once on SQLite, ``COPY`` on PostgreSQL (psycopg). JSON is written by
+``json``'s own C encoder set up as ``json.dumps`` sets it up, but once per column
+instead of once per value (``json.dumps`` spends most of its time on that set-up
+for small values); ``json_objects`` writes many objects of the same keys at once.
+Both apply only while the engine leaves SQLAlchemy's JSON serializer at its
+default, ``json.dumps`` (psycopg's default too). Other drivers get SQLAlchemy's
+insert.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ class BulkInsert:
     Rows come as tuples in ``columns`` order or column by column (one sequence
     per column, all of the same length). ``fixed`` columns take the same value in
     every row of one call (who, when): converted once, not once per row.
-    ``encoded`` columns come as SQLite stores them already (JSON text from
-    ``json_objects``); such an insert is for SQLite only.
+    ``encoded`` columns come as the driver takes them already (JSON text from
+    ``json_objects``); such an insert needs ``direct``.
     """
 
     def __init__(
@@ -74,38 +76,48 @@ class BulkInsert:
         if not count:
             return
         connection = session.connection()
-        if connection.dialect.name != "sqlite":
+        if not direct(connection.dialect):
             session.execute(sa.insert(self.table), self._dicts(columns, fixed))
             return
         plan = self._plan(connection.dialect, with_id=False)
-        connection.exec_driver_sql(plan.sql, plan.rows(columns, count, fixed))
+        plan.write(connection, plan.rows(columns, count, fixed))
 
     def insert_columns_with_ids(
         self, session: Session, columns: Sequence[Sequence[Any]], fixed: Row = ()
     ) -> list[int]:
         """Insert rows given column by column, returning their new ids in order.
 
-        SQLite cannot return the ids of a multi-row insert in order, so they are
-        given explicitly: the write transaction holds the database lock (``BEGIN
-        IMMEDIATE``), nobody else can take them. PostgreSQL returns them in
-        parameter order.
+        The ids are given explicitly. SQLite cannot return the ids of a multi-row
+        insert in order; the write transaction holds the database lock (``BEGIN
+        IMMEDIATE``), so nobody else can take the ones after the highest.
+        PostgreSQL's COPY returns nothing; the ids come from the key's sequence,
+        as they would on an insert.
         """
         count = self._count(columns)
         if not count:
             return []
         connection = session.connection()
+        dialect = connection.dialect
         key = self._key()
-        if connection.dialect.name != "sqlite":
+        if not direct(dialect):
             statement = sa.insert(self.table).returning(
                 key, sort_by_parameter_order=True
             )
             result = session.execute(statement, self._dicts(columns, fixed))
             return [int(new_id) for new_id in result.scalars()]
-        top = connection.scalar(sa.select(sa.func.coalesce(sa.func.max(key), 0)))
-        first = int(top or 0) + 1
-        ids = list(range(first, first + count))
-        plan = self._plan(connection.dialect, with_id=True)
-        connection.exec_driver_sql(plan.sql, plan.rows(columns, count, fixed, ids))
+        if dialect.name == "sqlite":
+            top = connection.scalar(sa.select(sa.func.coalesce(sa.func.max(key), 0)))
+            first = int(top or 0) + 1
+            ids = list(range(first, first + count))
+        else:
+            table = dialect.identifier_preparer.format_table(self.table)
+            sequence = sa.func.pg_get_serial_sequence(table, key.name)
+            numbers = sa.select(sa.func.nextval(sequence)).select_from(
+                sa.func.generate_series(1, count)
+            )
+            ids = sorted(int(number) for number in connection.scalars(numbers))
+        plan = self._plan(dialect, with_id=True)
+        plan.write(connection, plan.rows(columns, count, fixed, ids))
         return ids
 
     def _key(self) -> sa.Column[Any]:
@@ -124,7 +136,7 @@ class BulkInsert:
         self, columns: Sequence[Sequence[Any]], fixed: Row
     ) -> list[dict[str, Any]]:
         if self.encoded:
-            raise ValueError("encoded columns are written on SQLite only")
+            raise ValueError("encoded columns go to the driver directly")
         names = self.columns + self.fixed
         return [
             dict(zip(names, (*values, *fixed), strict=True))
@@ -142,7 +154,7 @@ class BulkInsert:
 
 
 class _Plan:
-    """The SQL and the value conversions of one ``BulkInsert`` on SQLite."""
+    """The SQL and the value conversions of one ``BulkInsert`` on one dialect."""
 
     def __init__(
         self, bulk: BulkInsert, key: tuple[str, ...], dialect: Dialect
@@ -154,13 +166,35 @@ class _Plan:
         quote = dialect.identifier_preparer.quote
         target = dialect.identifier_preparer.format_table(table)
         columns = ", ".join(quote(table.c[name].name) for name in names)
-        marks = ", ".join("?" for _ in names)  # the sqlite3 driver's paramstyle
-        self.sql = f"INSERT INTO {target} ({columns}) VALUES ({marks})"  # noqa: S608
+        if dialect.name == "sqlite":
+            marks = ", ".join("?" for _ in names)  # the sqlite3 driver's paramstyle
+            self.sql = f"INSERT INTO {target} ({columns}) VALUES ({marks})"  # noqa: S608
+        else:
+            self.sql = f"COPY {target} ({columns}) FROM STDIN"
         self.converters = [
             None if name in bulk.encoded else _converter(table.c[name], dialect)
             for name in bulk.columns
         ]
         self.fixed = [_processor(table.c[name], dialect) for name in bulk.fixed]
+
+    def write(self, connection: sa.Connection, rows: list[tuple[Any, ...]]) -> None:
+        """Hand the rows to the driver: executemany on SQLite, COPY on PostgreSQL."""
+        if self.dialect.name == "sqlite":
+            connection.exec_driver_sql(self.sql, rows)
+            return
+        dbapi = self.dialect.loaded_dbapi
+        try:
+            with (
+                connection.connection.driver_connection.cursor() as cursor,  # type: ignore[union-attr]
+                cursor.copy(self.sql) as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        except dbapi.Error as exc:
+            # As SQLAlchemy raises it: an IntegrityError is explained in German.
+            raise sa.exc.DBAPIError.instance(
+                self.sql, None, exc, dbapi.Error, dialect=self.dialect
+            ) from exc
 
     def rows(
         self,
@@ -177,6 +211,13 @@ class _Plan:
             values.append(repeat(processor(value), count))
         # The columns were checked alike; fixed values repeat without end.
         return list(zip(*values, strict=False))
+
+
+def direct(dialect: Dialect) -> bool:
+    """Whether rows go to the driver directly (SQLite; PostgreSQL with psycopg)."""
+    return dialect.name == "sqlite" or (
+        dialect.name == "postgresql" and dialect.driver == "psycopg"
+    )
 
 
 def _processor(column: sa.Column[Any], dialect: Dialect) -> Callable[[Any], Any]:

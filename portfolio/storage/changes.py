@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from portfolio.domain.base import Base, to_jsonable, utcnow
 from portfolio.domain.enums import ChangeAction
 from portfolio.domain.models import Change
-from portfolio.storage.bulk import BulkInsert, default_json, json_objects
+from portfolio.storage.bulk import BulkInsert, default_json, direct, json_objects
 
 
 class PortfolioSession(Session):
@@ -104,14 +104,14 @@ def _row(
     return (obj.__tablename__, _key(obj), action, before, after)
 
 
-# Written through the driver on SQLite (see ``portfolio.storage.bulk``): a big
-# import logs one row per new deadline.
+# Written through the driver (see ``portfolio.storage.bulk``): a big import logs
+# one row per new deadline.
 CHANGES = BulkInsert(
     cast(sa.Table, Change.__table__),
     ("entity", "entity_id", "action", "before", "after"),
     fixed=("who", "batch_id", "at"),
 )
-# The same with the values before and after as JSON text already (SQLite only).
+# The same with the values before and after as JSON text already.
 CHANGES_ENCODED = BulkInsert(
     CHANGES.table, CHANGES.columns, CHANGES.fixed, encoded=("before", "after")
 )
@@ -145,7 +145,7 @@ def record_created(
     count = len(entity_ids)
     dialect = session.connection().dialect
     after: Sequence[Any]
-    if dialect.name == "sqlite" and default_json(dialect):
+    if direct(dialect) and default_json(dialect):
         after = json_objects(keys, columns)
         # JSON's null for "no values before", as SQLAlchemy writes None.
         before, table = "null", CHANGES_ENCODED
