@@ -151,12 +151,22 @@ def _plan_sheet(
 ) -> SheetPreview:
     handler = ROW_HANDLERS[sheet.kind]
     # Claims are per sheet: the same list imported twice in one run matches itself.
-    planner.new_sheet()
+    planner.new_sheet(sheet.records if sheet.kind is SheetKind.PROGRAMMES else ())
     preview = SheetPreview(sheet)
     for count, record in enumerate(sheet.records, 1):
         preview.rows.append(_plan_row(planner, handler, record, sheet))
         if progress is not None and count % 1000 == 0:
             progress(1000)
+    if planner.similar:
+        pairs = "; ".join(
+            f"Zeile {row} „{name}“ ~ „{stored}“"
+            for row, name, stored in planner.similar[:10]
+        )
+        preview.notes.append(
+            f"Neue Programme, die vorhandenen ähneln: {pairs} – ist es dasselbe "
+            "Programm, schreiben Sie den Namen wie in portfolio (sonst entsteht ein "
+            "zweites)."
+        )
     if planner.unlinked:
         names = ", ".join(f"„{n}“" for n in sorted(planner.unlinked)[:10])
         preview.notes.append(

@@ -113,6 +113,15 @@ class ListRows(PlannerBase):
         slot = (self.programme_id(programme), fold(title))  # folded once per row
         if obligation is None:
             obligation = self._claim_obligation(slot, values["due"])
+        if obligation is None and (earlier := self._same_in_sheet(slot, values["due"])):
+            raise self.problem(
+                record,
+                "title",
+                f"Die Frist steht schon in {earlier} (gleiches Programm, gleiche "
+                "Aufgabe, gleiches Datum).",
+                "Löschen Sie die doppelte Zeile; sind es zwei Fristen, "
+                "unterscheiden Sie sie im Titel.",
+            )
         created = obligation is None
         target = (
             obligation
@@ -231,6 +240,18 @@ class ListRows(PlannerBase):
         if same_day:
             return same_day[0]
         return candidates[0] if len(candidates) == 1 else None
+
+    def _same_in_sheet(self, slot: tuple[int, str], due: Any) -> str:
+        """Where this sheet already has the deadline (``''`` if it does not)."""
+        for item in self.by_title.get(slot, ()):
+            if item.due_on == due and self.is_claimed(item):
+                where = (
+                    getattr(item, "where", None)
+                    or self.touched.get(id(item), (None, None))[1]
+                )
+                row = getattr(where, "row", None)
+                return f"Zeile {row}" if row else "dieser Tabelle"
+        return ""
 
     # --- contacts ------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -72,6 +73,11 @@ class PlannerBase:
         # work per row): big deadline lists are the common large import.
         self.bulk: list[PendingObligation] = []
         self.claimed: set[int] = set()
+        # Per sheet: rows by their values (duplicates), new programmes that
+        # resemble stored ones, and which row of a programme sets its status.
+        self.row_keys: dict[str, int] = {}
+        self.similar: list[tuple[int, str, str]] = []
+        self.status_rows: dict[str, int] = {}
         self.sheet_serial = 1
         self.programme_ids: dict[int, int] = {}
         self.labels: dict[int, str] = {}  # per sheet: a sheet changes no label
@@ -162,13 +168,24 @@ class PlannerBase:
             return target.claimed_in == self.sheet_serial
         return id(target) in self.claimed
 
-    def new_sheet(self) -> None:
+    def new_sheet(self, records: Sequence[Record] = ()) -> None:
         """Claims, first rows and unlinked names are per sheet."""
         self.claimed.clear()
         self.seen.clear()
         self.unlinked.clear()
         self.labels.clear()
+        self.row_keys.clear()
+        self.similar.clear()
         self.sheet_serial += 1
+        self.status_rows = _status_rows(records)
+
+    def duplicate_of(self, record: Record) -> int | None:
+        """The earlier row of this sheet with exactly the same values, if any."""
+        key = repr(sorted(record.values.items(), key=lambda item: item[0]))
+        earlier = self.row_keys.get(key)
+        if earlier is None:
+            self.row_keys[key] = record.source.row or 0
+        return earlier
 
     def _contact(
         self, name: str | None, email: str | None, ref: Ref, changes: list[EntityChange]
@@ -235,15 +252,47 @@ class PlannerBase:
         )
 
 
-def row_result(record: Record, label: str, changes: list[EntityChange]) -> RowResult:
-    """The row's status from its changes: new, changed or unchanged."""
+def _status_rows(records: Sequence[Record]) -> dict[str, int]:
+    """Per programme name: the row whose status counts, the one of its latest term.
+
+    An overview lists Phase I (abgeschlossen) and Phase II (läuft) of a programme
+    in two rows; the programme runs. Decided before the rows are planned, so the
+    status is set once, not back and forth.
+    """
+    chosen: dict[str, tuple[date, int]] = {}
+    for record in records:
+        values = record.values
+        if "status" not in values or not values.get("name"):
+            continue
+        period = values.get("period")
+        start = period.start if period is not None else date.min
+        name = fold(str(values["name"]))
+        row = record.source.row or 0
+        if name not in chosen or start >= chosen[name][0]:
+            chosen[name] = (start, row)
+    return {name: row for name, (_, row) in chosen.items()}
+
+
+def row_result(
+    record: Record,
+    label: str,
+    changes: list[EntityChange],
+    *,
+    new: bool | None = None,
+) -> RowResult:
+    """The row's status from its changes: new, changed or unchanged.
+
+    New when the row's own entity (the first change, unless ``new`` says) was
+    created; a row that only adds a link or a phase to a stored row changed it.
+    """
+    primary_created = (bool(changes) and changes[0].created) if new is None else new
     found = [c for c in changes if c.created or c.diffs]
     # No list for an unchanged row, else the caller's list (no second list per
     # row of a big import).
     real: Sequence[EntityChange] = changes if found else ()
     if found and len(found) != len(changes):
         changes[:] = found
-    if any(c.created for c in real[:1]):
+    if real and primary_created:
         status = RowStatus.NEW
     elif real:
         status = RowStatus.CHANGED

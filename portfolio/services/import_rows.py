@@ -44,6 +44,7 @@ PROGRAMME_FIELDS = {
     "description": "Beschreibung",
 }
 CLEARABLE = {"short_name", "notes", "field_of_action", "description"}
+AWARD = "Bewilligung"
 
 
 class ProgrammeRows(PlannerBase):
@@ -58,50 +59,22 @@ class ProgrammeRows(PlannerBase):
         exact = "id" in values or "key" in values
         programme = self._find_programme(record)
         funders = values.get("funders") or []
-        for name in ("amount", "own_contribution"):
-            if values.get(name) is not None and values[name] < 0:
-                raise self.problem(
-                    record,
-                    name,
-                    "Der Betrag ist negativ.",
-                    "Tragen Sie einen Betrag ab 0 ein.",
-                )
         # A workbook row bound to an award (hidden ``_award``) carries its term in
         # "Laufzeit", so the award is updated even when no amount is filled in.
         wants_award = any(
             values.get(f) is not None
             for f in ("amount", "own_contribution", "reference", "award_id")
         )
-        if wants_award and not funders and not (programme and programme.awards):
-            raise self.problem(
-                record,
-                "funders",
-                "Für die Bewilligung fehlt der Fördergeber.",
-                "Tragen Sie in der Spalte Fördergeber ein, wer fördert.",
-            )
+        self._check_programme_row(record, programme, wants_award=wants_award)
         label = values.get("short_name") or values["name"]
         created = programme is None
         if programme is None:
-            key = values.get("key") or self.programmes.unique_key(label)
-            programme = Programme(key=key, name=values["name"], tags=[])
-            if "status" in values:
-                programme.status = values["status"]
-            self.session.add(programme)
-            self.programmes.add(programme)
-            self.created(programme, ref)
+            programme = self._new_programme(record, label, ref, exact=exact)
         change = EntityChange(
             "Programm", programme.label if not created else label, created
         )
         changes = [change]
-        first = id(programme) not in self.seen
-        self.seen.add(id(programme))
-        if exact and first:
-            self.set(programme, "name", values["name"], "Name", change, ref)
-        for name, german in PROGRAMME_FIELDS.items() if first else ():
-            if name in values:
-                self.set(programme, name, values[name], german, change, ref)
-            elif exact and name in sheet.columns and name in CLEARABLE:
-                self.set(programme, name, None, german, change, ref)
+        first = self._programme_fields(record, sheet, programme, change, ref)
         lead = self._contact(values.get("contact"), values.get("email"), ref, changes)
         if lead is not None and first:
             self.set(programme, "lead", lead, "Ansprechperson", change, ref)
@@ -113,7 +86,99 @@ class ProgrammeRows(PlannerBase):
         )
         if wants_award:
             self._award(record, programme, funder_rows, phase, ref, changes)
-        return row_result(record, label, changes)
+        # A row of an overview stands for a programme or one of its awards: new
+        # when it creates either, changed when it only adds a link or a phase.
+        new = created or any(c.created and c.entity == AWARD for c in changes)
+        return row_result(record, label, changes, new=new)
+
+    def _check_programme_row(
+        self, record: Record, programme: Programme | None, *, wants_award: bool
+    ) -> None:
+        """Reject a repeated row, a negative amount, an amount no award can take."""
+        values = record.values
+        if (earlier := self.duplicate_of(record)) is not None:
+            raise self.problem(
+                record,
+                "name",
+                f"Die Zeile wiederholt Zeile {earlier} Wert für Wert.",
+                "Löschen Sie die doppelte Zeile; sind es zwei Bewilligungen, "
+                "unterscheiden Sie sie mit dem Förderkennzeichen.",
+            )
+        for name in ("amount", "own_contribution"):
+            if values.get(name) is not None and values[name] < 0:
+                raise self.problem(
+                    record,
+                    name,
+                    "Der Betrag ist negativ.",
+                    "Tragen Sie einen Betrag ab 0 ein.",
+                )
+        exact = "id" in values or "key" in values
+        has_awards = programme is not None and bool(programme.awards)
+        if wants_award and exact and values.get("award_id") is None and has_awards:
+            # The workbook leaves Fördersumme empty when the row cannot stand
+            # for one award; a typed amount would create another award.
+            raise self.problem(
+                record,
+                "amount" if values.get("amount") is not None else "own_contribution",
+                "Das Programm hat schon eine Bewilligung, deren Laufzeit nicht die "
+                "der Zeile ist (oder mehrere): der Betrag lässt sich keiner "
+                "zuordnen.",
+                "Ändern Sie Beträge in portfolio auf der Programmseite, oder "
+                "lassen Sie die Zelle leer.",
+            )
+        if wants_award and not values.get("funders") and not has_awards:
+            raise self.problem(
+                record,
+                "funders",
+                "Für die Bewilligung fehlt der Fördergeber.",
+                "Tragen Sie in der Spalte Fördergeber ein, wer fördert.",
+            )
+
+    def _new_programme(
+        self, record: Record, label: str, ref: str, *, exact: bool
+    ) -> Programme:
+        values = record.values
+        if not exact and (similar := self.programmes.suggest(values["name"], 1)):
+            self.similar.append((record.source.row or 0, values["name"], similar[0]))
+        key = values.get("key") or self.programmes.unique_key(label)
+        programme = Programme(key=key, name=values["name"], tags=[])
+        if "status" in values:
+            programme.status = values["status"]
+        self.session.add(programme)
+        self.programmes.add(programme)
+        self.created(programme, ref)
+        return programme
+
+    def _programme_fields(
+        self,
+        record: Record,
+        sheet: SheetResult,
+        programme: Programme,
+        change: EntityChange,
+        ref: str,
+    ) -> bool:
+        """Programme fields from its first row; the status from its latest term.
+
+        Returns whether this is the programme's first row in the sheet.
+        """
+        values = record.values
+        exact = "id" in values or "key" in values
+        first = id(programme) not in self.seen
+        self.seen.add(id(programme))
+        if exact and first:
+            self.set(programme, "name", values["name"], "Name", change, ref)
+        sets_status = self.status_rows.get(fold(str(values["name"])))
+        for name, german in PROGRAMME_FIELDS.items():
+            if name == "status" and sets_status is not None:
+                if sets_status != record.source.row:
+                    continue  # another row of this programme has its latest term
+            elif not first:
+                continue
+            if name in values:
+                self.set(programme, name, values[name], german, change, ref)
+            elif exact and name in sheet.columns and name in CLEARABLE:
+                self.set(programme, name, None, german, change, ref)
+        return first
 
     def _find_programme(self, record: Record) -> Programme | None:
         values = record.values
@@ -176,17 +241,22 @@ class ProgrammeRows(PlannerBase):
     ) -> Phase | None:
         if period is None:
             return None
+        # Rows with the same start share a phase (two awards of one term); the
+        # only phase is moved to another term only by the first row that names
+        # it: Phase I and Phase II in two rows are two phases, never one moved
+        # back and forth.
         phases = list(programme.phases)
         same = [
             p
             for p in phases
             if p.start == period.start and (name is None or p.name == name)
         ]
+        only = phases[0] if len(phases) == 1 and name is None else None
         phase = (
-            same[0]
-            if same
-            else (phases[0] if len(phases) == 1 and name is None else None)
+            same[0] if same else (only if id(only) not in self.claimed else None)
         )
+        if phase is not None and id(phase) in self.claimed:
+            return phase  # an earlier row of this sheet set its term
         if phase is None:
             phase = Phase(
                 name=name or "",
@@ -196,12 +266,14 @@ class ProgrammeRows(PlannerBase):
             )
             programme.phases.append(phase)
             self.created(phase, ref)
+            self.claimed.add(id(phase))
             changes.append(
                 EntityChange(
                     "Phase", f"{programme.label}: {format_period(period)}", True
                 )
             )
             return phase
+        self.claimed.add(id(phase))
         old = format_period(phase.period)
         changed = False
         for attr, value in (
@@ -238,7 +310,7 @@ class ProgrammeRows(PlannerBase):
             self.created(award, ref)
         self.claimed.add(id(award))
         name = f"{programme.label} {reference or ''}".strip()
-        change = EntityChange("Bewilligung", name, created)
+        change = EntityChange(AWARD, name, created)
         period: Period | None = values.get("period")
         fields: list[tuple[str, Any, str]] = [
             ("reference", reference, "Förderkennzeichen"),
