@@ -190,3 +190,33 @@ def test_a_row_that_only_links_a_funder_is_changed_not_new(
         "Fördergeber",
         "Finanzierung",
     ]
+
+
+def test_emptied_person_cells_of_the_workbook_clear_the_person(
+    cli: Any, tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    assert cli("demo", db=db).exit_code == 0
+    workbook = tmp_path / "portfolio.xlsx"
+    assert cli("export", "xlsx", "-o", str(workbook), db=db).exit_code == 0
+    book = load_workbook(workbook)
+    emptied = []
+    for name, column in (("Übersicht", "Verantwortlich"), ("Fristen", "zuständig")):
+        ws = book[name]
+        col = [c.value for c in ws[1]].index(column)
+        row = next(r for r in ws.iter_rows(min_row=2) if r[col].value)
+        emptied.append(row[col].value)
+        row[col].value = None
+    book.save(workbook)
+    result = cli("import", str(workbook), "--yes", db=db)
+    assert result.exit_code == 0, result.output
+    assert "2 geändert" in result.output
+    lines = result.output.splitlines()
+    assert any(
+        "Ansprechperson: " in line and f"<{emptied[0]}> → –" in line for line in lines
+    ), result.output
+    assert any(
+        "zuständig: " in line and f"<{emptied[1]}> → –" in line for line in lines
+    ), result.output
+    again = cli("import", str(workbook), "--recheck", db=db)
+    assert "0 geändert" in again.output

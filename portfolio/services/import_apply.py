@@ -31,6 +31,7 @@ from portfolio.services.import_bulk import (
     write_changed,
 )
 from portfolio.services.import_lists import ListRows
+from portfolio.services.import_match import fold
 from portfolio.services.import_planner import Rejected
 from portfolio.services.import_repeat import log_state, mark_matched, run_key
 from portfolio.services.import_result import (
@@ -186,6 +187,8 @@ def _plan_row(
         return handler(planner, record, sheet)
     except Rejected as exc:
         label = str(record.values.get("name") or record.values.get("title") or "")
+        if sheet.kind is SheetKind.PROGRAMMES and label:
+            planner.rejected_programmes.setdefault(fold(label), record.source)
         return RowResult(record.source, RowStatus.REJECTED, label, [], [exc.problem])
 
 

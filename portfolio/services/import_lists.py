@@ -156,6 +156,15 @@ class ListRows(PlannerBase):
             responsible.id is None or target.responsible_id != responsible.id
         ):
             self.set(target, "responsible", responsible, "zuständig", change, ref)
+        elif (
+            responsible is None
+            and "id" in values
+            and "responsible" in sheet.columns
+            and "email" not in values
+            and target.responsible is not None
+        ):
+            # The exported workbook's zuständig cell was emptied: nobody now.
+            self.set(target, "responsible", None, "zuständig", change, ref)
         if "notes" in values or ("notes" in sheet.columns and "id" in values):
             self.set(target, "notes", values.get("notes"), "Bemerkungen", change, ref)
         if award is not None:

@@ -78,6 +78,8 @@ class PlannerBase:
         self.row_keys: dict[str, int] = {}
         self.similar: list[tuple[int, str, str]] = []
         self.status_rows: dict[str, int] = {}
+        # Programme rows of this run that were rejected: their deadlines say so.
+        self.rejected_programmes: dict[str, Source] = {}
         self.sheet_serial = 1
         self.programme_ids: dict[int, int] = {}
         self.labels: dict[int, str] = {}  # per sheet: a sheet changes no label
@@ -227,6 +229,12 @@ class PlannerBase:
                     else "Legen Sie das Programm zuerst an (Übersicht importieren) "
                     "oder schreiben Sie seinen Namen wie in portfolio."
                 )
+                if where := self.rejected_programmes.get(fold(values["programme"])):
+                    hint = (
+                        f"Das Programm steht in Zeile {where.row} des Blatts "
+                        f"„{where.sheet}“, die abgelehnt wurde – beheben Sie "
+                        "zuerst diese Zeile."
+                    )
                 raise self.problem(
                     record,
                     "programme",

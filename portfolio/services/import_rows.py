@@ -8,8 +8,9 @@ or queries per row: all stored rows were loaded once into indexes.
 
 Identification: a hidden ``_id`` column (the row's own database id) or ``_key``
 (the programme key) written by the portfolio workbook export identifies a row
-exactly; then an empty cell clears the field (the user deleted it). Without them,
-rows are matched by name and reference, and empty cells leave stored values alone.
+exactly; then an empty cell clears a field that may be empty (texts, the person;
+see ``CLEARABLE``). Without them, rows are matched by name and reference, and empty
+cells leave stored values alone.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ class ProgrammeRows(PlannerBase):
         lead = self._contact(values.get("contact"), values.get("email"), ref, changes)
         if lead is not None and first:
             self.set(programme, "lead", lead, "Ansprechperson", change, ref)
+        elif lead is None and first and self._emptied(record, sheet, "contact"):
+            self.set(programme, "lead", None, "Ansprechperson", change, ref)
         funder_rows = [self._funder(f, ref, changes) for f in funders]
         for funder in funder_rows:
             self._funding(programme, funder, ref, changes)
@@ -179,6 +182,16 @@ class ProgrammeRows(PlannerBase):
             elif exact and name in sheet.columns and name in CLEARABLE:
                 self.set(programme, name, None, german, change, ref)
         return first
+
+    def _emptied(self, record: Record, sheet: SheetResult, name: str) -> bool:
+        """Whether a keyed row (exported workbook) has this column, left empty."""
+        values = record.values
+        return (
+            ("id" in values or "key" in values)
+            and name in sheet.columns
+            and name not in values
+            and "email" not in values
+        )
 
     def _find_programme(self, record: Record) -> Programme | None:
         values = record.values
