@@ -220,3 +220,28 @@ def test_emptied_person_cells_of_the_workbook_clear_the_person(
     ), result.output
     again = cli("import", str(workbook), "--recheck", db=db)
     assert "0 geändert" in again.output
+
+
+def test_a_deadline_of_a_rejected_overview_row_names_that_row(
+    engine: Engine, tmp_path: Path
+) -> None:
+    book = Workbook()
+    overview = book.active
+    assert overview is not None
+    overview.title = "Übersicht"
+    overview.append(HEADER)
+    overview.append(["Alpha", "Land NRW", "2017", "-5.000 €", "läuft"])
+    deadlines = book.create_sheet("Fristen")
+    deadlines.append(["Programm", "Was?", "fällig am"])
+    deadlines.append(["Alpha", "Sachbericht", "31.03.2018"])
+    path = tmp_path / "alpha.xlsx"
+    book.save(path)
+    preview = run(engine, path, apply=False)
+    [deadline] = [
+        p for f in preview.files for s in f.sheets for p in s.rejected() if p.row == 2
+        and s.sheet.sheet == "Fristen"
+    ]  # fmt: skip
+    assert deadline.hint == (
+        "Das Programm steht in Zeile 2 des Blatts „Übersicht“, die abgelehnt wurde "
+        "– beheben Sie zuerst diese Zeile."
+    )
