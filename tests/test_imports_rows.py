@@ -16,8 +16,8 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy.engine import Engine
 
 from imports.reading import read_file
-from portfolio.domain.enums import ProgrammeStatus
-from portfolio.domain.models import Award, Obligation, Phase, Programme
+from portfolio.domain.enums import ApplicationStatus, ProgrammeStatus
+from portfolio.domain.models import Application, Award, Obligation, Phase, Programme
 from portfolio.services.import_apply import import_files
 from portfolio.services.import_result import ImportPreview, RowStatus
 from portfolio.storage.db import session_scope
@@ -245,3 +245,32 @@ def test_a_deadline_of_a_rejected_overview_row_names_that_row(
         "Das Programm steht in Zeile 2 des Blatts „Übersicht“, die abgelehnt wurde "
         "– beheben Sie zuerst diese Zeile."
     )
+
+
+def test_money_applied_for_is_an_application_until_it_is_awarded(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = sheet(
+        tmp_path / "antrag.xlsx",
+        ["Schule trifft Wirtschaft", "RAG-Stiftung", "2027", "1,2 Mio. €", "beantragt"],
+    )
+    first = run(engine, path)
+    assert statuses(first) == ["new"]
+    with session_scope(engine, read_only=True) as session:
+        assert session.scalar(sa.select(sa.func.count(Award.id))) == 0
+        application = session.scalars(sa.select(Application)).one()
+        assert application.status is ApplicationStatus.SUBMITTED
+        assert str(application.requested) == "1200000.00"
+    assert not run(engine, path).has_changes  # the same sheet again: nothing
+
+    granted = sheet(
+        tmp_path / "bewilligt.xlsx",
+        ["Schule trifft Wirtschaft", "RAG-Stiftung", "2027", "1,1 Mio. €", "bewilligt"],
+    )
+    preview = run(engine, granted)
+    assert statuses(preview) == ["new"]  # the row now stands for a new award
+    with session_scope(engine, read_only=True) as session:
+        award = session.scalars(sa.select(Award)).one()
+        assert str(award.amount) == "1100000.00"
+        application = session.scalars(sa.select(Application)).one()
+        assert application.status is ApplicationStatus.APPROVED

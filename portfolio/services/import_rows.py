@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from portfolio.domain.enums import FunderKind
+from portfolio.domain.enums import ApplicationStatus, FunderKind, ProgrammeStatus
 from portfolio.domain.models import (
+    Application,
     Award,
     Funder,
     Funding,
@@ -46,6 +47,18 @@ PROGRAMME_FIELDS = {
 }
 CLEARABLE = {"short_name", "notes", "field_of_action", "description"}
 AWARD = "Bewilligung"
+APPLICATION = "Antrag"
+# A row whose status says the money is not (yet) granted records an application.
+APPLICATION_STATUS = {
+    ProgrammeStatus.IDEA: ApplicationStatus.DRAFT,
+    ProgrammeStatus.APPLYING: ApplicationStatus.SUBMITTED,
+    ProgrammeStatus.REJECTED: ApplicationStatus.REJECTED,
+}
+
+
+def _is_application(values: dict[str, Any]) -> bool:
+    """Whether the row's money is applied for, not awarded (and names no award)."""
+    return values.get("status") in APPLICATION_STATUS and not values.get("award_id")
 
 
 class ProgrammeRows(PlannerBase):
@@ -87,11 +100,16 @@ class ProgrammeRows(PlannerBase):
         phase = self._phase(
             programme, values.get("period"), values.get("phase"), ref, changes
         )
-        if wants_award:
+        if wants_award and _is_application(values):
+            self._application(record, programme, funder_rows, phase, ref, changes)
+        elif wants_award:
             self._award(record, programme, funder_rows, phase, ref, changes)
-        # A row of an overview stands for a programme or one of its awards: new
-        # when it creates either, changed when it only adds a link or a phase.
-        new = created or any(c.created and c.entity == AWARD for c in changes)
+        # A row of an overview stands for a programme or one of its awards (or
+        # applications): new when it creates one, changed when it only adds a link
+        # or a phase.
+        new = created or any(
+            c.created and c.entity in (AWARD, APPLICATION) for c in changes
+        )
         return row_result(record, label, changes, new=new)
 
     def _check_programme_row(
@@ -129,7 +147,12 @@ class ProgrammeRows(PlannerBase):
                 "Ändern Sie Beträge in portfolio auf der Programmseite, oder "
                 "lassen Sie die Zelle leer.",
             )
-        if wants_award and not values.get("funders") and not has_awards:
+        if (
+            wants_award
+            and not values.get("funders")
+            and not has_awards
+            and not _is_application(values)
+        ):
             raise self.problem(
                 record,
                 "funders",
@@ -265,9 +288,7 @@ class ProgrammeRows(PlannerBase):
             if p.start == period.start and (name is None or p.name == name)
         ]
         only = phases[0] if len(phases) == 1 and name is None else None
-        phase = (
-            same[0] if same else (only if id(only) not in self.claimed else None)
-        )
+        phase = same[0] if same else (only if id(only) not in self.claimed else None)
         if phase is not None and id(phase) in self.claimed:
             return phase  # an earlier row of this sheet set its term
         if phase is None:
@@ -304,6 +325,81 @@ class ProgrammeRows(PlannerBase):
             changes.append(change)
         return phase
 
+    def _application(  # noqa: PLR0917 - the parts of one row
+        self,
+        record: Record,
+        programme: Programme,
+        funders: list[Funder],
+        phase: Phase | None,
+        ref: str,
+        changes: list[EntityChange],
+    ) -> None:
+        """A row of a programme applied for (or refused): an Antrag, not an award.
+
+        Its amount is the sum requested; counting it as awarded money would
+        overstate the portfolio.
+        """
+        values = record.values
+        reference = values.get("reference")
+        funder = funders[0] if funders else None
+        application = next(
+            (
+                a
+                for a in programme.applications
+                if id(a) not in self.claimed
+                and (
+                    fold(a.reference) == fold(reference)
+                    if reference
+                    else a.funder is funder or funder is None
+                )
+            ),
+            None,
+        )
+        created = application is None
+        if application is None:
+            application = Application(funder=funder, reference=reference)
+            programme.applications.append(application)
+            self.created(application, ref)
+        self.claimed.add(id(application))
+        change = EntityChange(
+            APPLICATION, f"{programme.label} {reference or ''}".strip(), created
+        )
+        status = APPLICATION_STATUS[values["status"]]
+        for attr, value, german in (
+            ("reference", reference, "Aktenzeichen"),
+            ("requested", values.get("amount"), "beantragte Summe"),
+            ("own_contribution", values.get("own_contribution"), "Eigenanteil"),
+            ("status", status, "Status des Antrags"),
+        ):
+            if value is not None:
+                self.set(application, attr, value, german, change, ref)
+        if phase is not None and application.phase is None:
+            application.phase = phase
+        if created or change.diffs:
+            changes.append(change)
+
+    def _approve_application(
+        self, programme: Programme, award: Award, ref: str, changes: list[EntityChange]
+    ) -> None:
+        """A new award of a funder settles that funder's pending application."""
+        for application in programme.applications:
+            if (
+                application.status is ApplicationStatus.SUBMITTED
+                and application.funder is award.funder
+                and id(application) not in self.claimed  # not a row of this sheet
+            ):
+                name = f"{programme.label} {application.reference or ''}".strip()
+                change = EntityChange(APPLICATION, name, False)
+                self.set(
+                    application,
+                    "status",
+                    ApplicationStatus.APPROVED,
+                    "Status des Antrags",
+                    change,
+                    ref,
+                )
+                changes.append(change)
+
     def _award(  # noqa: PLR0917 - the parts of one row
         self,
         record: Record,
@@ -321,6 +417,7 @@ class ProgrammeRows(PlannerBase):
             award = Award(funder=funders[0], reference=reference)
             programme.awards.append(award)
             self.created(award, ref)
+            self._approve_application(programme, award, ref, changes)
         self.claimed.add(id(award))
         name = f"{programme.label} {reference or ''}".strip()
         change = EntityChange(AWARD, name, created)
