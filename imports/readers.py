@@ -3,11 +3,13 @@
 The format is sniffed from the first bytes, never trusted from the name: a zip holding
 ``xl/workbook.xml`` is xlsx/xlsm, one holding ``content.xml`` of the spreadsheet type is
 ods, an OLE2 container is xls, and anything that decodes as text is csv (delimiter and
-encoding sniffed: German Excel writes ``;`` and cp1252). python-calamine reads the
+encoding sniffed: German Excel writes ``;`` and cp1252; Excel's "Unicode-Text" is
+UTF-16 with a byte-order mark and tabs). python-calamine reads the
 cells; for xlsx the raw XML is scanned for what calamine does not report (hidden
 columns, formulas, the 1904 date system; see ``xmlscan``). Untrusted input is capped:
 a file larger than ``max_bytes`` or an archive whose unpacked size is unreasonable (a
-zip bomb) is refused with an ``InputError`` before anything is parsed.
+zip bomb) is refused with an ``InputError`` before anything is parsed. Every refusal
+names the file: several files are read in one run.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +34,12 @@ DEFAULT_MAX_UNPACKED = 1024 * 1024 * 1024
 MAX_RATIO = 200
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK\x03\x04"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# The streams of an OLE2 container that holds an encrypted xlsx (MS-OFFCRYPTO).
+ENCRYPTED_STREAMS = (
+    "EncryptionInfo".encode("utf-16-le"),
+    "EncryptedPackage".encode("utf-16-le"),
+)
 CSV_DELIMITERS = ";,\t|"
 
 Row = list[Any]
@@ -95,8 +104,13 @@ def file_sha256(path: Path) -> str | None:
         return None
 
 
-def sniff_format(head: bytes, archive_names: list[str] | None = None) -> str:
-    """Name the format from the first bytes (and a zip's member names)."""
+def sniff_format(
+    head: bytes, archive_names: list[str] | None = None, name: str = "Die Datei"
+) -> str:
+    """Name the format from the first bytes (and a zip's member names).
+
+    ``name`` is how refusals name the file (``Die Datei fristen.xlsx``).
+    """
     if head.startswith(OLE2):
         return "xls"
     if head.startswith(ZIP):
@@ -108,18 +122,20 @@ def sniff_format(head: bytes, archive_names: list[str] | None = None) -> str:
         if "content.xml" in names:
             return "ods"
         raise InputError(
-            "Die Datei ist ein ZIP-Archiv, aber keine Tabelle (xlsx, xlsm, ods) – "
+            f"{name} ist ein ZIP-Archiv, aber keine Tabelle (xlsx, xlsm, ods) – "
             "bitte die Tabelle in Excel oder LibreOffice als .xlsx speichern."
         )
+    if head.startswith(UTF16_BOMS):
+        return "csv"  # Excel's "Unicode-Text": UTF-16, tab separated
     if b"\x00" in head[:4096]:
         raise InputError(
-            "Das Dateiformat ist unbekannt – lesbar sind .xlsx, .xlsm, .xls, .ods "
-            "und .csv."
+            f"{name} hat ein unbekanntes Dateiformat – lesbar sind .xlsx, .xlsm, "
+            ".xls, .ods und .csv (auch „Unicode-Text“)."
         )
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if stripped.startswith((b"<", b"{", b"[")):
         raise InputError(
-            "Die Datei ist eine HTML-, XML- oder JSON-Datei, keine Tabelle – bitte "
+            f"{name} ist eine HTML-, XML- oder JSON-Datei, keine Tabelle – bitte "
             "in Excel öffnen und als .xlsx speichern."
         )
     return "csv"
@@ -134,8 +150,16 @@ def open_workbook(
     name = path.name
     try:
         size = path.stat().st_size
-    except OSError:
-        raise InputError(f"Die Datei {name} lässt sich nicht öffnen.") from None
+    except FileNotFoundError:
+        raise InputError(
+            f"Die Datei {name} gibt es nicht ({_where(path)}) – bitte Namen und "
+            "Ordner prüfen."
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            f"Die Datei {name} lässt sich nicht öffnen ({_where(path)}: "
+            f"{exc.strerror or type(exc).__name__})."
+        ) from None
     if size > max_bytes:
         raise InputError(
             f"Die Datei {name} ist mit {_megabytes(size)} größer als erlaubt "
@@ -144,16 +168,22 @@ def open_workbook(
         )
     if size == 0:
         raise InputError(f"Die Datei {name} ist leer.")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"Die Datei {name} lässt sich nicht öffnen ({_where(path)}: "
+            f"{exc.strerror or type(exc).__name__})."
+        ) from None
     digest = sha256_of(data)
     names: list[str] | None = None
     archive = None
     if data.startswith(ZIP):
         archive = _open_zip(data, name, max_unpacked)
         names = archive.namelist()
-    fmt = sniff_format(data[:8192], names)
+    fmt = sniff_format(data[:8192], names, f"Die Datei {name}")
     if fmt == "csv":
-        return Workbook(path, fmt, digest, sheets=[_read_csv(data, path.stem)])
+        return Workbook(path, fmt, digest, sheets=[_read_csv(data, path.stem, name)])
     facts = BookFacts()
     if archive is not None and fmt in ("xlsx", "xlsm"):
         try:
@@ -194,7 +224,9 @@ def _open_calamine(
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         metadata = book.sheets_metadata
     except Exception as exc:
-        raise InputError(_unreadable(path.name, exc)) from None
+        if _encrypted(data):
+            raise InputError(_protected(f"Die Datei {path.name}")) from None
+        raise InputError(_unreadable(f"Die Datei {path.name}", exc)) from None
     workbook = Workbook(path, fmt, digest, facts.date1904, handle=book)
     for meta in metadata:
         visible = meta.visible == SheetVisibleEnum.Visible
@@ -216,17 +248,61 @@ def load_sheet(workbook: Workbook, sheet: SheetData) -> None:
         sheet.merged = list(sheet.calamine.merged_cell_ranges or [])
     except Exception as exc:
         raise InputError(
-            _unreadable(f"{workbook.path.name}, Blatt {sheet.name!r}", exc)
+            _unreadable(f"Die Datei {workbook.path.name}, Blatt {sheet.name!r},", exc)
         ) from None
+
+
+def _encrypted(data: bytes) -> bool:
+    """An OLE2 container holding an encrypted xlsx (what Excel saves with a password).
+
+    Asked only after calamine failed, so a readable .xls that happens to contain
+    these words is never refused.
+    """
+    return data.startswith(OLE2) and all(s in data for s in ENCRYPTED_STREAMS)
+
+
+def find_sheet(names: list[str], wanted: str) -> str | None:
+    """The sheet ``wanted`` means: exact, else the one equal ignoring case and blanks.
+
+    People type ``übersicht`` for „Übersicht “; None if no sheet (or more than one
+    sheet) matches that way, so the caller lists the names.
+    """
+    if wanted in names:
+        return wanted
+    folded = [n for n in names if _fold(n) == _fold(wanted)]
+    return folded[0] if len(folded) == 1 else None
+
+
+def _fold(name: str) -> str:
+    return unicodedata.normalize("NFC", name).strip().casefold()
+
+
+def sheet_names(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[str]:
+    """The names of a file's sheets (a CSV file has one, named after the file)."""
+    workbook = open_workbook(path, max_bytes)
+    try:
+        return [sheet.name for sheet in workbook.sheets]
+    finally:
+        workbook.close()
+
+
+def _where(path: Path) -> str:
+    """The path as the user can find it: absolute (the name alone may mislead)."""
+    return str(path.absolute())
+
+
+def _protected(name: str) -> str:
+    return (
+        f"{name} ist mit einem Passwort geschützt – bitte in Excel öffnen und ohne "
+        "Passwort speichern (Datei › Informationen › Arbeitsmappe schützen › Mit "
+        "Kennwort verschlüsseln: das Kennwort löschen)."
+    )
 
 
 def _unreadable(name: str, exc: Exception) -> str:
     text = str(exc).lower()
     if "password" in text or "encrypt" in text or "protect" in text:
-        return (
-            f"{name} ist mit einem Passwort geschützt – bitte den Schutz entfernen "
-            "und neu speichern."
-        )
+        return _protected(name)
     return (
         f"{name} lässt sich nicht lesen (beschädigt oder kein unterstütztes Format) "
         "– bitte in Excel öffnen und als .xlsx speichern."
@@ -234,7 +310,15 @@ def _unreadable(name: str, exc: Exception) -> str:
 
 
 def decode_text(data: bytes) -> str:
-    """Decode CSV bytes: UTF-8 (with or without BOM), else cp1252, else latin-1."""
+    """Decode CSV bytes: UTF-16 with BOM, UTF-8 (with or without BOM), else cp1252.
+
+    Latin-1 is the last resort (it decodes anything).
+    """
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass  # an odd byte count: a cut-off file; cp1252 shows what is there
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -257,7 +341,7 @@ def sniff_delimiter(text: str) -> str:
         return best if counts[best] else ";"
 
 
-def _read_csv(data: bytes, name: str) -> SheetData:
+def _read_csv(data: bytes, name: str, file_name: str) -> SheetData:
     text = decode_text(data)
     delimiter = sniff_delimiter(text)
     if text.split("\n", 1)[0].strip().lower().startswith("sep="):
@@ -266,7 +350,10 @@ def _read_csv(data: bytes, name: str) -> SheetData:
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
-        raise InputError(f"Die CSV-Datei {name} ist nicht lesbar.") from None
+        raise InputError(
+            f"Die CSV-Datei {file_name} ist nicht lesbar – bitte in Excel öffnen und "
+            "als .xlsx speichern."
+        ) from None
     return SheetData(name, True, rows=[list(r) for r in rows])
 
 
