@@ -27,10 +27,15 @@ def counts_line(counts: dict[str, int]) -> str:
     """``12 Zeilen: 3 neu, 1 geändert, 7 unverändert, 1 übersprungen, 0 abgelehnt``."""
     get = counts.get
     return (
-        f"{get('rows', 0)} Zeilen: {get('new', 0)} neu, {get('changed', 0)} geändert, "
-        f"{get('unchanged', 0)} unverändert, {get('skipped', 0)} übersprungen, "
-        f"{get('rejected', 0)} abgelehnt"
+        f"{rows_word(get('rows', 0))}: {get('new', 0)} neu, "
+        f"{get('changed', 0)} geändert, {get('unchanged', 0)} unverändert, "
+        f"{get('skipped', 0)} übersprungen, {get('rejected', 0)} abgelehnt"
     )
+
+
+def rows_word(count: int) -> str:
+    """``1 Zeile``, ``2 Zeilen``, ``0 Zeilen``."""
+    return f"{count} Zeile" if count == 1 else f"{count} Zeilen"
 
 
 def preview_text(preview: ImportPreview, *, verbose: bool = True) -> str:
@@ -56,7 +61,14 @@ def preview_text(preview: ImportPreview, *, verbose: bool = True) -> str:
     totals = preview.totals()
     lines.append("")
     lines.append("Gesamt: " + counts_line(totals))
-    if not preview.has_changes and totals.get("unchanged"):
+    rejected = totals.get("rejected", 0)
+    if not preview.has_changes and totals.get("unchanged") and rejected:
+        lines.append(
+            "Keine Änderungen: die lesbaren Zeilen stehen bereits so in der "
+            f"Datenbank; {rows_word(rejected)} "
+            f"{'wurde' if rejected == 1 else 'wurden'} abgelehnt (oben aufgeführt)."
+        )
+    elif not preview.has_changes and totals.get("unchanged"):
         lines.append("Keine Änderungen – die Datenbank enthält diesen Stand bereits.")
     elif not preview.has_changes:
         lines.append("Nichts zu übernehmen: keine Zeile kann übernommen werden.")
