@@ -4,8 +4,9 @@ Every row the batch wrote has a ``Change`` with its ``batch_id`` and the values 
 and after. Undo replays them backwards: created rows are deleted, changed rows get
 their old values, deleted rows come back. It refuses, naming the reason, when a later
 change touched a row of the batch or created a row that points to one (a deadline
-added to an imported programme): undoing would destroy that work. The undo itself is
-logged like any change; the batch is marked ``undone``.
+added to an imported programme): undoing would destroy that work. The refusal says
+which later imports to undo first, or who changed what by hand and when. The undo
+itself is logged like any change; the batch is marked ``undone``.
 """
 
 from __future__ import annotations
@@ -114,6 +115,11 @@ def undo_batch(session: Session, batch_id: int) -> UndoResult:
 def _refuse_if_built_upon(
     session: Session, batch_id: int, changes: list[Change]
 ) -> None:
+    """Refuse, naming what builds on the batch.
+
+    Later imports can be undone first (newest first); a change by hand cannot, so
+    the refusal says who made it and when.
+    """
     last = changes[-1].id
     undone = sa.select(ImportBatch.id).where(
         sa.or_(ImportBatch.status == ImportStatus.UNDONE, ImportBatch.id == batch_id)
@@ -130,26 +136,64 @@ def _refuse_if_built_upon(
         )
         .order_by(Change.id)
     )
+    by_import: dict[int, str] = {}  # later batch -> its first reason
     for change in later:
-        reason = ""
-        name = f"{TABLES.get(change.entity, change.entity)} Nr. {change.entity_id}"
-        if (change.entity, change.entity_id) in touched:
-            reason = f"{name} wurde danach geändert"
-        elif change.action is ChangeAction.CREATE and change.after:
-            for column, target in REFERENCES.items():
-                value = change.after.get(column)
-                if value is not None and (target, str(value)) in created:
-                    what = TABLES.get(target, target)
-                    reason = f"{name} verweist auf {what} Nr. {value}"
-                    break
-        if reason:
-            who = f" von {change.who}" if change.who else ""
+        reason = _builds_on(change, touched, created)
+        if not reason:
+            continue
+        if change.batch_id is None:
+            # Work by hand: no command undoes it, so say whose and when.
+            who = f"von {change.who} " if change.who else ""
             raise Conflict(
-                f"Import {batch_id} kann nicht rückgängig gemacht werden: {reason}"
-                f"{who} am {format_date(change.at.date())} – machen Sie zuerst "
-                "diese späteren Änderungen rückgängig oder korrigieren Sie die Daten "
-                "von Hand."
+                f"Import {batch_id} kann nicht rückgängig gemacht werden: {reason} "
+                f"({who}am {format_date(change.at.date())}) – machen Sie diese "
+                "Änderung zuerst rückgängig oder korrigieren Sie die Daten von Hand."
             )
+        by_import.setdefault(change.batch_id, reason)
+    if by_import:
+        raise Conflict(_later_imports(batch_id, by_import))
+
+
+def _builds_on(
+    change: Change,
+    touched: set[tuple[str, str]],
+    created: set[tuple[str, str]],
+) -> str:
+    """Why a later change depends on the batch ("" if it does not)."""
+    name = f"{TABLES.get(change.entity, change.entity)} Nr. {change.entity_id}"
+    if (change.entity, change.entity_id) in touched:
+        return f"{name} wurde danach geändert"
+    if change.action is ChangeAction.CREATE and change.after:
+        for column, target in REFERENCES.items():
+            value = change.after.get(column)
+            if value is not None and (target, str(value)) in created:
+                return f"{name} verweist auf {TABLES.get(target, target)} Nr. {value}"
+    return ""
+
+
+def _later_imports(batch_id: int, by_import: dict[int, str]) -> str:
+    """The refusal when only later imports build on the batch: undo them first."""
+    newest_first = sorted(by_import, reverse=True)
+    if len(newest_first) == 1:
+        later = newest_first[0]
+        return (
+            f"Import {batch_id} kann nicht rückgängig gemacht werden: Import {later} "
+            f"baut darauf auf ({by_import[later]}) – erst Import {later} rückgängig "
+            f"machen (portfolio imports undo {later}), dann Import {batch_id}."
+        )
+    reasons = "; ".join(f"Import {b}: {by_import[b]}" for b in newest_first)
+    commands = ", dann ".join(f"portfolio imports undo {b}" for b in newest_first)
+    return (
+        f"Import {batch_id} kann nicht rückgängig gemacht werden: die Importe "
+        f"{_listing(sorted(by_import))} bauen darauf auf ({reasons}) – erst diese "
+        f"rückgängig machen, den neuesten zuerst: {commands}; dann Import {batch_id}."
+    )
+
+
+def _listing(numbers: list[int]) -> str:
+    """``2``, ``2 und 3``, ``2, 3 und 5``."""
+    words = [str(n) for n in numbers]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " und " + words[-1]
 
 
 def _where(table: sa.Table, entity_id: str) -> sa.ColumnElement[bool]:
