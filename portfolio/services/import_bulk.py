@@ -41,7 +41,7 @@ TYPED = [
 AFTER = (*COLUMNS, "id")  # the keys of a new row's change-log values, in order
 OBLIGATIONS = BulkInsert(TABLE, COLUMNS)
 # The columns and, last, what a pending row knows beyond them.
-_VALUES = attrgetter(*COLUMNS, "where", "responsible", "award")
+_GETTERS = [attrgetter(name) for name in (*COLUMNS, "where", "responsible", "award")]
 _CHECKLIST, _SOURCE_REF, _RESPONSIBLE_ID, _AWARD_ID = (
     COLUMNS.index(name)
     for name in ("checklist", "source_ref", "responsible_id", "award_id")
@@ -144,7 +144,7 @@ def _insert_chunk(
 
 def _columns(pending: list[PendingObligation]) -> list[Sequence[Any]]:
     """The values to insert column by column, in ``COLUMNS`` order."""
-    columns: list[Sequence[Any]] = list(zip(*map(_VALUES, pending), strict=True))
+    columns: list[Sequence[Any]] = [list(map(get, pending)) for get in _GETTERS]
     awards, people, wheres = columns.pop(), columns.pop(), columns.pop()
     # None stands for an empty checklist on a pending row (no list per row).
     columns[_CHECKLIST] = [
