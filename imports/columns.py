@@ -238,7 +238,7 @@ PROGRAMME_COLUMNS = (
             "Begin",
             "From",
         ),
-        v.parse_date,
+        v.parse_start,
     ),
     Column(
         "end",
@@ -253,7 +253,7 @@ PROGRAMME_COLUMNS = (
             "To",
             "Until",
         ),
-        v.parse_due,
+        v.parse_end,
     ),
     Column(
         "amount",

@@ -5,8 +5,12 @@ header is the row (among the first 30) whose cells name the most known fields. H
 words are compared after ``normalize``: lower case, umlauts folded (``ä`` → ``ae``),
 line breaks and bracketed units (``Fördersumme (€)``) dropped, gender forms
 (``Ansprechpartner/in``) reduced. A header that is not an alias itself still maps when
-its first known word is one (``Beginn der Maßnahme`` → start). A column whose header is
-a year (``2016``) is a year column of a budget plan.
+its first known word is one (``Beginn der Maßnahme`` → start); a period word with
+``von``/``bis`` (``Laufzeit von``, ``Förderzeitraum (bis)``, or ``von | bis`` under a
+merged ``Laufzeit``) is the start or the end, not the whole period. A column whose
+header is a year (``2016``) is a year column of a budget plan. Header cells that name
+no field (or a field an earlier column already names) are kept as ``unread``, so the
+preview can say which columns it ignored.
 """
 
 from __future__ import annotations
@@ -24,13 +28,22 @@ UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 BRACKETS_RE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}")
 GENDER_RE = re.compile(r"(?<=\w)(?:/-?|\*|:|_)in(?:nen)?\b")
 YEAR_HEADER_RE = re.compile(r"(?:hj|haushaltsjahr|jahr)?\s*((?:19|20)\d{2})")
+# Words that turn a period header ("Laufzeit") into its start or its end.
+START_WORDS = frozenset({"von", "ab", "beginn", "start", "anfang", "from", "begin"})
+END_WORDS = frozenset({"bis", "ende", "end", "until", "to"})
+
+
+def _bracket(m: re.Match[str]) -> str:
+    """Drop a bracketed unit, but keep ``(von)``/``(bis)``: they name the field."""
+    inner = m[0][1:-1].strip().lower()
+    return f" {inner} " if inner in START_WORDS | END_WORDS else " "
 
 
 def normalize(raw: Any) -> str:
     """Fold a header cell to compare it with aliases."""
     value = clean_text(raw).lower()
     value = GENDER_RE.sub("", value)
-    value = BRACKETS_RE.sub(" ", value).translate(UMLAUTS)
+    value = BRACKETS_RE.sub(_bracket, value).translate(UMLAUTS)
     value = re.sub(r"[^a-z0-9_]+", " ", value)
     return " ".join(value.split())
 
@@ -73,10 +86,28 @@ def match_column(
         return next((c for c in COLUMNS[kind] if c.field == field_name), None)
     if key in exact:
         return exact[key]
-    for word in key.split():
+    parts = key.split()
+    for word in parts:
         if word in words:
-            return words[word]
+            return _bound(words[word], parts, kind)
     return None
+
+
+def _bound(column: Column, parts: list[str], kind: SheetKind) -> Column:
+    """``Laufzeit von`` is the start and ``Laufzeit bis`` the end, not the period.
+
+    A header with both words (``Laufzeit von – bis``) stays the whole period.
+    """
+    if column.field != "period":
+        return column
+    start, end = (
+        bool(START_WORDS.intersection(parts)),
+        bool(END_WORDS.intersection(parts)),
+    )
+    if start == end:
+        return column
+    wanted = "start" if start else "end"
+    return next((c for c in COLUMNS[kind] if c.field == wanted), column)
 
 
 @dataclass(slots=True)
@@ -89,6 +120,8 @@ class Header:
     years: dict[int, int] = field(default_factory=dict)
     labels: dict[int, str] = field(default_factory=dict)
     last_row: int = 0
+    # Header cells that name no field, or a field an earlier column names: not read.
+    unread: dict[int, str] = field(default_factory=dict)
 
     def fields(self) -> set[str]:
         """The fields the header names."""
@@ -111,6 +144,8 @@ def map_row(
             taken.add(column.field)
             header.columns[index] = column
             header.labels[index] = clean_text(cell)
+        elif label := clean_text(cell):
+            header.unread[index] = label
     return header
 
 
@@ -181,16 +216,32 @@ def _merge_second_row(
 ) -> None:
     """Take sub-headers such as ``von | bis`` under a merged ``Laufzeit``."""
     below = map_row(cells, header.kind, extra)
-    new = {i: c for i, c in below.columns.items() if i not in header.columns}
+    new = {
+        i: c
+        for i, c in below.columns.items()
+        if i not in header.columns or _narrows(header.columns[i], c)
+    }
     if not new:
         return
     filled = [clean_text(c) for c in cells if clean_text(c)]
     # Only a row made entirely of short header words is a second header row.
     if len(new) < len(filled) or any(len(text) > 40 for text in filled):
         return
+    # A merged "Laufzeit" over "von | bis" is read as start and end.
+    above = {i: header.labels[i] for i in new if header.columns.pop(i, None)}
     taken = header.fields()
     for index, column in new.items():
         if column.field not in taken:
+            taken.add(column.field)
             header.columns[index] = column
-            header.labels[index] = below.labels[index]
+            label = below.labels[index]
+            header.labels[index] = (
+                f"{above[index]} {label}" if index in above else label
+            )
+            header.unread.pop(index, None)
     header.last_row = header.row + 1
+
+
+def _narrows(above: Column, below: Column) -> bool:
+    """Whether a sub-header (``von``) makes a period column its start or end."""
+    return above.field == "period" and below.field in {"start", "end"}

@@ -22,7 +22,8 @@ def show(value: Any) -> str:  # noqa: PLR0911 - one return per type
     if isinstance(value, Decimal):
         return format_money(value)
     if isinstance(value, Period):
-        return f"{value} [{value.precision.value}]"
+        end = value.end_precision
+        return f"{value} [{value.precision.value}{f'/{end.value}' if end else ''}]"
     if isinstance(value, date):
         return format_date(value)
     if isinstance(value, Enum):

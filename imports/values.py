@@ -4,9 +4,10 @@ Each parser takes a raw cell (a string, a number, a date from the reader) and re
 typed value or raises ``ValueProblem`` with a German reason and a hint on what to type
 instead. Dates: ``01.11.2016``, ``1.11.16``, ``11/2016``, ``Nov. 2016``, ``November
 2016``, ISO, Excel serial numbers in the 1900 and 1904 systems. Periods: ``11/2016 –
-4/2018``, ``seit 02/2010``, ``ab 1. August 2016``, ``2013 ff.``. Money: ``1.234.567,89
-€``, ``1,2 Mio. €``, ``120 TEUR``, ``50.000,-``. Words (status, done marks, funders)
-live in ``imports.words``.
+4/2018``, ``seit 02/2010``, ``ab 1. August 2016``, ``2013 ff.``; each end keeps the
+precision it was written with (``01.03.2017 – 2018``), and a year alone (``2017``, as
+text or number) is that whole year. Money: ``1.234.567,89 €``, ``1,2 Mio. €``, ``120
+TEUR``, ``50.000,-``. Words (status, done marks, funders) live in ``imports.words``.
 """
 
 from __future__ import annotations
@@ -164,6 +165,8 @@ def serial_to_date(serial: float, date1904: bool = False) -> date:
 
 def parse_point(raw: Raw, date1904: bool = False) -> DatePoint:
     """Read one date at the precision it was written (day, month or year)."""
+    if isinstance(raw, DatePoint):  # already read (a start or end column)
+        return raw
     if isinstance(raw, datetime):
         raw = raw.date()
     if isinstance(raw, date):
@@ -215,7 +218,22 @@ def parse_due(raw: Raw, date1904: bool = False) -> date:
     return point.last
 
 
+def parse_start(raw: Raw, date1904: bool = False) -> DatePoint:
+    """Read a start date ("Beginn", "Laufzeit von") at the precision it was written."""
+    if isinstance(raw, str):
+        raw = _strip_words(clean_text(raw), START_WORDS)
+    return parse_point(raw, date1904)
+
+
+def parse_end(raw: Raw, date1904: bool = False) -> DatePoint:
+    """Read an end date ("Ende", "Laufzeit bis") at the precision it was written."""
+    if isinstance(raw, str):
+        raw = _strip_words(clean_text(raw), DUE_WORDS)
+    return parse_point(raw, date1904)
+
+
 DUE_WORDS = ("bis zum", "bis", "spätestens", "am", "zum")
+START_WORDS = ("ab dem", "ab", "seit", "vom", "von", "am")
 OPEN_START = ("seit", "ab", "since", "from", "start", "beginn")
 OPEN_END = ("ff.", "ff", "fortlaufend", "laufend", "unbefristet", "offen", "dauerhaft")
 RANGE_RE = re.compile(r"\s*(?:[–—]|\s-\s|\bbis\b|\bto\b)\s*")
@@ -235,8 +253,9 @@ def _strip_words(text: str, words: tuple[str, ...]) -> str:
 def parse_period(raw: Raw, date1904: bool = False) -> Period:
     """Read a period: a range, an open start ("seit 02/2010") or a single point."""
     if not isinstance(raw, str):
+        # As for text: a year alone (2017) is that whole year, a date an open start.
         point = parse_point(raw, date1904)
-        return Period(point.first, None, point.precision)
+        return _period(point, point if point.precision is Precision.YEAR else None)
     text = clean_text(raw)
     lowered = text.lower()
     open_end = False
@@ -276,23 +295,17 @@ def _split_hyphen(text: str) -> list[str]:
 
 
 def _period(start: DatePoint, end: DatePoint | None) -> Period:
-    coarse = [start.precision] + ([end.precision] if end else [])
-    order = [Precision.DAY, Precision.MONTH, Precision.YEAR]
-    precision = max(coarse, key=order.index)
-    first = start.first
-    if precision is Precision.MONTH:
-        first = first.replace(day=1)
-    elif precision is Precision.YEAR:
-        first = date(first.year, 1, 1)
-    last = None
-    if end is not None:
-        last = end.last
-        if precision is Precision.YEAR:
-            last = date(last.year, 12, 31)
-        elif precision is Precision.MONTH:
-            last = month_end(last.year, last.month)
+    """Join two points; each end keeps the precision it was written with.
+
+    "01.03.2017 – 2018" starts on 01.03.2017 (to the day) and ends on 31.12.2018
+    (to the year): widening the start to 01.01.2017 would invent two months.
+    """
+    last = end.last if end is not None else None
+    end_precision = (
+        end.precision if end is not None and end.precision != start.precision else None
+    )
     try:
-        return Period(first, last, precision)
+        return Period(start.first, last, start.precision, end_precision)
     except InvalidValue as exc:
         raise ValueProblem(exc.message, "Prüfen Sie Beginn und Ende.") from None
 

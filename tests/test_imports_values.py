@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from imports.headers import normalize, year_of_header
+from imports.headers import match_column, normalize, year_of_header
 from imports.values import (
     ValueProblem,
     parse_date,
@@ -28,6 +28,7 @@ from portfolio.domain.enums import (
     Precision,
     ProgrammeStatus,
 )
+from portfolio.domain.records import SheetKind
 
 
 @pytest.mark.parametrize(
@@ -183,3 +184,43 @@ def test_year_headers_of_a_budget_plan() -> None:
     assert year_of_header(2016) == 2016
     assert year_of_header("HJ 2017") == 2017
     assert year_of_header("Summe") is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "written", "precisions"),
+    [
+        ("01.03.2017 – 2018", "01.03.2017 – 2018", (Precision.DAY, Precision.YEAR)),
+        ("11/2016 – 2018", "11/2016 – 2018", (Precision.MONTH, Precision.YEAR)),
+        ("2015 – 30.04.2018", "2015 – 30.04.2018", (Precision.YEAR, Precision.DAY)),
+        ("2017", "2017 – 2017", (Precision.YEAR, None)),
+        (2017, "2017 – 2017", (Precision.YEAR, None)),
+        (2017.0, "2017 – 2017", (Precision.YEAR, None)),
+    ],
+)
+def test_each_end_of_a_period_keeps_its_precision(
+    raw: str | int, written: str, precisions: tuple[Precision, Precision | None]
+) -> None:
+    period = parse_period(raw)
+    assert str(period) == written
+    assert (period.precision, period.end_precision) == precisions
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("Laufzeit von", "start"),
+        ("Laufzeit bis", "end"),
+        ("Förderzeitraum\nvon", "start"),
+        ("Zeitraum (bis)", "end"),
+        ("Beginn der Laufzeit", "start"),
+        ("Ende der Laufzeit", "end"),
+        ("Laufzeit von – bis", "period"),
+        ("Laufzeit", "period"),
+        ("Fördersumme (€)", "amount"),
+    ],
+)
+def test_period_headers_with_von_or_bis_name_start_or_end(
+    header: str, field: str
+) -> None:
+    column = match_column(header, SheetKind.PROGRAMMES)
+    assert column is not None and column.field == field
