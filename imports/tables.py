@@ -2,11 +2,13 @@
 
 Every row that holds anything ends in exactly one of three lists, so the preview's
 counts add up to the sheet's rows: a ``Record`` (values parsed per column), a
-``Skipped`` row (sum rows such as ``Summe``/``Gesamt`` or a ``=SUM(…)`` formula,
-footnotes such as ``* Beträge ohne Gewähr``, headings merged across the table), or
+``Skipped`` row (sum rows: a ``=SUM(…)`` formula, or a label such as ``Summe`` or
+``Gesamt:`` with amounts – ``Gesamt-Konzept Ganztag`` next to a funder is a
+programme –, footnotes such as ``* Beträge ohne Gewähr``, headings merged across the
+table), or
 rejected with one ``Problem`` per unreadable cell (file, sheet, row, column, value,
 why, what to do). A formula without a cached value is a problem, never a zero. Blank
-rows are counted, not listed.
+rows are counted, not listed. The sheet's notes name header cells that are not read.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ FOOTNOTE_RE = re.compile(
     re.IGNORECASE,
 )
 MAX_TEXT = 2000
+MAX_UNREAD = 12  # header names listed in the "not read" note
 MEMO_SIZE = 20_000  # distinct values remembered per column
 MISSING = object()
 KEY_FIELDS = ("key", "id", "award_id", "stamp")  # hidden, but always read
@@ -57,9 +60,43 @@ IDENTIFYING = {
 }
 
 
+def _cut(text: str, limit: int) -> str:
+    """Shorten a text to ``limit`` characters, marking the cut with "…"."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _text(cells: list[Any]) -> str:
     """The row's filled cells as one short line (for skipped rows)."""
-    return " | ".join(clean_text(c)[:60] for c in cells if not is_blank(c))[:200]
+    return _cut(
+        " | ".join(_cut(clean_text(c), 60) for c in cells if not is_blank(c)), 200
+    )
+
+
+def _is_sum_label(text: str, others: Iterable[Any]) -> bool:
+    """Whether a text that starts with a sum word labels a sum row.
+
+    "Summe", "Gesamt:", "Summe 2017" always do. A sum word in a compound or with
+    more words ("Gesamt-Konzept Ganztag", "Total digital!", "Zwischensumme Land
+    NRW") only does when no other cell of the row holds words (a funder, a status,
+    "seit 2017") – only amounts: a sum row carries a label and numbers.
+    """
+    m = SUM_RE.match(text)
+    if m is None:
+        return False
+    if not any(c.isalpha() for c in text[m.end() :]):
+        return True
+    return not any(_has_words(cell) for cell in others)
+
+
+def _has_words(cell: Any) -> bool:
+    """Whether a cell holds text with letters that is not an amount (120 TEUR)."""
+    if not isinstance(cell, str) or not any(c.isalpha() for c in cell):
+        return False
+    try:
+        parse_money(cell)
+    except ValueProblem:
+        return True
+    return False
 
 
 def _filled(cells: list[Any]) -> dict[int, Any]:
@@ -134,6 +171,13 @@ class TableReader:
         if ignored:
             names = ", ".join(header.labels.get(i, column_letter(i)) for i in ignored)
             result.notes.append(f"Ausgeblendete Spalten werden nicht gelesen: {names}.")
+        # Visible header cells that name no field: say so, or data goes missing
+        # silently ("Gesamtlaufzeit" read as nothing). Hidden ones are noted above.
+        unread = [t for i, t in sorted(header.unread.items()) if i not in self.hidden]
+        if unread:
+            names = ", ".join(_cut(name, 40) for name in unread[:MAX_UNREAD])
+            more = ", …" if len(unread) > MAX_UNREAD else "."
+            result.notes.append(f"Nicht eingelesene Spalten: {names}{more}")
 
     def read(self, rows: Iterable[tuple[int, list[Any]]]) -> None:
         """Sort every row below the header into records, skipped and rejected."""
@@ -320,10 +364,13 @@ class TableReader:
         """Name why a row is not data (sum, footnote, heading), or return ''."""
         seen = 0
         formula = False
-        for cell in cells_filled.values():  # the first three texts
+        for col, cell in cells_filled.items():  # the first three texts
             if isinstance(cell, str):
                 # SUM_START is a cheap superset of SUM_RE: most texts fail at once.
-                if SUM_START.match(cell) and SUM_RE.match(clean_text(cell)):
+                if SUM_START.match(cell) and _is_sum_label(
+                    clean_text(cell),
+                    (c for i, c in cells_filled.items() if i != col),
+                ):
                     return "Summenzeile"
                 # A CSV keeps formulas as text; an xlsx has them in its XML.
                 formula = formula or (cell[:1] == "=" and is_vertical_sum(cell))
