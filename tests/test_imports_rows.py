@@ -268,7 +268,7 @@ def test_money_applied_for_is_an_application_until_it_is_awarded(
         ["Schule trifft Wirtschaft", "RAG-Stiftung", "2027", "1,1 Mio. €", "bewilligt"],
     )
     preview = run(engine, granted)
-    assert statuses(preview) == ["new"]  # the row now stands for a new award
+    assert statuses(preview) == ["changed"]  # a stored programme gets its award
     with session_scope(engine, read_only=True) as session:
         award = session.scalars(sa.select(Award)).one()
         assert str(award.amount) == "1100000.00"

@@ -192,7 +192,8 @@ def test_import_upload_preview_confirm_undo(page: Any) -> None:
     page.get_by_label("Datei").set_input_files(str(DATA / "uebersicht.xlsx"))
     page.get_by_role("button", name="Vorschau anzeigen").click()
     summary = page.locator("#import-summe").inner_text()
-    assert "2 neu" in summary and "5 geändert" in summary and "2 abgelehnt" in summary
+    # One programme is new; six rows add to stored programmes (awards, people).
+    assert "1 neu" in summary and "6 geändert" in summary and "2 abgelehnt" in summary
     assert page.locator("table.rejected").count() >= 1
     page.get_by_role("button", name="Änderungen übernehmen").click()
     assert "gespeichert als Import 1" in page.locator(".flash.ok").first.inner_text()

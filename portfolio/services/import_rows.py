@@ -104,11 +104,12 @@ class ProgrammeRows(PlannerBase):
             self._application(record, programme, funder_rows, phase, ref, changes)
         elif wants_award:
             self._award(record, programme, funder_rows, phase, ref, changes)
-        # A row of an overview stands for a programme or one of its awards (or
-        # applications): new when it creates one, changed when it only adds a link
-        # or a phase.
-        new = created or any(
-            c.created and c.entity in (AWARD, APPLICATION) for c in changes
+        # New when nothing of the row was stored before: its programme, or an
+        # award (application) of a programme this import creates; a row that adds
+        # to a stored programme changed it.
+        new = created or (
+            programme.id is None
+            and any(c.created and c.entity in (AWARD, APPLICATION) for c in changes)
         )
         return row_result(record, label, changes, new=new)
 
