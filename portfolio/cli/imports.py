@@ -3,7 +3,9 @@
 ``import`` reads the files (format, sheets, header, values: ``imports``), shows what
 it will do (new / changed field by field / unchanged / skipped / rejected), asks, and
 applies everything in one transaction; ``--dry-run`` only shows, ``--yes`` does not
-ask, ``--format json`` prints the preview for machines. Before writing, the plan is
+ask, ``--format json`` prints the preview for machines (stdout holds exactly one JSON
+document; what was applied after the question goes to stderr). Without a terminal to
+ask and without ``--yes`` nothing is applied (exit 2). Before writing, the plan is
 made again inside the write transaction and must match the preview shown. Exit codes
 (DESIGN §6): 0 done, 1 done but rows rejected, 2 unusable input. ``imports`` lists
 the import history; ``imports undo BATCH`` restores the state before a batch.
@@ -15,17 +17,18 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 
 from imports.profiles import Profile, load_profile
-from imports.readers import file_sha256
+from imports.readers import file_sha256, find_sheet, sheet_names
 from imports.reading import ReadOptions, read_file
 from portfolio.cli.app import CliContext, main, pass_cli
 from portfolio.cli.render import console, table
-from portfolio.domain.errors import Conflict
+from portfolio.domain.errors import Conflict, InputError
 from portfolio.domain.models import ImportBatch
 from portfolio.domain.periods import format_date
 from portfolio.domain.records import FileResult, SheetKind
@@ -41,6 +44,7 @@ from portfolio.services.import_preview import (
     preview_text,
     repeat_json,
     repeat_text,
+    rows_word,
 )
 from portfolio.services.import_repeat import Repeat, find_repeats, run_key
 from portfolio.services.import_result import ImportPreview
@@ -75,7 +79,23 @@ def _read(
     options: ReadOptions,
     progress: Progress | None,
 ) -> list[FileResult]:
-    return [read_file(path, options, progress) for path in paths]
+    return [read_file(path, _for_file(path, options), progress) for path in paths]
+
+
+def _for_file(path: Path, options: ReadOptions) -> ReadOptions:
+    """The options for one file, the sheet name as that file spells it.
+
+    ``--sheet übersicht`` means „Übersicht“: when the exact name is missing, the one
+    sheet equal ignoring case and surrounding blanks is taken. Costs one more open of
+    the file, and only with a sheet named; when nothing matches, reading says so and
+    lists the sheets.
+    """
+    wanted = options.sheet or (options.profile.sheet if options.profile else None)
+    if not wanted:
+        return options
+    names = sheet_names(path, options.max_bytes)
+    found = find_sheet(names, wanted)
+    return replace(options, sheet=found) if found and found != wanted else options
 
 
 @main.command("import")
@@ -107,7 +127,10 @@ def _read(
     "fmt",
     type=click.Choice(["text", "json"]),
     default="text",
-    help="Ausgabeformat der Vorschau (Standard: text).",
+    help="Ausgabeformat (Standard: text). json: auf stdout genau ein JSON-Dokument "
+    "– mit --yes das Ergebnis (applied, je Datei batch), sonst die Vorschau; was "
+    "nach der Rückfrage übernommen wurde, steht auf stderr "
+    '(als letzte Zeile {"applied": true, "batches": [NR]}).',
 )
 @pass_cli
 def import_command(  # noqa: PLR0917 - one parameter per option
@@ -122,7 +145,12 @@ def import_command(  # noqa: PLR0917 - one parameter per option
     recheck: bool,
     fmt: str,
 ) -> int:
-    """Excel-/CSV-Tabellen importieren: Vorschau, Rückfrage, alles oder nichts."""
+    """Excel-/CSV-Tabellen importieren: Vorschau, Rückfrage, alles oder nichts.
+
+    Ohne Terminal für die Rückfrage wird nichts übernommen: dann --yes
+    (übernehmen) oder --dry-run (nur ansehen). Exit-Code 0 fertig, 1 fertig mit
+    abgelehnten Zeilen, 2 Datei oder Angaben unbrauchbar, 3 interner Fehler.
+    """
     folder = cli.settings.get("paths.profiles")
     chosen: Profile | None = (
         load_profile(profile, Path(folder) if folder else None) if profile else None
@@ -246,29 +274,60 @@ class ImportRun:
             _show(preview_text(applied), preview_json(applied), self.fmt)
             if not applied.has_changes:
                 return applied.exit_code
-        batches = [
-            f"{f.result.file}: Import {f.batch_id}" for f in applied.files if f.batch_id
-        ]
-        message = (
-            "Übernommen ("
-            + "; ".join(batches)
-            + "). Rückgängig: portfolio imports undo NR."
-        )
-        if self.fmt == "json" and shown is not None:
-            click.echo(
-                json.dumps(
-                    {"applied": True, "batches": [f.batch_id for f in applied.files]}
-                )
-            )
-        click.echo(message, err=self.fmt == "json")
+        self._say_applied(applied, shown=shown is not None)
         return applied.exit_code
+
+    def _say_applied(self, applied: ImportPreview, *, shown: bool) -> None:
+        """Name the new import batches and how to undo them.
+
+        Text after ``--yes``: the preview just printed says it per file already.
+        JSON: stdout keeps its one document; after a question the batches go to
+        stderr, with the German sentence, as one JSON line for machines.
+        """
+        batches = [(f.result.file, f.batch_id) for f in applied.files if f.batch_id]
+        if not batches or (self.fmt == "text" and not shown):
+            return
+        if len(batches) == 1:
+            number = batches[0][1]
+            message = (
+                f"Übernommen als Import {number} "
+                f"(rückgängig: portfolio imports undo {number})."
+            )
+        else:
+            named = ", ".join(f"{file} als Import {number}" for file, number in batches)
+            undo = "; ".join(
+                f"portfolio imports undo {number}" for _, number in reversed(batches)
+            )
+            message = f"Übernommen: {named} (rückgängig, den neuesten zuerst: {undo})."
+        click.echo(message, err=self.fmt == "json")
+        if self.fmt == "json" and shown:
+            document = {"applied": True, "batches": [number for _, number in batches]}
+            click.echo(json.dumps(document), err=True)
 
 
 def _confirm() -> bool:
-    """Ask in German; ``j``/``ja`` (or ``y``/``yes``) confirms, anything else not."""
-    answer = click.prompt(
-        "Diese Änderungen übernehmen? [j/N]", default="n", show_default=False, err=True
-    )
+    """Ask in German; ``j``/``ja`` (or ``y``/``yes``) confirms, anything else not.
+
+    Input that ends before an answer (no terminal: a script, a pipe, ``</dev/null``)
+    is not a user's "no" nor a Ctrl-C: it is a call that cannot work without --yes
+    or --dry-run, so it is refused like any unusable input (exit 2).
+    """
+    try:
+        answer = click.prompt(
+            "Diese Änderungen übernehmen? [j/N]",
+            default="n",
+            show_default=False,
+            err=True,
+        )
+    except click.Abort as exc:
+        if not isinstance(exc.__context__, EOFError):
+            raise  # Ctrl-C: aborted (exit 130)
+        click.echo("", err=True)  # end the prompt's line
+        raise InputError(
+            "Keine Antwort auf die Rückfrage (kein Terminal) – es wurde nichts "
+            "geändert. Übernehmen ohne Rückfrage mit --yes, nur ansehen mit "
+            "--dry-run."
+        ) from None
     return str(answer).strip().lower() in ("j", "ja", "y", "yes")
 
 
@@ -317,5 +376,5 @@ def undo_command(cli: CliContext, batch: int) -> None:
         result = undo_batch(session, batch)
     click.echo(
         f"Import {result.batch_id} ({result.file_name}) rückgängig gemacht: "
-        f"{result.deleted} Zeilen entfernt, {result.restored} wiederhergestellt."
+        f"{rows_word(result.deleted)} entfernt, {result.restored} wiederhergestellt."
     )
