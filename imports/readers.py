@@ -277,15 +277,6 @@ def _fold(name: str) -> str:
     return unicodedata.normalize("NFC", name).strip().casefold()
 
 
-def sheet_names(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[str]:
-    """The names of a file's sheets (a CSV file has one, named after the file)."""
-    workbook = open_workbook(path, max_bytes)
-    try:
-        return [sheet.name for sheet in workbook.sheets]
-    finally:
-        workbook.close()
-
-
 def _where(path: Path) -> str:
     """The path as the user can find it: absolute (the name alone may mislead)."""
     return str(path.absolute())

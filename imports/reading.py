@@ -22,6 +22,7 @@ from imports.readers import (
     DEFAULT_MAX_UNPACKED,
     SheetData,
     Workbook,
+    find_sheet,
     load_sheet,
     open_workbook,
 )
@@ -60,6 +61,9 @@ def read_file(
     try:
         result = FileResult(path.name, str(path), workbook.sha256, workbook.format)
         wanted = options.sheet or (options.profile.sheet if options.profile else None)
+        if wanted:
+            # ``--sheet übersicht`` means „Übersicht“ (case and blanks ignored).
+            wanted = find_sheet([s.name for s in workbook.sheets], wanted) or wanted
         if wanted and wanted not in {s.name for s in workbook.sheets}:
             names = ", ".join(repr(s.name) for s in workbook.sheets)
             raise InputError(

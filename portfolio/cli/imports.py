@@ -17,14 +17,13 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 
 from imports.profiles import Profile, load_profile
-from imports.readers import file_sha256, find_sheet, sheet_names
+from imports.readers import file_sha256
 from imports.reading import ReadOptions, read_file
 from portfolio.cli.app import CliContext, main, pass_cli
 from portfolio.cli.render import console, table
@@ -79,23 +78,7 @@ def _read(
     options: ReadOptions,
     progress: Progress | None,
 ) -> list[FileResult]:
-    return [read_file(path, _for_file(path, options), progress) for path in paths]
-
-
-def _for_file(path: Path, options: ReadOptions) -> ReadOptions:
-    """The options for one file, the sheet name as that file spells it.
-
-    ``--sheet übersicht`` means „Übersicht“: when the exact name is missing, the one
-    sheet equal ignoring case and surrounding blanks is taken. Costs one more open of
-    the file, and only with a sheet named; when nothing matches, reading says so and
-    lists the sheets.
-    """
-    wanted = options.sheet or (options.profile.sheet if options.profile else None)
-    if not wanted:
-        return options
-    names = sheet_names(path, options.max_bytes)
-    found = find_sheet(names, wanted)
-    return replace(options, sheet=found) if found and found != wanted else options
+    return [read_file(path, options, progress) for path in paths]
 
 
 @main.command("import")
