@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 import sqlalchemy as sa
@@ -50,6 +51,7 @@ from portfolio.services.import_result import ImportPreview
 from portfolio.services.import_undo import undo_batch
 
 KINDS = [k.value for k in SheetKind]
+T = TypeVar("T")
 STATUS = {"applied": "übernommen", "undone": "rückgängig gemacht"}
 
 
@@ -153,7 +155,7 @@ def import_command(  # noqa: PLR0917 - one parameter per option
         fmt=fmt,
     )
     if not recheck and (repeats := run.repeats(files)):
-        _show(repeat_text(repeats), repeat_json(repeats), fmt)
+        _show(repeats, repeat_text, repeat_json, fmt)
         return 0
     with _progress(fmt == "text") as progress:
         results = _read(files, options, progress)
@@ -161,7 +163,7 @@ def import_command(  # noqa: PLR0917 - one parameter per option
             # Nobody to ask: plan once, inside the write transaction.
             return run.apply(results, progress, shown=None)
         preview = run.preview(results, progress)
-    _show(preview_text(preview), preview_json(preview), fmt)
+    _show(preview, preview_text, preview_json, fmt)
     if dry_run or not preview.has_changes:
         if not dry_run:
             run.remember(preview)
@@ -254,7 +256,7 @@ class ImportRun:
                     "nichts übernommen; bitte den Import wiederholen."
                 )
         if shown is None:
-            _show(preview_text(applied), preview_json(applied), self.fmt)
+            _show(applied, preview_text, preview_json, self.fmt)
             if not applied.has_changes:
                 return applied.exit_code
         self._say_applied(applied, shown=shown is not None)
@@ -314,11 +316,17 @@ def _confirm() -> bool:
     return str(answer).strip().lower() in ("j", "ja", "y", "yes")
 
 
-def _show(text: str, document: dict[str, object], fmt: str) -> None:
+def _show(
+    what: T,
+    text: Callable[[T], str],
+    document: Callable[[T], dict[str, Any]],
+    fmt: str,
+) -> None:
+    """Print one rendering only: the JSON of a big import lists every row."""
     if fmt == "json":
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(document(what), ensure_ascii=False, indent=2))
     else:
-        click.echo(text, nl=False)
+        click.echo(text(what), nl=False)
 
 
 @main.group("imports", invoke_without_command=True)
