@@ -113,6 +113,17 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result
 
 
 @pytest.fixture
+def demo_workbook(cli: Callable[..., Result], tmp_path: Path) -> tuple[str, Path]:
+    """A demo database (SQLite file) and the portfolio workbook exported from it."""
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    assert cli("demo", db=db).exit_code == 0
+    workbook = tmp_path / "portfolio.xlsx"
+    exported = cli("export", "xlsx", "-o", str(workbook), db=db)
+    assert exported.exit_code == 0, exported.output
+    return db, workbook
+
+
+@pytest.fixture
 def corpus_dir() -> Path:
     """The shared corpus of real spreadsheets (skipped in a clone without it)."""
     corpus = SHARED / "corpus"

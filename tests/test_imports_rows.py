@@ -113,12 +113,9 @@ def test_a_deadline_typed_twice_is_rejected_not_doubled(
 
 
 def test_an_amount_typed_into_the_workbook_does_not_invent_an_award(
-    cli: Any, tmp_path: Path
+    cli: Any, demo_workbook: tuple[str, Path]
 ) -> None:
-    db = f"sqlite:///{tmp_path / 'p.db'}"
-    assert cli("demo", db=db).exit_code == 0
-    workbook = tmp_path / "portfolio.xlsx"
-    assert cli("export", "xlsx", "-o", str(workbook), db=db).exit_code == 0
+    db, workbook = demo_workbook
     book = load_workbook(workbook)
     ws = book["Übersicht"]
     header = [c.value for c in ws[1]]
@@ -193,12 +190,9 @@ def test_a_row_that_only_links_a_funder_is_changed_not_new(
 
 
 def test_emptied_person_cells_of_the_workbook_clear_the_person(
-    cli: Any, tmp_path: Path
+    cli: Any, demo_workbook: tuple[str, Path]
 ) -> None:
-    db = f"sqlite:///{tmp_path / 'p.db'}"
-    assert cli("demo", db=db).exit_code == 0
-    workbook = tmp_path / "portfolio.xlsx"
-    assert cli("export", "xlsx", "-o", str(workbook), db=db).exit_code == 0
+    db, workbook = demo_workbook
     book = load_workbook(workbook)
     emptied = []
     for name, column in (("Übersicht", "Verantwortlich"), ("Fristen", "zuständig")):

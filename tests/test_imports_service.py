@@ -272,14 +272,9 @@ def test_one_run_with_the_same_deadlines_twice_creates_them_once(
 
 
 def test_exported_workbook_reimports_with_exactly_the_edits(
-    cli: Callable[..., Any], tmp_path: Path
+    cli: Callable[..., Any], demo_workbook: tuple[str, Path]
 ) -> None:
-    db = f"sqlite:///{tmp_path / 'p.db'}"
-    assert cli("demo", db=db).exit_code == 0
-    workbook = tmp_path / "portfolio.xlsx"
-    exported = cli("export", "xlsx", "-o", str(workbook), db=db)
-    if exported.exit_code != 0 or not workbook.exists():
-        pytest.skip("portfolio export xlsx ist nicht verfügbar")
+    db, workbook = demo_workbook
     untouched = cli("import", str(workbook), "--dry-run", db=db)
     assert untouched.exit_code == 0, untouched.output
     assert "Keine Änderungen" in untouched.output
@@ -298,12 +293,9 @@ def test_exported_workbook_reimports_with_exactly_the_edits(
 
 
 def test_a_stale_workbook_does_not_undo_what_changed_since_its_export(
-    cli: Callable[..., Any], tmp_path: Path
+    cli: Callable[..., Any], demo_workbook: tuple[str, Path]
 ) -> None:
-    db = f"sqlite:///{tmp_path / 'p.db'}"
-    assert cli("demo", db=db).exit_code == 0
-    workbook = tmp_path / "portfolio.xlsx"
-    assert cli("export", "xlsx", "-o", str(workbook), db=db).exit_code == 0
+    db, workbook = demo_workbook
     book = load_workbook(workbook)
     sheet = book["Fristen"]
     header = [c.value for c in sheet[1]]
@@ -341,12 +333,9 @@ def test_a_stale_workbook_does_not_undo_what_changed_since_its_export(
 
 
 def test_an_edited_workbook_imports_again_after_undo(
-    cli: Callable[..., Any], tmp_path: Path
+    cli: Callable[..., Any], demo_workbook: tuple[str, Path]
 ) -> None:
-    db = f"sqlite:///{tmp_path / 'p.db'}"
-    assert cli("demo", db=db).exit_code == 0
-    workbook = tmp_path / "portfolio.xlsx"
-    assert cli("export", "xlsx", "-o", str(workbook), db=db).exit_code == 0
+    db, workbook = demo_workbook
     book = load_workbook(workbook)
     sheet = book["Fristen"]
     header = [c.value for c in sheet[1]]

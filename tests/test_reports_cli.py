@@ -110,6 +110,11 @@ def test_send_writes_mail_records_and_asks_second_time(
     assert "Noch einmal senden? [j/N]" in declined.output
     assert "Nicht gesendet." in declined.output
     assert "[y/N]" not in declined.output
+    # No terminal to ask (a cron job): refused with a hint, not sent, exit 2.
+    unasked = cli(*args, db=demo, input="")
+    assert unasked.exit_code == 2, unasked.output
+    assert "Keine Antwort auf die Rückfrage (kein Terminal)" in unasked.output
+    assert "--yes" in unasked.output
     assert len(list(outbox.glob("*.eml"))) == 1
     engine = open_database(demo)
     with session_scope(engine, read_only=True) as session:

@@ -252,11 +252,25 @@ class CliContext:
 pass_cli = click.make_pass_decorator(CliContext)
 
 
-def ask_yes(question: str) -> bool:
-    """Ask in German; ``j``/``ja`` (or ``y``/``yes``) says yes, anything else no."""
-    answer = click.prompt(
-        f"{question} [j/N]", default="n", show_default=False, err=True
-    )
+def ask_yes(question: str, *, without: str) -> bool:
+    """Ask in German; ``j``/``ja`` (or ``y``/``yes``) says yes, anything else no.
+
+    Input that ends before an answer (no terminal: a script, a pipe, ``</dev/null``)
+    is neither a user's "no" nor a Ctrl-C: the call cannot work that way, so it is
+    refused like unusable input (exit 2), with ``without``: how to run it unasked.
+    """
+    try:
+        answer = click.prompt(
+            f"{question} [j/N]", default="n", show_default=False, err=True
+        )
+    except click.Abort as exc:
+        if not isinstance(exc.__context__, EOFError):
+            raise  # Ctrl-C: aborted (exit 130)
+        click.echo("", err=True)  # end the prompt's line
+        raise InputError(
+            f"Keine Antwort auf die Rückfrage (kein Terminal) – es wurde nichts "
+            f"geändert. {without}"
+        ) from None
     return str(answer).strip().lower() in ("j", "ja", "y", "yes")
 
 

@@ -22,13 +22,14 @@ from typing import Any, TypeVar
 
 import click
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from imports.profiles import Profile, load_profile
 from imports.readers import file_sha256
 from imports.reading import ReadOptions, read_file
-from portfolio.cli.app import CliContext, main, pass_cli
+from portfolio.cli.app import CliContext, ask_yes, main, pass_cli
 from portfolio.cli.render import console, table
-from portfolio.domain.errors import Conflict, InputError
+from portfolio.domain.errors import Conflict
 from portfolio.domain.models import ImportBatch
 from portfolio.domain.periods import format_date
 from portfolio.domain.records import FileResult, SheetKind
@@ -168,7 +169,10 @@ def import_command(  # noqa: PLR0917 - one parameter per option
         if not dry_run:
             run.remember(preview)
         return preview.exit_code
-    if not yes and not _confirm():
+    if not yes and not ask_yes(
+        "Diese Änderungen übernehmen?",
+        without="Übernehmen ohne Rückfrage mit --yes, nur ansehen mit --dry-run.",
+    ):
         click.echo("Nichts geändert.", err=True)
         return preview.exit_code
     with _progress(fmt == "text") as progress:
@@ -201,8 +205,7 @@ class ImportRun:
             digest = file_sha256(path)
             if digest is None:
                 return None  # reading will say what is wrong with it
-            options = {**self.read_with, "programme": self.programme}
-            keys.append((path.name, run_key(digest, options)))
+            keys.append((path.name, run_key(digest, self.read_with, self.programme)))
         with self.cli.session(read_only=True) as session:
             return find_repeats(session, keys)
 
@@ -211,15 +214,29 @@ class ImportRun:
     ) -> ImportPreview:
         """Plan without writing."""
         with self.cli.session(read_only=True) as session:
-            return import_files(
-                session,
-                results,
-                apply=False,
-                programme=self.programme,
-                profile=self.profile,
-                progress=progress,
-                read_with=self.read_with,
-            )
+            return self._plan(session, results, progress, apply=False)
+
+    def _plan(
+        self,
+        session: Session,
+        results: list[FileResult],
+        progress: Progress | None,
+        *,
+        apply: bool,
+    ) -> ImportPreview:
+        settings = self.cli.settings
+        return import_files(
+            session,
+            results,
+            apply=apply,
+            programme=self.programme,
+            profile=self.profile,
+            progress=progress,
+            rules=RuleSettings(
+                settings.get("office.state"), settings.get("paths.regimes")
+            ),
+            read_with=self.read_with,
+        )
 
     def remember(self, preview: ImportPreview) -> None:
         """A preview found nothing to change: let the next import say so at once."""
@@ -236,20 +253,8 @@ class ImportRun:
         shown: ImportPreview | None,
     ) -> int:
         """Plan again and write in one transaction; it must match what was shown."""
-        settings = self.cli.settings
         with self.cli.session() as session:
-            applied = import_files(
-                session,
-                results,
-                apply=True,
-                programme=self.programme,
-                profile=self.profile,
-                progress=progress,
-                rules=RuleSettings(
-                    settings.get("office.state"), settings.get("paths.regimes")
-                ),
-                read_with=self.read_with,
-            )
+            applied = self._plan(session, results, progress, apply=True)
             if shown is not None and applied.fingerprint() != shown.fingerprint():
                 raise Conflict(
                     "Die Datenbank hat sich seit der Vorschau geändert – es wurde "
@@ -288,32 +293,6 @@ class ImportRun:
         if self.fmt == "json" and shown:
             document = {"applied": True, "batches": [number for _, number in batches]}
             click.echo(json.dumps(document), err=True)
-
-
-def _confirm() -> bool:
-    """Ask in German; ``j``/``ja`` (or ``y``/``yes``) confirms, anything else not.
-
-    Input that ends before an answer (no terminal: a script, a pipe, ``</dev/null``)
-    is not a user's "no" nor a Ctrl-C: it is a call that cannot work without --yes
-    or --dry-run, so it is refused like any unusable input (exit 2).
-    """
-    try:
-        answer = click.prompt(
-            "Diese Änderungen übernehmen? [j/N]",
-            default="n",
-            show_default=False,
-            err=True,
-        )
-    except click.Abort as exc:
-        if not isinstance(exc.__context__, EOFError):
-            raise  # Ctrl-C: aborted (exit 130)
-        click.echo("", err=True)  # end the prompt's line
-        raise InputError(
-            "Keine Antwort auf die Rückfrage (kein Terminal) – es wurde nichts "
-            "geändert. Übernehmen ohne Rückfrage mit --yes, nur ansehen mit "
-            "--dry-run."
-        ) from None
-    return str(answer).strip().lower() in ("j", "ja", "y", "yes")
 
 
 def _show(

@@ -131,7 +131,8 @@ def _send(cli: CliContext, kind: str, subject: str, year: int, yes: bool) -> Non
             )
             if not ask_yes(
                 f"Dieser Bericht für {year} wurde an {last.recipient} {when}. "
-                "Noch einmal senden?"
+                "Noch einmal senden?",
+                without="Noch einmal senden ohne Rückfrage mit --yes.",
             ):
                 click.echo("Nicht gesendet.")
                 return

@@ -86,7 +86,6 @@ def import_files(
     funding rules of every award whose term the files change. ``read_with`` (the
     read options) and ``programme`` make each file's run key (``import_repeat``).
     """
-    options = {**(read_with or {}), "programme": programme}
     planner = RowPlanner(session, programme)
     creates = any(s.kind is SheetKind.PROGRAMMES for f in files for s in f.sheets)
     if programme and programme not in planner.programmes.by_key and not creates:
@@ -101,7 +100,9 @@ def import_files(
         )
     preview = ImportPreview(applied=apply, log_state=log_state(session))
     for result in files:
-        file_preview = FilePreview(result, run_key=run_key(result.sha256, options))
+        file_preview = FilePreview(
+            result, run_key=run_key(result.sha256, read_with, programme)
+        )
         file_preview.notes += _earlier_imports(session, result)
         batch = _open_batch(session, file_preview, profile) if apply else None
         with session.no_autoflush:

@@ -28,9 +28,16 @@ from portfolio.domain.enums import ImportStatus
 from portfolio.domain.models import Change, ImportBatch
 
 
-def run_key(sha256: str, options: Mapping[str, object]) -> str:
+def run_key(
+    sha256: str, read_with: Mapping[str, object] | None, programme: str | None
+) -> str:
     """The digest of a file's content and everything it is read and matched with."""
-    document = {"sha256": sha256, "version": __version__, **options}
+    document = {
+        "sha256": sha256,
+        "version": __version__,
+        **(read_with or {}),
+        "programme": programme,
+    }
     text = json.dumps(document, sort_keys=True, default=repr, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -343,19 +343,7 @@ class ProgrammeRows(PlannerBase):
         values = record.values
         reference = values.get("reference")
         funder = funders[0] if funders else None
-        application = next(
-            (
-                a
-                for a in programme.applications
-                if id(a) not in self.claimed
-                and (
-                    fold(a.reference) == fold(reference)
-                    if reference
-                    else a.funder is funder or funder is None
-                )
-            ),
-            None,
-        )
+        application = self._find_application(programme, funder, reference)
         created = application is None
         if application is None:
             application = Application(funder=funder, reference=reference)
@@ -378,6 +366,20 @@ class ProgrammeRows(PlannerBase):
             application.phase = phase
         if created or change.diffs:
             changes.append(change)
+
+    def _find_application(
+        self, programme: Programme, funder: Funder | None, reference: str | None
+    ) -> Application | None:
+        """The application a row means: by reference, else by funder (unclaimed)."""
+        for application in programme.applications:
+            if id(application) in self.claimed:
+                continue
+            if reference:
+                if fold(application.reference) == fold(reference):
+                    return application
+            elif funder is None or application.funder is funder:
+                return application
+        return None
 
     def _approve_application(
         self, programme: Programme, award: Award, ref: str, changes: list[EntityChange]
