@@ -301,8 +301,7 @@ def test_passwords_are_stored_hashed(db_url: str) -> None:
 
 def test_calendar_url_is_secret_and_revocable(db_url: str) -> None:
     http, token = logged_in(db_url, "viewer")
-    http.post("/fristen/abo", data={"aktion": "neu", "csrf_token": token})
-    page = http.get("/fristen").text
+    page = http.post("/fristen/abo", data={"aktion": "neu", "csrf_token": token}).text
     url = page.split('id="feed-url"')[0].rsplit('value="', 1)[1].split('"')[0]
     path = url.split("testserver", 1)[-1].replace("http://127.0.0.1:8000", "")
     anonymous = client(db_url)
@@ -310,6 +309,14 @@ def test_calendar_url_is_secret_and_revocable(db_url: str) -> None:
     assert feed.status_code == 200
     assert feed.headers["content-type"].startswith("text/calendar")
     assert b"BEGIN:VEVENT" in feed.content
+    # Shown once: the page does not show it again, and the database keeps a hash.
+    assert 'id="feed-url"' not in http.get("/fristen").text
+    secret = path.rsplit("/", 1)[1].removesuffix(".ics")
+    engine = open_database(db_url)
+    with session_scope(engine, read_only=True) as session:
+        stored = list(session.scalars(sa.select(User.ics_token)))
+    engine.dispose()
+    assert secret not in stored and any(stored)
     http.post("/fristen/abo", data={"aktion": "widerrufen", "csrf_token": token})
     assert anonymous.get(path).status_code == 404
     assert anonymous.get("/kalender/geraten.ics").status_code == 404

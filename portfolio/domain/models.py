@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portfolio.domain.access import LoginThrottle, WebSession
 from portfolio.domain.base import Base, Rate, enum_column
 from portfolio.domain.enums import (
     ApplicationStatus,
@@ -566,13 +567,14 @@ class Narrative(Base):
 
 __all__ = [
     "ENTITIES", "Application", "Award", "BudgetLine", "Change", "Contact",
-    "Disbursement", "Expense", "Funder", "Funding", "ImportBatch", "Meta",
-    "Narrative", "Obligation", "Partner", "Phase", "Programme", "ProgrammePartner",
-    "Reminder", "ReportSending", "User",
+    "Disbursement", "Expense", "Funder", "Funding", "ImportBatch", "LoginThrottle",
+    "Meta", "Narrative", "Obligation", "Partner", "Phase", "Programme",
+    "ProgrammePartner", "Reminder", "ReportSending", "User", "WebSession",
 ]  # fmt: skip
 
 ENTITIES: tuple[type[Base], ...] = (
     Meta, Contact, Funder, Partner, Programme, ProgrammePartner, Phase, Funding,
     Application, Award, BudgetLine, Expense, Disbursement, Obligation, Narrative,
-    ImportBatch, Change, Reminder, ReportSending, User,
+    ImportBatch, Change, Reminder, ReportSending, User, WebSession,
+    LoginThrottle,
 )  # fmt: skip

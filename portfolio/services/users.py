@@ -3,7 +3,9 @@
 Passwords are hashed with Argon2id (argon2-cffi) and never stored plain. An API
 token is shown once and stored only as its SHA-256 (it is long and random, so a fast
 hash is enough and lookups stay one indexed query). The ICS token is a random secret
-in the URL of the personal calendar feed; issuing a new one revokes the old one.
+in the URL of the personal calendar feed, stored hashed the same way; issuing a new
+one revokes the old one. A new password, role or active flag ends the user's
+sessions.
 Services never commit; the door owns the transaction. argon2 is imported and the
 dummy hash computed on first use, not at import: every ``portfolio`` command imports
 this module, and a hash costs a noticeable part of a second.
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session
 from portfolio.domain.enums import UserRole
 from portfolio.domain.errors import Conflict, InvalidValue, NotFound
 from portfolio.domain.models import User
+from portfolio.services.sessions import revoke_user_sessions
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
@@ -100,11 +103,14 @@ def add_user(
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    """Give a user a new password."""
+def set_password(
+    session: Session, user: User, password: str, *, keep: str | None = None
+) -> None:
+    """Give a user a new password; every other session of theirs ends."""
     check_password_rules(password)
     user.password_hash = hash_password(password)
     session.flush()
+    revoke_user_sessions(session, user.id, keep=keep)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -148,10 +154,14 @@ def user_by_api_token(session: Session, token: str) -> User | None:
 
 
 def issue_ics_token(session: Session, user: User) -> str:
-    """A new secret for the personal calendar feed (revokes the old URL)."""
-    user.ics_token = secrets.token_urlsafe(24)
+    """A new secret for the personal calendar feed (revokes the old URL).
+
+    Only its SHA-256 is stored, like the API token's: the URL is shown once.
+    """
+    token = secrets.token_urlsafe(24)
+    user.ics_token = token_digest(token)
     session.flush()
-    return user.ics_token
+    return token
 
 
 def revoke_ics_token(session: Session, user: User) -> None:
@@ -164,7 +174,7 @@ def user_by_ics_token(session: Session, token: str) -> User | None:
     """The active user a calendar token belongs to."""
     if not token:
         return None
-    user = session.scalar(sa.select(User).where(User.ics_token == token))
+    user = session.scalar(sa.select(User).where(User.ics_token == token_digest(token)))
     return user if user is not None and user.active else None
 
 
@@ -190,9 +200,13 @@ def update_user(
             "Sie können sich nicht selbst die Verwaltungsrechte entziehen oder "
             "sich selbst sperren."
         )
+    changed = user.role is not role or user.active != active
     user.role = role
     user.active = active
     session.flush()
+    if changed:
+        # A role taken away must not live on in an open browser tab.
+        revoke_user_sessions(session, user.id)
 
 
 def ensure_demo_user(session: Session) -> tuple[str, str]:

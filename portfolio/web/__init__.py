@@ -1,15 +1,15 @@
 """The web UI: ``create_app(settings)`` builds the FastAPI application.
 
 The factory wires everything from its arguments (no module-level app or engine):
-the database, the signed session cookie, the guards of ``security``, the page routers
+the database, the server-side sessions, the guards of ``security``, the page routers
 and the JSON API. Errors users can cause become a German page (or JSON under
 ``/api``), never a traceback.
 """
 
 from __future__ import annotations
 
-import secrets
 import tempfile
+from datetime import timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portfolio.config import Settings
 from portfolio.domain.errors import PortfolioError
+from portfolio.services.sessions import Lifetimes
 from portfolio.storage.schema import open_database
 from portfolio.web.context import make_templates
 from portfolio.web.security import (
@@ -37,10 +37,9 @@ from portfolio.web.security import (
     LoginRequired,
     check_csrf,
 )
+from portfolio.web.sessions import ServerSessionMiddleware
 
 STATIC = Path(__file__).with_name("static")
-SESSION_COOKIE = "portfolio_session"
-SESSION_HOURS = 10
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; frame-ancestors 'none'; form-action 'self'"
@@ -213,6 +212,14 @@ def _install_handlers(app: FastAPI) -> None:
         return response
 
 
+def session_limits(settings: Settings) -> Lifetimes:
+    """Idle timeout and absolute lifetime of a browser session, from the settings."""
+    return Lifetimes(
+        idle=timedelta(minutes=float(settings.get("web.session_idle_minutes"))),
+        lifetime=timedelta(hours=float(settings.get("web.session_max_hours"))),
+    )
+
+
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     """Build the web application for these settings (and optionally an engine)."""
     from portfolio.web.views import (
@@ -245,14 +252,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.limiter = LoginLimiter()
     app.state.upload_dir = Path(tempfile.mkdtemp(prefix="portfolio-uploads-"))
     base_url = str(settings.get("web.base_url"))
-    secret = settings.get("web.secret_key") or secrets.token_urlsafe(32)
     max_mb = int(settings.get("imports.max_file_mb"))
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=secret,
-        session_cookie=SESSION_COOKIE,
-        max_age=SESSION_HOURS * 3600,
-        same_site="lax",
+        ServerSessionMiddleware,
+        engine=app.state.engine,
+        limits=session_limits(settings),
         https_only=base_url.startswith("https://"),
     )
     app.add_middleware(GuardMiddleware, max_bytes=max_mb * 1024 * 1024)

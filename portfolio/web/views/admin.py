@@ -21,6 +21,7 @@ from portfolio.services.users import (
 )
 from portfolio.storage.page_queries import reminder_page
 from portfolio.web.context import Ctx, admin, page
+from portfolio.web.sessions import current_session_id
 
 router = APIRouter(include_in_schema=False)
 SECRET_SETTINGS = {"mail.smtp_password", "web.secret_key"}
@@ -126,15 +127,16 @@ def settings_page(ctx: Ctx = Depends(admin)) -> HTMLResponse:
 @router.get("/konto", response_class=HTMLResponse)
 def account(ctx: Ctx = Depends(page)) -> HTMLResponse:
     """The own account: API token and password."""
-    token = ctx.request.session.pop("new_api_token", None)
-    return ctx.render("account.html", nav="account", new_token=token)
+    return ctx.render("account.html", nav="account")
 
 
-@router.post("/konto/api-schluessel")
-def new_api_token(ctx: Ctx = Depends(page)) -> Response:
-    """Issue a new personal API token (shown once)."""
-    ctx.request.session["new_api_token"] = issue_api_token(ctx.session, ctx.user)
-    return ctx.redirect("/konto")
+@router.post("/konto/api-schluessel", response_class=HTMLResponse)
+def new_api_token(ctx: Ctx = Depends(page)) -> HTMLResponse:
+    """Issue a new personal API token, shown once on this answer (stored hashed)."""
+    token = issue_api_token(ctx.session, ctx.user)
+    answer = ctx.render("account.html", nav="account", new_token=token)
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
 
 
 @router.post("/konto/passwort")
@@ -151,8 +153,10 @@ def change_password(
         ctx.flash("Die beiden neuen Passwörter stimmen nicht überein.", "error")
     else:
         try:
-            set_password(ctx.session, ctx.user, new)
-            ctx.flash("Passwort geändert.")
+            set_password(
+                ctx.session, ctx.user, new, keep=current_session_id(ctx.request)
+            )
+            ctx.flash("Passwort geändert; andere Anmeldungen wurden beendet.")
         except InvalidValue as exc:
             ctx.flash(exc.message, "error")
     return ctx.redirect("/konto")

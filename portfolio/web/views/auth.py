@@ -24,6 +24,7 @@ from portfolio.web.security import (
     csrf_token,
     db,
 )
+from portfolio.web.sessions import close_session, start_session
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,16 +90,15 @@ def login(
             error="Benutzername oder Passwort ist falsch.",
         )
     limiter.succeeded(address, username)
-    request.session.clear()
-    request.session["uid"] = user.id
+    start_session(request, user.id)
     csrf_token(request)
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
 def logout(request: Request) -> RedirectResponse:
-    """End the session."""
-    request.session.clear()
+    """End the session (on the server: the old cookie opens nothing any more)."""
+    close_session(request)
     return RedirectResponse("/login", status_code=303)
 
 

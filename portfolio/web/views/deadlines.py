@@ -71,10 +71,12 @@ def deadline_list(
 
 
 def _feed_url(ctx: Ctx) -> str | None:
-    if not ctx.user.ics_token:
+    # Only its hash is stored: the URL is shown once, by the answer that made it.
+    token = getattr(ctx.request.state, "new_feed_token", None)
+    if not token:
         return None
     base = str(ctx.request.app.state.settings.get("web.base_url")).rstrip("/")
-    return f"{base}/kalender/{ctx.user.ics_token}.ics"
+    return f"{base}/kalender/{token}.ics"
 
 
 def _weeks(
@@ -161,14 +163,16 @@ def _back(target: str) -> str:
 
 @router.post("/fristen/abo")
 def feed_token(ctx: Ctx = Depends(page), aktion: str = Form("neu")) -> Response:
-    """Create a new secret calendar URL (revoking the old) or switch it off."""
+    """Create a new secret calendar URL (shown on this answer only) or revoke it."""
     if aktion == "widerrufen":
         revoke_ics_token(ctx.session, ctx.user)
         ctx.flash("Die Kalender-Adresse wurde widerrufen.")
-    else:
-        issue_ics_token(ctx.session, ctx.user)
-        ctx.flash("Neue Kalender-Adresse erstellt; die alte gilt nicht mehr.")
-    return ctx.redirect("/fristen#abo")
+        return ctx.redirect("/fristen#abo")
+    ctx.request.state.new_feed_token = issue_ics_token(ctx.session, ctx.user)
+    ctx.flash("Neue Kalender-Adresse erstellt; die alte gilt nicht mehr.")
+    answer = deadline_list(ctx)
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
 
 
 @feed_router.get("/kalender/{token}.ics")
