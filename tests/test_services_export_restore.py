@@ -112,6 +112,9 @@ TEXT = (
 )
 KEY = st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True)
 MONEY = st.decimals(min_value=0, max_value=Decimal("99999999.99"), places=2).map(str)
+SIGNED = st.decimals(
+    min_value=Decimal("-99999.99"), max_value=Decimal("99999.99"), places=2
+).map(str)
 DAY = st.dates(min_value=date(2000, 1, 1), max_value=date(2035, 12, 31))
 
 
@@ -186,12 +189,65 @@ def portfolio_document(draw: st.DrawFn) -> dict[str, object]:
                         "funder": f,
                         "reference": draw(TEXT),
                         "amount": draw(MONEY),
+                        "financing_type": draw(
+                            st.sampled_from(
+                                [None, "anteil", "fehlbedarf", "voll", "festbetrag"]
+                            )
+                        ),
+                        "accounting_codes": draw(
+                            st.lists(KEY, max_size=2, unique=True)
+                        ),
+                        "account_categories": draw(
+                            st.dictionaries(
+                                st.from_regex(r"5[0-9]{2,5}", fullmatch=True),
+                                TEXT,
+                                max_size=2,
+                            )
+                        ),
                         "budget_lines": [
                             {
                                 "category": "Personal",
                                 "year": 2017,
                                 "planned": draw(MONEY),
                             }
+                        ],
+                        "income": [
+                            {"kind": k, "year": 2017, "planned": draw(MONEY)}
+                            for k in draw(
+                                st.lists(
+                                    st.sampled_from(
+                                        ["zuwendung", "eigenanteil", "dritte"]
+                                    ),
+                                    unique=True,
+                                )
+                            )
+                        ],
+                        "expenses": [
+                            {
+                                "category": "Personal",
+                                "year": 2017,
+                                "spent_on": draw(DAY).isoformat(),
+                                "amount": draw(SIGNED),
+                                "reference": draw(st.one_of(st.none(), KEY)),
+                                "text": draw(st.one_of(st.none(), TEXT)),
+                                "account": "501100",
+                                "code": draw(st.one_of(st.none(), KEY)),
+                                "occurrence": draw(st.integers(1, 3)),
+                            }
+                            for _ in range(draw(st.integers(0, 4)))
+                        ],
+                        "disbursements": [
+                            {
+                                "requested_on": "2017-03-01",
+                                "amount": draw(MONEY),
+                                "received_on": draw(
+                                    st.sampled_from([None, "2017-03-10"])
+                                ),
+                                "kind": draw(
+                                    st.sampled_from(["abruf", "rueckzahlung"])
+                                ),
+                            }
+                            for _ in range(draw(st.integers(0, 3)))
                         ],
                     }
                     for f in chosen[:1]

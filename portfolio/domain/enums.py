@@ -59,9 +59,35 @@ class ObligationKind(StrEnum):
     SACHBERICHT = "sachbericht"
     APPLICATION = "application"
     MITTELABRUF = "mittelabruf"
+    # By when a payment received must be spent (ANBest-P Nr. 1.4 and its kin).
+    MITTELVERWENDUNG = "mittelverwendung"
     REPORT = "report"
     EVENT = "event"
     OTHER = "other"
+
+
+class FinancingType(StrEnum):
+    """The Finanzierungsart of an award: it decides which money checks apply."""
+
+    ANTEIL = "anteil"
+    FEHLBEDARF = "fehlbedarf"
+    VOLL = "voll"
+    FESTBETRAG = "festbetrag"
+
+
+class IncomeKind(StrEnum):
+    """A line of the Finanzierungsplan's Einnahmen."""
+
+    ZUWENDUNG = "zuwendung"
+    EIGENANTEIL = "eigenanteil"
+    DRITTE = "dritte"
+
+
+class DisbursementKind(StrEnum):
+    """Whether money came from the funder (Mittelabruf) or went back to it."""
+
+    ABRUF = "abruf"
+    RUECKZAHLUNG = "rueckzahlung"
 
 
 class ObligationStatus(StrEnum):
@@ -142,6 +168,16 @@ LABELS: dict[StrEnum, str] = {
     ObligationKind.SACHBERICHT: "Sachbericht",
     ObligationKind.APPLICATION: "Antrag",
     ObligationKind.MITTELABRUF: "Mittelabruf",
+    ObligationKind.MITTELVERWENDUNG: "Mittelverwendung",
+    FinancingType.ANTEIL: "Anteilfinanzierung",
+    FinancingType.FEHLBEDARF: "Fehlbedarfsfinanzierung",
+    FinancingType.VOLL: "Vollfinanzierung",
+    FinancingType.FESTBETRAG: "Festbetragsfinanzierung",
+    IncomeKind.ZUWENDUNG: "Zuwendung",
+    IncomeKind.EIGENANTEIL: "Eigenanteil",
+    IncomeKind.DRITTE: "Leistungen Dritter",
+    DisbursementKind.ABRUF: "Mittelabruf",
+    DisbursementKind.RUECKZAHLUNG: "Rückzahlung",
     ObligationKind.REPORT: "Bericht",
     ObligationKind.EVENT: "Veranstaltung",
     ObligationKind.OTHER: "Sonstige",

@@ -20,7 +20,10 @@ from portfolio.domain.base import Base, Rate, enum_column
 from portfolio.domain.enums import (
     ApplicationStatus,
     AwardKind,
+    DisbursementKind,
+    FinancingType,
     FunderKind,
+    IncomeKind,
     ObligationKind,
     ObligationStatus,
     Precision,
@@ -374,6 +377,15 @@ class Award(Provenance, Base):
     # Per-award overrides of regime templates: template id -> ISO date or "off".
     overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
     zweck_erfuellt_on: Mapped[date | None]
+    # Anteil-, Fehlbedarfs-, Voll- or Festbetragsfinanzierung: picks the checks.
+    financing_type: Mapped[FinancingType | None] = mapped_column(
+        enum_column(FinancingType, "financing_type")
+    )
+    # Where the finance system books the award (Kostenträger, Auftrag, HH-Stelle);
+    # a booking is matched by these codes only, never guessed.
+    accounting_codes: Mapped[list[str]] = mapped_column(default=list)
+    # Sachkonto or Sachkonto prefix -> plan position; the longest prefix wins.
+    account_categories: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     programme: Mapped[Programme] = relationship(back_populates="awards")
     phase: Mapped[Phase | None] = relationship()
@@ -387,6 +399,14 @@ class Award(Provenance, Base):
     disbursements: Mapped[list[Disbursement]] = relationship(
         back_populates="award", cascade="all, delete-orphan"
     )
+    income_lines: Mapped[list[IncomeLine]] = relationship(
+        back_populates="award", cascade="all, delete-orphan"
+    )
+    versions: Mapped[list[AwardVersion]] = relationship(
+        back_populates="award",
+        cascade="all, delete-orphan",
+        order_by="AwardVersion.issued_on",
+    )
 
     def validate(self) -> None:
         """Money is not negative, the term is ordered, the rate lies in [0, 1]."""
@@ -399,6 +419,82 @@ class Award(Provenance, Base):
         )
         _check_order(owner, self.start, self.end)
         _check_rate(owner, self.funding_rate)
+        codes = self.accounting_codes or []
+        if any(not isinstance(c, str) or not c.strip() for c in codes):
+            raise InvalidValue(f"{owner}: Ein Buchungsschlüssel darf nicht leer sein.")
+        for account, category in (self.account_categories or {}).items():
+            if (
+                not str(account).strip()
+                or not isinstance(category, str)
+                or not (category.strip())
+            ):
+                raise InvalidValue(
+                    f"{owner}: Die Zuordnung Sachkonto {account!r} → Position "
+                    f"{category!r} braucht beides."
+                )
+
+
+class AwardVersion(Base):
+    """One Bescheid of an award (Erst- or Änderungsbescheid) as it was issued.
+
+    The award's own columns and plan lines are the version in force; each row here
+    keeps what a Bescheid said (amount, term, Finanzierungsplan) with its date and
+    reference, so checks can use the plan in force on a day and the
+    Verwendungsnachweis can name every Bescheid.
+    """
+
+    __tablename__ = "award_versions"
+    __table_args__ = (
+        sa.UniqueConstraint("award_id", "issued_on", "reference"),
+        _ordered("start", "end"),
+        _non_negative("amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("awards.id", ondelete="CASCADE"), index=True
+    )
+    issued_on: Mapped[date]
+    reference: Mapped[str] = mapped_column(sa.String(120), default="")
+    amount: Mapped[Decimal | None]
+    start: Mapped[date | None]
+    end: Mapped[date | None]
+    # The Finanzierungsplan of this Bescheid: [{"category"|"kind", "year", "planned"}].
+    budget: Mapped[list[Any]] = mapped_column(sa.JSON(), default=list)
+    income: Mapped[list[Any]] = mapped_column(sa.JSON(), default=list)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    award: Mapped[Award] = relationship(back_populates="versions")
+
+    def validate(self) -> None:
+        """Money is not negative and the term is ordered."""
+        owner = f"Bescheid vom {format_date(self.issued_on)}"
+        _check_money(owner, amount=self.amount)
+        _check_order(owner, self.start, self.end)
+
+
+class IncomeLine(Base):
+    """A planned Einnahme per kind and year (Zuwendung, Eigenanteil, Dritte)."""
+
+    __tablename__ = "income_lines"
+    __table_args__ = (
+        sa.UniqueConstraint("award_id", "kind", "year"),
+        _non_negative("planned"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("awards.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[IncomeKind] = mapped_column(enum_column(IncomeKind, "kind"))
+    year: Mapped[int]
+    planned: Mapped[Decimal]
+
+    award: Mapped[Award] = relationship(back_populates="income_lines")
+
+    def validate(self) -> None:
+        """Money is not negative."""
+        _check_money(f"Einnahmen {self.kind}", planned=self.planned)
 
 
 class BudgetLine(Base):
@@ -429,10 +525,18 @@ class BudgetLine(Base):
 
 
 class Expense(Base):
-    """An actual expense (Ist-Ausgabe) per cost category and year."""
+    """An actual expense (Ist-Ausgabe): typed in, or a booking of the finance system.
+
+    A booking keeps its Belegnummer, text, Sachkonto and code; the amount is signed
+    (a Storno or Gutschrift is negative and nets out). ``occurrence`` numbers
+    identical lines of one export (split salary bookings) so a re-import of an
+    overlapping export recognises each line once.
+    """
 
     __tablename__ = "expenses"
-    __table_args__ = (_non_negative("amount"),)
+    __table_args__ = (
+        sa.Index("ix_expenses_identity", "award_id", "reference", "spent_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     award_id: Mapped[int] = mapped_column(
@@ -443,16 +547,31 @@ class Expense(Base):
     spent_on: Mapped[date | None]
     amount: Mapped[Decimal]
     note: Mapped[str | None] = mapped_column(sa.Text)
+    reference: Mapped[str | None] = mapped_column(sa.String(60))
+    text: Mapped[str | None] = mapped_column(sa.String(300))
+    account: Mapped[str | None] = mapped_column(sa.String(40))
+    code: Mapped[str | None] = mapped_column(sa.String(60))
+    occurrence: Mapped[int] = mapped_column(default=1)
+    import_batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
 
     award: Mapped[Award] = relationship(back_populates="expenses")
 
     def validate(self) -> None:
-        """Money is not negative."""
-        _check_money(f"Ausgabe {self.category}", amount=self.amount)
+        """A category is named; the occurrence counts from 1."""
+        if not self.category or not self.category.strip():
+            raise InvalidValue("Eine Ausgabe braucht eine Position des Plans.")
+        if self.occurrence is not None and self.occurrence < 1:
+            raise InvalidValue("Die laufende Nummer einer Buchung beginnt bei 1.")
 
 
 class Disbursement(Base):
-    """A call for funds (Mittelabruf) and the payment received."""
+    """A call for funds (Mittelabruf) and the payment received, or a Rückzahlung.
+
+    The amount is always positive; ``kind`` says the direction, so sums read
+    "abgerufen" and "zurückgezahlt" without sign conventions.
+    """
 
     __tablename__ = "disbursements"
     __table_args__ = (_non_negative("amount"),)
@@ -464,12 +583,17 @@ class Disbursement(Base):
     requested_on: Mapped[date | None]
     amount: Mapped[Decimal]
     received_on: Mapped[date | None]
+    kind: Mapped[DisbursementKind] = mapped_column(
+        enum_column(DisbursementKind, "kind"), default=DisbursementKind.ABRUF
+    )
+    note: Mapped[str | None] = mapped_column(sa.Text)
 
     award: Mapped[Award] = relationship(back_populates="disbursements")
 
     def validate(self) -> None:
-        """Money is not negative."""
+        """Money is not negative; the money arrives after it was requested."""
         _check_money("Mittelabruf", amount=self.amount)
+        _check_order("Mittelabruf", self.requested_on, self.received_on)
 
 
 class Obligation(Provenance, Base):
@@ -566,15 +690,16 @@ class Narrative(Base):
 
 
 __all__ = [
-    "ENTITIES", "Application", "Award", "BudgetLine", "Change", "Contact",
-    "Disbursement", "Expense", "Funder", "Funding", "ImportBatch", "LoginThrottle",
-    "Meta", "Narrative", "Obligation", "Partner", "Phase", "Programme",
-    "ProgrammePartner", "Reminder", "ReportSending", "User", "WebSession",
+    "ENTITIES", "Application", "Award", "AwardVersion", "BudgetLine", "Change",
+    "Contact", "Disbursement", "Expense", "Funder", "Funding", "ImportBatch",
+    "IncomeLine", "LoginThrottle", "Meta", "Narrative", "Obligation", "Partner",
+    "Phase", "Programme", "ProgrammePartner", "Reminder", "ReportSending", "User",
+    "WebSession",
 ]  # fmt: skip
 
 ENTITIES: tuple[type[Base], ...] = (
     Meta, Contact, Funder, Partner, Programme, ProgrammePartner, Phase, Funding,
-    Application, Award, BudgetLine, Expense, Disbursement, Obligation, Narrative,
-    ImportBatch, Change, Reminder, ReportSending, User, WebSession,
-    LoginThrottle,
+    Application, Award, AwardVersion, BudgetLine, IncomeLine, Expense, Disbursement,
+    Obligation, Narrative, ImportBatch, Change, Reminder, ReportSending, User,
+    WebSession, LoginThrottle,
 )  # fmt: skip

@@ -95,6 +95,34 @@ def _award(award: Award) -> Item:
         "conditions": award.conditions,
         "overrides": dict(sorted(award.overrides.items())),
         "zweck_erfuellt_on": iso(award.zweck_erfuellt_on),
+        "financing_type": award.financing_type.value if award.financing_type else None,
+        "accounting_codes": sorted(award.accounting_codes),
+        "account_categories": dict(sorted(award.account_categories.items())),
+        "versions": _sorted(
+            (
+                {
+                    "issued_on": iso(v.issued_on),
+                    "reference": v.reference,
+                    "amount": money(v.amount),
+                    "start": iso(v.start),
+                    "end": iso(v.end),
+                    "budget_lines": _sorted(v.budget, "year", "category"),
+                    "income": _sorted(v.income, "year", "kind"),
+                    "note": v.note,
+                }
+                for v in award.versions
+            ),
+            "issued_on",
+            "reference",
+        ),
+        "income": _sorted(
+            (
+                {"kind": i.kind.value, "year": i.year, "planned": money(i.planned)}
+                for i in award.income_lines
+            ),
+            "year",
+            "kind",
+        ),
         "budget_lines": _sorted(
             (
                 {"category": b.category, "year": b.year, "planned": money(b.planned)}
@@ -110,12 +138,17 @@ def _award(award: Award) -> Item:
                     "year": e.year,
                     "spent_on": iso(e.spent_on),
                     "amount": money(e.amount),
+                    "reference": e.reference,
+                    "text": e.text,
+                    "account": e.account,
+                    "code": e.code,
+                    "occurrence": e.occurrence,
                     "note": e.note,
                 }
                 for e in award.expenses
             ),
-            "year",
-            "category",
+            "spent_on",
+            "reference",
         ),
         "disbursements": _sorted(
             (
@@ -123,6 +156,8 @@ def _award(award: Award) -> Item:
                     "requested_on": iso(d.requested_on),
                     "amount": money(d.amount),
                     "received_on": iso(d.received_on),
+                    "kind": d.kind.value,
+                    "note": d.note,
                 }
                 for d in award.disbursements
             ),
@@ -242,6 +277,8 @@ def _load_programmes(session: Session) -> list[Programme]:
         awards.selectinload(Award.budget_lines),
         awards.selectinload(Award.expenses),
         awards.selectinload(Award.disbursements),
+        awards.selectinload(Award.income_lines),
+        awards.selectinload(Award.versions),
         awards.selectinload(Award.funder),
         awards.selectinload(Award.phase),
         selectinload(Programme.obligations),

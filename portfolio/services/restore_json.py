@@ -21,7 +21,10 @@ from sqlalchemy.orm import Session
 from portfolio.domain.enums import (
     ApplicationStatus,
     AwardKind,
+    DisbursementKind,
+    FinancingType,
     FunderKind,
+    IncomeKind,
     ObligationKind,
     ObligationStatus,
     Precision,
@@ -31,12 +34,14 @@ from portfolio.domain.errors import Conflict, InputError, PortfolioError
 from portfolio.domain.models import (
     Application,
     Award,
+    AwardVersion,
     BudgetLine,
     Contact,
     Disbursement,
     Expense,
     Funder,
     Funding,
+    IncomeLine,
     Narrative,
     Obligation,
     Partner,
@@ -97,8 +102,10 @@ class Node:
         except ValueError as exc:
             raise self.fail(key, f"{value!r} ist kein Datum (JJJJ-MM-TT).") from exc
 
-    def decimal(self, key: str, *, required: bool = False) -> Decimal | None:
-        """A decimal-string field (money, rates)."""
+    def decimal(
+        self, key: str, *, required: bool = False, signed: bool = False
+    ) -> Decimal | None:
+        """A decimal-string field (money, rates); negative only where ``signed``."""
         value = self.raw(key, required=required)
         if value is None:
             return None
@@ -112,13 +119,15 @@ class Node:
             raise self.fail(key, f"{value!r} ist keine Zahl.") from exc
         if not number.is_finite():
             raise self.fail(key, f"{value!r} ist keine Zahl.")
-        if number < 0:
+        if number < 0 and not signed:
             raise self.fail(key, f"darf nicht negativ sein ({value}).")
         return number
 
-    def integer(self, key: str) -> int:
-        """A required whole-number field."""
-        value = self.raw(key, required=True)
+    def integer(self, key: str, default: int | None = None) -> int:
+        """A whole-number field (required unless a default is given)."""
+        value = self.raw(key, required=default is None)
+        if value is None and default is not None:
+            return default
         if not isinstance(value, int) or isinstance(value, bool):
             raise self.fail(key, f"muss eine ganze Zahl sein, nicht {value!r}.")
         return value
@@ -363,6 +372,13 @@ class Restorer:
                 conditions=item.text("conditions"),
                 overrides=item.mapping("overrides"),
                 zweck_erfuellt_on=item.day("zweck_erfuellt_on"),
+                financing_type=(
+                    item.choice("financing_type", FinancingType)
+                    if item.raw("financing_type") is not None
+                    else None
+                ),
+                accounting_codes=item.strings("accounting_codes"),
+                account_categories=_categories(item),
             )
             self.award_lines(item, award)
             if award.reference:
@@ -371,7 +387,33 @@ class Restorer:
         return by_reference
 
     def award_lines(self, item: Node, award: Award) -> None:
-        """Budget lines, expenses and disbursements of an award."""
+        """Plan, versions, expenses and disbursements of an award."""
+        for line in item.children("income"):
+            award.income_lines.append(
+                IncomeLine(
+                    kind=line.choice("kind", IncomeKind),
+                    year=line.integer("year"),
+                    planned=line.decimal("planned", required=True),
+                )
+            )
+        for line in item.children("versions"):
+            issued = line.day("issued_on")
+            if issued is None:
+                raise line.fail("issued_on", "fehlt, ist aber Pflicht.")
+            award.versions.append(
+                AwardVersion(
+                    issued_on=issued,
+                    reference=line.text("reference") or "",
+                    amount=line.decimal("amount"),
+                    start=line.day("start"),
+                    end=line.day("end"),
+                    budget=[
+                        _plan_line(n, "category") for n in line.children("budget_lines")
+                    ],
+                    income=[_plan_line(n, "kind") for n in line.children("income")],
+                    note=line.text("note"),
+                )
+            )
         for line in item.children("budget_lines"):
             award.budget_lines.append(
                 BudgetLine(
@@ -386,15 +428,22 @@ class Restorer:
                     category=line.req("category"),
                     year=line.integer("year"),
                     spent_on=line.day("spent_on"),
-                    amount=line.decimal("amount", required=True),
+                    amount=line.decimal("amount", required=True, signed=True),
                     note=line.text("note"),
+                    reference=line.text("reference"),
+                    text=line.text("text"),
+                    account=line.text("account"),
+                    code=line.text("code"),
+                    occurrence=line.integer("occurrence", 1),
                 )
             )
         for line in item.children("disbursements"):
             award.disbursements.append(Disbursement(
                 requested_on=line.day("requested_on"),
                 amount=line.decimal("amount", required=True),
-                received_on=line.day("received_on")))  # fmt: skip
+                received_on=line.day("received_on"),
+                kind=line.choice("kind", DisbursementKind, DisbursementKind.ABRUF),
+                note=line.text("note")))  # fmt: skip
 
     def obligation(self, item: Node, awards: dict[str, Award]) -> Obligation:
         """One obligation."""
@@ -428,6 +477,33 @@ class Restorer:
             edited=item.flag("edited"),
             notes=item.text("notes"),
         )
+
+
+def _categories(item: Node) -> dict[str, Any]:
+    """Sachkonto (or prefix) -> plan position; both must be text."""
+    mapping = item.mapping("account_categories")
+    for account, category in mapping.items():
+        if not isinstance(category, str) or not category.strip():
+            raise item.fail(
+                "account_categories",
+                f"Sachkonto {account!r} braucht eine Position als Text.",
+            )
+    return mapping
+
+
+def _plan_line(node: Node, key: str) -> dict[str, Any]:
+    """One line of a Bescheid's plan, normalised as the export writes it."""
+    if key == "kind":
+        label: str = node.choice("kind", IncomeKind).value
+    else:
+        label = node.req(key)
+    planned = node.decimal("planned", required=True)
+    assert planned is not None
+    return {
+        key: label,
+        "year": node.integer("year"),
+        "planned": str(planned.quantize(Decimal("0.01"))),
+    }
 
 
 def parse_document(text: str, name: str = "Dokument") -> Node:
