@@ -8,7 +8,10 @@ missed run. The reminder job also runs right at start: it sends everything due a
 now — after three days of downtime the overdue stage once, and nothing it already
 sent (the outbox remembers). While the database carries a Stichtag (the demo), the
 jobs work from that day and write to the outbox folder only. SIGTERM and SIGINT shut
-the scheduler down cleanly: the mail in flight is finished and marked first.
+the scheduler down cleanly: the mail in flight is finished and marked, the rows the
+run claimed but did not send are given back, and the process exits 0 within
+seconds (APScheduler's ``shutdown(wait=True)`` waits for the running job, which
+``STOPPING`` ends after its current message).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import FrameType
@@ -42,6 +46,9 @@ REMINDER_TRIGGER = {"day_of_week": "mon-fri", "hour": "7-18", "minute": "*/15"}
 DIGEST_TRIGGER = {"day_of_week": "mon", "hour": 7, "minute": 0}
 # One run after downtime, never two at once; a run up to an hour late still counts.
 JOB_OPTIONS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+# Set on SIGTERM/SIGINT (or by ``portfolio serve`` on exit): a running reminder job
+# finishes the message in flight, gives the rest back and returns.
+STOPPING = threading.Event()
 
 
 def job_now(engine: Engine, timezone: str) -> tuple[datetime, bool]:
@@ -65,6 +72,7 @@ def reminder_job(engine: Engine, settings: Settings, *, digest: bool = False) ->
             now,
             outbox_only=outbox_only,
             digest=digest,
+            stop=STOPPING.is_set,
         )
     except PortfolioError as exc:
         log.error("Erinnerungslauf fehlgeschlagen: %s", exc)
@@ -160,14 +168,21 @@ def add_yearly_reports_job(
     )
 
 
-def install_signal_handlers(scheduler: BlockingScheduler) -> None:
-    """SIGTERM/SIGINT: finish the running job, then stop."""
+def stop_gracefully(scheduler: BlockingScheduler | None) -> None:
+    """End the running job after its message in flight, then stop the scheduler."""
+    STOPPING.set()
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=True)
+
+
+def install_signal_handlers(scheduler: BlockingScheduler | None) -> None:
+    """SIGTERM/SIGINT: finish the message in flight, give the rest back, stop."""
 
     def stop(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001
         log.info(
             "Signal %s empfangen: Dienst wird beendet.", signal.Signals(signum).name
         )
-        scheduler.shutdown(wait=True)
+        stop_gracefully(scheduler)
 
     handler: Callable[[int, FrameType | None], None] = stop
     signal.signal(signal.SIGTERM, handler)
@@ -239,6 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     try:
         if args.once:
+            install_signal_handlers(None)
             reminder_job(engine, settings)
             return 0
         try:

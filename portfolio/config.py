@@ -63,6 +63,13 @@ SETTINGS: tuple[Setting, ...] = (
             "SMTP-Passwort (optional)"),
     Setting("mail.max_attempts", "PORTFOLIO_MAIL_MAX_ATTEMPTS", 8,
             "Versuche je E-Mail, bevor sie als fehlgeschlagen gilt"),
+    Setting("mail.lease_seconds", "PORTFOLIO_MAIL_LEASE_SECONDS", 300,
+            "Sekunden, die ein Versandlauf Erinnerungen für sich reserviert (wird "
+            "während des Versands verlängert; danach darf ein anderer Lauf sie "
+            "übernehmen)"),
+    Setting("mail.outage_alert_minutes", "PORTFOLIO_MAIL_OUTAGE_ALERT_MINUTES", 120,
+            "Minuten Ausfall des Mailservers, nach denen die Büroleitung bei der "
+            "nächsten erfolgreichen Verbindung benachrichtigt wird"),
     Setting("reminders.stages", "PORTFOLIO_REMINDER_STAGES", "42,14,3,0",
             "Erinnerungsstufen in Tagen vor der Frist"),
     Setting("reports.yearly_date", "PORTFOLIO_REPORTS_YEARLY_DATE", "15.01.",

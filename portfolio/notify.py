@@ -40,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
+from zoneinfo import ZoneInfo
 
 from portfolio.domain.deadlines import format_de, weekday_de
 from portfolio.domain.errors import InputError
@@ -74,7 +75,11 @@ class TransportDown(Exception):
 
 
 class MessageRejected(Exception):
-    """The server refused this one message (bad recipient …)."""
+    """The server refused this one message for good (5xx: bad recipient …)."""
+
+
+class MessageDeferred(Exception):
+    """The server refused this one message for now (4xx): try again later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +256,51 @@ def digest_message(digest: Digest, office: Office, message_id: str) -> Message:
         office=office,
         message_id=message_id,
         subject=subject,
+    )
+    return msg
+
+
+def outage_message(
+    office: Office,
+    to: str,
+    *,
+    since: datetime,
+    until: datetime,
+    error: str,
+    timezone: str,
+) -> Message:
+    """Tell the office lead that the mail server was down (sent once it is back).
+
+    The Message-ID comes from the outage's start, so a notice sent twice (a crash
+    right after it went out) is recognisably the same message.
+    """
+    zone = ZoneInfo(timezone)
+
+    def moment(value: datetime) -> str:
+        local = value.astimezone(zone)
+        return f"{format_de(local.date())} {local:%H:%M} Uhr"
+
+    hours = f"{(until - since).total_seconds() / 3600:.1f}".replace(".", ",")
+    text = (
+        f"Guten Tag,\n\nder Mailserver war von {moment(since)} bis {moment(until)} "
+        f"(etwa {hours} Stunden) nicht erreichbar.\nLetzter Fehler: {error}\n\n"
+        "Erinnerungen aus dieser Zeit gingen nicht verloren: Sie werden jetzt "
+        "verschickt, einige also verspätet. Fristen, die in dieser Zeit fällig "
+        "wurden, prüfen Sie bitte selbst (portfolio deadlines).\n\n"
+        f"{office.name}\n"
+    )
+    msg = MIMEText(text, "plain", "utf-8", policy=NO_REFOLD)
+    domain = office.sender.rsplit("@", 1)[-1] or "localhost"
+    stamp = int(since.timestamp())
+    _envelope(
+        msg,
+        to=to,
+        cc=(),
+        office=office,
+        message_id=f"<portfolio-outage-{stamp:x}@{domain}>",
+        subject=(
+            f"Mailserver war nicht erreichbar ({moment(since)} bis {moment(until)})"
+        ),
     )
     return msg
 
@@ -564,33 +614,68 @@ class SmtpTransport:
         return conn
 
     def send(self, msg: Message | Outgoing) -> None:
-        """Send one message; reconnect once if the server dropped the connection."""
+        """Send one message; reconnect once if the server dropped the connection.
+
+        Only a permanent answer about this message (5xx) raises ``MessageRejected``;
+        a temporary one (4xx) raises ``MessageDeferred``, and anything about the
+        connection (refused, timeout, TLS, 421) raises ``TransportDown``: neither
+        of the last two may use up the message's attempts.
+        """
         ready = prepare(msg)
         if self.connection is None:
             self.connection = self._connect()
         try:
-            self.connection.sendmail(ready.sender, list(ready.recipients), ready.data)
-        except smtplib.SMTPServerDisconnected:
-            self.connection = self._connect()
             self._send_classified(ready)
+        except _Reconnect:
+            self.connection = self._connect()
+            try:
+                self._send_classified(ready)
+            except _Reconnect as exc:
+                self.connection = None
+                raise TransportDown(
+                    "SMTP-Fehler: Verbindung vom Server getrennt"
+                ) from exc
+
+    def _send_classified(self, ready: Outgoing) -> None:
+        """One try; the SMTP answer decides which error it is."""
+        assert self.connection is not None
+        try:
+            self.connection.sendmail(ready.sender, list(ready.recipients), ready.data)
+        except smtplib.SMTPServerDisconnected as exc:
+            raise _Reconnect from exc
         except smtplib.SMTPRecipientsRefused as exc:
-            raise MessageRejected(f"Empfänger abgelehnt: {exc.recipients}") from exc
+            codes = [int(answer[0]) for answer in exc.recipients.values()]
+            text = f"Empfänger abgelehnt: {_refusals(exc.recipients)}"
+            raise _by_code(min(codes, default=550), text) from exc
         except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-            raise MessageRejected(f"Nachricht abgelehnt: {exc}") from exc
+            raise _by_code(
+                exc.smtp_code, f"Nachricht abgelehnt: {_smtp_answer(exc)}"
+            ) from exc
         except (OSError, smtplib.SMTPException) as exc:
             self.connection = None
             raise TransportDown(f"SMTP-Fehler: {failure_reason(exc)}") from exc
 
-    def _send_classified(self, ready: Outgoing) -> None:
-        """Second try after a reconnect, with the same error classes."""
-        assert self.connection is not None
-        try:
-            self.connection.sendmail(ready.sender, list(ready.recipients), ready.data)
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise MessageRejected(f"Empfänger abgelehnt: {exc.recipients}") from exc
-        except (OSError, smtplib.SMTPException) as exc:
-            self.connection = None
-            raise TransportDown(f"SMTP-Fehler: {failure_reason(exc)}") from exc
+
+class _Reconnect(Exception):
+    """The server closed the connection: connect again and retry once."""
+
+
+def _by_code(code: int, text: str) -> Exception:
+    """5xx: rejected for good; 421: the server is going away; other 4xx: later."""
+    if code == 421:
+        return TransportDown(f"SMTP-Server nicht bereit: {text}")
+    if 400 <= code < 500:
+        return MessageDeferred(f"vorläufig abgelehnt: {text}")
+    return MessageRejected(text)
+
+
+def _refusals(recipients: dict[str, tuple[int, bytes]]) -> str:
+    """``a@b (550: no such user)`` for each refused address."""
+    parts = []
+    for address, (code, raw) in recipients.items():
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        parts.append(f"{address} ({code}: {text})")
+    return ", ".join(parts)
 
 
 def make_transport(

@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session
 
 from portfolio.domain.errors import InputError
 from portfolio.domain.models import Award, Funder, Programme
-from portfolio.notify import MessageRejected, Transport, TransportDown
+from portfolio.notify import (
+    MessageDeferred,
+    MessageRejected,
+    Transport,
+    TransportDown,
+)
 from portfolio.services import clock, report_sending
 from portfolio.services.reminders import office_lead
 from reports import portfolio_report
@@ -129,7 +134,7 @@ def run_yearly(
     try:
         with transport:
             transport.send(message)
-    except (TransportDown, MessageRejected) as exc:
+    except (TransportDown, MessageRejected, MessageDeferred) as exc:
         with sessions() as session:
             report_sending.mark_failed(session, row_id, str(exc))
         return YearlyResult(f"Entwürfe {year} nicht versandt: {exc}")

@@ -163,6 +163,18 @@ class RecordingSmtp:
         self.messages: list[Any] = []
         self.connections = 0
         self.controller: Any = None
+        # Answers to give instead of "250 OK": per recipient (RCPT TO) and for
+        # every message (DATA), e.g. "550 5.1.1 unbekannt" or "451 später".
+        self.refuse: dict[str, str] = {}
+        self.data_answer: str | None = None
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         import asyncio
@@ -170,6 +182,8 @@ class RecordingSmtp:
 
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.data_answer:
+            return self.data_answer
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append(message)
         return "250 OK"

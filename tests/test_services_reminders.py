@@ -108,6 +108,7 @@ def test_smtp_down_then_up_everything_arrives_once(engine, smtp_server):
     with session_scope(engine, "test", read_only=True) as session:
         rows = session.scalars(sa.select(Reminder)).all()
     assert {r.status for r in rows} == {ReminderStatus.PENDING}
+    assert {r.attempts for r in rows} == {0}  # an outage uses up no attempt
     assert all(r.next_attempt_at > NOW for r in rows)  # back-off, not a hot loop
     assert any("nicht erreichbar" in (r.last_error or "") for r in rows)
 
@@ -127,15 +128,22 @@ def test_smtp_down_then_up_everything_arrives_once(engine, smtp_server):
     assert statuses(engine) == {ReminderStatus.SENT: 20}
 
 
-def test_gives_up_after_max_attempts_and_shows_failure(engine, db_url, cli):
+def test_gives_up_after_max_attempts_and_shows_failure(
+    engine, db_url, cli, smtp_server
+):
     add_obligations(engine, 2, TODAY)
     plan_all(engine)
+    smtp_server.refuse = {
+        f"frist{i}@example.org": "550 5.1.1 Postfach unbekannt" for i in range(2)
+    }
     settings = outbox.MailSettings(office=MAIL.office, max_attempts=3)
-    dead_port = _free_port()
     now = NOW
     for _ in range(3):
         outbox.send_due(
-            sessions_for(engine), SmtpTransport("127.0.0.1", dead_port), settings, now
+            sessions_for(engine),
+            SmtpTransport("127.0.0.1", smtp_server.port),
+            settings,
+            now,
         )
         now += timedelta(hours=7)
     assert statuses(engine) == {ReminderStatus.FAILED: 2}

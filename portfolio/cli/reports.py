@@ -97,7 +97,7 @@ def _produce(
 
 def _send(cli: CliContext, kind: str, subject: str, year: int, yes: bool) -> None:
     """Mail docx and pdf to the funder's contact, office lead in copy; record it."""
-    from portfolio.notify import MessageRejected, TransportDown
+    from portfolio.notify import MessageDeferred, MessageRejected, TransportDown
     from portfolio.services import report_sending
     from portfolio.services.reminders import RunConfig, office_lead
     from reports import ReportOptions, report_filename
@@ -153,7 +153,7 @@ def _send(cli: CliContext, kind: str, subject: str, year: int, yes: bool) -> Non
     try:
         with RunConfig.from_settings(cli.settings).make_transport() as transport:
             transport.send(message)
-    except (TransportDown, MessageRejected) as exc:
+    except (TransportDown, MessageRejected, MessageDeferred) as exc:
         with cli.session() as session:
             report_sending.mark_failed(session, row_id, str(exc))
         raise InputError(f"Der Bericht wurde nicht versandt: {exc}") from exc

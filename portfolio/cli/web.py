@@ -3,14 +3,18 @@
 ``serve`` runs uvicorn in the foreground and, when ``scheduler.build_scheduler`` is
 available, the reminder jobs in a background thread of the same process (one office,
 one process); deployments with several web workers run ``portfolio-scheduler``
-separately and start the web with ``--ohne-zeitplan``.
+separately and start the web with ``--ohne-zeitplan``. On SIGTERM/SIGINT uvicorn
+stops serving; then the reminder job finishes the message in flight, gives its
+unsent rows back, and ``serve`` exits 0.
 """
 
 from __future__ import annotations
 
+import signal
 import socket
 import sys
 import threading
+from types import FrameType
 from typing import Any
 
 import click
@@ -40,6 +44,17 @@ def _check_address(host: str, port: int) -> None:
                 "Adresse nicht auf diesem Rechner) – läuft portfolio schon? "
                 "Wählen Sie einen anderen Port mit --port."
             ) from exc
+
+
+def _stop_scheduler(jobs: Any) -> None:
+    """Let the running reminder job end after its message in flight, then stop."""
+    import scheduler as service
+
+    service.stop_gracefully(jobs)
+
+
+def _quiet_exit(signum: int, frame: FrameType | None) -> None:
+    """After uvicorn's graceful shutdown it re-raises the signal: end normally."""
 
 
 def _start_scheduler(cli: CliContext) -> Any:
@@ -100,11 +115,17 @@ def serve(cli: CliContext, host: str, port: int, no_scheduler: bool) -> None:
     click.echo(f"portfolio läuft auf {address} – beenden mit Strg+C.")
     if jobs is not None:
         click.echo("Zeitplan für Erinnerungen läuft im Hintergrund.")
+    # uvicorn handles SIGTERM/SIGINT while it runs and then raises the signal
+    # again; these handlers turn that into a normal return, so the scheduler can
+    # finish its message in flight and the process exits 0.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _quiet_exit)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
     finally:
         if jobs is not None:
-            jobs.shutdown(wait=False)
+            _stop_scheduler(jobs)
+    click.echo("portfolio beendet.")
 
 
 @main.group()

@@ -1,65 +1,77 @@
 """Reminder delivery from the outbox: claim → send → mark (DESIGN §5).
 
 ``send_due`` claims a batch of ready rows (status ``sending``, a lease in
-``claimed_until``, ``attempts + 1``) — on PostgreSQL with ``FOR UPDATE SKIP LOCKED``
-so two schedulers never claim the same row, on SQLite in one ``BEGIN IMMEDIATE``
-write — then sends and marks each row ``sent`` in its own transaction. A crash
-between the SMTP hand-off and that commit can repeat at most the one message in
-flight (after the lease expires); every other row is either sent and marked, or not
-sent. Failures are recorded (``last_error``) and retried with exponential back-off
-until ``max_attempts``, then the row stays ``failed``. ``send_due`` takes a session
-factory because it needs several short transactions; the door supplies it and still
-owns the transaction policy.
+``claimed_until``, ``attempts + 1``) — on PostgreSQL the ids first with ``FOR UPDATE
+SKIP LOCKED`` and then the update of exactly those (one statement with the limited
+subquery inside was re-planned to run it per row and claimed thousands), on SQLite
+in one ``BEGIN IMMEDIATE`` write — then sends and marks each row ``sent`` in its own
+transaction. While it sends, the run renews the lease of the rows it still holds, so
+a second sender never takes over a row the first one still owns; the lease and
+every other moment are measured on the run's clock (its ``now`` plus the time the
+run has taken), so a simulated run can test take-overs. A crash between the SMTP
+hand-off and that commit can repeat at most the one message in flight (after the
+lease expires), with the same Message-ID. A server that cannot be reached (refused,
+timeout, TLS, 4xx) pauses sending without using up attempts and is recorded as an
+outage (``mail_outage``); only a permanent answer about the message (5xx) counts,
+retried with exponential back-off until ``max_attempts``, then the row stays
+``failed``. ``stop`` (set on SIGTERM) ends the run after the message in flight and
+gives the unsent rows back. ``send_due`` takes a session factory because it needs
+several short transactions; the door supplies it and still owns the transaction
+policy.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
+import time
+import uuid
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from email.message import Message
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
-from portfolio.domain.deadlines import WorkingDays, format_de, weekday_de
-from portfolio.domain.enums import ObligationStatus, ReminderStatus, label
+from portfolio.domain.enums import ReminderStatus
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.models import Award, Obligation, Reminder
-from portfolio.domain.reminders import plan_digests
 from portfolio.notify import (
+    MessageDeferred,
     MessageRejected,
     Office,
     Outgoing,
-    ReminderMail,
     Transport,
     TransportDown,
-    digest_message,
-    message_id_for,
+    outage_message,
     prepare,
-    reminder_message,
 )
-from portfolio.services.reminder_planning import DIGEST_STAGE, due_items
+from portfolio.services import mail_outage
+from portfolio.services.reminder_compose import compose
 from portfolio.storage.db import session_scope
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 LEASE = timedelta(minutes=5)
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
+# A message the server refused for now (4xx) waits this long; no attempt is used.
+DEFER = timedelta(minutes=15)
 MARK_SQL = (
     "UPDATE {table} SET status = {p}, sent_at = {p}, message_id = {p}, "
-    "claimed_until = NULL, last_error = {p} WHERE id = {p} AND claimed_by = {p}"
+    "claimed_until = NULL, last_error = {p} "
+    "WHERE id = {p} AND claimed_by = {p} AND status = {p}"
 )
 
 
 def worker_name() -> str:
-    """Who claims rows: host and process id."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Who claims rows: host, process id and a token for this run.
+
+    The token keeps two runs apart that share a process (or a recycled pid), so
+    one never renews or marks a row the other has claimed.
+    """
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass
@@ -69,7 +81,10 @@ class SendResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    deferred: int = 0
     transport_down: str | None = None
+    stopped: bool = False
+    lead_told: bool = False
 
 
 def backoff(attempts: int) -> timedelta:
@@ -77,11 +92,9 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_FIRST * (1 << max(attempts - 1, 0)), BACKOFF_MAX)
 
 
-def claim(
-    session: Session, worker: str, now: datetime, limit: int, lease: timedelta = LEASE
-) -> list[int]:
-    """Claim up to ``limit`` ready rows for this worker (caller commits)."""
-    ready = sa.or_(
+def _ready(now: datetime) -> sa.ColumnElement[bool]:
+    """Rows a sender may claim at ``now``: due and waiting, or an expired lease."""
+    return sa.or_(
         sa.and_(
             Reminder.status == ReminderStatus.PENDING,
             Reminder.planned_for <= now,
@@ -91,16 +104,30 @@ def claim(
             Reminder.status == ReminderStatus.SENDING, Reminder.claimed_until < now
         ),
     )
-    candidates = (
-        sa.select(Reminder.id)
-        .where(ready)
-        .order_by(Reminder.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+
+
+def claim(
+    session: Session, worker: str, now: datetime, limit: int, lease: timedelta = LEASE
+) -> list[int]:
+    """Claim up to ``limit`` ready rows for this worker (caller commits).
+
+    Never more than ``limit``, whatever the planner thinks of the table: on
+    PostgreSQL the ids are selected (and locked) in their own statement and the
+    update names them; SQLite evaluates the uncorrelated ``IN (… LIMIT n)`` once,
+    inside the write lock of ``BEGIN IMMEDIATE``.
+    """
+    ready = _ready(now)
+    candidates = sa.select(Reminder.id).where(ready).order_by(Reminder.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        ids = list(session.scalars(candidates.with_for_update(skip_locked=True)))
+        if not ids:
+            return []
+        chosen = Reminder.id.in_(ids)
+    else:
+        chosen = Reminder.id.in_(candidates.scalar_subquery())
     statement = (
         sa.update(Reminder)
-        .where(Reminder.id.in_(candidates.scalar_subquery()), ready)
+        .where(chosen, ready)
         .values(
             status=ReminderStatus.SENDING,
             claimed_by=worker,
@@ -122,6 +149,8 @@ class MailSettings:
     state: str = "NW"
     lead: str | None = None
     max_attempts: int = 8
+    lease: timedelta = LEASE
+    outage_alert: timedelta = timedelta(hours=2)
 
 
 def send_due(
@@ -132,22 +161,31 @@ def send_due(
     *,
     worker: str | None = None,
     batch: int = 50,
-    lease: timedelta = LEASE,
+    lease: timedelta | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> SendResult:
     """Send every ready row of the outbox through one transport run."""
-    sender = _Sender(sessions, transport, settings, now, worker or worker_name())
+    sender = _Sender(
+        sessions,
+        transport,
+        settings,
+        now,
+        worker or worker_name(),
+        lease or settings.lease,
+        stop or (lambda: False),
+    )
     with ExitStack() as stack:
         stack.callback(sender.close)
-        with sessions() as session:
-            ids = claim(session, sender.worker, now, batch, lease)
+        ids = sender.claim(batch)
         if not ids:
             return sender.result
         try:  # connect only when there is something to send
             stack.enter_context(transport)
         except TransportDown as exc:
-            for reminder_id in ids:
-                sender.record_failure(reminder_id, str(exc))
-            sender.result.transport_down = str(exc)
+            sender.server_down(ids, str(exc))
+            return sender.result
+        if not sender.server_up():
+            sender.server_down(ids, sender.result.transport_down or "")
             return sender.result
         # One batch at a time: composing in a helper thread was measured no
         # faster (the GIL), so the simple loop stays.
@@ -157,50 +195,135 @@ def send_due(
             except PortfolioError as exc:
                 # A broken template (e.g. from paths.templates): give the claimed
                 # rows back at once instead of leaving them "sending" for a lease.
-                for reminder_id in ids:
-                    sender.release(reminder_id, exc.message)
+                sender.release(ids, exc.message)
                 raise
             if not sender.send_batch(ids, outgoing):
                 break
-            with sessions() as session:
-                ids = claim(session, sender.worker, now, batch, lease)
+            ids = sender.claim(batch)
     return sender.result
 
 
 @dataclass
 class _Sender:
-    """One sending run: sends claimed rows and records each outcome."""
+    """One sending run: sends claimed rows, renews their lease, records outcomes."""
 
     sessions: SessionFactory
     transport: Transport
     settings: MailSettings
     now: datetime
     worker: str
+    lease: timedelta
+    stop: Callable[[], bool]
     result: SendResult = field(default_factory=SendResult)
     _connection: sa.Connection | None = None
     _engine: Engine | None = None
+    _started: float = field(default_factory=time.monotonic)
+    _renew_at: datetime | None = None
+
+    def clock(self) -> datetime:
+        """The run's clock: its ``now`` plus the time the run has taken so far."""
+        return self.now + timedelta(seconds=time.monotonic() - self._started)
+
+    def claim(self, batch: int) -> list[int]:
+        """Claim the next batch (none once a stop was asked for)."""
+        if self.stop():
+            self.result.stopped = True
+            return []
+        at = self.clock()
+        with self.sessions() as session:
+            ids = claim(session, self.worker, at, batch, self.lease)
+        self._renew_at = at + self.lease / 3
+        return ids
+
+    def renew(self, ids: Collection[int]) -> set[int]:
+        """Extend the lease of the rows still ours; return which those are."""
+        at = self.clock()
+        with self.sessions() as session:
+            kept = set(
+                session.scalars(
+                    sa.update(Reminder)
+                    .where(
+                        Reminder.id.in_(list(ids)),
+                        Reminder.claimed_by == self.worker,
+                        Reminder.status == ReminderStatus.SENDING,
+                    )
+                    .values(claimed_until=at + self.lease)
+                    .returning(Reminder.id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+        self._renew_at = at + self.lease / 3
+        return kept
 
     def send_batch(
         self, ids: list[int], outgoing: list[tuple[int, Outgoing | None]]
     ) -> bool:
-        """Send one composed batch; False when the server went down (rest released)."""
-        done: set[int] = set()
-        for reminder_id, msg in outgoing:
-            done.add(reminder_id)
+        """Send one composed batch; False when the run ends early (rest released)."""
+        held = set(ids)
+        for position, (reminder_id, msg) in enumerate(outgoing):
+            rest = [i for i, _ in outgoing[position:]]
+            if self.stop():
+                self.result.stopped = True
+                self.release(rest, None, at_once=True)
+                return False
+            if self._renew_at is not None and self.clock() >= self._renew_at:
+                held = self.renew(rest)
+            if reminder_id not in held:
+                continue  # the lease ran out and another sender took it over
             try:
                 if msg is not None:
                     self.transport.send(msg)
             except MessageRejected as exc:
                 self.record_failure(reminder_id, str(exc))
                 continue
+            except MessageDeferred as exc:
+                self.release([reminder_id], str(exc), wait=DEFER)
+                self.result.deferred += 1
+                continue
             except TransportDown as exc:
-                self.record_failure(reminder_id, str(exc))
-                for other in ids:
-                    if other not in done:
-                        self.release(other, str(exc))
-                self.result.transport_down = str(exc)
+                self.server_down(rest, str(exc))
                 return False
             self.mark_sent(reminder_id, msg)
+        return True
+
+    def server_down(self, ids: list[int], error: str) -> None:
+        """The server is unreachable: give every row back and record the outage."""
+        self.result.transport_down = error
+        self.release(ids, error)
+        with self.sessions() as session:
+            mail_outage.record_down(session, self.clock(), error)
+
+    def server_up(self) -> bool:
+        """Connected: end a recorded outage, telling the lead if it was long.
+
+        False when the notice found the server down again.
+        """
+        with self.sessions() as session:
+            outage = mail_outage.current(session)
+        if outage is None:
+            return True
+        lead = self.settings.lead
+        until = self.clock()
+        if lead and until - outage.since >= self.settings.outage_alert:
+            notice = outage_message(
+                self.settings.office,
+                lead,
+                since=outage.since,
+                until=until,
+                error=outage.error,
+                timezone=self.settings.timezone,
+            )
+            try:
+                self.transport.send(notice)
+            except (MessageRejected, MessageDeferred):
+                pass  # the lead's address is refused: the reminders still go out
+            except TransportDown as exc:
+                self.result.transport_down = str(exc)
+                return False
+            else:
+                self.result.lead_told = True
+        with self.sessions() as session:
+            mail_outage.clear(session)
         return True
 
     def compose_batch(self, ids: list[int]) -> list[tuple[int, Outgoing | None]]:
@@ -235,6 +358,7 @@ class _Sender:
         One tiny transaction per message keeps the duplicate bound at one message.
         It runs as plain SQL on the run's DB-API connection: SQLAlchemy's execution
         machinery cost a fifth of the whole run (benchmarks/bench_reminders.py).
+        Only a row this run still owned counts as sent.
         """
         sent = msg is not None
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -246,6 +370,7 @@ class _Sender:
             None if sent else "Frist nicht mehr offen",
             reminder_id,
             self.worker,
+            ReminderStatus.SENDING.value,
         )
         raw = self.connection().connection.dbapi_connection
         assert raw is not None
@@ -256,6 +381,7 @@ class _Sender:
             cursor.execute("BEGIN IMMEDIATE")
         try:
             cursor.execute(sql, params)
+            marked = cursor.rowcount == 1
             if sqlite:
                 cursor.execute("COMMIT")
             else:
@@ -268,7 +394,7 @@ class _Sender:
             raise
         finally:
             cursor.close()
-        if sent:
+        if sent and marked:
             self.result.sent += 1
 
     def is_sqlite(self) -> bool:
@@ -296,10 +422,10 @@ class _Sender:
             self._connection = None
 
     def record_failure(self, reminder_id: int, error: str) -> None:
-        """Record a failed attempt: retry later with back-off, or give up."""
+        """Record a refused message: retry later with back-off, or give up."""
         with self.sessions() as session:
             row = session.get(Reminder, reminder_id)
-            if row is None:
+            if row is None or row.claimed_by != self.worker:
                 return
             row.last_error = error[:2000]
             row.claimed_until = None
@@ -308,88 +434,42 @@ class _Sender:
                 self.result.failed += 1
             else:
                 row.status = ReminderStatus.PENDING
-                row.next_attempt_at = self.now + backoff(row.attempts)
+                row.next_attempt_at = self.clock() + backoff(row.attempts)
                 self.result.retried += 1
 
-    def release(self, reminder_id: int, error: str) -> None:
-        """Give a claimed but unsent row back (no attempt counted)."""
+    def release(
+        self,
+        ids: Collection[int],
+        error: str | None,
+        *,
+        wait: timedelta = BACKOFF_FIRST,
+        at_once: bool = False,
+    ) -> None:
+        """Give claimed but unsent rows back (no attempt counted).
+
+        ``at_once`` (a stop): the next run may send them right away; otherwise
+        they wait ``wait``. ``error`` None keeps the last recorded error.
+        """
+        if not ids:
+            return
+        values: dict[str, object] = {
+            "status": ReminderStatus.PENDING,
+            "attempts": sa.case(
+                (Reminder.attempts > 0, Reminder.attempts - 1), else_=0
+            ),
+            "claimed_until": None,
+            "next_attempt_at": None if at_once else self.clock() + wait,
+        }
+        if error is not None:
+            values["last_error"] = error[:2000]
         with self.sessions() as session:
-            row = session.get(Reminder, reminder_id)
-            if row is None or row.claimed_by != self.worker:
-                return
-            row.status = ReminderStatus.PENDING
-            row.attempts = max(row.attempts - 1, 0)
-            row.claimed_until = None
-            row.next_attempt_at = self.now + BACKOFF_FIRST
-            row.last_error = error[:2000]
-
-
-def compose(
-    session: Session, row: Reminder, settings: MailSettings, now: datetime
-) -> Message | None:
-    """Build the message of a row; None if its obligation is no longer open."""
-    office = Office(
-        name=settings.office.name,
-        sender=settings.office.sender,
-        base_url=settings.office.base_url,
-        templates_dir=settings.office.templates_dir,
-        now=now,
-    )
-    message_id = message_id_for(row.id, office.sender, row.created_at)
-    if row.stage == DIGEST_STAGE:
-        today = now.astimezone(ZoneInfo(settings.timezone)).date()
-        items = due_items(session, today + timedelta(weeks=8))
-        for digest in plan_digests(items, today, settings.lead):
-            if digest.recipient == row.recipient:
-                return digest_message(digest, office, message_id)
-        return None
-    obligation = row.obligation
-    if obligation is None or obligation.status is not ObligationStatus.OPEN:
-        return None
-    today = now.astimezone(ZoneInfo(settings.timezone)).date()
-    mail = mail_for(obligation, row, office, settings, today)
-    return reminder_message(mail, office)
-
-
-def mail_for(
-    obligation: Obligation,
-    row: Reminder | None,
-    office: Office,
-    settings: MailSettings,
-    today: date | None = None,
-) -> ReminderMail:
-    """The facts of one reminder mail (also used for the .ics export)."""
-    award: Award | None = obligation.award
-    effective = obligation.due_effective or obligation.due_on
-    base = office.base_url.rstrip("/")
-    return ReminderMail(
-        recipient=row.recipient if row else "",
-        cc=tuple(row.cc) if row else (),
-        programme=obligation.programme.label,
-        title=obligation.title,
-        kind=label(obligation.kind),
-        due_on=obligation.due_on,
-        due_effective=effective,
-        stage=int(row.stage) if row else 0,
-        obligation_id=obligation.id,
-        message_id=message_id_for(row.id, office.sender, row.created_at) if row else "",
-        source=obligation.source or "",
-        checklist=tuple(obligation.checklist or ()),
-        award=(award.reference or "") if award else "",
-        funder=award.funder.short_name if award else "",
-        link=f"{base}/programme/{obligation.programme.key}#frist-{obligation.id}"
-        if base
-        else "",
-        today=today,
-        holiday=why_shifted(obligation.due_on, effective, WorkingDays(settings.state)),
-    )
-
-
-def why_shifted(due_on: date, effective: date, calendar: WorkingDays) -> str:
-    """Name the days a deadline was moved over: "30.04.2017 Sonntag, 01.05.2017 …"."""
-    reasons, day = [], due_on
-    while day < effective:
-        name = calendar.holiday_name(day) or weekday_de(day)
-        reasons.append(f"{format_de(day)} {name}")
-        day += timedelta(days=1)
-    return ", ".join(reasons)
+            session.execute(
+                sa.update(Reminder)
+                .where(
+                    Reminder.id.in_(list(ids)),
+                    Reminder.claimed_by == self.worker,
+                    Reminder.status == ReminderStatus.SENDING,
+                )
+                .values(values)
+                .execution_options(synchronize_session=False)
+            )

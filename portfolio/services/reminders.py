@@ -8,13 +8,15 @@ re-exports the pieces doors and tests use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from portfolio.domain.reminders import DueItem, Stages, parse_stage_config
 from portfolio.notify import Office, OutboxTransport, Transport, make_transport
+from portfolio.services.reminder_compose import compose, mail_for, why_shifted
 from portfolio.services.reminder_planning import (
     DIGEST_STAGE,
     PlanResult,
@@ -38,10 +40,7 @@ from portfolio.services.reminder_sending import (
     SessionFactory,
     backoff,
     claim,
-    compose,
-    mail_for,
     send_due,
-    why_shifted,
     worker_name,
 )
 
@@ -108,6 +107,8 @@ class RunConfig:
                 state=str(get("office.state")),
                 lead=get("office.lead_email"),
                 max_attempts=int(get("mail.max_attempts")),
+                lease=timedelta(seconds=max(int(get("mail.lease_seconds")), 1)),
+                outage_alert=timedelta(minutes=int(get("mail.outage_alert_minutes"))),
             ),
             stages=parse_stage_config(str(get("reminders.stages"))),
             transport=str(get("mail.transport")),
@@ -146,8 +147,13 @@ def run_once(
     outbox_only: bool = False,
     digest: bool = False,
     worker: str | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> RunReport:
-    """Plan everything due as of ``now``, then send it (the scheduler's job)."""
+    """Plan everything due as of ``now``, then send it (the scheduler's job).
+
+    ``stop`` is asked between messages: when it says yes (SIGTERM), the run ends
+    after the message in flight and gives its unsent rows back.
+    """
     today = now.astimezone(ZoneInfo(config.mail.timezone)).date()
     with sessions() as session:
         lead = office_lead(session, config.mail.lead)
@@ -156,14 +162,8 @@ def run_once(
             planned.planned += plan_digest_rows(
                 session, today, lead, config.mail.timezone
             )
-    mail = MailSettings(
-        office=config.mail.office,
-        timezone=config.mail.timezone,
-        state=config.mail.state,
-        lead=lead,
-        max_attempts=config.mail.max_attempts,
-    )
+    mail = replace(config.mail, lead=lead)
     chosen = transport or config.make_transport(outbox_only=outbox_only)
-    sent = send_due(sessions, chosen, mail, now, worker=worker)
+    sent = send_due(sessions, chosen, mail, now, worker=worker, stop=stop)
     kind = "outbox" if isinstance(chosen, OutboxTransport) else "smtp"
     return RunReport(now=now, planned=planned, sent=sent, transport=kind)
