@@ -42,6 +42,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Datenbank-URL: SQLite-Datei oder PostgreSQL (postgresql+psycopg://…)"),
     Setting("office.name", "PORTFOLIO_OFFICE_NAME", "Regionales Bildungsbüro",
             "Name der Stelle, erscheint in Berichten und E-Mails"),
+    Setting("office.address", "PORTFOLIO_OFFICE_ADDRESS", "",
+            "Postanschrift der Stelle, mehrzeilig (Absender in Berichten und "
+            "Nachweisen; in der Umgebungsvariable Zeilen mit \\n trennen)"),
     Setting("office.timezone", "PORTFOLIO_TIMEZONE", "Europe/Berlin",
             "Zeitzone für Fristen, Erinnerungen und den Zeitplan"),
     Setting("office.state", "PORTFOLIO_STATE", "NW",
@@ -116,6 +119,12 @@ class Settings:
     def database_url(self) -> str:
         """The database URL."""
         return str(self.get("database.url"))
+
+    @property
+    def office_address_lines(self) -> list[str]:
+        """The office's postal address as lines (newlines, or backslash-n in env)."""
+        text = str(self.get("office.address") or "").replace("\\n", "\n")
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with some settings replaced (keys with dots or underscores)."""
@@ -234,7 +243,7 @@ def settings_table() -> str:
         "|---|---|---|---|",
     ]
     for setting in SETTINGS:
-        default = "–" if setting.default is None else f"`{setting.default}`"
+        default = "–" if setting.default in (None, "") else f"`{setting.default}`"
         key, env = f"`{setting.key}`", f"`{setting.env}`"
         lines.append(f"| {key} | {env} | {default} | {setting.help} |")
     return "\n".join(lines) + "\n"

@@ -124,6 +124,25 @@ def test_restore_of_a_broken_document_names_the_path(cli, tmp_path: Path) -> Non
     assert "kein gültiges JSON" in cli("restore", str(not_json), db=db).output
 
 
+def test_restore_refuses_a_misspelt_override_naming_the_rules(
+    cli, tmp_path: Path
+) -> None:
+    from portfolio.demo import demo_path
+
+    document = json.loads(demo_path().read_text("utf-8"))
+    award = document["programmes"][4]["awards"][0]  # KoKo, bund-anbest-gk
+    award["overrides"] = {"BUND_ANBESTGK_VNN": "31.03.2019"}
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    result = cli("restore", str(broken), db=db)
+    assert result.exit_code == 2
+    assert "programmes[4].awards[0].overrides" in result.output
+    assert "BUND_ANBESTGK_VNN" in result.output
+    assert "BUND_ANBESTGK_VN, BUND_VERLAENGERUNG" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_help_is_german(cli) -> None:
     result = cli("--help")
     assert result.exit_code == 0

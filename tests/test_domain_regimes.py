@@ -67,13 +67,20 @@ def test_term_aug_2016_to_jul_2018_has_zn_2016_2017_not_2018():
     ]
 
 
-def test_overrides_win_and_are_not_shifted():
+def test_overrides_win_and_shift_unless_fest():
     dates = _dates(
         "bund-anbest-gk",
         ZUKUNFTSSTADT,
-        {"BUND_ANBESTGK_ZN:2016": "2017-04-30", "BUND_ANBESTGK_VN": "2018-12-31"},
+        {
+            "BUND_ANBESTGK_ZN:2016": "2017-04-30",
+            "BUND_ANBESTGK_ZN:2017": {"date": "2018-04-29", "fest": True},
+            "BUND_ANBESTGK_VN": "2018-12-31",
+        },
     )
-    assert dates["BUND_ANBESTGK_ZN:2016"] == (date(2017, 4, 30), date(2017, 4, 30))
+    # 30.04.2017 is a Sunday, 01.05. a holiday: the Bescheid's Frist ends 02.05.
+    assert dates["BUND_ANBESTGK_ZN:2016"] == (date(2017, 4, 30), date(2017, 5, 2))
+    # 29.04.2018 is a Sunday, but the Bescheid fixed it as a Termin.
+    assert dates["BUND_ANBESTGK_ZN:2017"] == (date(2018, 4, 29), date(2018, 4, 29))
     assert dates["BUND_ANBESTGK_VN"][0] == date(2018, 12, 31)
 
 
@@ -92,7 +99,7 @@ def test_disabled_template_can_be_switched_on_by_override():
 
 def test_bad_override_date_is_a_german_error():
     with pytest.raises(InvalidValue, match="kein Datum"):
-        _dates("bund-anbest-gk", ZUKUNFTSSTADT, {"BUND_ANBESTGK_VN": "31.12.2018"})
+        _dates("bund-anbest-gk", ZUKUNFTSSTADT, {"BUND_ANBESTGK_VN": "31.13.2018"})
 
 
 def test_kooperationsvertrag_open_term_runs_to_horizon():

@@ -52,6 +52,29 @@ def test_demo_round_trip_is_byte_identical(db_url: str, tmp_path: Path) -> None:
     assert any(kinds[f["funder"]] == "bund" for f in zukunft["fundings"])
 
 
+def test_every_override_form_round_trips_byte_identical(
+    db_url: str, tmp_path: Path
+) -> None:
+    document = json.loads(demo_path().read_text("utf-8"))
+    award = document["programmes"][4]["awards"][0]  # KoKo, bund-anbest-gk
+    award["overrides"] = {
+        "BUND_ANBESTGK_ZN": "31.03.",
+        "BUND_ANBESTGK_ZN:2017": {"date": "30.06.2018", "fest": True},
+        "BUND_ANBESTGK_VN": "31.12.2019",
+        "BUND_VERLAENGERUNG": "on",
+    }
+    other = f"sqlite:///{tmp_path / 'second.db'}"
+    exported, again = _round_trip(db_url, other, json.dumps(document))
+    assert exported == again
+    stored = json.loads(exported)["programmes"][4]["awards"][0]["overrides"]
+    assert stored == {  # German input is stored ISO
+        "BUND_ANBESTGK_VN": "2019-12-31",
+        "BUND_ANBESTGK_ZN": "31.03.",
+        "BUND_ANBESTGK_ZN:2017": {"date": "2018-06-30", "fest": True},
+        "BUND_VERLAENGERUNG": "on",
+    }
+
+
 def test_restore_refuses_a_non_empty_database(sqlite_url: str) -> None:
     engine = open_database(sqlite_url)
     text = demo_path().read_text("utf-8")
@@ -83,6 +106,18 @@ def test_restore_refuses_a_non_empty_database(sqlite_url: str) -> None:
             "$.programmes[5].awards[0].amount",
         ),
         (lambda d: d["funders"].append(dict(d["funders"][0])), "kommt doppelt vor"),
+        (
+            lambda d: d["programmes"][5]["awards"][0].update(
+                overrides={"NRW_ANBESTG_ZN": "2017-04-30"}
+            ),
+            "$.programmes[5].awards[0].overrides: Abweichung 'NRW_ANBESTG_ZN'",
+        ),
+        (
+            lambda d: d["programmes"][5]["awards"][0].update(
+                overrides={"NRW_ANBESTG_VN_": "off"}
+            ),
+            "vorhanden sind: NRW_ANBESTG_ZN (je Haushaltsjahr), NRW_ANBESTG_VN",
+        ),
     ],
 )
 def test_bad_documents_name_the_path_and_write_nothing(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from portfolio.domain.deadlines import WorkingDays
@@ -16,6 +17,7 @@ from portfolio.domain.models import (
     Programme,
     Reminder,
 )
+from portfolio.domain.overrides import OverrideError
 from portfolio.domain.regimes import load_regimes
 from portfolio.domain.reminders import Stages
 from portfolio.services import obligations
@@ -109,6 +111,16 @@ def test_override_off_removes_untouched_generated_obligation(session):
     assert "BUND_ANBESTGK_ZN:2017" not in obls
     assert obls["BUND_ANBESTGK_VN"].due_on == date(2018, 12, 31)
     assert (result.removed, result.updated) == (1, 1)
+
+
+def test_stored_wrong_override_is_an_error_naming_the_award(session):
+    award = zukunftsstadt(session)
+    award.overrides = {"BUND_ANBESTGK_ZN": "2018-03-31"}  # a date for a yearly rule
+    session.flush()
+    with pytest.raises(OverrideError) as err:
+        regen(session, award)
+    assert err.value.message.startswith("Bewilligung Z-II: Abweichung")
+    assert err.value.rule == "BUND_ANBESTGK_ZN"
 
 
 def test_history_before_first_generation_counts_as_done(session):

@@ -226,7 +226,9 @@ def restore(cli: CliContext, file: Path) -> None:
     """Eine JSON-Sicherung (portfolio/1) in eine leere Datenbank laden."""
     text = read_backup(file)  # an unreadable file must not create a database
     with cli.session() as session:
-        counts = restore_document(session, text, file.name)
+        counts = restore_document(
+            session, text, file.name, cli.settings.get("paths.regimes")
+        )
     click.echo(
         f"Wiederhergestellt aus {file}: {counts['programmes']} Programme, "
         f"{counts['funders']} Fördergeber, {counts['contacts']} Kontakte, "

@@ -104,6 +104,18 @@ class Formula:
     text: str
     node: ast.expr = field(repr=False)
 
+    @property
+    def series(self) -> str:
+        """The series function at the top (``yearly`` …), or "" for a single date."""
+        node = self.node
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in _SERIES_FUNCS
+        ):
+            return node.func.id
+        return ""
+
     def occurrences(self, anchors: Anchors) -> list[Occurrence]:
         """All dates the formula yields for an award (empty if an anchor is missing)."""
         try:

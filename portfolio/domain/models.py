@@ -374,7 +374,8 @@ class Award(Provenance, Base):
     staff_posts: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
     regime: Mapped[str | None] = mapped_column(sa.String(60))
     conditions: Mapped[str | None] = mapped_column(sa.Text)
-    # Per-award overrides of regime templates: template id -> ISO date or "off".
+    # Per-award overrides of regime rules (CONTRACTS §1), checked and normalised by
+    # portfolio.domain.overrides.validate_overrides in every door.
     overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
     zweck_erfuellt_on: Mapped[date | None]
     # Anteil-, Fehlbedarfs-, Voll- or Festbetragsfinanzierung: picks the checks.

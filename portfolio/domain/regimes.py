@@ -5,7 +5,8 @@ checklist, legal source label, confidence). The files ship in
 ``portfolio/domain/regimes/`` and an office can override or add regimes from a folder
 (setting ``paths.regimes``); the door passes that folder in as a plain path. ``plan``
 turns a regime plus an award's anchor dates and per-award overrides (the Bescheid
-wins: an ISO date or ``"off"`` per template id) into ``PlannedObligation`` values;
+wins: forms checked by ``overrides.validate_overrides``) into ``PlannedObligation``
+values;
 the service stores them with origin ``rule:<regime>``.
 """
 
@@ -13,25 +14,32 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from portfolio.domain.deadlines import (
     Anchors,
     Formula,
+    Occurrence,
     WorkingDays,
     effective,
     parse_formula,
-    parse_iso,
 )
 from portfolio.domain.enums import ObligationKind
 from portfolio.domain.errors import InvalidValue, NotFound
+from portfolio.domain.overrides import (
+    OFF,
+    ON,
+    day_month,
+    on_day_month,
+    parse_override_date,
+    series_key,
+    unwrap,
+)
 
 BUILTIN_DIR = Path(__file__).with_name("regimes")
 CONFIDENCE = {"V": "belegt", "S": "sekundär belegt", "U": "nicht belegt (Annahme)"}
-OFF = "off"
-ON = "on"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +95,7 @@ class PlannedObligation:
     confidence: str
     checklist: tuple[str, ...] = field(default=())
     overridden: bool = False
+    fixed: bool = False  # a Termin of the Bescheid ("fest"): never shifted
 
     @property
     def shifted(self) -> bool:
@@ -103,47 +112,102 @@ def plan(
     regime: Regime,
     anchors: Anchors,
     calendar: WorkingDays | None,
-    overrides: Mapping[str, str] | None = None,
+    overrides: Mapping[str, object] | None = None,
 ) -> list[PlannedObligation]:
     """All obligations a regime implies for an award, overrides applied, by due date.
 
-    An override keyed by a template id (``BUND_ANBESTGK_ZN``) switches the whole
-    template off (``"on"`` switches a template shipped disabled on) or, for a
-    single-date template, sets its date; one keyed by an
-    occurrence id (``BUND_ANBESTGK_ZN:2017``) acts on that occurrence only. An
-    overriding date is the Bescheid's Termin and is not shifted (§ 31 Abs. 5 VwVfG).
+    ``overrides`` are in the normalised form of ``validate_overrides``. One keyed by a
+    template id (``BUND_ANBESTGK_ZN``) switches the whole template off (``"on"``
+    switches a template shipped disabled on), sets the date of a single-date template,
+    or for a series gives a day-month (each Haushaltsjahr: that day of the following
+    year) or the list of dates that replaces the series; one keyed by an occurrence id
+    (``BUND_ANBESTGK_ZN:2017``) acts on that occurrence only. A date from the Bescheid
+    is the end of a Frist and shifts to the next working day like a computed one
+    (§ 193 BGB, § 31 Abs. 3 VwVfG) unless marked ``fest`` or the rule's dates are
+    Termine (``shift = false``).
     """
     overrides = overrides or {}
     result: list[PlannedObligation] = []
     for template in regime.templates:
-        whole = overrides.get(template.id)
+        whole, whole_fixed = unwrap(overrides.get(template.id))
         if whole == OFF or (not template.enabled and whole is None):
             continue
-        for occ in template.formula.occurrences(anchors):
+        for occ, by_whole in _occurrences(template, anchors, whole):
             oid = occurrence_id(template, occ.key)
-            value = overrides.get(oid) or (whole if not occ.key else None)
-            if value == OFF:
+            overridden, fixed = by_whole, by_whole and whole_fixed
+            own, own_fixed = unwrap(overrides.get(oid)) if occ.key else (None, False)
+            if own == OFF:
                 continue
-            if value == ON:
-                value = None
-            due = parse_iso(value, f"Abweichung {oid}") if value else occ.due
+            due = occ.due
+            if own not in (None, ON):
+                due = _override_date(own, oid)
+                overridden, fixed = True, own_fixed
+            shift = template.shift and not fixed
             result.append(
                 PlannedObligation(
                     template_id=oid,
                     kind=template.kind,
                     title=template.title_for(occ.year, occ.key),
                     due_on=due,
-                    due_effective=effective(
-                        due, calendar, shift=template.shift and not value
-                    ),
+                    due_effective=effective(due, calendar, shift=shift),
                     source=template.source,
                     confidence=template.confidence,
                     checklist=template.checklist,
-                    overridden=bool(value),
+                    overridden=overridden,
+                    fixed=overridden and not shift,
                 )
             )
     result.sort(key=lambda p: (p.due_on, p.template_id))
     return result
+
+
+def _occurrences(
+    template: Template, anchors: Anchors, whole: object
+) -> list[tuple[Occurrence, bool]]:
+    """The template's occurrences after a whole-template override.
+
+    Returns (occurrence, by_whole): ``by_whole`` is True where the whole-template
+    value set the date, so it counts as overridden and its "fest" mark applies.
+    """
+    series = template.formula.series
+    if isinstance(whole, list):
+        dates = sorted(_override_date(item, template.id) for item in whole)
+        return [
+            (Occurrence(due, series_key(series, due, i), _series_year(series, due)),
+             True)
+            for i, due in enumerate(dates)
+        ]  # fmt: skip
+    computed = template.formula.occurrences(anchors)
+    if whole in (None, ON):
+        return [(occ, False) for occ in computed]
+    if series:
+        parsed = day_month(whole)
+        if parsed is None:
+            raise InvalidValue(
+                f"Abweichung {template.id}: {whole!r} ist kein Tag und Monat "
+                "(z. B. 31.03.)."
+            )
+        lag = 1 if series == "yearly" else 0
+        return [
+            (replace(occ, due=on_day_month(int(occ.key) + lag, parsed)), True)
+            for occ in computed
+        ]
+    due = _override_date(whole, template.id)
+    return [(Occurrence(due), True)]
+
+
+def _series_year(series: str, due: date) -> int:
+    return due.year - 1 if series == "yearly" else due.year
+
+
+def _override_date(value: object, where: str) -> date:
+    parsed = parse_override_date(value)
+    if parsed is None:
+        raise InvalidValue(
+            f"{value!r} ist kein Datum (Abweichung {where}); erwartet wird "
+            "JJJJ-MM-TT oder TT.MM.JJJJ."
+        )
+    return parsed
 
 
 def load_regimes(override_dir: Path | str | None = None) -> dict[str, Regime]:

@@ -25,6 +25,7 @@ from portfolio.domain.deadlines import Anchors, WorkingDays, effective
 from portfolio.domain.enums import ObligationStatus, ReminderStatus
 from portfolio.domain.errors import InvalidValue, NotFound
 from portfolio.domain.models import Award, Obligation, Reminder
+from portfolio.domain.overrides import OverrideError, validate_overrides
 from portfolio.domain.periods import format_date
 from portfolio.domain.regimes import PlannedObligation, Regime, load_regimes, plan
 from portfolio.services import clock
@@ -87,7 +88,9 @@ def regenerate(
                 f"{award.regime!r} ist unbekannt; bekannt sind: {known}."
             )
         regime = regimes[award.regime]
-        planned = plan(regime, anchors_of(award, today), calendar, award.overrides)
+        planned = plan(
+            regime, anchors_of(award, today), calendar, checked_overrides(award, regime)
+        )
     for item in planned:
         current = existing.pop(item.template_id, None)
         if current is None:
@@ -104,6 +107,16 @@ def regenerate(
         else:
             result.kept += 1
     return result
+
+
+def checked_overrides(award: Award, regime: Regime | None) -> dict[str, object]:
+    """The award's overrides, validated; an error names the award (never silent)."""
+    try:
+        return dict(validate_overrides(regime, award.overrides))
+    except OverrideError as exc:
+        raise OverrideError(
+            f"Bewilligung {award.reference or award.id}: {exc.message}", exc.rule
+        ) from exc
 
 
 def _untouched(obligation: Obligation) -> bool:

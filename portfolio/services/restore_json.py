@@ -49,6 +49,8 @@ from portfolio.domain.models import (
     Programme,
     ProgrammePartner,
 )
+from portfolio.domain.overrides import OverrideError, validate_overrides
+from portfolio.domain.regimes import Regime, load_regimes
 from portfolio.services.clock import set_stichtag
 from portfolio.services.export_json import FORMAT
 
@@ -184,9 +186,10 @@ class Node:
 class Restorer:
     """Builds the entities of one document, resolving natural keys as it goes."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, regimes: dict[str, Regime]) -> None:
         """Start with empty look-up tables."""
         self.session = session
+        self.regimes = regimes
         self.funders: dict[str, Funder] = {}
         self.contacts: dict[str, Contact] = {}
         self.partners: dict[str, Partner] = {}
@@ -370,7 +373,7 @@ class Restorer:
                 staff_posts=item.decimal("staff_posts"),
                 regime=item.text("regime"),
                 conditions=item.text("conditions"),
-                overrides=item.mapping("overrides"),
+                overrides=self.overrides(item),
                 zweck_erfuellt_on=item.day("zweck_erfuellt_on"),
                 financing_type=(
                     item.choice("financing_type", FinancingType)
@@ -385,6 +388,25 @@ class Restorer:
                 by_reference.setdefault(award.reference, award)
             programme.awards.append(award)
         return by_reference
+
+    def overrides(self, item: Node) -> dict[str, Any]:
+        """The award's overrides, checked against its regime (CONTRACTS §1)."""
+        overrides = item.mapping("overrides")
+        if not overrides:
+            return overrides
+        regime_id = item.text("regime")
+        if regime_id and regime_id not in self.regimes:
+            known = ", ".join(sorted(self.regimes))
+            raise item.fail(
+                "regime",
+                f"Regelwerk {regime_id!r} ist unbekannt; bekannt sind: {known}.",
+            )
+        try:
+            return validate_overrides(
+                self.regimes[regime_id] if regime_id else None, overrides
+            )
+        except OverrideError as exc:
+            raise item.fail("overrides", exc.message) from exc
 
     def award_lines(self, item: Node, award: Award) -> None:
         """Plan, versions, expenses and disbursements of an award."""
@@ -538,15 +560,24 @@ def is_empty(session: Session) -> bool:
     return True
 
 
-def restore(session: Session, text: str, name: str = "Dokument") -> dict[str, int]:
-    """Load a document into an empty database; return counts of what was loaded."""
+def restore(
+    session: Session,
+    text: str,
+    name: str = "Dokument",
+    regimes_dir: str | Path | None = None,
+) -> dict[str, int]:
+    """Load a document into an empty database; return counts of what was loaded.
+
+    ``regimes_dir`` is the office's regimes folder (setting ``paths.regimes``): the
+    awards' overrides are checked against those regimes.
+    """
     root = parse_document(text, name)
     if not is_empty(session):
         raise Conflict(
             "Die Datenbank ist nicht leer. Eine Sicherung wird nur in eine leere "
             "Datenbank geladen (neue Datei mit --db oder `portfolio demo --reset`)."
         )
-    restorer = Restorer(session)
+    restorer = Restorer(session, load_regimes(regimes_dir))
     stichtag = root.day("stichtag")
     try:
         restorer.load(root)
@@ -564,9 +595,11 @@ def restore(session: Session, text: str, name: str = "Dokument") -> dict[str, in
     }
 
 
-def restore_file(session: Session, path: Path) -> dict[str, int]:
+def restore_file(
+    session: Session, path: Path, regimes_dir: str | Path | None = None
+) -> dict[str, int]:
     """Restore from a file, with a clear message when it cannot be read."""
-    return restore(session, read_backup(path), path.name)
+    return restore(session, read_backup(path), path.name, regimes_dir)
 
 
 def read_backup(path: Path) -> str:
