@@ -53,7 +53,7 @@ def _routes(db_url: str) -> list[APIRoute]:
     return [r for r in found if isinstance(r, APIRoute)]
 
 
-OPEN_PATHS = {"/health", "/login", "/kalender/{token}.ics"}
+OPEN_PATHS = {"/health", "/login", "/favicon.ico", "/kalender/{token}.ics"}
 
 
 def _concrete(path: str) -> str:

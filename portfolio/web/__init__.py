@@ -13,6 +13,7 @@ from datetime import timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
@@ -150,7 +151,10 @@ def _install_handlers(app: FastAPI) -> None:
         target = request.url.path + (
             f"?{request.url.query}" if request.url.query else ""
         )
-        return RedirectResponse(f"/login?next={target}", status_code=303)
+        # Quoted whole: "&q=…" of the asked page must not become a login parameter.
+        return RedirectResponse(
+            f"/login?next={quote(target, safe='/')}", status_code=303
+        )
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:  # noqa: ARG001

@@ -7,11 +7,18 @@ token) so a planted cookie cannot be taken over.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
@@ -27,6 +34,7 @@ from portfolio.web.security import (
 from portfolio.web.sessions import close_session, start_session
 
 router = APIRouter(include_in_schema=False)
+STATIC = Path(__file__).resolve().parents[1] / "static"
 
 
 @router.get("/health")
@@ -45,9 +53,26 @@ def _safe_next(target: str | None) -> str:
 
 def _login_page(request: Request, status: int = 200, **values: Any) -> HTMLResponse:
     templates: Jinja2Templates = request.app.state.templates
-    context = {"csrf": csrf_token(request), "user": None, **values}
+    settings = request.app.state.settings
+    context = {
+        "csrf": csrf_token(request),
+        "user": None,
+        "office": settings.get("office.name"),
+        "lead_email": settings.get("office.lead_email"),
+        **values,
+    }
     return templates.TemplateResponse(
         request, "login.html", context, status_code=status
+    )
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """The tab icon (browsers ask for this address whatever the page says)."""
+    return FileResponse(
+        STATIC / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
     )
 
 

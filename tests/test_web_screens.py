@@ -1,0 +1,159 @@
+"""Every page on a phone and on a big screen, and checked by a real accessibility tool.
+
+Playwright drives Debian's chromium (the fixtures of ``test_web_browser``). The pages
+are found the way a person finds them: the main menu and the tabs and links it leads
+to. At 390 px no page may scroll sideways (tables scroll inside their own box, the
+menu collapses behind a button); at 1920 px neither. axe-core (vendored under
+``tests/vendor/axe-core``, MPL 2.0) is injected into each page and must report no
+serious or critical violation.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_web_browser import (  # noqa: F401 - fixtures used by name
+    CHROMIUM,
+    browser,
+    server,
+    template_db,
+)
+from web_support import PASSWORD
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="/usr/bin/chromium fehlt (apt install chromium)"
+    ),
+]
+
+# Pages one click or two below the menu (tabs, a programme, the calendar, the
+# change log), beside the menu entries found on the page itself.
+BELOW_MENU = [
+    "/programme/zukunftsstadt",
+    "/programme/zukunftsstadt/bearbeiten",
+    "/fristen/kalender",
+    "/verwaltung/erinnerungen",
+    "/verwaltung/einstellungen",
+    "/konto",
+]
+
+
+def _open(browser: Any, server: str, width: int, *, axe: bool = False) -> Any:
+    # The CSP forbids inline scripts; axe is injected as one.
+    context = browser.new_context(
+        viewport={"width": width, "height": 900},
+        locale="de-DE",
+        base_url=server,
+        bypass_csp=axe,
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(15000)
+    return tab
+
+
+def _login(tab: Any, username: str = "admin") -> None:
+    tab.goto("/login")
+    tab.get_by_label("Benutzername").fill(username)
+    tab.get_by_label("Passwort").fill(PASSWORD)
+    tab.get_by_role("button", name="Anmelden").click()
+    tab.wait_for_url("**/")
+
+
+def _pages(tab: Any) -> list[str]:
+    """The menu's pages, then the pages below them (no duplicates, no logout)."""
+    tab.goto("/")
+    hrefs = tab.eval_on_selector_all(
+        "nav[aria-label=Hauptmenü] a", "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert len(hrefs) >= 6, hrefs
+    return list(dict.fromkeys([*hrefs, *BELOW_MENU]))
+
+
+def _overflow(tab: Any) -> int:
+    return int(tab.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+@pytest.mark.parametrize("width", [390, 1920])
+def test_no_page_scrolls_sideways(browser: Any, server: str, width: int) -> None:
+    tab = _open(browser, server, width)
+    _login(tab)
+    wide = []
+    for path in _pages(tab):
+        answer = tab.goto(path)
+        assert answer.ok, path
+        if _overflow(tab) > 0:
+            wide.append((path, _overflow(tab)))
+    tab.context.close()
+    assert wide == [], f"Seiten breiter als {width} px: {wide}"
+
+
+def test_login_page_fits_a_phone(browser: Any, server: str) -> None:
+    tab = _open(browser, server, 390)
+    tab.goto("/login")
+    assert _overflow(tab) <= 0
+    tab.context.close()
+
+
+def test_menu_collapses_on_a_phone_and_opens_with_the_keyboard(
+    browser: Any, server: str
+) -> None:
+    tab = _open(browser, server, 390)
+    _login(tab, "viewer")
+    menu = tab.get_by_role("navigation", name="Hauptmenü").get_by_role(
+        "link", name="Fristen"
+    )
+    assert not menu.is_visible()
+    toggle = tab.get_by_role("button", name="Menü")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.focus()
+    tab.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert menu.is_visible()
+    menu.click()
+    tab.wait_for_url("**/fristen")
+    assert tab.get_by_role("heading", level=1).inner_text() == "Fristen"
+    tab.context.close()
+    wide = _open(browser, server, 1920)
+    _login(wide, "viewer")
+    nav = wide.get_by_role("navigation", name="Hauptmenü")
+    assert nav.get_by_role("link", name="Fristen").is_visible()
+    assert not wide.get_by_role("button", name="Menü").is_visible()
+    wide.context.close()
+
+
+def _axe(tab: Any) -> list[dict[str, Any]]:
+    tab.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = tab.evaluate(
+        "async () => JSON.stringify((await axe.run(document, "
+        "{resultTypes: ['violations']})).violations)"
+    )
+    found: list[dict[str, Any]] = json.loads(result)
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_axe_finds_nothing_serious(browser: Any, server: str, width: int) -> None:
+    tab = _open(browser, server, width, axe=True)
+    tab.goto("/login")
+    problems = {"/login": _axe(tab)}
+    _login(tab)
+    for path in _pages(tab):
+        tab.goto(path)
+        problems[path] = _axe(tab)
+    tab.context.close()
+    report = {
+        path: [
+            f"{v['id']} ({v['impact']}): "
+            + "; ".join(node["target"][0] for node in v["nodes"][:5])
+            for v in found
+        ]
+        for path, found in problems.items()
+        if found
+    }
+    assert report == {}, json.dumps(report, indent=1, ensure_ascii=False)
