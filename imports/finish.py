@@ -11,7 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from imports.values import ValueProblem, _period, parse_point
-from imports.words import obligation_kind, parse_funders, split_abbreviation
+from imports.words import (
+    StatusWord,
+    obligation_kind,
+    parse_funders,
+    split_abbreviation,
+)
 from portfolio.domain.records import SheetKind
 
 
@@ -28,7 +33,31 @@ def finish(kind: SheetKind, values: dict[str, Any]) -> tuple[str, ValueProblem] 
     return None
 
 
+def _status(values: dict[str, Any]) -> None:
+    """Spread a status word over the fields it speaks for.
+
+    An application word gives the Antrag's status, "Verwendungsnachweis offen" an
+    open deadline; a word portfolio has no status for (unknown, or "ruht") stays in
+    the note, so nothing the sheet said is lost and the row is still taken.
+    """
+    word = values.get("status")
+    if not isinstance(word, StatusWord):
+        return
+    if word.programme is not None:
+        values["status"] = word.programme  # in place: the field order stays
+    else:
+        del values["status"]
+    if word.application is not None:
+        values["application_status"] = word.application
+    if word.report_open:
+        values["report_open"] = True
+    if word.word:
+        note = f"Status laut Tabelle: {word.word}"
+        values["notes"] = f"{values['notes']}\n{note}" if values.get("notes") else note
+
+
 def _programme(values: dict[str, Any]) -> tuple[str, ValueProblem] | None:
+    _status(values)
     name = values.get("name")
     if name:
         plain, short = split_abbreviation(name)

@@ -21,6 +21,7 @@ from imports.columns import MAX_LENGTH, REQUIRED, Column, text
 from imports.finish import finish
 from imports.headers import Header
 from imports.values import SPACES, ValueProblem, clean_text, is_blank, parse_money
+from imports.words import StatusWord
 from imports.xmlscan import SheetFacts, column_letter
 from portfolio.domain.errors import Problem
 from portfolio.domain.records import Record, SheetKind, SheetResult, Skipped, Source
@@ -162,6 +163,7 @@ class TableReader:
             for i, c in self.plan
         ]
         self.shared_columns: dict[tuple[int, ...], dict[str, str]] = {}
+        self.unknown_status: dict[str, int] = {}
         self.sum_rows = {
             r for (r, _), f in facts.formulas.items() if is_vertical_sum(f)
         }
@@ -192,6 +194,16 @@ class TableReader:
             self.result.blank_rows += pending_blank
             pending_blank = 0
             self._row(index, cells, filled)
+        self._name_unknown_status()
+
+    def _name_unknown_status(self) -> None:
+        """Each status word portfolio does not know, once, with its rows."""
+        for word, count in sorted(self.unknown_status.items()):
+            rows = "1 Zeile" if count == 1 else f"{count} Zeilen"
+            self.result.notes.append(
+                f"Unbekannter Status „{word}“ ({rows}): die Zeilen werden "
+                "übernommen, der Status steht in den Bemerkungen."
+            )
 
     def _source(self, index: int) -> Source:
         return Source(self.result.file, self.result.sheet, index + 1)
@@ -205,6 +217,12 @@ class TableReader:
             return
         problems: list[Problem] = []
         values, columns = self._values(index, cells, filled, problems)
+        status = values.get("status")
+        unknown = (
+            status.word
+            if type(status) is StatusWord and status.programme is None
+            else None
+        )
         if self.years:
             values["amounts"] = self._years(index, cells, problems)
         if not problems and (bad := finish(self.header.kind, values)):
@@ -227,6 +245,8 @@ class TableReader:
             return
         record = Record(self.header.kind, self._source(index), values, columns)
         self.result.records.append(record)
+        if unknown is not None:
+            self.unknown_status[unknown] = self.unknown_status.get(unknown, 0) + 1
 
     def _values(
         self,

@@ -1,19 +1,24 @@
 """Parsers for words people type: status, done marks, funders, kinds, e-mail.
 
-Status words (``läuft``, ``abgeschlossen``, ``beantragt``, ``bewilligt``,
-``abgelehnt``) and done marks (``x``, ``ja``, ``erledigt`` or a date) map to the enums
-of DESIGN §3. ``MAIS NRW / RAG-Stiftung`` is two funders; a kind column such as ``Land
-/ Stiftung`` types them, otherwise a table of known funder names does (BMBF → bund,
-MSB → land, ESF → eu, … Stiftung → stiftung, Kreis/Stadt → kommune).
+Status words as offices write them (``Antrag in Vorbereitung``, ``Antrag
+eingereicht``, ``Bewilligt``, ``Laufend``, ``Verwendungsnachweis offen``,
+``Abgeschlossen``, ``Abgelehnt``, ``zurückgezogen``, ``ruht``, ``verlängert`` and
+variants; an unknown word is kept, never refused) and done marks (``x``, ``ja``,
+``erledigt`` or a date) map to the enums of DESIGN §3. ``MAIS NRW / RAG-Stiftung``
+is two funders; a kind column such as ``Land / Stiftung`` types them, otherwise a
+table of known funder names does (BMBF → bund, MSB → land, ESF → eu, … Stiftung →
+stiftung, Kreis/Stadt → kommune).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from imports.values import Raw, ValueProblem, clean_text, parse_date
 from portfolio.domain.enums import (
+    ApplicationStatus,
     FunderKind,
     ObligationKind,
     ObligationStatus,
@@ -23,35 +28,126 @@ from portfolio.domain.records import FunderRef
 
 # --- words -----------------------------------------------------------------
 
-STATUS_WORDS: dict[str, ProgrammeStatus] = {
-    "läuft": ProgrammeStatus.RUNNING,
-    "laufend": ProgrammeStatus.RUNNING,
-    "aktiv": ProgrammeStatus.RUNNING,
-    "bewilligt": ProgrammeStatus.RUNNING,
-    "in umsetzung": ProgrammeStatus.RUNNING,
-    "running": ProgrammeStatus.RUNNING,
-    "active": ProgrammeStatus.RUNNING,
-    "ongoing": ProgrammeStatus.RUNNING,
-    "abgeschlossen": ProgrammeStatus.ENDED,
-    "beendet": ProgrammeStatus.ENDED,
-    "ausgelaufen": ProgrammeStatus.ENDED,
-    "ended": ProgrammeStatus.ENDED,
-    "closed": ProgrammeStatus.ENDED,
-    "completed": ProgrammeStatus.ENDED,
-    "beantragt": ProgrammeStatus.APPLYING,
-    "in antragstellung": ProgrammeStatus.APPLYING,
-    "antrag gestellt": ProgrammeStatus.APPLYING,
-    "eingereicht": ProgrammeStatus.APPLYING,
-    "applying": ProgrammeStatus.APPLYING,
-    "applied": ProgrammeStatus.APPLYING,
-    "abgelehnt": ProgrammeStatus.REJECTED,
-    "rejected": ProgrammeStatus.REJECTED,
-    "idee": ProgrammeStatus.IDEA,
-    "geplant": ProgrammeStatus.IDEA,
-    "in planung": ProgrammeStatus.IDEA,
-    "idea": ProgrammeStatus.IDEA,
-    "planned": ProgrammeStatus.IDEA,
+
+@dataclass(frozen=True, slots=True)
+class StatusWord:
+    """What a status cell says, as far as portfolio has statuses for it.
+
+    The programme's status; for an application (Antrag) its status; whether a
+    Verwendungsnachweis is still open; and the word itself when portfolio has no
+    status for it (kept in the row's note). ``programme`` is None for a word
+    nobody taught portfolio: the row is still taken, the word goes to the note
+    and the preview counts it.
+    """
+
+    programme: ProgrammeStatus | None
+    application: ApplicationStatus | None = None
+    report_open: bool = False
+    word: str = ""  # the cell as written, when it belongs in the note
+
+
+P, A = ProgrammeStatus, ApplicationStatus
+_RUNNING = StatusWord(P.RUNNING)
+_ENDED = StatusWord(P.ENDED)
+_DRAFT = StatusWord(P.APPLYING, A.DRAFT)
+_SUBMITTED = StatusWord(P.APPLYING, A.SUBMITTED)
+_REJECTED = StatusWord(P.REJECTED, A.REJECTED)
+_WITHDRAWN = StatusWord(P.REJECTED, A.WITHDRAWN)
+_IDEA = StatusWord(P.IDEA, A.DRAFT)
+_REPORT_OPEN = StatusWord(P.ENDED, report_open=True)
+# Folded (lower case, umlauts as ae/oe/ue, punctuation as blanks) → meaning. Longer
+# phrases are tried first, so "nicht bewilligt" is not read as "bewilligt".
+STATUS_WORDS: dict[str, StatusWord] = {
+    # running (granted, extended, paused)
+    "laeuft": _RUNNING,
+    "laufend": _RUNNING,
+    "lfd": _RUNNING,
+    "aktiv": _RUNNING,
+    "bewilligt": _RUNNING,
+    "zugesagt": _RUNNING,
+    "genehmigt": _RUNNING,
+    "zuwendung bewilligt": _RUNNING,
+    "bescheid erhalten": _RUNNING,
+    "in umsetzung": _RUNNING,
+    "in durchfuehrung": _RUNNING,
+    "verlaengert": _RUNNING,
+    "laufzeit verlaengert": _RUNNING,
+    "kostenneutral verlaengert": _RUNNING,
+    "running": _RUNNING,
+    "active": _RUNNING,
+    "ongoing": _RUNNING,
+    "approved": _RUNNING,
+    "awarded": _RUNNING,
+    "extended": _RUNNING,
+    # paused: running, but the word stays in the note (no status says "ruht")
+    "ruht": StatusWord(P.RUNNING, word="ruht"),
+    "ruhend": StatusWord(P.RUNNING, word="ruht"),
+    "pausiert": StatusWord(P.RUNNING, word="pausiert"),
+    "unterbrochen": StatusWord(P.RUNNING, word="unterbrochen"),
+    "on hold": StatusWord(P.RUNNING, word="on hold"),
+    # term over, Verwendungsnachweis still to come
+    "verwendungsnachweis offen": _REPORT_OPEN,
+    "verwendungsnachweis ausstehend": _REPORT_OPEN,
+    "verwendungsnachweis faellig": _REPORT_OPEN,
+    "verwendungsnachweis in arbeit": _REPORT_OPEN,
+    "vn offen": _REPORT_OPEN,
+    "vwn offen": _REPORT_OPEN,
+    "nachweis offen": _REPORT_OPEN,
+    "abrechnung offen": _REPORT_OPEN,
+    "in abrechnung": _REPORT_OPEN,
+    "schlussabrechnung offen": _REPORT_OPEN,
+    # ended
+    "abgeschlossen": _ENDED,
+    "beendet": _ENDED,
+    "ausgelaufen": _ENDED,
+    "abgerechnet": _ENDED,
+    "verwendungsnachweis eingereicht": _ENDED,
+    "verwendungsnachweis geprueft": _ENDED,
+    "vn eingereicht": _ENDED,
+    "vwn eingereicht": _ENDED,
+    "nachweis eingereicht": _ENDED,
+    "schlussbericht eingereicht": _ENDED,
+    "ended": _ENDED,
+    "closed": _ENDED,
+    "completed": _ENDED,
+    "finished": _ENDED,
+    # applications
+    "antrag in vorbereitung": _DRAFT,
+    "in vorbereitung": _DRAFT,
+    "antragsvorbereitung": _DRAFT,
+    "antrag in arbeit": _DRAFT,
+    "antrag wird vorbereitet": _DRAFT,
+    "antrag geplant": _DRAFT,
+    "skizze in vorbereitung": _DRAFT,
+    "in antragstellung": _DRAFT,
+    "beantragt": _SUBMITTED,
+    "antrag eingereicht": _SUBMITTED,
+    "antrag gestellt": _SUBMITTED,
+    "eingereicht": _SUBMITTED,
+    "skizze eingereicht": _SUBMITTED,
+    "in pruefung": _SUBMITTED,
+    "antrag in pruefung": _SUBMITTED,
+    "applying": _SUBMITTED,
+    "applied": _SUBMITTED,
+    "submitted": _SUBMITTED,
+    "abgelehnt": _REJECTED,
+    "antrag abgelehnt": _REJECTED,
+    "nicht bewilligt": _REJECTED,
+    "absage": _REJECTED,
+    "rejected": _REJECTED,
+    "declined": _REJECTED,
+    "zurueckgezogen": _WITHDRAWN,
+    "antrag zurueckgezogen": _WITHDRAWN,
+    "withdrawn": _WITHDRAWN,
+    "idee": _IDEA,
+    "geplant": _IDEA,
+    "in planung": _IDEA,
+    "idea": _IDEA,
+    "planned": _IDEA,
 }
+STATUS_PHRASES = sorted(STATUS_WORDS, key=len, reverse=True)
+STATUS_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+NOT_WORD_RE = re.compile(r"[^a-z0-9]+")
 
 DONE_WORDS: dict[str, ObligationStatus] = {
     "x": ObligationStatus.DONE,
@@ -92,18 +188,31 @@ def _word(raw: Raw) -> str:
     return clean_text(raw).lower().rstrip(".!").strip()
 
 
-def parse_status(raw: Raw) -> ProgrammeStatus:
-    """Map a status word (läuft, abgeschlossen, beantragt …) to a programme status."""
-    word = _word(raw)
-    if word in STATUS_WORDS:
-        return STATUS_WORDS[word]
-    for key, status in STATUS_WORDS.items():
-        if word.startswith(key):
-            return status
-    raise ValueProblem(
-        "Dieser Status ist unbekannt.",
-        "Erlaubt sind: läuft, abgeschlossen, beantragt, bewilligt, abgelehnt, geplant.",
-    )
+def fold_status(raw: Raw) -> str:
+    """A status cell folded: ``Antrag  eingereicht.`` → ``antrag eingereicht``."""
+    text = clean_text(raw).lower().translate(STATUS_FOLD)
+    return " ".join(NOT_WORD_RE.sub(" ", text).split())
+
+
+def parse_status(raw: Raw) -> StatusWord:
+    """Read a status cell as offices write it; an unknown word is kept, not refused.
+
+    ``Antrag eingereicht am 12.03.2017`` is submitted (the phrase leads),
+    ``Status: bewilligt`` is running (the phrase stands as whole words).
+    """
+    word = fold_status(raw)
+    if not word:
+        raise ValueProblem("Der Status fehlt.")
+    if (known := STATUS_WORDS.get(word)) is not None:
+        return known
+    padded = f" {word} "
+    for phrase in STATUS_PHRASES:
+        if word.startswith(phrase + " "):
+            return STATUS_WORDS[phrase]
+    for phrase in STATUS_PHRASES:
+        if f" {phrase} " in padded and f" nicht {phrase} " not in padded:
+            return STATUS_WORDS[phrase]
+    return StatusWord(None, word=clean_text(raw)[:80])
 
 
 def parse_done(

@@ -145,7 +145,7 @@ def test_two_funders_typed_by_kind_column_or_known_names() -> None:
     ],
 )
 def test_status_words(raw: str, status: ProgrammeStatus) -> None:
-    assert parse_status(raw) is status
+    assert parse_status(raw).programme is status
 
 
 def test_done_marks() -> None:

@@ -25,7 +25,7 @@ from portfolio.services.import_bulk import PendingObligation, StoredObligation
 from portfolio.services.import_match import (
     fold,
 )
-from portfolio.services.import_planner import PlannerBase, Ref, row_result
+from portfolio.services.import_planner import PlannerBase, row_result
 from portfolio.services.import_result import (
     EntityChange,
     RowResult,
@@ -172,35 +172,6 @@ class ListRows(PlannerBase):
         if change.diffs and target.origin.startswith("rule:"):
             target.edited = True
         return row_result(record, change.name, changes)
-
-    def _new_obligation(  # noqa: PLR0917 - the new row's parts
-        self,
-        programme: Programme,
-        slot: tuple[int, str],
-        title: str,
-        due: Any,
-        kind: ObligationKind,
-        ref: Ref,
-    ) -> Obligation | PendingObligation:
-        """A new deadline: a pending bulk row for a stored programme, else ORM."""
-        target: Obligation | PendingObligation
-        if programme.id is not None:
-            target = PendingObligation(programme.id, title, due, kind)
-            self.bulk.append(target)
-        else:
-            target = Obligation(
-                title=title,
-                due_on=due,
-                kind=kind,
-                origin="import",
-                checklist=[],
-                status=ObligationStatus.OPEN,
-                edited=False,
-            )
-            programme.obligations.append(target)
-        self.by_title[slot].append(target)
-        self.created(target, ref)
-        return target
 
     def _award_of(self, record: Record, programme: Programme) -> Award | None:
         """The award a deadline row names by ``_award`` id or Förderkennzeichen."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from portfolio.domain.enums import ObligationKind, ObligationStatus
 from portfolio.domain.errors import Problem
 from portfolio.domain.models import (
     Contact,
@@ -86,6 +87,10 @@ class PlannerBase:
         # Programme fields come from a programme's first row; later rows of the
         # same programme (one per award) must not overwrite them back and forth.
         self.seen: set[int] = set()
+        # Programmes with an open Verwendungsnachweis (stored: found on first
+        # need; this run: added when a status word opens one).
+        self.open_reports_of: set[int] | None = None
+        self.open_reports: set[int] = set()
         # Stored obligations as plain values: comparing 100 000 deadlines must not
         # build 100 000 ORM objects; changed ones are written at the end.
         stored = load_stored(session, self.programmes.by_id, self.contacts.by_id)
@@ -145,6 +150,35 @@ class PlannerBase:
             obj.where = ref
             return
         self.touched[id(obj)] = (obj, ref)
+
+    def _new_obligation(  # noqa: PLR0917 - the new row's parts
+        self,
+        programme: Programme,
+        slot: tuple[int, str],
+        title: str,
+        due: Any,
+        kind: ObligationKind,
+        ref: Ref,
+    ) -> Obligation | PendingObligation:
+        """A new deadline: a pending bulk row for a stored programme, else ORM."""
+        target: Obligation | PendingObligation
+        if programme.id is not None:
+            target = PendingObligation(programme.id, title, due, kind)
+            self.bulk.append(target)
+        else:
+            target = Obligation(
+                title=title,
+                due_on=due,
+                kind=kind,
+                origin="import",
+                checklist=[],
+                status=ObligationStatus.OPEN,
+                edited=False,
+            )
+            programme.obligations.append(target)
+        self.by_title[slot].append(target)
+        self.created(target, ref)
+        return target
 
     def programme_id(self, programme: object) -> int:
         """``id(programme)``, one int object per programme (not one per row)."""

@@ -17,7 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from portfolio.domain.enums import ApplicationStatus, FunderKind, ProgrammeStatus
+from portfolio.domain.enums import (
+    ApplicationStatus,
+    FunderKind,
+    ObligationKind,
+    ObligationStatus,
+    ProgrammeStatus,
+)
 from portfolio.domain.models import (
     Application,
     Award,
@@ -26,7 +32,13 @@ from portfolio.domain.models import (
     Phase,
     Programme,
 )
-from portfolio.domain.periods import Period, format_period
+from portfolio.domain.periods import (
+    Period,
+    add_months,
+    format_date,
+    format_period,
+    month_end,
+)
 from portfolio.domain.records import FunderRef, Record, SheetResult
 from portfolio.services.import_match import (
     fold,
@@ -47,8 +59,10 @@ PROGRAMME_FIELDS = {
 }
 CLEARABLE = {"short_name", "notes", "field_of_action", "description"}
 AWARD = "Bewilligung"
+REPORT_TITLE = "Verwendungsnachweis"
 APPLICATION = "Antrag"
-# A row whose status says the money is not (yet) granted records an application.
+# A row whose status says the money is not (yet) granted records an application
+# (the reader sets ``application_status``; these are for records made elsewhere).
 APPLICATION_STATUS = {
     ProgrammeStatus.IDEA: ApplicationStatus.DRAFT,
     ProgrammeStatus.APPLYING: ApplicationStatus.SUBMITTED,
@@ -56,9 +70,16 @@ APPLICATION_STATUS = {
 }
 
 
+def _application_status(values: dict[str, Any]) -> ApplicationStatus | None:
+    """The Antrag status a row's status word gives, if it speaks of one."""
+    if "application_status" in values:
+        return values["application_status"]  # type: ignore[no-any-return]
+    return APPLICATION_STATUS.get(values.get("status"))  # type: ignore[arg-type]
+
+
 def _is_application(values: dict[str, Any]) -> bool:
     """Whether the row's money is applied for, not awarded (and names no award)."""
-    return values.get("status") in APPLICATION_STATUS and not values.get("award_id")
+    return _application_status(values) is not None and not values.get("award_id")
 
 
 class ProgrammeRows(PlannerBase):
@@ -100,10 +121,13 @@ class ProgrammeRows(PlannerBase):
         phase = self._phase(
             programme, values.get("period"), values.get("phase"), ref, changes
         )
+        award = None
         if wants_award and _is_application(values):
             self._application(record, programme, funder_rows, phase, ref, changes)
         elif wants_award:
-            self._award(record, programme, funder_rows, phase, ref, changes)
+            award = self._award(record, programme, funder_rows, phase, ref, changes)
+        if values.get("report_open"):
+            self._report_open(record, programme, award, changes)
         # New when nothing of the row was stored before: its programme, or an
         # award (application) of a programme this import creates; a row that adds
         # to a stored programme changed it.
@@ -353,7 +377,7 @@ class ProgrammeRows(PlannerBase):
         change = EntityChange(
             APPLICATION, f"{programme.label} {reference or ''}".strip(), created
         )
-        status = APPLICATION_STATUS[values["status"]]
+        status = _application_status(values)
         for attr, value, german in (
             ("reference", reference, "Aktenzeichen"),
             ("requested", values.get("amount"), "beantragte Summe"),
@@ -411,7 +435,7 @@ class ProgrammeRows(PlannerBase):
         phase: Phase | None,
         ref: str,
         changes: list[EntityChange],
-    ) -> None:
+    ) -> Award:
         values = record.values
         reference = values.get("reference")
         award = self._find_award(programme, funders, reference, values.get("award_id"))
@@ -439,6 +463,59 @@ class ProgrammeRows(PlannerBase):
             award.phase = phase
         if created or change.diffs:
             changes.append(change)
+        return award
+
+    def _report_open(
+        self,
+        record: Record,
+        programme: Programme,
+        award: Award | None,
+        changes: list[EntityChange],
+    ) -> None:
+        """ "Verwendungsnachweis offen": an open deadline for it, unless one is.
+
+        Due at the end of the sixth month after the term (Nr. 6.1 ANBest-P); a
+        row without an end names no date, so no deadline is made up.
+        """
+        period: Period | None = record.values.get("period")
+        end = period.end if period is not None else (award.end if award else None)
+        if end is None or self._has_open_report(programme):
+            return
+        due = add_months(end, 6)
+        due = month_end(due.year, due.month)
+        slot = (self.programme_id(programme), fold(REPORT_TITLE))
+        label = self.label_of(programme)
+        target = self._new_obligation(
+            programme,
+            slot,
+            REPORT_TITLE,
+            due,
+            ObligationKind.VERWENDUNGSNACHWEIS,
+            record.source,
+        )
+        if award is not None:
+            target.award = award
+        self.claim(target)
+        self.open_reports.add(id(programme))
+        change = EntityChange("Frist", f"{label}: {REPORT_TITLE}", True)
+        change.add(FieldDiff("fällig am", "", format_date(due)))
+        changes.append(change)
+
+    def _has_open_report(self, programme: Programme) -> bool:
+        """Whether the programme has an open Verwendungsnachweis already.
+
+        The stored ones are gathered once per run (a list repeats programmes).
+        """
+        if self.open_reports_of is None:
+            self.open_reports_of = {
+                slot[0]
+                for slot, items in self.by_title.items()
+                for o in items
+                if o.kind is ObligationKind.VERWENDUNGSNACHWEIS
+                and o.status is ObligationStatus.OPEN
+            }
+        key = self.programme_id(programme)
+        return key in self.open_reports_of or id(programme) in self.open_reports
 
     def _find_award(
         self,
