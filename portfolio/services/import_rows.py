@@ -472,7 +472,7 @@ class ProgrammeRows(PlannerBase):
         award: Award | None,
         changes: list[EntityChange],
     ) -> None:
-        """ "Verwendungsnachweis offen": an open deadline for it, unless one is.
+        """An open Verwendungsnachweis deadline for "Verwendungsnachweis offen".
 
         Due at the end of the sixth month after the term (Nr. 6.1 ANBest-P); a
         row without an end names no date, so no deadline is made up.
