@@ -28,10 +28,10 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from imports.xmlscan import BookFacts, SheetFacts, scan_xlsx
 from portfolio.domain.errors import InputError
+from portfolio.services.zip_guard import refuse_zip_bomb
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 DEFAULT_MAX_UNPACKED = 1024 * 1024 * 1024
-MAX_RATIO = 200
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK\x03\x04"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -205,15 +205,7 @@ def _open_zip(data: bytes, name: str, max_unpacked: int) -> zipfile.ZipFile:
             f"Die Datei {name} ist beschädigt (kein gültiges ZIP-Archiv) – bitte "
             "neu speichern."
         ) from None
-    unpacked = sum(info.file_size for info in infos)
-    packed = max(1, sum(info.compress_size for info in infos))
-    if unpacked > max_unpacked or (
-        unpacked > 50_000_000 and unpacked / packed > MAX_RATIO
-    ):
-        raise InputError(
-            f"Die Datei {name} entpackt sich auf {unpacked // 1_048_576} MB – das ist "
-            "unplausibel groß (ZIP-Bombe?); sie wird nicht gelesen."
-        )
+    refuse_zip_bomb(infos, name, max_unpacked)  # the check documents use too
     return archive
 
 

@@ -88,6 +88,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Stunden, nach denen eine Anmeldung spätestens endet"),
     Setting("imports.max_file_mb", "PORTFOLIO_IMPORT_MAX_MB", 50,
             "Größte Importdatei in MB"),
+    Setting("documents.dir", "PORTFOLIO_DOCUMENTS_DIR", None,
+            "Ordner der Dokumente (Standard: neben der SQLite-Datei "
+            "<name>-documents, bei PostgreSQL documents im Arbeitsordner)"),
+    Setting("documents.max_file_mb", "PORTFOLIO_DOCUMENTS_MAX_MB", 50,
+            "Größtes Dokument in MB"),
     Setting("paths.templates", "PORTFOLIO_TEMPLATES", None,
             "Ordner mit eigenen Bericht- und E-Mail-Vorlagen"),
     Setting("paths.regimes", "PORTFOLIO_REGIMES", None,

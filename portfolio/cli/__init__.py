@@ -6,6 +6,7 @@ them to the group.
 
 from portfolio.cli import (
     core,  # noqa: F401 - registers commands
+    documents,  # noqa: F401 - registers commands
     imports,  # noqa: F401 - registers commands
     reminders,  # noqa: F401 - registers commands
     reports,  # noqa: F401 - registers commands

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.domain.access import LoginThrottle, WebSession
 from portfolio.domain.base import Base, Rate, enum_column
+from portfolio.domain.documents import Document, DocumentText
 from portfolio.domain.enums import (
     ApplicationStatus,
     AwardKind,
@@ -692,15 +693,15 @@ class Narrative(Base):
 
 __all__ = [
     "ENTITIES", "Application", "Award", "AwardVersion", "BudgetLine", "Change",
-    "Contact", "Disbursement", "Expense", "Funder", "Funding", "ImportBatch",
-    "IncomeLine", "LoginThrottle", "Meta", "Narrative", "Obligation", "Partner",
-    "Phase", "Programme", "ProgrammePartner", "Reminder", "ReportSending", "User",
-    "WebSession",
+    "Contact", "Disbursement", "Document", "DocumentText", "Expense", "Funder",
+    "Funding", "ImportBatch", "IncomeLine", "LoginThrottle", "Meta", "Narrative",
+    "Obligation", "Partner", "Phase", "Programme", "ProgrammePartner", "Reminder",
+    "ReportSending", "User", "WebSession",
 ]  # fmt: skip
 
 ENTITIES: tuple[type[Base], ...] = (
     Meta, Contact, Funder, Partner, Programme, ProgrammePartner, Phase, Funding,
     Application, Award, AwardVersion, BudgetLine, IncomeLine, Expense, Disbursement,
     Obligation, Narrative, ImportBatch, Change, Reminder, ReportSending, User,
-    WebSession, LoginThrottle,
+    WebSession, LoginThrottle, Document, DocumentText,
 )  # fmt: skip

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from portfolio.domain.base import Base
 from portfolio.domain.errors import InputError, SchemaBehind
+from portfolio.storage import fulltext
 from portfolio.storage.db import connection_error, describe, make_engine
 
 if TYPE_CHECKING:
@@ -196,6 +197,7 @@ def create_schema(engine: Engine) -> None:
 
     with engine.begin() as connection:
         Base.metadata.create_all(connection)
+        fulltext.create(connection)
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.stamp(config, "head")

@@ -11,6 +11,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from portfolio.domain.base import Base
+from portfolio.storage import fulltext
 from portfolio.storage.db import make_engine
 
 config = context.config
@@ -34,6 +35,9 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        # The full-text table/index are not models (storage/fulltext.py).
+        include_name=fulltext.include_name,
+        include_object=fulltext.include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
