@@ -31,8 +31,9 @@ class ProgrammeStatus(StrEnum):
 
 
 class ApplicationStatus(StrEnum):
-    """Where an application (Antrag) stands."""
+    """Where an application (Antrag) stands in the pipeline, from the idea on."""
 
+    IDEA = "idea"
     DRAFT = "draft"
     SUBMITTED = "submitted"
     APPROVED = "approved"
@@ -152,7 +153,8 @@ LABELS: dict[StrEnum, str] = {
     ProgrammeStatus.RUNNING: "läuft",
     ProgrammeStatus.ENDED: "abgeschlossen",
     ProgrammeStatus.REJECTED: "abgelehnt",
-    ApplicationStatus.DRAFT: "Entwurf",
+    ApplicationStatus.IDEA: "Idee",
+    ApplicationStatus.DRAFT: "in Vorbereitung",
     ApplicationStatus.SUBMITTED: "eingereicht",
     ApplicationStatus.APPROVED: "bewilligt",
     ApplicationStatus.PARTLY_APPROVED: "teilweise bewilligt",

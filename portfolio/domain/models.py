@@ -362,6 +362,10 @@ class Award(Provenance, Base):
     funder_id: Mapped[int] = mapped_column(
         sa.ForeignKey("funders.id", ondelete="RESTRICT"), index=True
     )
+    # The application the award came from, when it was made from one.
+    application_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="SET NULL"), index=True
+    )
     kind: Mapped[AwardKind] = mapped_column(
         enum_column(AwardKind, "kind"), default=AwardKind.BESCHEID
     )
@@ -392,6 +396,7 @@ class Award(Provenance, Base):
     programme: Mapped[Programme] = relationship(back_populates="awards")
     phase: Mapped[Phase | None] = relationship()
     funder: Mapped[Funder] = relationship()
+    application: Mapped[Application | None] = relationship()
     budget_lines: Mapped[list[BudgetLine]] = relationship(
         back_populates="award", cascade="all, delete-orphan"
     )
