@@ -11,14 +11,12 @@ commit.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import BeforeValidator, Field
-from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
 from portfolio.domain.deadlines import Anchors, WorkingDays
@@ -37,11 +35,11 @@ from portfolio.domain.models import (
     Phase,
     Reminder,
 )
+from portfolio.domain.overrides import OverrideError, validate_overrides
 from portfolio.domain.periods import format_date
-from portfolio.domain.regimes import OFF, ON, Regime, load_regimes, plan
+from portfolio.domain.regimes import Regime, load_regimes, plan
 from portfolio.services import clock
 from portfolio.services.edit_base import (
-    DATE_HINT,
     Deleted,
     EditModel,
     GermanDate,
@@ -54,7 +52,6 @@ from portfolio.services.edit_base import (
     Share,
     check,
     german_error,
-    parse_german_date,
     plural,
     raise_if,
 )
@@ -68,52 +65,54 @@ from portfolio.services.obligations import (
     regenerate,
 )
 
-_OFF_WORDS = {"off", "aus", "entfällt", "keine", "nein"}
-_ON_WORDS = {"on", "an", "ein", "ja"}
 
+def parse_overrides(raw: object) -> dict[str, Any]:
+    """Overrides typed one per line (``NRW_ANBEST_P_VN = 31.07.2019``) or as JSON.
 
-def parse_overrides(raw: object) -> dict[str, str]:
-    """Overrides typed one per line (``BUND_ANBESTGK_ZN = aus``) or given as JSON."""
+    Only the shape is read here (a list where commas separate dates); whether a rule
+    exists and takes that value is the regime's business (``validate_overrides``).
+    """
     if raw is None or raw == "":
         return {}
     if isinstance(raw, dict):
-        pairs = [(str(k), v) for k, v in raw.items()]
-    else:
-        pairs = []
-        for number, line in enumerate(str(raw).splitlines(), 1):
-            if not line.strip():
-                continue
-            if "=" not in line:
-                raise german_error(
-                    f"Zeile {number}: bitte „Regel = Wert“ schreiben, z. B. "
-                    "NRW_ANBEST_P_ZN = aus oder NRW_ANBEST_P_VN = 31.07.2019."
-                )
-            key, value = line.split("=", 1)
-            pairs.append((key.strip(), value.strip()))
-    return {key: _override_value(key, value) for key, value in pairs}
+        return {str(k): v for k, v in raw.items()}
+    result: dict[str, Any] = {}
+    for number, line in enumerate(str(raw).splitlines(), 1):
+        if not line.strip():
+            continue
+        if "=" not in line:
+            raise german_error(
+                f"Zeile {number}: bitte „Regel = Wert“ schreiben, z. B. "
+                "NRW_ANBEST_P_ZN = aus oder NRW_ANBEST_P_VN = 31.07.2019."
+            )
+        key, value = (part.strip() for part in line.split("=", 1))
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        result[key] = parts if len(parts) > 1 else value
+    return result
 
 
-def _override_value(key: str, value: object) -> str:
-    """One override: "off", "on" or an ISO date."""
-    if not re.fullmatch(r"[A-Za-z0-9_]+(:[A-Za-z0-9_.-]+)?", key or "-"):
-        raise german_error(f"„{key[:40]}“ ist keine Regel-Kennung.")
-    word = str(value).strip().lower()
-    if word in _OFF_WORDS:
-        return OFF
-    if word in _ON_WORDS:
-        return ON
+def show_overrides(overrides: dict[str, Any]) -> str:
+    """Stored overrides as the form shows them: one „Regel = Wert“ per line."""
+    lines = []
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            text = f"{_german(str(value.get('date', '')))} fest"
+        elif isinstance(value, list):
+            text = ", ".join(_german(str(v)) for v in value)
+        else:
+            text = _german(str(value))
+        lines.append(f"{key} = {text}")
+    return "\n".join(lines)
+
+
+def _german(value: str) -> str:
     try:
-        day = parse_german_date(value)
-    except PydanticCustomError:
-        day = None
-    if day is None:
-        raise german_error(
-            f"{key}: „{str(value)[:40]}“ ist weder „aus“ noch ein Datum ({DATE_HINT})."
-        )
-    return day.isoformat()
+        return format_date(date.fromisoformat(value))
+    except ValueError:
+        return value
 
 
-Overrides = Annotated[dict[str, str], BeforeValidator(parse_overrides), Kind.MAPPING]
+Overrides = Annotated[dict[str, Any], BeforeValidator(parse_overrides), Kind.MAPPING]
 
 
 class AwardIn(EditModel):
@@ -144,6 +143,12 @@ class AwardIn(EditModel):
     zweck_erfuellt_on: Annotated[GermanDate, Field(None, title="Zweck erfüllt am")]
     conditions: Annotated[LongText, Field(None, title="Auflagen", max_length=20000)]
 
+    def form_values(self) -> dict[str, Any]:
+        """The values as the form shows them; overrides one per line."""
+        values = super().form_values()
+        values["overrides"] = show_overrides(self.overrides)
+        return values
+
 
 @dataclass
 class Consequences:
@@ -172,16 +177,8 @@ def get(session: Session, award_id: int) -> Award:
 def as_input(award: Award) -> AwardIn:
     """The stored award as input (to fill the edit form)."""
     values = {name: getattr(award, name) for name in AwardIn.model_fields}
-    values["overrides"] = {k: _stored(v) for k, v in (award.overrides or {}).items()}
+    values["overrides"] = dict(award.overrides or {})
     return AwardIn.model_validate(values)
-
-
-def _stored(value: Any) -> str:
-    if isinstance(value, dict):
-        return str(value.get("date", ""))
-    if isinstance(value, list):
-        return str(value[0]) if value else OFF
-    return str(value)
 
 
 def _check(
@@ -244,24 +241,13 @@ def _check(
             f"Das Regelwerk „{data.regime}“ gibt es nicht; bekannt sind: {known}.",
         )
     if data.overrides:
-        message = _override_problem(data, regimes)
-        check(errors, "overrides", message is None, message or "")
-    raise_if(errors, AwardIn)
-
-
-def _override_problem(data: AwardIn, regimes: dict[str, Regime]) -> str | None:
-    """An override names a rule of the award's regime (or an occurrence of one)."""
-    regime = regimes.get(data.regime or "")
-    if regime is None:
-        return "Abweichungen gelten nur mit einem Regelwerk – bitte eines wählen."
-    known = {t.id for t in regime.templates}
-    for key in data.overrides:
-        if key.split(":", 1)[0] not in known:
-            return (
-                f"Die Regel „{key}“ gibt es im Regelwerk {regime.id} nicht; bekannt "
-                f"sind: {', '.join(sorted(known))}."
+        try:
+            data.overrides = validate_overrides(
+                regimes.get(data.regime or ""), data.overrides
             )
-    return None
+        except OverrideError as exc:
+            check(errors, "overrides", False, exc.message)
+    raise_if(errors, AwardIn)
 
 
 def _apply(award: Award, data: AwardIn) -> None:
@@ -363,9 +349,19 @@ def preview(
     award_id: int | None,
     data: AwardIn,
     rules: RuleSettings | None = None,
+    programme_key: str | None = None,
 ) -> Consequences:
-    """What saving ``data`` would do to the award's rule deadlines and reminders."""
+    """What saving ``data`` would do to the award's rule deadlines and reminders.
+
+    Checks the input first (a ``FormErrors`` says what is wrong), so a preview never
+    shows the consequences of something that could not be saved.
+    """
     regimes, calendar = _rules(rules)
+    if award_id is not None:
+        programme_id = get(session, award_id).programme_id
+    else:
+        programme_id = get_programme(session, programme_key or "").id
+    _check(session, data, programme_id, award_id, regimes)
     today = clock.today(session)
     planned = []
     regime = regimes.get(data.regime or "")

@@ -314,7 +314,7 @@ def show(kind: Kind, value: Any) -> Any:  # noqa: PLR0911 - one per kind
     if kind is Kind.MULTI:
         return [str(v) for v in value]
     if kind is Kind.MAPPING:
-        return "\n".join(f"{k} = {v}" for k, v in value.items())
+        return "\n".join(f"{k} = {v}" for k, v in value.items())  # see show_overrides
     if isinstance(value, StrEnum):
         return value.value
     if isinstance(value, bool):
