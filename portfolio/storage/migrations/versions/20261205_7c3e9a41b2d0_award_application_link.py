@@ -1,7 +1,7 @@
 """awards remember the application they came from; applications may be an idea
 
 Revision ID: 7c3e9a41b2d0
-Revises: 7a3e5c91b2d4
+Revises: 15cc3286add6
 Create Date: 2026-12-05 09:30:00
 
 House rules: every migration runs on SQLite (batch mode) and PostgreSQL; name every
@@ -24,7 +24,7 @@ from alembic import op
 
 
 revision = '7c3e9a41b2d0'
-down_revision = '7a3e5c91b2d4'
+down_revision = '15cc3286add6'
 branch_labels = None
 depends_on = None
 
