@@ -93,6 +93,10 @@ SETTINGS: tuple[Setting, ...] = (
             "<name>-documents, bei PostgreSQL documents im Arbeitsordner)"),
     Setting("documents.max_file_mb", "PORTFOLIO_DOCUMENTS_MAX_MB", 50,
             "Größtes Dokument in MB"),
+    Setting("money.account_categories", "PORTFOLIO_ACCOUNT_CATEGORIES", "",
+            "Sachkonto (oder Anfang) → Position des Finanzierungsplans für alle "
+            "Bewilligungen, z. B. „5011=Personal; 543=Sachausgaben“ (die eigenen "
+            "Angaben einer Bewilligung gehen vor)"),
     Setting("paths.templates", "PORTFOLIO_TEMPLATES", None,
             "Ordner mit eigenen Bericht- und E-Mail-Vorlagen"),
     Setting("paths.regimes", "PORTFOLIO_REGIMES", None,

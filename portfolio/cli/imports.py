@@ -28,6 +28,7 @@ from imports.profiles import Profile, load_profile
 from imports.readers import file_sha256
 from imports.reading import ReadOptions, read_file
 from portfolio.cli.app import CliContext, ask_yes, main, pass_cli
+from portfolio.cli.bookings import booking_files, import_bookings
 from portfolio.cli.render import console, table
 from portfolio.domain.errors import Conflict
 from portfolio.domain.models import ImportBatch
@@ -155,6 +156,8 @@ def import_command(  # noqa: PLR0917 - one parameter per option
         profile=profile,
         fmt=fmt,
     )
+    if kind is None and (booked := booking_files(files, options.max_bytes)):
+        return import_bookings(cli, booked, dry_run=dry_run, yes=yes, fmt=fmt)
     if not recheck and (repeats := run.repeats(files)):
         _show(repeats, repeat_text, repeat_json, fmt)
         return 0

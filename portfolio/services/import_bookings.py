@@ -1,0 +1,263 @@
+"""Match a booking list to the awards and store the new bookings as expenses.
+
+A booking belongs to an award when one of its code cells (Kostenträger, Auftrag,
+Haushaltsstelle …) is one of the award's ``accounting_codes``: matched by code,
+never guessed. A booking on a code no award names is not this portfolio's (an
+export often holds the whole Fachdienst) and is skipped, counted per code, so a
+missing code assignment shows at once. A booking on an award's code whose Sachkonto
+maps to no plan position is rejected with what to do. A booking already stored
+(same award, Belegnummer, date, Sachkonto, code, amount and occurrence number) is
+unchanged, so re-importing an overlapping export adds only the new ones. New
+bookings are written in bulk with their change-log rows under one ``ImportBatch``:
+``portfolio imports undo NR`` removes them as a batch. The service never commits.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portfolio.domain.bookings import Booking, BookingFile, category_for
+from portfolio.domain.models import Award, Expense, ImportBatch, Programme
+from portfolio.domain.money import format_money
+from portfolio.storage.bulk import BulkInsert
+from portfolio.storage.changes import record_created
+
+TABLE = cast(sa.Table, Expense.__table__)
+COLUMNS = (
+    "award_id", "category", "year", "spent_on", "amount", "note", "reference",
+    "text", "account", "code", "occurrence", "import_batch_id",
+)  # fmt: skip
+EXPENSES = BulkInsert(TABLE, COLUMNS)
+CHUNK = 5000
+Identity = tuple[int, str | None, Any, str | None, str | None, Decimal, int]
+
+
+@dataclass(slots=True)
+class AwardSum:
+    """What a file adds to one award."""
+
+    label: str
+    count: int = 0
+    total: Decimal = Decimal(0)
+
+
+@dataclass(slots=True)
+class BookingPlan:
+    """The preview of one booking list: new, known, skipped, rejected."""
+
+    file: BookingFile
+    new: list[tuple[int, Booking, str, str]] = field(default_factory=list)
+    unchanged: int = 0
+    unknown_codes: Counter[str] = field(default_factory=Counter)
+    rejected: list[str] = field(default_factory=list)
+    per_award: dict[int, AwardSum] = field(default_factory=dict)
+    batch_id: int | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 all read, 1 some rows rejected, 2 nothing usable (DESIGN §6)."""
+        if not self.rejected:
+            return 0
+        return 1 if self.new or self.unchanged else 2
+
+    def counts(self) -> dict[str, int]:
+        """The counts an import batch keeps."""
+        return {
+            "new": len(self.new),
+            "unchanged": self.unchanged,
+            "skipped": sum(self.unknown_codes.values()) + self.file.skipped,
+            "rejected": len(self.rejected),
+        }
+
+    def text(self) -> str:
+        """The preview in German, one line per fact."""
+        lines = [
+            f"{self.file.file} (Buchungsliste, Blatt {self.file.sheet}): "
+            f"{len(self.new)} neu, {self.unchanged} schon vorhanden, "
+            f"{sum(self.unknown_codes.values())} auf fremden Kontierungen, "
+            f"{len(self.rejected)} abgelehnt"
+        ]
+        for item in sorted(self.per_award.values(), key=lambda a: a.label):
+            lines.append(
+                f"  neu für {item.label}: {item.count} Buchungen, "
+                f"{format_money(item.total)}"
+            )
+        if self.unknown_codes:
+            lines.append(
+                "  übersprungen (keiner Bewilligung zugeordnet – gehört eine davon "
+                "zu einer Bewilligung, tragen Sie den Code dort unter "
+                "Buchungsschlüssel ein):"
+            )
+            for code, count in sorted(self.unknown_codes.items()):
+                lines.append(f"    {code or '(ohne Kontierung)'}: {count}")
+        lines.extend(f"  abgelehnt: {line}" for line in self.rejected)
+        return "\n".join(lines) + "\n"
+
+    def document(self) -> dict[str, Any]:
+        """The preview for machines."""
+        return {
+            "file": self.file.file,
+            "kind": "bookings",
+            "counts": self.counts(),
+            "unknown_codes": dict(sorted(self.unknown_codes.items())),
+            "awards": {
+                a.label: {"new": a.count, "amount": str(a.total)}
+                for a in self.per_award.values()
+            },
+            "rejected": self.rejected,
+            "batch": self.batch_id,
+        }
+
+
+def _awards_by_code(session: Session) -> tuple[dict[str, Award], set[str]]:
+    """Every code named by an award; codes two awards name are ambiguous."""
+    by_code: dict[str, Award] = {}
+    twice: set[str] = set()
+    query = sa.select(Award).join(Award.programme).order_by(Programme.key, Award.id)
+    for award in session.scalars(query):
+        for code in award.accounting_codes or []:
+            if code in by_code and by_code[code] is not award:
+                twice.add(code)
+            by_code[code] = award
+    return by_code, twice
+
+
+def _unknown(booking_file: BookingFile, booking: Booking) -> str:
+    """The most specific code of a booking no award names, with its column."""
+    for label, code in zip(booking_file.code_columns, booking.codes, strict=True):
+        if code:
+            return f"{label} {code}"
+    return ""
+
+
+def _label(award: Award) -> str:
+    return f"{award.programme.key} {award.reference or f'#{award.id}'}"
+
+
+def _stored(session: Session, award_ids: set[int]) -> set[Identity]:
+    if not award_ids:
+        return set()
+    query = sa.select(
+        Expense.award_id, Expense.reference, Expense.spent_on, Expense.account,
+        Expense.code, Expense.amount, Expense.occurrence,
+    ).where(Expense.award_id.in_(sorted(award_ids)))  # fmt: skip
+    return {cast(Identity, tuple(row)) for row in session.execute(query)}
+
+
+def plan_bookings(
+    session: Session,
+    booking_file: BookingFile,
+    default_categories: Mapping[str, str] | None = None,
+) -> BookingPlan:
+    """Decide for every booking: new, already stored, someone else's or rejected."""
+    plan = BookingPlan(booking_file)
+    name = booking_file.file
+    plan.rejected.extend(p.line(name) for p in booking_file.problems)
+    by_code, twice = _awards_by_code(session)
+    defaults = default_categories or {}
+    matched: list[tuple[Award, Booking, str]] = []
+    for booking in booking_file.bookings:
+        hits = [c for c in booking.codes if c in by_code]
+        if not hits:
+            plan.unknown_codes[_unknown(booking_file, booking)] += 1
+            continue
+        awards = {by_code[c].id for c in hits}
+        code = hits[0]
+        if len(awards) > 1 or code in twice:
+            plan.rejected.append(
+                f"{name}, Zeile {booking.row}, Spalte "
+                f"{booking_file.code_columns[booking.codes.index(code)]}: Der Code "
+                f"{code!r} gehört zu mehreren Bewilligungen – bitte jedem Code genau "
+                "eine Bewilligung zuordnen."
+            )
+            continue
+        matched.append((by_code[code], booking, code))
+    stored = _stored(session, {award.id for award, _, _ in matched})
+    categories: dict[tuple[int, str], str | None] = {}
+    for award, booking, code in matched:
+        key = (award.id, booking.account)
+        if key not in categories:
+            categories[key] = category_for(
+                booking.account, award.account_categories or {}, defaults
+            )
+        category = categories[key]
+        if category is None:
+            plan.rejected.append(
+                f"{name}, Zeile {booking.row}, Spalte Sachkonto: Das Sachkonto "
+                f"{booking.account} ist bei {_label(award)} keiner Position des "
+                "Finanzierungsplans zugeordnet – tragen Sie es (oder seinen Anfang) "
+                "unter Sachkonto → Position der Bewilligung ein."
+            )
+            continue
+        identity = (
+            award.id, booking.reference, booking.day, booking.account, code,
+            booking.amount, booking.occurrence,
+        )  # fmt: skip
+        if identity in stored:
+            plan.unchanged += 1
+            continue
+        plan.new.append((award.id, booking, code, category))
+        total = plan.per_award.setdefault(award.id, AwardSum(_label(award)))
+        total.count += 1
+        total.total += booking.amount
+    return plan
+
+
+def apply_bookings(session: Session, plan: BookingPlan) -> int | None:
+    """Write the new bookings under one import batch; its number (None: nothing new)."""
+    if not plan.new:
+        return None
+    result = plan.file
+    batch = ImportBatch(
+        file_name=result.file,
+        sha256=result.sha256,
+        sheets=[result.sheet],
+        kind="bookings",
+        who=str(session.info.get("who", "")),
+        counts=plan.counts(),
+    )
+    session.add(batch)
+    session.flush()
+    session.info["batch_id"] = batch.id
+    try:
+        for start in range(0, len(plan.new), CHUNK):
+            _insert(session, plan.new[start : start + CHUNK], batch.id)
+    finally:
+        session.info["batch_id"] = None
+    plan.batch_id = batch.id
+    return batch.id
+
+
+def _insert(
+    session: Session, rows: Sequence[tuple[int, Booking, str, str]], batch_id: int
+) -> None:
+    count = len(rows)
+    bookings = [b for _, b, _, _ in rows]
+    columns: list[list[Any]] = [
+        [award_id for award_id, _, _, _ in rows],
+        [category for _, _, _, category in rows],
+        [b.day.year for b in bookings],
+        [b.day for b in bookings],
+        [b.amount for b in bookings],
+        [None] * count,
+        [b.reference for b in bookings],
+        [b.text[:300] or None for b in bookings],
+        [b.account for b in bookings],
+        [code for _, _, code, _ in rows],
+        [b.occurrence for b in bookings],
+        [batch_id] * count,
+    ]
+    ids = EXPENSES.insert_columns_with_ids(session, columns)
+    after = list(columns)
+    after[3] = [d.isoformat() for d in columns[3]]
+    after[4] = [str(a) for a in columns[4]]
+    record_created(
+        session, TABLE.name, (*COLUMNS, "id"), [*after, ids], list(map(str, ids))
+    )
