@@ -86,6 +86,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Minuten ohne Aktivität, nach denen eine Anmeldung endet"),
     Setting("web.session_max_hours", "PORTFOLIO_SESSION_MAX_HOURS", 10,
             "Stunden, nach denen eine Anmeldung spätestens endet"),
+    Setting("web.trusted_proxies", "PORTFOLIO_TRUSTED_PROXIES", "",
+            "Vorgeschaltete Proxys (IP-Adressen/Netze, mit Komma), deren "
+            "X-Forwarded-For gilt; leer: keinem glauben"),
+    Setting("web.login_delay_max_seconds", "PORTFOLIO_LOGIN_DELAY_MAX", 10,
+            "Höchste Wartezeit in Sekunden, um die Fehlversuche eine Anmeldung "
+            "verzögern (nie eine Sperre)"),
     Setting("imports.max_file_mb", "PORTFOLIO_IMPORT_MAX_MB", 50,
             "Größte Importdatei in MB"),
     Setting("documents.dir", "PORTFOLIO_DOCUMENTS_DIR", None,

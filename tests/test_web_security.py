@@ -1,9 +1,10 @@
 """Every security rule of the web UI, each proven by a request that the rule stops.
 
 Login is required for every page but /health; the session cookie is HttpOnly,
-SameSite=Lax and Secure behind HTTPS; logins are rate-limited; every form needs the
-session's CSRF token; viewers change nothing; every change is logged with the user;
-templates escape HTML; uploads are limited in size; the API needs a token.
+SameSite=Lax and Secure behind HTTPS; logins are throttled (see test_web_throttle);
+every form needs the session's CSRF token; viewers change nothing; every change is
+logged with the user; templates escape HTML; uploads are limited in size; the API
+needs a token.
 """
 
 from __future__ import annotations
@@ -109,17 +110,6 @@ def test_session_cookie_is_secure_behind_https(db_url: str) -> None:
     http.base_url = "https://testserver"  # type: ignore[assignment]
     cookie = login(http, "viewer").headers["set-cookie"].lower()
     assert "; secure" in cookie
-
-
-def test_login_is_rate_limited(db_url: str) -> None:
-    http = client(db_url)
-    for _ in range(5):
-        assert login(http, "editor", "falsch").status_code == 401
-    blocked = login(http, "editor", PASSWORD)
-    assert blocked.status_code == 429
-    assert "Zu viele Fehlversuche" in blocked.text
-    # Another name from the same address is not blocked by the first one.
-    assert login(http, "viewer").status_code == 303
 
 
 def test_wrong_password_says_so_in_german(db_url: str) -> None:

@@ -121,7 +121,14 @@ def serve(cli: CliContext, host: str, port: int, no_scheduler: bool) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _quiet_exit)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            # the client address comes from web.trusted_proxies, not from uvicorn
+            proxy_headers=False,
+        )
     finally:
         if jobs is not None:
             _stop_scheduler(jobs)

@@ -28,15 +28,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from portfolio.config import Settings
 from portfolio.domain.errors import PortfolioError
 from portfolio.services.sessions import Lifetimes
+from portfolio.services.throttle import ThrottleRules
 from portfolio.storage.schema import open_database
 from portfolio.web.context import make_templates
 from portfolio.web.security import (
     ApiUnauthorized,
     CsrfFailed,
     Forbidden,
-    LoginLimiter,
     LoginRequired,
     check_csrf,
+    parse_proxies,
 )
 from portfolio.web.sessions import ServerSessionMiddleware
 
@@ -253,7 +254,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine or open_database(settings.database_url)
     app.state.templates = make_templates()
-    app.state.limiter = LoginLimiter()
+    app.state.trusted_proxies = parse_proxies(str(settings.get("web.trusted_proxies")))
+    app.state.throttle = ThrottleRules(
+        max_delay=float(settings.get("web.login_delay_max_seconds"))
+    )
     app.state.upload_dir = Path(tempfile.mkdtemp(prefix="portfolio-uploads-"))
     base_url = str(settings.get("web.base_url"))
     max_mb = int(settings.get("imports.max_file_mb"))

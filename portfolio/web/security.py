@@ -1,18 +1,18 @@
-"""The web UI's guards: login, roles, CSRF tokens, login rate limit, upload size.
+"""The web UI's guards: login, roles, CSRF tokens, the client's address.
 
 Each guard is one small function so a test can prove it matters: remove the guard and
-its test fails. Pages get the current user from the signed session cookie (Starlette's
-SessionMiddleware: HttpOnly, SameSite=Lax, Secure when the base URL is https); the
-JSON API uses a per-user bearer token instead and needs no CSRF token.
+its test fails. Pages get the current user from the server-side session (see
+``portfolio.web.sessions``: the cookie is HttpOnly, SameSite=Lax, Secure when the base
+URL is https, and holds a random id only); the JSON API uses a per-user bearer token
+instead and needs no CSRF token. ``client_address`` believes X-Forwarded-For only from
+the proxies named in ``web.trusted_proxies``.
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
-import threading
-import time
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from portfolio.domain.enums import UserRole
+from portfolio.domain.errors import InvalidValue
 from portfolio.domain.models import User
 from portfolio.services.users import user_by_api_token
 from portfolio.storage.db import session_scope
@@ -28,6 +29,7 @@ from portfolio.storage.db import session_scope
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,6 @@ class CsrfFailed(Exception):
 
 class ApiUnauthorized(Exception):
     """An API request without a valid token."""
-
-
-class TooManyAttempts(Exception):
-    """Too many failed logins from one address for one name."""
 
 
 def db(request: Request) -> Iterator[Session]:
@@ -143,39 +141,48 @@ def api_editor(user: User = Depends(api_user)) -> User:
     return user
 
 
-class LoginLimiter:
-    """At most ``attempts`` failed logins per address and name within ``window`` s."""
+def parse_proxies(text: str) -> tuple[IPNetwork, ...]:
+    """The trusted reverse proxies of ``web.trusted_proxies`` (addresses or nets)."""
+    found = []
+    for part in text.replace(";", ",").split(","):
+        if part.strip():
+            try:
+                found.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError as exc:
+                raise InvalidValue(
+                    f"web.trusted_proxies: {part.strip()!r} ist keine IP-Adresse und "
+                    "kein Netz (Beispiel: 10.0.0.5, 10.1.0.0/16)."
+                ) from exc
+    return tuple(found)
 
-    def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
-        """Start with no failures recorded."""
-        self.attempts = attempts
-        self.window = window
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and now - times[0] > self.window:
-            times.popleft()
-        return times
+def _trusted(address: str, proxies: tuple[IPNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in proxies)
 
-    def check(self, address: str, username: str) -> None:
-        """Raise when this address has failed too often for this name (or at all)."""
-        now = time.monotonic()
-        with self._lock:
-            per_name = self._recent((address, username.lower()), now)
-            per_address = self._recent((address, ""), now)
-            if len(per_name) >= self.attempts or len(per_address) >= self.attempts * 4:
-                raise TooManyAttempts
 
-    def failed(self, address: str, username: str) -> None:
-        """Record a failed login."""
-        now = time.monotonic()
-        with self._lock:
-            self._recent((address, username.lower()), now).append(now)
-            self._recent((address, ""), now).append(now)
+def client_address(request: Request) -> str:
+    """The address a request came from; X-Forwarded-For only via trusted proxies.
 
-    def succeeded(self, address: str, username: str) -> None:
-        """Forget the failures of a name after a good login."""
-        with self._lock:
-            self._failures.pop((address, username.lower()), None)
+    The header is read from the right: each hop a trusted proxy added is skipped,
+    the first other one is the client (anything left of it may be forged).
+    """
+    peer = request.client.host if request.client else "?"
+    proxies: tuple[IPNetwork, ...] = request.app.state.trusted_proxies
+    if not _trusted(peer, proxies):
+        return peer
+    hops = [
+        hop.strip()
+        for hop in request.headers.get("x-forwarded-for", "").split(",")
+        if hop.strip()
+    ]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer
+    return peer

@@ -1,12 +1,15 @@
 """Login, logout, the health check and the OpenAPI document.
 
-Only ``/health`` and the login page are open; a failed login counts against the
-limiter of the address and name, and a good login starts a fresh session (new CSRF
-token) so a planted cookie cannot be taken over.
+Only ``/health`` and the login page are open. Every login attempt is counted by the
+throttle (``portfolio.services.throttle``) and waits the delay it returns before the
+password is checked – asynchronously, so a waiting guess holds no worker thread. A
+good login starts a fresh session (new id, new CSRF token) so a planted cookie cannot
+be taken over.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +24,17 @@ from fastapi.responses import (
 )
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from portfolio.domain.models import User
+from portfolio.services import throttle
+from portfolio.services.throttle import ThrottleRules
 from portfolio.services.users import authenticate, user_by_api_token
+from portfolio.storage.db import session_scope
 from portfolio.web.security import (
     LoginRequired,
-    TooManyAttempts,
     check_csrf,
+    client_address,
     csrf_token,
     db,
 )
@@ -82,40 +89,57 @@ def login_form(request: Request, next: str = "/") -> HTMLResponse:
     return _login_page(request, next=_safe_next(next))
 
 
+def _count_attempt(request: Request, username: str, address: str) -> float:
+    rules: ThrottleRules = request.app.state.throttle
+    # Its own, committed unit of work: parallel guesses must see this count.
+    with session_scope(request.app.state.engine, "web") as session:
+        return throttle.count_attempt(session, username, address, rules)
+
+
+def _check_password(
+    request: Request, username: str, password: str, address: str
+) -> int | None:
+    rules: ThrottleRules = request.app.state.throttle
+    with session_scope(request.app.state.engine, "web") as session:
+        user = authenticate(session, username, password)
+        if user is None:
+            return None
+        throttle.succeeded(session, username, address)
+        throttle.purge(session, rules)
+        return user.id
+
+
+def _german_seconds(seconds: float) -> str:
+    text = f"{seconds:.1f}".replace(".", ",").removesuffix(",0")
+    return f"{text} Sekunde" if text == "1" else f"{text} Sekunden"
+
+
 @router.post("/login", dependencies=[Depends(check_csrf)])
-def login(
+async def login(
     request: Request,
     username: str = Form(""),
     password: str = Form(""),
     next: str = Form("/"),
-    session: Session = Depends(db, scope="function"),
 ) -> Response:
-    """Check the password; start a fresh session on success."""
-    limiter = request.app.state.limiter
-    address = request.client.host if request.client else "?"
+    """Check the password after the throttle's wait; start a fresh session."""
+    address = client_address(request)
     target = _safe_next(next)
-    try:
-        limiter.check(address, username)
-    except TooManyAttempts:
-        return _login_page(
-            request,
-            429,
-            next=target,
-            username=username,
-            error="Zu viele Fehlversuche. Bitte warten Sie einige Minuten.",
-        )
-    user = authenticate(session, username, password)
-    if user is None:
-        limiter.failed(address, username)
-        return _login_page(
-            request,
-            401,
-            next=target,
-            username=username,
-            error="Benutzername oder Passwort ist falsch.",
-        )
-    limiter.succeeded(address, username)
-    start_session(request, user.id)
+    delay = await run_in_threadpool(_count_attempt, request, username, address)
+    if delay > 0:
+        # A wait, never a wall: the right password still gets in afterwards.
+        await asyncio.sleep(delay)
+    user_id = await run_in_threadpool(
+        _check_password, request, username, password, address
+    )
+    if user_id is None:
+        error = "Benutzername oder Passwort ist falsch."
+        if delay > 0:
+            error += (
+                " Nach mehreren Fehlversuchen antwortet die Anmeldung langsamer "
+                f"(diesmal um {_german_seconds(delay)} verzögert)."
+            )
+        return _login_page(request, 401, next=target, username=username, error=error)
+    start_session(request, user_id)
     csrf_token(request)
     return RedirectResponse(target, status_code=303)
 
