@@ -25,6 +25,7 @@ from portfolio.services.edit_base import (
     Deleted,
     EditModel,
     GermanDate,
+    Max,
     Money,
     OptText,
     Ref,
@@ -54,9 +55,7 @@ class ApplicationIn(EditModel):
     status: Annotated[ApplicationStatus, Field(ApplicationStatus.DRAFT, title="Stand")]
     funder_id: Annotated[Ref, Field(None, title="Fördergeber")]
     phase_id: Annotated[Ref, Field(None, title="Phase")]
-    reference: Annotated[
-        OptText, Field(None, title="Aufruf / Aktenzeichen", max_length=120)
-    ]
+    reference: Annotated[OptText, Field(None, title="Aufruf / Aktenzeichen"), Max(120)]
     deadline: Annotated[GermanDate, Field(None, title="Einreichungsfrist")]
     submitted_on: Annotated[GermanDate, Field(None, title="Eingereicht am")]
     requested: Annotated[Money, Field(None, title="Beantragter Betrag")]

@@ -45,6 +45,7 @@ from portfolio.services.edit_base import (
     GermanDate,
     Kind,
     LongText,
+    Max,
     Money,
     Number,
     OptText,
@@ -121,7 +122,7 @@ class AwardIn(EditModel):
     funder_id: Annotated[Ref, Field(title="Fördergeber")]
     kind: Annotated[AwardKind, Field(AwardKind.BESCHEID, title="Art")]
     reference: Annotated[
-        OptText, Field(None, title="Förderkennzeichen / Aktenzeichen", max_length=120)
+        OptText, Field(None, title="Förderkennzeichen / Aktenzeichen"), Max(120)
     ]
     phase_id: Annotated[Ref, Field(None, title="Phase")]
     awarded_on: Annotated[GermanDate, Field(None, title="Datum des Bescheids")]
@@ -131,7 +132,7 @@ class AwardIn(EditModel):
     own_contribution: Annotated[Money, Field(None, title="Eigenanteil")]
     funding_rate: Annotated[Share, Field(None, title="Förderquote")]
     staff_posts: Annotated[Number, Field(None, title="Stellen (VZÄ)")]
-    regime: Annotated[OptText, Field(None, title="Regelwerk", max_length=60)]
+    regime: Annotated[OptText, Field(None, title="Regelwerk"), Max(60)]
     overrides: Annotated[
         Overrides,
         Field(
@@ -141,7 +142,7 @@ class AwardIn(EditModel):
         ),
     ]
     zweck_erfuellt_on: Annotated[GermanDate, Field(None, title="Zweck erfüllt am")]
-    conditions: Annotated[LongText, Field(None, title="Auflagen", max_length=20000)]
+    conditions: Annotated[LongText, Field(None, title="Auflagen"), Max(20000)]
 
     def form_values(self) -> dict[str, Any]:
         """The values as the form shows them; overrides one per line."""

@@ -19,10 +19,10 @@ from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Field,
     ValidationError,
 )
 from pydantic_core import PydanticCustomError
@@ -185,10 +185,12 @@ def parse_number(raw: object) -> Decimal | None:
 
 
 def parse_text(raw: object) -> str | None:
-    """Text, trimmed; empty means none."""
+    """Text, trimmed; empty means none; no control characters but line breaks."""
     if raw is None:
         return None
     text = str(raw).strip()
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in text):
+        raise german_error("Bitte nur druckbare Zeichen eingeben.")
     return text or None
 
 
@@ -245,9 +247,15 @@ Refs = Annotated[list[int], BeforeValidator(parse_ids), Kind.MULTI]
 Flag = Annotated[bool, BeforeValidator(parse_flag), Kind.FLAG]
 
 
-def text(title: str, max_length: int = 300, **extra: Any) -> Any:
-    """An optional text field (trimmed, empty → none)."""
-    return Field(None, title=title, max_length=max_length, **extra)
+def Max(length: int) -> AfterValidator:  # noqa: N802 - reads like a type
+    """At most ``length`` characters (an empty field, None, passes)."""
+
+    def check_length(value: str | None) -> str | None:
+        if value is not None and len(value) > length:
+            raise german_error(f"Höchstens {length} Zeichen (jetzt {len(value)}).")
+        return value
+
+    return AfterValidator(check_length)
 
 
 OptText = Annotated[str | None, BeforeValidator(parse_text)]

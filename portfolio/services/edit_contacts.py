@@ -19,6 +19,7 @@ from portfolio.services.edit_base import (
     Deleted,
     EditModel,
     Flag,
+    Max,
     OptText,
     ReqText,
     check,
@@ -33,9 +34,9 @@ class ContactIn(EditModel):
 
     name: Annotated[ReqText, Field(title="Name", min_length=1, max_length=200)]
     email: Annotated[ReqText, Field(title="E-Mail", min_length=1, max_length=254)]
-    role: Annotated[OptText, Field(None, title="Funktion", max_length=200)]
-    organisation: Annotated[OptText, Field(None, title="Organisation", max_length=200)]
-    phone: Annotated[OptText, Field(None, title="Telefon", max_length=60)]
+    role: Annotated[OptText, Field(None, title="Funktion"), Max(200)]
+    organisation: Annotated[OptText, Field(None, title="Organisation"), Max(200)]
+    phone: Annotated[OptText, Field(None, title="Telefon"), Max(60)]
     is_office_lead: Annotated[Flag, Field(False, title="Leitung des Büros")]
 
 

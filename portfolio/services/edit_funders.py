@@ -28,6 +28,7 @@ from portfolio.services.edit_base import (
     Deleted,
     EditModel,
     LongText,
+    Max,
     Ref,
     ReqText,
     check,
@@ -47,7 +48,7 @@ class FunderIn(EditModel):
     kind: Annotated[FunderKind, Field(title="Art")]
     parent_id: Annotated[Ref, Field(None, title="Gehört zu")]
     contact_id: Annotated[Ref, Field(None, title="Ansprechperson")]
-    notes: Annotated[LongText, Field(None, title="Notizen", max_length=20000)]
+    notes: Annotated[LongText, Field(None, title="Notizen"), Max(20000)]
 
 
 def get(session: Session, funder_id: int) -> Funder:

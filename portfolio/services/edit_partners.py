@@ -17,6 +17,7 @@ from portfolio.domain.models import Partner, Programme, ProgrammePartner
 from portfolio.services.edit_base import (
     Deleted,
     EditModel,
+    Max,
     OptText,
     ReqText,
     check,
@@ -30,9 +31,7 @@ class PartnerIn(EditModel):
     """A partner organisation as typed."""
 
     name: Annotated[ReqText, Field(title="Name", min_length=1, max_length=200)]
-    kind: Annotated[
-        OptText, Field(None, title="Art (z. B. Stadt, Schule)", max_length=60)
-    ]
+    kind: Annotated[OptText, Field(None, title="Art (z. B. Stadt, Schule)"), Max(60)]
 
 
 def get(session: Session, partner_id: int) -> Partner:

@@ -21,6 +21,7 @@ from portfolio.services.edit_base import (
     Deleted,
     EditModel,
     GermanDate,
+    Max,
     OptText,
     check,
     plural,
@@ -33,7 +34,7 @@ from portfolio.services.edit_undo import delete_row
 class PhaseIn(EditModel):
     """A phase as typed: the start is required, the end may stay open."""
 
-    name: Annotated[OptText, Field(None, title="Name (z. B. Phase II)", max_length=120)]
+    name: Annotated[OptText, Field(None, title="Name (z. B. Phase II)"), Max(120)]
     start: Annotated[GermanDate, Field(title="Beginn")]
     end: Annotated[GermanDate, Field(None, title="Ende (leer: offen)")]
     precision: Annotated[Precision, Field(Precision.DAY, title="Genauigkeit")]

@@ -29,6 +29,7 @@ from portfolio.services.edit_base import (
     Deleted,
     EditModel,
     LongText,
+    Max,
     OptText,
     Ref,
     Refs,
@@ -53,23 +54,19 @@ class ProgrammeIn(EditModel):
         Field(
             None,
             title="Schlüssel",
-            max_length=80,
             description="Kurze Adresse, z. B. zukunftsstadt (leer: aus dem Namen)",
         ),
+        Max(80),
     ]
-    short_name: Annotated[OptText, Field(None, title="Kurzname", max_length=120)]
+    short_name: Annotated[OptText, Field(None, title="Kurzname"), Max(120)]
     status: Annotated[ProgrammeStatus, Field(ProgrammeStatus.RUNNING, title="Status")]
-    field_of_action: Annotated[
-        OptText, Field(None, title="Handlungsfeld", max_length=200)
-    ]
+    field_of_action: Annotated[OptText, Field(None, title="Handlungsfeld"), Max(200)]
     lead_id: Annotated[Ref, Field(None, title="Verantwortlich")]
     parent_id: Annotated[Ref, Field(None, title="Teil von (Programm)")]
     partner_ids: Annotated[Refs, Field(default_factory=list, title="Partner")]
     tags: Annotated[Words, Field(default_factory=list, title="Schlagworte")]
-    description: Annotated[
-        LongText, Field(None, title="Beschreibung", max_length=20000)
-    ]
-    notes: Annotated[LongText, Field(None, title="Notizen", max_length=20000)]
+    description: Annotated[LongText, Field(None, title="Beschreibung"), Max(20000)]
+    notes: Annotated[LongText, Field(None, title="Notizen"), Max(20000)]
 
 
 def get(session: Session, key: str) -> Programme:

@@ -232,6 +232,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         api,
         auth,
         deadlines,
+        entities,
         imports,
         pages,
         programmes,
@@ -274,6 +275,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(deadlines.feed_router)
     guarded = [Depends(check_csrf)]
-    for module in (pages, programmes, deadlines, imports, file_views, admin):
+    for module in (pages, entities, programmes, deadlines, imports, file_views, admin):
         app.include_router(module.router, dependencies=guarded)
     return app

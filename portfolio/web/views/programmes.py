@@ -1,4 +1,7 @@
-"""Programme list (search, filters, pages), detail, edit form and Sachbericht texts."""
+"""Programme list (search, filters, pages), detail and Sachbericht texts.
+
+The create, edit and delete forms of programmes live in ``entities``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from portfolio.domain.enums import FunderKind, ObligationKind, ProgrammeStatus
-from portfolio.domain.errors import InvalidValue, NotFound
+from portfolio.domain.errors import NotFound
 from portfolio.domain.models import Award, Programme
 from portfolio.services.manual_obligations import add_obligation
 from portfolio.services.narratives import SECTIONS, set_narrative
@@ -96,77 +99,8 @@ def programme_detail(key: str, ctx: Ctx = Depends(page)) -> HTMLResponse:
         sections=SECTIONS,
         obligation_kinds=list(ObligationKind),
         history=programme_history(ctx.session, programme),
+        awarded={a.application_id for a in programme.awards if a.application_id},
     )
-
-
-def _edit_page(
-    ctx: Ctx, programme: Programme, values: dict[str, str], errors: Errors
-) -> HTMLResponse:
-    return ctx.render(
-        "programme_edit.html",
-        nav="programmes",
-        p=programme,
-        values=values,
-        errors=errors,
-        statuses=list(ProgrammeStatus),
-        status_code=422 if errors else 200,
-    )
-
-
-@router.get("/programme/{key}/bearbeiten", response_class=HTMLResponse)
-def edit_form(key: str, ctx: Ctx = Depends(editing)) -> HTMLResponse:
-    """The edit form of a programme's main fields."""
-    p = _load(ctx, key)
-    values = {
-        "name": p.name,
-        "short_name": p.short_name or "",
-        "status": p.status.value,
-        "field_of_action": p.field_of_action or "",
-        "description": p.description or "",
-        "notes": p.notes or "",
-    }
-    return _edit_page(ctx, p, values, {})
-
-
-@router.post("/programme/{key}/bearbeiten", response_class=HTMLResponse)
-def edit_save(
-    key: str,
-    ctx: Ctx = Depends(editing),
-    name: str = Form(""),
-    short_name: str = Form(""),
-    status: str = Form(""),
-    field_of_action: str = Form(""),
-    description: str = Form(""),
-    notes: str = Form(""),
-) -> Response:
-    """Check and save the edit form; German messages next to wrong fields."""
-    p = _load(ctx, key)
-    values = {
-        "name": name,
-        "short_name": short_name,
-        "status": status,
-        "field_of_action": field_of_action,
-        "description": description,
-        "notes": notes,
-    }
-    errors: Errors = {}
-    new_name = text_field(errors, "name", name, required=True)
-    new_short = text_field(errors, "short_name", short_name, max_length=120)
-    new_status = enum_field(errors, "status", ProgrammeStatus, status)
-    new_field = text_field(errors, "field_of_action", field_of_action, max_length=200)
-    new_description = text_field(errors, "description", description, max_length=20000)
-    new_notes = text_field(errors, "notes", notes, max_length=20000)
-    if errors or new_name is None or new_status is None:
-        return _edit_page(ctx, p, values, errors)
-    p.name, p.short_name, p.status = new_name, new_short, new_status
-    p.field_of_action, p.description, p.notes = new_field, new_description, new_notes
-    try:
-        ctx.session.flush()
-    except InvalidValue as exc:
-        ctx.session.rollback()
-        return _edit_page(ctx, p, values, {"name": exc.message})
-    ctx.flash("Programm gespeichert.")
-    return ctx.redirect(f"/programme/{p.key}")
 
 
 @router.post("/programme/{key}/sachbericht")

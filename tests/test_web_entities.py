@@ -1,0 +1,153 @@
+"""Entity forms over HTTP: create, edit, delete, German messages, typed values kept.
+
+A real app on a SQLite file with the demo portfolio; each form is posted the way a
+browser posts it (CSRF token, strings as typed).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from web_support import logged_in, prepare_db, sqlite_file
+
+from portfolio.domain.models import Funder, Obligation, Programme
+from portfolio.storage.schema import open_database
+
+
+@pytest.fixture
+def editor(tmp_path: Path) -> tuple[Any, str, str]:
+    url = sqlite_file(tmp_path)
+    prepare_db(url)
+    http, token = logged_in(url, "editor")
+    return http, token, url
+
+
+def _scalar(url: str, query: Any) -> Any:
+    engine = open_database(url)
+    with engine.connect() as connection:
+        value = connection.execute(query).scalar()
+    engine.dispose()
+    return value
+
+
+def test_programme_form_creates_and_keeps_typed_values_on_error(
+    editor: tuple[Any, str, str],
+) -> None:
+    http, token, _url = editor
+    page = http.get("/programme/neu")
+    assert page.status_code == 200 and "Programm anlegen" in page.text
+    bad = http.post(
+        "/programme/neu",
+        data={"csrf_token": token, "name": "", "field_of_action": "Übergang Schule"},
+    )
+    assert bad.status_code == 422
+    assert "Bitte ausfüllen." in bad.text
+    assert 'value="Übergang Schule"' in bad.text
+    ok = http.post(
+        "/programme/neu",
+        data={
+            "csrf_token": token,
+            "name": "Übergänge gestalten",
+            "tags": "a, b",
+            "status": "idea",
+        },
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303, ok.text
+    assert ok.headers["location"] == "/programme/uebergaenge-gestalten"
+    assert "Übergänge gestalten" in http.get(ok.headers["location"]).text
+
+
+def test_award_form_amounts_preview_and_save(editor: tuple[Any, str, str]) -> None:
+    http, token, url = editor
+    bmbf = _scalar(url, sa.select(Funder.id).where(Funder.short_name == "BMBF"))
+    form = {
+        "csrf_token": token,
+        "funder_id": str(bmbf),
+        "kind": "bescheid",
+        "reference": "01JL1799",
+        "start": "1.4.17",
+        "end": "31.3.2019",
+        "amount": "zwölf",
+        "regime": "bund-anbest-gk",
+    }
+    bad = http.post("/programme/zukunftsstadt/bewilligungen/neu", data=form)
+    assert bad.status_code == 422
+    assert "ist kein Betrag" in bad.text and 'value="1.4.17"' in bad.text
+    form["amount"] = "120 TEUR"
+    preview = http.post("/programme/zukunftsstadt/bewilligungen/folgen", data=form)
+    assert "Neu: " in preview.text
+    saved = http.post(
+        "/programme/zukunftsstadt/bewilligungen/neu", data=form, follow_redirects=False
+    )
+    assert saved.status_code == 303, saved.text
+    page = http.get("/programme/zukunftsstadt").text
+    assert "120.000,00 €" in page
+
+
+def test_period_change_shows_which_deadline_moves(editor: tuple[Any, str, str]) -> None:
+    http, token, _url = editor
+    page = http.get("/programme/kommunale-koordinierung").text
+    award_id = re.search(r"/bewilligungen/(\d+)/bearbeiten", page)
+    assert award_id
+    edit = http.get(f"/bewilligungen/{award_id[1]}/bearbeiten")
+    assert 'value="30.06.2018"' in edit.text
+    form = dict(
+        re.findall(r'<input id="f-\w+" name="(\w+)" value="([^"]*)"', edit.text)
+    )
+    form.update(csrf_token=token, funder_id=re.search(
+        r'name="funder_id"[^>]*>.*?<option value="(\d+)" selected', edit.text, re.S
+    )[1], kind="bescheid", regime="bund-anbest-gk", end="30.9.2018")  # fmt: skip
+    shown = http.post(
+        f"/bewilligungen/{award_id[1]}/bearbeiten", data={**form, "aktion": "vorschau"}
+    )
+    assert "verschiebt sich vom" in shown.text, shown.text
+    saved = http.post(
+        f"/bewilligungen/{award_id[1]}/bearbeiten", data=form, follow_redirects=False
+    )
+    assert saved.status_code == 303
+    assert "verschiebt sich vom" in http.get(saved.headers["location"]).text
+
+
+def test_master_data_forms_and_delete_with_undo(editor: tuple[Any, str, str]) -> None:
+    http, token, url = editor
+    for path, data, error in (
+        ("/kontakte/neu", {"name": "Frau Muster", "email": "muster@kreis-re.de"},
+         {"name": "X", "email": "kein-at"}),
+        ("/partner/neu", {"name": "Stadt Marl", "kind": "Stadt"}, {"name": ""}),
+        ("/foerdergeber/neu", {"short_name": "MKFFI", "name": "Ministerium",
+                               "kind": "land"}, {"short_name": "BMBF", "name": "x",
+                                                 "kind": "land"}),
+    ):  # fmt: skip
+        bad = http.post(path, data={"csrf_token": token, **error})
+        assert bad.status_code == 422, path
+        assert 'class="error"' in bad.text
+        ok = http.post(path, data={"csrf_token": token, **data}, follow_redirects=False)
+        assert ok.status_code == 303, (path, ok.text)
+    assert "Stadt Marl" in http.get("/stammdaten").text
+    deadlines = _scalar(
+        url,
+        sa.select(sa.func.count()).select_from(Obligation)
+        .join(Programme).where(Programme.key == "zukunftsstadt"),
+    )  # fmt: skip
+    ask = http.get("/programme/zukunftsstadt/loeschen")
+    assert f"{deadlines} Fristen" in ask.text
+    done = http.post("/programme/zukunftsstadt/loeschen", data={"csrf_token": token})
+    assert "gelöscht" in done.text
+    assert http.get("/programme/zukunftsstadt").status_code == 404
+    change = re.search(r"/aenderungen/(\d+)/wiederherstellen", done.text)
+    assert change
+    http.post(change[0], data={"csrf_token": token})
+    assert http.get("/programme/zukunftsstadt").status_code == 200
+
+
+def test_viewer_cannot_open_forms(tmp_path: Path) -> None:
+    url = sqlite_file(tmp_path)
+    prepare_db(url)
+    http, token = logged_in(url, "viewer")
+    assert http.get("/programme/neu").status_code == 403
+    assert http.post("/kontakte/neu", data={"csrf_token": token}).status_code == 403
