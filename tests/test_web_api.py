@@ -63,12 +63,17 @@ def test_programmes_obligations_funders(api_db: str, token: str) -> None:
     missing = http.get("/api/programmes/gibt-es-nicht", headers=headers)
     assert missing.status_code == 404 and "gibt es nicht" in missing.json()["detail"]
     schema = http.get("/openapi.json", headers=headers).json()
-    assert set(schema["paths"]) == {
+    assert set(schema["paths"]) >= {
         "/api/programmes",
         "/api/programmes/{key}",
         "/api/obligations",
         "/api/obligations/{obligation_id}/status",
         "/api/funders",
+        "/api/programmes/{key}/awards",
+        "/api/awards/{item_id}",
+        "/api/awards/{item_id}/preview",
+        "/api/contacts",
+        "/api/changes/{item_id}/undo",
     }
 
 
@@ -96,7 +101,7 @@ def web_app(fuzz_db: str, fuzz_token: str) -> Any:
 def test_api_never_fails_with_500(web_app: Any, fuzz_token: str) -> None:
     headers = {"Authorization": f"Bearer {fuzz_token}"}
     operations = [result.ok() for result in web_app.get_all_operations()]
-    assert len(operations) == 5
+    assert len(operations) >= 30  # reads and the writes of every entity
     for operation in operations:
 
         @given(case=operation.as_strategy())

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portfolio.config import Settings
 from portfolio.domain.errors import PortfolioError
+from portfolio.services.edit_base import FormErrors
 from portfolio.services.sessions import Lifetimes
 from portfolio.services.throttle import ThrottleRules
 from portfolio.storage.schema import open_database
@@ -201,6 +202,10 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(PortfolioError)
     async def _portfolio(request: Request, exc: PortfolioError) -> Response:
+        if isinstance(exc, FormErrors) and _is_api(request):
+            return JSONResponse(
+                {"detail": exc.message, "errors": exc.errors}, status_code=422
+            )
         return _error_page(request, exc.http_status, "Das ging nicht", exc.message)
 
     @app.exception_handler(StarletteHTTPException)
@@ -230,6 +235,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     from portfolio.web.views import (
         admin,
         api,
+        api_edit,
         auth,
         deadlines,
         entities,
@@ -273,6 +279,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     _install_handlers(app)
     app.include_router(auth.router)
     app.include_router(api.router)
+    app.include_router(api_edit.router)
     app.include_router(deadlines.feed_router)
     guarded = [Depends(check_csrf)]
     for module in (pages, entities, programmes, deadlines, imports, file_views, admin):
