@@ -11,7 +11,8 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ from test_services_reminders import (
 
 from portfolio.domain.enums import ReminderStatus
 from portfolio.domain.models import Reminder
-from portfolio.notify import OutboxTransport
+from portfolio.notify import OutboxTransport, SmtpTransport
 from portfolio.services import reminders as outbox
 from portfolio.storage.db import session_scope
 
@@ -131,3 +132,105 @@ def test_two_senders_slow_server_short_lease_send_nothing_twice(
     assert statuses(engine) == {ReminderStatus.SENT: 160}
     with session_scope(engine, "test", read_only=True) as session:
         assert session.scalar(sa.select(sa.func.max(Reminder.attempts))) == 1
+
+
+def _smtp_env(port, **extra):
+    return {
+        "PORTFOLIO_MAIL_TRANSPORT": "smtp",
+        "PORTFOLIO_SMTP_HOST": "127.0.0.1",
+        "PORTFOLIO_SMTP_PORT": str(port),
+        "PORTFOLIO_MAIL_FROM": "portfolio@kreis-re.example",
+        "PORTFOLIO_OFFICE_LEAD": "leitung@example.org",
+        **extra,
+    }
+
+
+def test_outage_of_20_runs_pauses_then_everything_arrives(
+    engine, db_url, cli, smtp_server
+):
+    add_obligations(engine, 10, TODAY)
+    env = _smtp_env(smtp_server.port)
+    smtp_server.stop()
+    moment = datetime(2017, 4, 10, 8, 0)  # office time, 15-minute rhythm
+    for _ in range(20):  # five hours: the old code gave up after 8 tries
+        run = cli("remind", "--now", moment.isoformat(), db=db_url, env=env)
+        assert run.exit_code == 1 and "Versand unterbrochen" in run.output
+        moment += timedelta(minutes=15)
+    with session_scope(engine, "test", read_only=True) as session:
+        assert set(session.scalars(sa.select(Reminder.attempts))) == {0}
+    log = cli("reminders", db=db_url).output
+    assert log.startswith("Mailserver nicht erreichbar seit 10.04.2017 08:00 Uhr")
+    assert statuses(engine) == {ReminderStatus.PENDING: 10}
+
+    smtp_server.start()
+    run = cli("remind", "--now", moment.isoformat(), db=db_url, env=env)
+    assert run.exit_code == 0, run.output
+    assert "10 verschickt" in run.output
+    assert statuses(engine) == {ReminderStatus.SENT: 10}
+    ids = smtp_server.message_ids()
+    assert len(ids) == len(set(ids)) == 11  # ten reminders and the lead's notice
+    [notice] = [m for m in smtp_server.messages if "outage" in str(m["Message-ID"])]
+    assert notice["To"] == "leitung@example.org"
+    assert "10.04.2017 08:00 Uhr bis 10.04.2017 13:00 Uhr" in str(notice["Subject"])
+    assert "nicht erreichbar" not in cli("reminders", db=db_url).output
+
+
+def test_short_outage_tells_no_one(engine, smtp_server, tmp_path):
+    add_obligations(engine, 2, TODAY)
+    plan_all(engine)
+    settings = replace(MAIL, lead="leitung@example.org")
+    smtp_server.stop()
+    transport = SmtpTransport("127.0.0.1", smtp_server.port)
+    down = outbox.send_due(sessions_for(engine), transport, settings, NOW)
+    assert down.transport_down
+    smtp_server.start()
+    later = NOW + timedelta(minutes=30)
+    up = outbox.send_due(sessions_for(engine), transport, settings, later)
+    assert (up.sent, up.lead_told) == (2, False)
+    assert len(smtp_server.messages) == 2
+
+
+def test_temporary_refusal_waits_permanent_one_counts(engine, smtp_server):
+    add_obligations(engine, 3, TODAY)
+    plan_all(engine)
+    smtp_server.refuse = {
+        "frist0@example.org": "450 4.2.1 Postfach gerade belegt",
+        "frist1@example.org": "550 5.1.1 Postfach unbekannt",
+    }
+    transport = SmtpTransport("127.0.0.1", smtp_server.port)
+    first = outbox.send_due(sessions_for(engine), transport, MAIL, NOW)
+    assert (first.sent, first.deferred, first.retried) == (1, 1, 1)
+    with session_scope(engine, "test", read_only=True) as session:
+        query = sa.select(Reminder.recipient, Reminder.attempts)
+        tries = {row.recipient: row.attempts for row in session.execute(query)}
+    assert tries == {
+        "frist0@example.org": 0,  # 4xx: no attempt used
+        "frist1@example.org": 1,  # 5xx for that recipient: one attempt
+        "frist2@example.org": 1,
+    }
+    smtp_server.refuse = {}
+    later = NOW + timedelta(minutes=20)
+    assert outbox.send_due(sessions_for(engine), transport, MAIL, later).sent == 2
+    assert statuses(engine) == {ReminderStatus.SENT: 3}
+
+
+def test_cli_retries_failed_reminders_since_a_day(engine, db_url, cli, smtp_server):
+    add_obligations(engine, 2, TODAY)
+    smtp_server.refuse = {
+        f"frist{i}@example.org": "550 5.1.1 Postfach unbekannt" for i in range(2)
+    }
+    env = _smtp_env(smtp_server.port, PORTFOLIO_MAIL_MAX_ATTEMPTS="1")
+    assert cli("remind", "--now", "2017-04-10T08:00", db=db_url, env=env).exit_code
+    assert statuses(engine) == {ReminderStatus.FAILED: 2}
+    later = cli("reminders", "retry", "--since", "11.04.2017", db=db_url)
+    assert later.exit_code == 0 and "Keine fehlgeschlagenen" in later.output
+    assert statuses(engine) == {ReminderStatus.FAILED: 2}
+    retry = cli("reminders", "retry", "--since", "10.04.2017", db=db_url)
+    assert "2 Erinnerungen (letzter Versuch ab 10.04.2017)" in retry.output
+    assert statuses(engine) == {ReminderStatus.PENDING: 2}
+    listing = cli("reminders", db=db_url)  # plain `reminders` still lists
+    assert listing.exit_code == 0 and "frist0@example.org" in listing.output
+    smtp_server.refuse = {}
+    sent = cli("remind", "--now", "2017-04-10T09:00", db=db_url, env=env)
+    assert "2 verschickt" in sent.output
+    assert statuses(engine) == {ReminderStatus.SENT: 2}

@@ -226,6 +226,49 @@ def test_reminder_log_and_retry(db_url: str) -> None:
     engine.dispose()
 
 
+def test_mail_outage_shown_to_admins_and_failed_retried_in_bulk(db_url: str) -> None:
+    from portfolio.services import mail_outage
+
+    engine = open_database(db_url)
+    with session_scope(engine, "test") as session:
+        obligation = session.scalar(sa.select(Obligation).limit(1))
+        assert obligation is not None
+        for stage, tried in (("14", datetime(2017, 3, 1, 9, tzinfo=UTC)), ("3", None)):
+            session.add(
+                Reminder(
+                    obligation_id=obligation.id,
+                    recipient="x@example.org",
+                    stage=stage,
+                    due_on=obligation.due_on,
+                    planned_for=datetime(2017, 3, 1, tzinfo=UTC),
+                    status=ReminderStatus.FAILED,
+                    attempts=8,
+                    last_attempt_at=tried,
+                    last_error="550 Postfach unbekannt",
+                )
+            )
+        mail_outage.record_down(
+            session, datetime(2017, 4, 10, 6, tzinfo=UTC), "Verbindung abgelehnt"
+        )
+    http, token = logged_in(db_url, "admin")
+    banner = "Mailserver nicht erreichbar seit 10.04.2017 08:00 Uhr"
+    assert banner in http.get("/").text
+    log = http.get("/verwaltung/erinnerungen").text
+    assert banner in log and "2 endgültig fehlgeschlagen" in log
+    viewer, _ = logged_in(db_url, "viewer")
+    assert banner not in viewer.get("/").text
+    http.post(
+        "/verwaltung/erinnerungen/erneut",
+        data={"csrf_token": token, "seit": "2017-03-01"},
+    )
+    with session_scope(engine, read_only=True) as session:
+        assert sorted(
+            (r.stage, r.status, r.attempts)
+            for r in session.scalars(sa.select(Reminder))
+        ) == [("14", ReminderStatus.PENDING, 0), ("3", ReminderStatus.FAILED, 8)]
+    engine.dispose()
+
+
 def test_settings_are_shown_with_secrets_masked(db_url: str) -> None:
     http, _ = logged_in(db_url, "admin", **{"mail.smtp_password": "streng-geheim"})
     page = http.get("/verwaltung/einstellungen").text

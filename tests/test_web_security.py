@@ -188,6 +188,7 @@ def test_viewers_cannot_change_anything(db_url: str) -> None:
         },
         "/verwaltung/benutzer/1": {"role": "admin", "active": "1"},
         "/verwaltung/erinnerungen/1/erneut": {},
+        "/verwaltung/erinnerungen/erneut": {},
         "/import/1/rueckgaengig": {},
         "/import/uebernehmen": {},
     }

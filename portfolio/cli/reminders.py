@@ -36,6 +36,7 @@ from portfolio.domain.reminders import (
     stage_label,
 )
 from portfolio.services import clock, obligations
+from portfolio.services.reminder_admin import failed_count, retry_failed
 from portfolio.storage.db import session_scope
 
 if TYPE_CHECKING:
@@ -272,7 +273,7 @@ def _due_text(due_on: date, effective: date | None) -> str:
     return format_date(due_on)
 
 
-@main.command("reminders")
+@main.group("reminders", invoke_without_command=True)
 @click.option(
     "--status",
     type=click.Choice([s.value for s in ReminderStatus]),
@@ -281,11 +282,19 @@ def _due_text(due_on: date, effective: date | None) -> str:
 @click.option(
     "--limit", default=50, show_default=True, help="Höchstens so viele Zeilen."
 )
-@pass_cli
-def reminders_log(cli: CliContext, status: str | None, limit: int) -> None:
+@click.pass_context
+def reminders_log(ctx: click.Context, status: str | None, limit: int) -> None:
     """Protokoll der Erinnerungen (Ausgang), Fehlschläge zuerst."""
-    tz = ZoneInfo(cli.settings.get("office.timezone"))
+    if ctx.invoked_subcommand is not None:
+        return
+    from portfolio.services import mail_outage
+
+    cli = ctx.find_object(CliContext)
+    assert cli is not None
+    timezone = cli.settings.get("office.timezone")
+    tz = ZoneInfo(timezone)
     with cli.session(read_only=True) as session:
+        outage = mail_outage.current(session)
         query = (
             sa.select(Reminder, Obligation.title)
             .outerjoin(Obligation, Obligation.id == Reminder.obligation_id)
@@ -311,9 +320,9 @@ def reminders_log(cli: CliContext, status: str | None, limit: int) -> None:
             ]
             for r, title in session.execute(query)
         ]
-        failed = session.scalar(
-            sa.select(sa.func.count()).where(Reminder.status == ReminderStatus.FAILED)
-        )
+        failed = failed_count(session)
+    if outage is not None:  # first, before the table: nothing goes out meanwhile
+        click.echo(outage.text(timezone))
     console().print(
         table(
             "Erinnerungen",
@@ -322,7 +331,53 @@ def reminders_log(cli: CliContext, status: str | None, limit: int) -> None:
         )
     )
     if failed:
-        click.echo(f"{failed} Erinnerungen sind endgültig fehlgeschlagen.", err=True)
+        click.echo(
+            f"{failed} Erinnerungen sind endgültig fehlgeschlagen "
+            "(erneut senden: portfolio reminders retry).",
+            err=True,
+        )
+
+
+@reminders_log.command("retry")
+@click.option(
+    "--since",
+    "since_text",
+    metavar="DATUM",
+    help="Nur die, deren letzter Versuch an oder nach DATUM war "
+    "(15.03.2017, 2017-03-15 oder 2017-03-15T08:00).",
+)
+@pass_cli
+def reminders_retry(cli: CliContext, since_text: str | None) -> None:
+    """Fehlgeschlagene Erinnerungen erneut senden (Versuche zurückgesetzt)."""
+    since = parse_since(since_text, cli.settings.get("office.timezone"))
+    with cli.session() as session:
+        count = retry_failed(session, since)
+    when = f" (letzter Versuch ab {since_text})" if since_text else ""
+    click.echo(
+        f"{_count(count)}{when} werden beim nächsten Lauf erneut versendet."
+        if count
+        else f"Keine fehlgeschlagenen Erinnerungen{when}."
+    )
+
+
+def parse_since(value: str | None, timezone: str) -> datetime | None:
+    """A day (its start) or a moment in the office's time zone, as UTC."""
+    if value is None:
+        return None
+    if "T" in value or " " in value.strip():
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise InputError(
+                f"--since: {value!r} ist kein Zeitpunkt (z. B. 2017-03-15T08:00)."
+            ) from exc
+    else:
+        day = parse_day(value, "--since")
+        assert day is not None
+        moment = datetime(day.year, day.month, day.day)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return moment.astimezone(UTC)
 
 
 def _stage_text(stage: str) -> str:

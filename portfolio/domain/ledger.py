@@ -95,7 +95,11 @@ class Change(Base):
 
 
 class Reminder(Base):
-    """One planned reminder mail in the outbox; sent exactly once (DESIGN §5)."""
+    """One planned reminder mail in the outbox (DESIGN §5).
+
+    Sent once; a crash between the hand-off to the server and the mark can send
+    it a second time, with the same Message-ID.
+    """
 
     __tablename__ = "reminders"
     __audited__ = False
@@ -130,6 +134,8 @@ class Reminder(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     next_attempt_at: Mapped[datetime | None]
+    # When a sender last claimed the row to send it (``retry --since``).
+    last_attempt_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(sa.String(120))
     claimed_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]

@@ -133,6 +133,7 @@ def claim(
             claimed_by=worker,
             claimed_until=now + lease,
             attempts=Reminder.attempts + 1,
+            last_attempt_at=now,
         )
         .returning(Reminder.id)
         .execution_options(synchronize_session=False)

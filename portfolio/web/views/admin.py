@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, Response
 
 from portfolio.config import SETTINGS
 from portfolio.domain.enums import ReminderStatus, UserRole
 from portfolio.domain.errors import InputError, InvalidValue
-from portfolio.services.reminder_admin import retry_reminder
+from portfolio.services import mail_outage
+from portfolio.services.reminder_admin import (
+    failed_count,
+    retry_failed,
+    retry_reminder,
+)
 from portfolio.services.users import (
     add_user,
     authenticate,
@@ -82,6 +90,8 @@ def reminder_log(
     """The reminder outbox: sent, failed, pending, cancelled."""
     chosen = status if status in {s.value for s in ReminderStatus} else ""
     rows, pager = reminder_page(ctx.session, chosen or None, seite)
+    outage = mail_outage.current(ctx.session)
+    timezone = str(ctx.request.app.state.settings.get("office.timezone"))
     return ctx.render(
         "admin_reminders.html",
         nav="admin",
@@ -90,7 +100,29 @@ def reminder_log(
         pager=pager,
         status=chosen,
         statuses=list(ReminderStatus),
+        mail_outage=outage.text(timezone) if outage else None,
+        failed=failed_count(ctx.session),
     )
+
+
+@router.post("/verwaltung/erinnerungen/erneut")
+def reminder_retry_all(ctx: Ctx = Depends(admin), seit: str = Form("")) -> Response:
+    """Queue every failed reminder again (last tried on or after ``seit``)."""
+    since = None
+    if seit.strip():
+        try:
+            day = date.fromisoformat(seit.strip())
+        except ValueError:
+            ctx.flash(f"{seit!r} ist kein Datum (z. B. 2017-03-15).", "error")
+            return ctx.redirect("/verwaltung/erinnerungen")
+        timezone = ZoneInfo(str(ctx.request.app.state.settings.get("office.timezone")))
+        since = datetime.combine(day, time(0), timezone).astimezone(UTC)
+    count = retry_failed(ctx.session, since)
+    ctx.flash(
+        f"{count} fehlgeschlagene Erinnerung{'' if count == 1 else 'en'} "
+        "werden beim nächsten Lauf erneut versendet."
+    )
+    return ctx.redirect("/verwaltung/erinnerungen")
 
 
 @router.post("/verwaltung/erinnerungen/{reminder_id}/erneut")

@@ -8,7 +8,8 @@ from decimal import Decimal
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
-from portfolio.domain.enums import FunderKind, ProgrammeStatus
+from portfolio.domain.enums import FunderKind, ProgrammeStatus, UserRole
+from portfolio.services import mail_outage
 from portfolio.storage.page_queries import ProgrammeFilter, dashboard, timeline_page
 from portfolio.web import timeline as layout
 from portfolio.web.context import Ctx, page
@@ -35,7 +36,17 @@ def overview(ctx: Ctx = Depends(page)) -> HTMLResponse:
         money_total=total,
         colours=layout.KIND_COLOURS,
         soon_until=ctx.today + timedelta(days=30),
+        mail_outage=_outage_text(ctx),
     )
+
+
+def _outage_text(ctx: Ctx) -> str | None:
+    """The mail server's outage, for admins (they can act on it)."""
+    if ctx.user.role is not UserRole.ADMIN:
+        return None
+    outage = mail_outage.current(ctx.session)
+    timezone = ctx.request.app.state.settings.get("office.timezone")
+    return outage.text(str(timezone)) if outage else None
 
 
 @router.get("/zeitstrahl", response_class=HTMLResponse)
