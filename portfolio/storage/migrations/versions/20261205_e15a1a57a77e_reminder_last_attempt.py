@@ -1,7 +1,7 @@
 """reminders remember when they were last tried (for `portfolio reminders retry --since`)
 
 Revision ID: e15a1a57a77e
-Revises: 7a3e5c91b2d4
+Revises: 7c3e9a41b2d0
 Create Date: 2026-12-05 09:00:00
 
 House rules: every migration runs on SQLite (batch mode) and PostgreSQL; name every
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = 'e15a1a57a77e'
-down_revision = '7a3e5c91b2d4'
+down_revision = '7c3e9a41b2d0'
 branch_labels = None
 depends_on = None
 
