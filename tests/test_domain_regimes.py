@@ -42,10 +42,20 @@ def _dates(regime_id, anchors, overrides=None):
 
 
 def test_zukunftsstadt_vn_under_anbest_p_and_anbest_gk():
+    # Zweckerfüllung unknown: assumed 30.04.2018 (the term's last day), so six
+    # months later by §§ 187 I, 188 II BGB: 30.10.2018; outer limit 31.10.2018.
     assert _dates("bund-anbest-p", ZUKUNFTSSTADT)["BUND_ANBESTP_VN"] == (
-        date(2018, 10, 31),
-        date(2018, 10, 31),
+        date(2018, 10, 30),
+        date(2018, 10, 30),
     )
+    (vn,) = [
+        p
+        for p in plan(get_regime("bund-anbest-p"), ZUKUNFTSSTADT, NRW)
+        if p.template_id == "BUND_ANBESTP_VN"
+    ]
+    assert vn.latest == date(2018, 10, 31)
+    assert vn.basis.startswith("Zweckerfüllung nicht eingetragen: angenommen am")
+    assert "spätestens 31.10.2018 (äußerste Grenze)" in vn.basis
     assert _dates("bund-anbest-gk", ZUKUNFTSSTADT)["BUND_ANBESTGK_VN"] == (
         date(2019, 4, 30),
         date(2019, 4, 30),

@@ -72,10 +72,22 @@ def test_award_gets_rule_obligations_with_both_dates_and_source(session):
     assert (vn.due_on, vn.due_effective) == (date(2019, 4, 30), None)
 
 
-def test_anbest_p_gives_vn_31_10_2018(session):
+def test_anbest_p_gives_vn_30_10_2018_with_outer_limit_and_recomputes(session):
     award = zukunftsstadt(session, "bund-anbest-p")
     regen(session, award)
-    assert generated(session, award)["BUND_ANBESTP_VN"].due_on == date(2018, 10, 31)
+    vn = generated(session, award)["BUND_ANBESTP_VN"]
+    # Zweckerfüllung unknown: assumed 30.04.2018, six months -> 30.10.2018 (a
+    # Tuesday); the outer limit (end of the 6th month after the term) 31.10.2018.
+    assert (vn.due_on, vn.due_latest) == (date(2018, 10, 30), date(2018, 10, 31))
+    assert "Zweckerfüllung nicht eingetragen" in vn.basis
+    award.zweck_erfuellt_on = date(2018, 1, 15)
+    session.flush()
+    regen(session, award)
+    vn = generated(session, award)["BUND_ANBESTP_VN"]
+    # 15.01.2018 + 6 months = 15.07.2018, a Sunday -> Monday 16.07.2018.
+    assert (vn.due_on, vn.due_effective) == (date(2018, 7, 15), date(2018, 7, 16))
+    assert vn.due_latest == date(2018, 10, 31)
+    assert vn.basis.startswith("Frist ab Zweckerfüllung (15.01.2018): 15.07.2018")
 
 
 def test_regenerating_twice_changes_nothing(session):

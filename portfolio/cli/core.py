@@ -185,14 +185,20 @@ def show(cli: CliContext, key: str) -> None:
                 )
             )
         obligations = sorted(programme.obligations, key=lambda o: (o.due_on, o.id))
-        out.print(table("Fristen", ["Nr.", "Fällig", "Verschoben auf", "Was",
-                                    "Status", "Quelle"], [
+        out.print(table("Fristen", ["Nr.", "Fällig", "Verschoben auf",
+                                    "Spätestens", "Was", "Status", "Quelle"], [
             [str(o.id),
              due_text(o.due_on, today) if o.is_open else format_date(o.due_on),
              format_date(o.due_effective) if o.due_effective and
              o.due_effective != o.due_on else "",
+             format_date(o.due_latest) if o.due_latest else "",
              o.title, label(o.status), o.source or label(o.kind)]
             for o in obligations]))  # fmt: skip
+        reasons = [o for o in obligations if o.is_open and o.basis]
+        if reasons:
+            out.print("Begründung der Daten (offene Fristen):")
+            for o in reasons:
+                out.print(f"  Nr. {o.id} {o.title}: {o.basis}", soft_wrap=True)
 
 
 @main.group()

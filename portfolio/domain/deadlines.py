@@ -8,7 +8,9 @@ A regime file writes them as a small expression, e.g.
 ``parse_formula`` turns it into a tree that is checked once and evaluated many times,
 without ``eval``. A computed deadline on a Saturday, Sunday or public holiday of the
 office's state moves to the next working day (§ 193 BGB, § 31 Abs. 3 VwVfG);
-``WorkingDays`` knows those days through the ``holidays`` package.
+``WorkingDays`` knows those days through the ``holidays`` package. A "within …
+after the purpose, at the latest …" date says which limit it used and why
+(``Occurrence.basis``) and keeps the later outer limit (``Occurrence.latest``).
 """
 
 from __future__ import annotations
@@ -59,11 +61,12 @@ class Anchors:
     """The dates of one award that formulas may refer to.
 
     ``zweck_erfuellt`` is only known when the award records it. Unknown, the purpose
-    counts as fulfilled with the end of the Bewilligungszeitraum: a ``min(…)`` term
-    over it is dropped (its Frist would start the day after the term, so it never
-    ends before the term-based bound: VN 31.10.2018, not 30.10.2018, for a term ending
-    30.04.2018), and ``yearly`` stops at the term's end. ``horizon`` bounds open-ended
-    terms (a Kooperationsvertrag "seit 11/2009") for yearly rules.
+    is assumed fulfilled on the last day of the Bewilligungszeitraum, the earlier of
+    the two limits of ANBest-P Nr. 6.1: for a term ending 30.04.2018 the
+    Verwendungsnachweis is due 30.10.2018 (§§ 187 I, 188 II BGB), with the outer limit
+    31.10.2018 shown beside it — the same date a recorded Zweckerfüllung on the
+    term's last day gives. ``yearly`` stops at the term's end. ``horizon`` bounds
+    open-ended terms (a Kooperationsvertrag "seit 11/2009") for yearly rules.
     """
 
     bewilligung_start: date | None = None
@@ -73,7 +76,9 @@ class Anchors:
 
     def get(self, name: str) -> date | None:
         """Return an anchor date by name (None when the award does not know it)."""
-        if name in ("bewilligung_start", "bewilligung_end", "zweck_erfuellt"):
+        if name == "zweck_erfuellt":
+            return self.zweck_erfuellt or self.bewilligung_end
+        if name in ("bewilligung_start", "bewilligung_end"):
             value: date | None = getattr(self, name)
             return value
         raise InvalidValue(f"Unbekannter Ankerzeitpunkt {name!r} in einer Fristformel.")
@@ -91,6 +96,9 @@ class Occurrence:
     due: date
     key: str = ""
     year: int | None = None
+    # The outer limit when it lies after ``due`` ("spätestens …"), and why ``due``.
+    latest: date | None = None
+    basis: str = ""
 
 
 class MissingAnchorError(Exception):
@@ -179,7 +187,63 @@ def _top(node: ast.expr, anchors: Anchors) -> list[Occurrence]:
             return _every_months(anchors, _int(args[1]), _int(args[2]))
         if name == "yearly_on":
             return _yearly_on(anchors, _int(args[0]), _int(args[1]))
-    return [Occurrence(due=_date(node, anchors))]
+    return [_single(node, anchors)]
+
+
+def _uses(node: ast.expr, name: str) -> bool:
+    """Whether an expression refers to an anchor."""
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+
+
+def _min_of(nodes: Sequence[ast.expr], anchors: Anchors) -> date | None:
+    """The earliest of the expressions that can be evaluated, else None."""
+    values = []
+    for item in nodes:
+        try:
+            values.append(_date(item, anchors))
+        except MissingAnchorError:
+            continue
+    return min(values) if values else None
+
+
+def _single(node: ast.expr, anchors: Anchors) -> Occurrence:
+    """A single date; for "within … of the purpose, at the latest …" say which."""
+    due = _date(node, anchors)
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "min"
+    ):
+        return Occurrence(due)
+    purpose = [a for a in node.args if _uses(a, "zweck_erfuellt")]
+    outer = _min_of([a for a in node.args if not _uses(a, "zweck_erfuellt")], anchors)
+    by_purpose = _min_of(purpose, anchors)
+    if not purpose or outer is None or by_purpose is None:
+        return Occurrence(due)
+    latest = outer if outer > due else None
+    limit = f", spätestens {format_de(outer)} (äußerste Grenze)" if latest else ""
+    if anchors.zweck_erfuellt is None:
+        end = anchors.bewilligung_end
+        assert end is not None  # by_purpose was computed from it
+        same = "" if latest else " (zugleich die äußerste Grenze)"
+        basis = (
+            "Zweckerfüllung nicht eingetragen: angenommen am letzten Tag des "
+            f"Bewilligungszeitraums ({format_de(end)}), das ergibt die frühere Frist "
+            f"{format_de(due)}{same}{limit}. Mit eingetragener Zweckerfüllung wird "
+            "neu gerechnet."
+        )
+    elif by_purpose <= outer:
+        basis = (
+            f"Frist ab Zweckerfüllung ({format_de(anchors.zweck_erfuellt)}): "
+            f"{format_de(due)}{limit}."
+        )
+    else:
+        basis = (
+            f"Äußerste Grenze {format_de(outer)} gilt: Sie liegt vor der Frist ab "
+            f"Zweckerfüllung ({format_de(anchors.zweck_erfuellt)} → "
+            f"{format_de(by_purpose)})."
+        )
+    return Occurrence(due, latest=latest, basis=basis)
 
 
 def _date(node: ast.expr, anchors: Anchors) -> date:
@@ -285,6 +349,13 @@ class WorkingDays:
         """Whether a deadline may end on that day."""
         return day.weekday() < 5 and self.holiday_name(day) is None
 
+    def why_not(self, day: date) -> str:
+        """Why a deadline cannot end on that day: "Sonntag", "Feiertag: Erster Mai"."""
+        name = self.holiday_name(day)
+        if name:
+            return f"Feiertag: {name}"
+        return weekday_de(day) if day.weekday() >= 5 else ""
+
     def shift(self, day: date) -> date:
         """Move a computed deadline to the next working day (§ 193 BGB)."""
         while not self.is_working_day(day):
@@ -303,6 +374,19 @@ def _holidays(state: str, year: int) -> dict[date, str]:
             "erlaubt sind Kürzel wie NW oder BY."
         ) from exc
     return dict(table.items())
+
+
+def shift_note(due: date, moved: date, calendar: WorkingDays) -> str:
+    """Say why a deadline moved: "Fristende 30.04.2017 (Sonntag), … → 02.05.2017"."""
+    days = []
+    day = due
+    while day < moved:
+        days.append(f"{format_de(day)} ({calendar.why_not(day)})")
+        day += timedelta(days=1)
+    return (
+        f"Fristende {', '.join(days)} → nächster Werktag {format_de(moved)} "
+        "(§ 193 BGB, § 31 Abs. 3 VwVfG)."
+    )
 
 
 def effective(due: date, calendar: WorkingDays | None, *, shift: bool = True) -> date:

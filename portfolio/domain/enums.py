@@ -62,6 +62,9 @@ class ObligationKind(StrEnum):
     MITTELABRUF = "mittelabruf"
     # By when a payment received must be spent (ANBest-P Nr. 1.4 and its kin).
     MITTELVERWENDUNG = "mittelverwendung"
+    # From when the files may be destroyed (ANBest-P Nr. 6.5 and kin): listed only,
+    # never reminded of, never overdue.
+    AUFBEWAHRUNG = "aufbewahrung"
     REPORT = "report"
     EVENT = "event"
     OTHER = "other"
@@ -171,6 +174,7 @@ LABELS: dict[StrEnum, str] = {
     ObligationKind.APPLICATION: "Antrag",
     ObligationKind.MITTELABRUF: "Mittelabruf",
     ObligationKind.MITTELVERWENDUNG: "Mittelverwendung",
+    ObligationKind.AUFBEWAHRUNG: "Aufbewahrung bis",
     FinancingType.ANTEIL: "Anteilfinanzierung",
     FinancingType.FEHLBEDARF: "Fehlbedarfsfinanzierung",
     FinancingType.VOLL: "Vollfinanzierung",

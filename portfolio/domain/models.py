@@ -634,6 +634,10 @@ class Obligation(Provenance, Base):
     title: Mapped[str] = mapped_column(sa.String(300))
     due_on: Mapped[date]
     due_effective: Mapped[date | None]
+    # The outer limit when the rule gives an earlier date ("spätestens …"), and a
+    # German sentence on why the date is what it is (assumption, Bescheid, shift).
+    due_latest: Mapped[date | None]
+    basis: Mapped[str | None] = mapped_column(sa.Text)
     responsible_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("contacts.id", ondelete="SET NULL"), index=True
     )

@@ -24,7 +24,9 @@ from portfolio.domain.deadlines import (
     Occurrence,
     WorkingDays,
     effective,
+    format_de,
     parse_formula,
+    shift_note,
 )
 from portfolio.domain.enums import ObligationKind
 from portfolio.domain.errors import InvalidValue, NotFound
@@ -96,6 +98,8 @@ class PlannedObligation:
     checklist: tuple[str, ...] = field(default=())
     overridden: bool = False
     fixed: bool = False  # a Termin of the Bescheid ("fest"): never shifted
+    latest: date | None = None  # the outer limit, when later than ``due_on``
+    basis: str = ""  # why this date: assumption, Bescheid, working-day shift
 
     @property
     def shifted(self) -> bool:
@@ -143,18 +147,23 @@ def plan(
                 due = _override_date(own, oid)
                 overridden, fixed = True, own_fixed
             shift = template.shift and not fixed
+            moved = effective(due, calendar, shift=shift)
             result.append(
                 PlannedObligation(
                     template_id=oid,
                     kind=template.kind,
                     title=template.title_for(occ.year, occ.key),
                     due_on=due,
-                    due_effective=effective(due, calendar, shift=shift),
+                    due_effective=moved,
                     source=template.source,
                     confidence=template.confidence,
                     checklist=template.checklist,
                     overridden=overridden,
                     fixed=overridden and not shift,
+                    latest=None if overridden else occ.latest,
+                    basis=_basis(
+                        occ, due, moved, calendar, overridden=overridden, shift=shift
+                    ),
                 )
             )
     result.sort(key=lambda p: (p.due_on, p.template_id))
@@ -194,6 +203,30 @@ def _occurrences(
         ]
     due = _override_date(whole, template.id)
     return [(Occurrence(due), True)]
+
+
+def _basis(
+    occ: Occurrence,
+    due: date,
+    moved: date,
+    calendar: WorkingDays | None,
+    *,
+    overridden: bool,
+    shift: bool,
+) -> str:
+    """One German sentence or two: where the date comes from, and any shift."""
+    parts = [occ.basis] if occ.basis and not overridden else []
+    if overridden and shift:
+        parts.append("Datum laut Bescheid (Abweichung), Ende einer Frist.")
+    elif overridden:
+        why = calendar.why_not(due) if calendar else ""
+        parts.append(
+            "Fester Termin laut Bescheid: wird nicht verschoben"
+            + (f" ({format_de(due)}: {why})." if why else ".")
+        )
+    if moved != due and calendar is not None:
+        parts.append(shift_note(due, moved, calendar))
+    return " ".join(parts)
 
 
 def _series_year(series: str, due: date) -> int:

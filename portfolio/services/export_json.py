@@ -237,6 +237,8 @@ def _programme(programme: Programme, narratives: list[Narrative]) -> Item:
                     "title": o.title,
                     "due": iso(o.due_on),
                     "due_effective": iso(o.due_effective),
+                    "due_latest": iso(o.due_latest),
+                    "basis": o.basis,
                     "responsible": o.responsible.email if o.responsible else None,
                     "status": o.status.value,
                     "done_on": iso(o.done_on),

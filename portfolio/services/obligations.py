@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portfolio.domain.deadlines import Anchors, WorkingDays, effective
+from portfolio.domain.deadlines import Anchors, WorkingDays, effective, shift_note
 from portfolio.domain.enums import ObligationStatus, ReminderStatus
 from portfolio.domain.errors import InvalidValue, NotFound
 from portfolio.domain.models import Award, Obligation, Reminder
@@ -131,6 +131,8 @@ def _fields(award: Award, item: PlannedObligation) -> dict[str, object]:
         "title": item.title,
         "due_on": item.due_on,
         "due_effective": item.due_effective if item.shifted else None,
+        "due_latest": item.latest,
+        "basis": item.basis or None,
         "origin": f"{RULE_PREFIX}{award.regime}",
         "template_id": item.template_id.split(":", 1)[0],
         "source": item.source,
@@ -284,6 +286,11 @@ def move_due(
     shifted = effective(due_on, calendar, shift=shift)
     obligation.due_on = due_on
     obligation.due_effective = shifted if shifted != due_on else None
+    obligation.basis = "Von Hand verschoben." + (
+        f" {shift_note(due_on, shifted, calendar)}"
+        if calendar is not None and shifted != due_on
+        else ""
+    )
     obligation.edited = True
     session.flush()
     cancel_pending(session, obligation.id, except_due=due_on)

@@ -487,6 +487,8 @@ class Restorer:
             title=item.req("title"),
             due_on=due,
             due_effective=effective,
+            due_latest=item.day("due_latest"),
+            basis=item.text("basis"),
             responsible=self.ref(item, "responsible", self.contacts, "Kontakt"),
             status=item.choice("status", ObligationStatus, ObligationStatus.OPEN),
             done_on=item.day("done_on"),
