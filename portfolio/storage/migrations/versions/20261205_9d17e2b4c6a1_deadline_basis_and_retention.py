@@ -1,7 +1,7 @@
 """obligations say why their date is what it is; kind "aufbewahrung" (retention)
 
 Revision ID: 9d17e2b4c6a1
-Revises: 7c3e9a41b2d0
+Revises: e15a1a57a77e
 Create Date: 2026-12-05 10:00:00
 
 House rules: every migration runs on SQLite (batch mode) and PostgreSQL; name every
@@ -22,7 +22,7 @@ from alembic import op
 
 
 revision = '9d17e2b4c6a1'
-down_revision = '7c3e9a41b2d0'
+down_revision = 'e15a1a57a77e'
 branch_labels = None
 depends_on = None
 
