@@ -74,6 +74,10 @@ def test_programmes_obligations_funders(api_db: str, token: str) -> None:
         "/api/awards/{item_id}/preview",
         "/api/contacts",
         "/api/changes/{item_id}/undo",
+        "/api/programmes/{key}/documents",
+        "/api/documents",
+        "/api/documents/{document_id}/file",
+        "/api/documents/{document_id}",
     }
 
 

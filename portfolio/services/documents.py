@@ -213,6 +213,32 @@ def due_for_deletion(session: Session, today: date) -> list[DocumentRow]:
     return _rows(session, documents)
 
 
+def programme_key_of(session: Session, document: Document) -> str:
+    """The key of the programme a document belongs to."""
+    return str(
+        session.scalar(
+            sa.select(Programme.key).where(Programme.id == document.programme_id)
+        )
+    )
+
+
+def rows_of(session: Session, ids: list[int]) -> list[DocumentRow]:
+    """Documents by number, in that order."""
+    found = {
+        d.id: d
+        for d in session.scalars(sa.select(Document).where(Document.id.in_(ids)))
+    }
+    return _rows(session, [found[i] for i in ids if i in found])
+
+
+def recent(session: Session, limit: int = 50) -> list[DocumentRow]:
+    """The documents added last, newest first."""
+    documents = list(
+        session.scalars(sa.select(Document).order_by(Document.id.desc()).limit(limit))
+    )
+    return _rows(session, documents)
+
+
 def count(session: Session) -> int:
     """How many documents are stored."""
     return int(session.scalar(sa.select(sa.func.count()).select_from(Document)) or 0)

@@ -52,10 +52,19 @@ CSP = (
 class GuardMiddleware:
     """Refuse oversized requests early and add security headers to every answer."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        """Wrap an ASGI app with a body-size limit in bytes."""
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, document_bytes: int | None = None
+    ) -> None:
+        """Wrap an ASGI app with a body-size limit in bytes (documents: their own)."""
         self.app = app
         self.max_bytes = max_bytes
+        self.document_bytes = document_bytes or max_bytes
+
+    def limit(self, path: str) -> int:
+        """The body limit of a request: document uploads have their own setting."""
+        if path.endswith(("/dokumente", "/documents")):
+            return self.document_bytes + 64 * 1024  # the form fields beside the file
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check Content-Length and count the bytes actually received."""
@@ -64,8 +73,9 @@ class GuardMiddleware:
             return
         headers = dict(scope.get("headers", []))
         length = headers.get(b"content-length", b"0")
-        if length.isdigit() and int(length) > self.max_bytes:
-            await _too_large(self.max_bytes)(scope, receive, send)
+        max_bytes = self.limit(str(scope.get("path", "")))
+        if length.isdigit() and int(length) > max_bytes:
+            await _too_large(max_bytes)(scope, receive, send)
             return
         received = 0
 
@@ -73,7 +83,7 @@ class GuardMiddleware:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
+            if received > max_bytes:
                 raise _BodyTooLarge
             return message
 
@@ -91,7 +101,7 @@ class GuardMiddleware:
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except _BodyTooLarge:
-            await _too_large(self.max_bytes)(scope, receive, send)
+            await _too_large(max_bytes)(scope, receive, send)
 
 
 class _BodyTooLarge(Exception):
@@ -238,6 +248,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         api_edit,
         auth,
         deadlines,
+        documents,
+        documents_api,
         entities,
         imports,
         pages,
@@ -268,13 +280,19 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.upload_dir = Path(tempfile.mkdtemp(prefix="portfolio-uploads-"))
     base_url = str(settings.get("web.base_url"))
     max_mb = int(settings.get("imports.max_file_mb"))
+    # The page sends each dropped document on its own request.
+    document_mb = int(settings.get("documents.max_file_mb"))
     app.add_middleware(
         ServerSessionMiddleware,
         engine=app.state.engine,
         limits=session_limits(settings),
         https_only=base_url.startswith("https://"),
     )
-    app.add_middleware(GuardMiddleware, max_bytes=max_mb * 1024 * 1024)
+    app.add_middleware(
+        GuardMiddleware,
+        max_bytes=max_mb * 1024 * 1024,
+        document_bytes=document_mb * 1024 * 1024,
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _install_handlers(app)
     app.include_router(auth.router)
@@ -282,6 +300,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(api_edit.router)
     app.include_router(deadlines.feed_router)
     guarded = [Depends(check_csrf)]
-    for module in (pages, entities, programmes, deadlines, imports, file_views, admin):
+        documents,
+        documents_api,
+        entities,
         app.include_router(module.router, dependencies=guarded)
     return app

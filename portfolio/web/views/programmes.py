@@ -83,8 +83,13 @@ def budget_table(award: Award) -> list[tuple[str, int, Decimal, Decimal]]:
 
 
 @router.get("/programme/{key}", response_class=HTMLResponse)
-def programme_detail(key: str, ctx: Ctx = Depends(page)) -> HTMLResponse:
+def programme_detail(
+    key: str, ctx: Ctx = Depends(page), frist: int = 0
+) -> HTMLResponse:
     """One programme: phases, funders, awards, money, deadlines, texts, history."""
+    from portfolio.services.documents import series_of_programme
+    from portfolio.web.views.documents import template_values
+
     programme = _load(ctx, key)
     obligations = sorted(programme.obligations, key=lambda o: (o.effective, o.id))
     return ctx.render(
@@ -100,6 +105,9 @@ def programme_detail(key: str, ctx: Ctx = Depends(page)) -> HTMLResponse:
         obligation_kinds=list(ObligationKind),
         history=programme_history(ctx.session, programme),
         awarded={a.application_id for a in programme.awards if a.application_id},
+        doc_series=series_of_programme(ctx.session, programme.key),
+        preselect_deadline=frist,
+        **template_values(),
     )
 
 
