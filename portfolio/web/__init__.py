@@ -299,9 +299,17 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(api_edit.router)
     app.include_router(deadlines.feed_router)
+    app.include_router(documents_api.router)
     guarded = [Depends(check_csrf)]
-        documents,
-        documents_api,
+    for module in (
+        pages,
         entities,
+        programmes,
+        deadlines,
+        imports,
+        file_views,
+        admin,
+        documents,
+    ):
         app.include_router(module.router, dependencies=guarded)
     return app
