@@ -6,6 +6,11 @@ two deadlines — logs in through the real app (FastAPI TestClient) and times ea
 (median of ``--repeat`` requests after one warm-up). Prints the time per page and the
 ratio large/small. Goal: ≤ 10× for 100× the data (lists are paginated).
 
+Form saves (issue 12 "Speed"): on the large database, saving a programme's edit form
+and an award's edit form (a changed term: deadlines regenerated) is timed against
+viewing the programme's page; the ratio save/view is printed. Goal: the same order of
+time (≤ 10×).
+
 Run: ``python benchmarks/bench_web.py [--small N] [--large M] [--repeat R]``.
 """
 
@@ -81,6 +86,51 @@ def measure(http: TestClient, path: str, repeat: int) -> float:
     return statistics.median(times)
 
 
+def _form(http: TestClient, path: str) -> dict[str, str]:
+    """The fields of an edit form as the browser would post them again."""
+    html = http.get(path).text
+    values = dict(re.findall(r'<input id="f-\w+" name="(\w+)" value="([^"]*)"', html))
+    for name, chosen in re.findall(
+        r'<select id="f-\w+" name="(\w+)"[^>]*>.*?<option value="([^"]*)" selected',
+        html,
+        re.S,
+    ):
+        values[name] = chosen
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert token is not None
+    values["csrf_token"] = token.group(1)
+    return values
+
+
+def measure_saves(http: TestClient, repeat: int) -> dict[str, float]:
+    """Median times of a page view and of two form saves (redirect not followed)."""
+    view = measure(http, "/programme/synth-1", repeat)
+    results = {"Seite /programme/synth-1 ansehen": view}
+    programme = _form(http, "/programme/synth-1/bearbeiten")
+    award_page = http.get("/programme/synth-1").text
+    award_id = re.search(r"/bewilligungen/(\d+)/bearbeiten", award_page)
+    assert award_id is not None
+    award = _form(http, f"/bewilligungen/{award_id.group(1)}/bearbeiten")
+    for label, path, form, field, choices in (
+        ("Programm speichern", "/programme/synth-1/bearbeiten", programme, "name",
+         ("Programm 1", "Programm 1 (geändert)")),
+        ("Bewilligung speichern (Zeitraum)",
+         f"/bewilligungen/{award_id.group(1)}/bearbeiten", award, "end",
+         ("31.12.2014", "30.06.2015")),
+    ):  # fmt: skip
+        times = []
+        for n in range(repeat + 1):
+            form[field] = choices[n % 2]
+            start = time.perf_counter()
+            answer = http.post(path, data=form, follow_redirects=False)
+            elapsed = time.perf_counter() - start
+            assert answer.status_code == 303, (path, answer.text[:500])
+            if n:  # the first is the warm-up
+                times.append(elapsed)
+        results[label] = statistics.median(times)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", type=int, default=100)
@@ -112,7 +162,19 @@ def main() -> int:
             f"\nGrößter Faktor {worst:.2f}× bei {growth:.0f}× so vielen Programmen "
             f"(Ziel ≤ 10×): {'erreicht' if worst <= 10 else 'VERFEHLT'}"
         )
-    return 0 if worst <= 10 else 1
+        saves = measure_saves(http, args.repeat)  # the large database
+        view = saves["Seite /programme/synth-1 ansehen"]
+        print(f"\nFormulare bei {args.large} Programmen:")
+        slowest = 0.0
+        for label, seconds in saves.items():
+            ratio = seconds / view
+            slowest = max(slowest, ratio)
+            print(f"{label:45} {seconds * 1000:6.1f}ms  {ratio:5.2f}× der Seite")
+        print(
+            f"Speichern braucht höchstens {slowest:.2f}× einer Seitenansicht "
+            f"(Ziel ≤ 10×): {'erreicht' if slowest <= 10 else 'VERFEHLT'}"
+        )
+    return 0 if worst <= 10 and slowest <= 10 else 1
 
 
 if __name__ == "__main__":

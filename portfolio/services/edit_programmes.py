@@ -40,7 +40,6 @@ from portfolio.services.edit_base import (
     raise_if,
 )
 from portfolio.services.edit_undo import delete_row
-from portfolio.storage.queries import programme_by_key
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -71,7 +70,8 @@ class ProgrammeIn(EditModel):
 
 def get(session: Session, key: str) -> Programme:
     """One programme by key, with a German error if there is none."""
-    programme = programme_by_key(session, key)
+    # A plain select: a save needs the row, not everything its page shows.
+    programme = session.scalar(sa.select(Programme).where(Programme.key == key))
     if programme is None:
         raise NotFound(f"Ein Programm mit dem Schlüssel {key!r} gibt es nicht.")
     return programme
