@@ -19,6 +19,8 @@ from imports.words import (
 )
 from portfolio.domain.records import SheetKind
 
+MAX_NAME = 300
+
 
 def finish(kind: SheetKind, values: dict[str, Any]) -> tuple[str, ValueProblem] | None:
     """Combine cells in place; return (field, problem) when they contradict."""
@@ -56,6 +58,28 @@ def _status(values: dict[str, Any]) -> None:
         values["notes"] = f"{values['notes']}\n{note}" if values.get("notes") else note
 
 
+def _grant(values: dict[str, Any]) -> None:
+    """A row of a public grant list: its purpose and recipient name the programme.
+
+    Without a name column the programme is "purpose – recipient" (one grant, one
+    row); with one, they go to the note. The list's running number is the
+    award's reference when no reference column exists.
+    """
+    purpose, recipient = values.pop("purpose", None), values.pop("recipient", None)
+    if purpose is None and recipient is None:
+        return
+    if not values.get("name"):
+        name = " – ".join(p for p in (purpose, recipient) if p)
+        values["name"] = name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
+    else:
+        parts = [f"Zweck: {purpose}"] if purpose else []
+        parts += [f"Empfänger: {recipient}"] if recipient else []
+        note = "\n".join(parts)
+        values["notes"] = f"{values['notes']}\n{note}" if values.get("notes") else note
+    if "reference" not in values and values.get("number"):
+        values["reference"] = values["number"]
+
+
 def _programme(values: dict[str, Any]) -> tuple[str, ValueProblem] | None:
     _status(values)
     name = values.get("name")
@@ -64,6 +88,8 @@ def _programme(values: dict[str, Any]) -> tuple[str, ValueProblem] | None:
         values["name"] = plain
         if short and not values.get("short_name"):
             values["short_name"] = short
+    # After the split: "(e.V.)" ending a recipient is no short name.
+    _grant(values)
     kinds = values.pop("funder_kinds", None)
     if values.get("funders"):
         try:

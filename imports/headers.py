@@ -24,6 +24,7 @@ from imports.values import clean_text
 from portfolio.domain.records import SheetKind
 
 HEADER_SEARCH_ROWS = 30
+COMPOUND_MIN = 6  # shortest alias that ends a compound header word
 UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 BRACKETS_RE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}")
 GENDER_RE = re.compile(r"(?<=\w)(?:/-?|\*|:|_)in(?:nen)?\b")
@@ -74,7 +75,11 @@ def year_of_header(raw: Any) -> int | None:
 
 
 def match_column(
-    raw: Any, kind: SheetKind, extra: dict[str, str] | None = None
+    raw: Any,
+    kind: SheetKind,
+    extra: dict[str, str] | None = None,
+    *,
+    compound: bool = True,
 ) -> Column | None:
     """Map one header cell to a column of a kind (profile words first)."""
     key = normalize(raw)
@@ -90,6 +95,19 @@ def match_column(
     for word in parts:
         if word in words:
             return _bound(words[word], parts, kind)
+    # A German compound is what its last part is: "Gesamtzuwendung" is a
+    # Zuwendung ("Zuwendungsempfänger" is not: its last part is Empfänger).
+    return _compound(parts, words, kind) if compound else None
+
+
+def _compound(
+    parts: list[str], words: dict[str, Column], kind: SheetKind
+) -> Column | None:
+    """The column a compound header word ends with (``gesamtzuwendung``)."""
+    for word in parts:
+        for alias, column in words.items():
+            if len(alias) >= COMPOUND_MIN and word.endswith(alias):
+                return _bound(column, parts, kind)
     return None
 
 
@@ -122,6 +140,8 @@ class Header:
     last_row: int = 0
     # Header cells that name no field, or a field an earlier column names: not read.
     unread: dict[int, str] = field(default_factory=dict)
+    # What the values below decided (``voting``), for the preview.
+    notes: list[str] = field(default_factory=list)
 
     def fields(self) -> set[str]:
         """The fields the header names."""
@@ -134,17 +154,28 @@ def map_row(
     """Map every cell of a candidate header row for one kind."""
     header = Header(0, kind)
     taken: set[str] = set()
+    rest: list[int] = []
     for index, cell in enumerate(cells):
         if kind is SheetKind.BUDGET and (year := year_of_header(cell)) is not None:
             header.years[index] = year
             header.labels[index] = clean_text(cell)
             continue
-        column = match_column(cell, kind, extra)
+        column = match_column(cell, kind, extra, compound=False)
         if column is not None and column.field not in taken:
             taken.add(column.field)
             header.columns[index] = column
             header.labels[index] = clean_text(cell)
-        elif label := clean_text(cell):
+        else:
+            rest.append(index)
+    # Compounds ("Gesamtzuwendung") only for fields no plainer header names:
+    # "Gesamtlaufzeit" beside "Laufzeit" is not the term.
+    for index in rest:
+        column = match_column(cells[index], kind, extra)
+        if column is not None and column.field not in taken:
+            taken.add(column.field)
+            header.columns[index] = column
+            header.labels[index] = clean_text(cells[index])
+        elif label := clean_text(cells[index]):
             header.unread[index] = label
     return header
 
@@ -170,7 +201,8 @@ def score(header: Header) -> int:
             "status",
             "reference",
         }
-        points = points + 1 if "name" in fields and has_detail else 0
+        named = fields & {"name", "recipient", "purpose"}
+        points = points + 1 if named and has_detail else 0
     elif header.kind is SheetKind.OBLIGATIONS:
         points = (
             points + 1

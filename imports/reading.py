@@ -8,6 +8,7 @@ rejected rows, plus the sheets it did not import and why. A file it cannot use a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -27,6 +28,7 @@ from imports.readers import (
     open_workbook,
 )
 from imports.tables import TableReader
+from imports.voting import SAMPLE_ROWS, vote
 from portfolio.domain.errors import InputError
 from portfolio.domain.records import FileResult, SheetKind, SheetResult, SkippedSheet
 
@@ -108,7 +110,8 @@ def _read_sheet(
         return
     load_sheet(workbook, sheet)
     rows = sheet.iter_rows()
-    head = list(islice(rows, HEADER_SEARCH_ROWS + 2))
+    # The header is among the first rows; the rows after it vote on its columns.
+    head = list(islice(rows, HEADER_SEARCH_ROWS + SAMPLE_ROWS))
     grid = _grid(head)
     if not explicit and looks_like_list_sheet(sheet.name, grid):
         result.skipped_sheets.append(
@@ -118,22 +121,55 @@ def _read_sheet(
     profile = options.profile
     kind = options.kind or (profile.kind if profile else None)
     header_row = profile.header_row - 1 if profile and profile.header_row else None
-    header = classify(grid, kind, profile.columns if profile else None, header_row)
+    extra = profile.columns if profile else None
+    header = classify(grid[: HEADER_SEARCH_ROWS + 2], kind, extra, header_row)
     if header is None:
         result.skipped_sheets.append(
             SkippedSheet(sheet.name, "keine Kopfzeile mit bekannten Spalten gefunden")
         )
         return
+    fixed = frozenset(extra.values()) if extra else frozenset()
+    vote(header, grid[header.last_row + 1 :], extra, fixed)
     labels = {c.field: header.labels[i] for i, c in header.columns.items()}
     labels.update({str(y): header.labels[i] for i, y in header.years.items()})
     sheet_result = SheetResult(
         result.file, sheet.name, header.kind, header.row + 1, labels
     )
+    sheet_result.notes.extend(header.notes)
     reader = TableReader(
         sheet_result, header, sheet.facts, sheet.merged, workbook.date1904
     )
     reader.read(_counting(chain(head, rows), progress))
+    if banner := _announced(grid[: header.row]):
+        sheet_result.notes.append(_count_note(banner, sheet_result.data_rows))
     result.sheets.append(sheet_result)
+
+
+COUNT_RE = re.compile(
+    r"(\d[\d.]*)\s+(?:Datensätze|Datensätzen|Einträge|Einträgen|Zuwendungen|"
+    r"Förderungen|Zeilen|records|rows|grants|entries)\b",
+    re.IGNORECASE,
+)
+
+
+def _announced(rows: list[list[object]]) -> tuple[int, int] | None:
+    """A banner above the header that gives the record count: (row, count)."""
+    for index, cells in enumerate(rows):
+        for cell in cells:
+            if isinstance(cell, str) and (m := COUNT_RE.search(cell)):
+                return index + 1, int(m[1].replace(".", ""))
+    return None
+
+
+def _count_note(banner: tuple[int, int], found: int) -> str:
+    """Whether the rows read are as many as the banner says (a filter hides some)."""
+    row, count = banner
+    if count == found:
+        return f"Zeile {row} nennt {count} Datensätze: alle {found} gelesen."
+    return (
+        f"Zeile {row} nennt {count} Datensätze, die Tabelle hat {found} Zeilen – "
+        "prüfen Sie, ob beim Speichern ein Filter Zeilen ausgeblendet hat."
+    )
 
 
 def _grid(head: list[tuple[int, list[object]]]) -> list[list[object]]:

@@ -255,11 +255,11 @@ KNOWN_FUNDERS: tuple[tuple[re.Pattern[str], FunderKind], ...] = tuple(
         ),
         (
             r"\b(msw|msb|mais|mags|mkffi|mkjfgfi|mfkjks|mkw|mwide|mhkbg|land|landes\w*"
-            r"|nrw|bezirksregierung|ministerium\w*|lvr|lwl)\b",
+            r"|nrw|bezirksregierung|ministerium\w*|lvr|lwl|\w*behörde)\b",
             FunderKind.LAND,
         ),
         (
-            r"\b(kreis|stadt|gemeinde|kommune|kommunal\w*|landkreis)\b",
+            r"\b(kreis|stadt|gemeinde|kommune|kommunal\w*|landkreis|bezirksamt)\b",
             FunderKind.KOMMUNE,
         ),
     )
@@ -361,13 +361,18 @@ def obligation_kind(text: str) -> ObligationKind:
     return ObligationKind.OTHER
 
 
+# Legal forms end names in brackets too, but are no programme's short name.
+LEGAL_FORMS = frozenset(
+    {"e.v", "ev", "gmbh", "ggmbh", "ag", "kg", "ug", "eg", "mbh", "gbr", "ohg", "se"}
+)
 ABBREVIATION_RE = re.compile(r"^(.*\S)\s*\(([^()\s]{2,15})\)$")
 
 
 def split_abbreviation(name: str) -> tuple[str, str | None]:
     """Split ``Kein Abschluss ohne Anschluss (KAoA)`` into name and short name."""
     m = ABBREVIATION_RE.match(name)
-    if m and any(c.isupper() for c in m[2]) and not m[2].isdigit():
+    legal = m is not None and m[2].casefold().strip(".") in LEGAL_FORMS
+    if m and any(c.isupper() for c in m[2]) and not m[2].isdigit() and not legal:
         return m[1].strip(" -–"), m[2]
     return name, None
 

@@ -45,6 +45,7 @@ from portfolio.services.import_rows import ProgrammeRows
 from portfolio.services.obligations import regenerate_award
 
 Progress = Callable[[int], None]
+MAX_NAMED = 30  # short forms named per sheet
 
 
 class RowPlanner(ProgrammeRows, ListRows):
@@ -169,6 +170,9 @@ def _plan_sheet(
             "Programm, schreiben Sie den Namen wie in portfolio (sonst entsteht ein "
             "zweites)."
         )
+    for (written, full), count in sorted(planner.recognised.items())[:MAX_NAMED]:
+        rows = "1 Zeile" if count == 1 else f"{count} Zeilen"
+        preview.notes.append(f"„{written}“ als „{full}“ erkannt ({rows}).")
     if planner.unlinked:
         names = ", ".join(f"„{n}“" for n in sorted(planner.unlinked)[:10])
         preview.notes.append(

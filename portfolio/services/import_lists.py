@@ -98,6 +98,8 @@ class ListRows(PlannerBase):
     ) -> RowResult:
         values = record.values
         ref = record.source
+        if "responsible" in values:
+            self.check_names(record, "responsible")
         owner = found.programme if found is not None else None
         programme = (
             owner

@@ -18,66 +18,25 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from portfolio.domain.models import Award, Contact, Funder, Programme
+from portfolio.services.import_names import (
+    NOT_ALNUM_RE,
+    STOP_WORDS,
+    abbreviates,
+    fold,
+    person_fits,
+    person_key,
+)
 
-UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-SALUTATION_RE = re.compile(r"^(frau|herr|hr|fr|dr|prof)\b\.?\s*", re.IGNORECASE)
+__all__ = ["STOP_WORDS", "fold", "person_key"]
+
 BRACKET_RE = re.compile(r"\(([^()]{2,20})\)")
-NOT_ALNUM_RE = re.compile(r"[^a-z0-9]+")
 MAX_COMPARED = 40  # names compared per suggestion: keeps big lists fast
-STOP_WORDS = {
-    "und",
-    "der",
-    "die",
-    "das",
-    "fuer",
-    "von",
-    "mit",
-    "im",
-    "in",
-    "des",
-    "den",
-    "dem",
-    "zur",
-    "zum",
-    "the",
-    "and",
-    "for",
-    "of",
-    "programm",
-    "projekt",
-    "phase",
-    "kreis",
-    "stadt",
-    "nrw",
-}
-
-
-def fold(text: str | None) -> str:
-    """Fold a name for comparison: case, umlauts, punctuation and spaces."""
-    if not text:
-        return ""
-    value = text.casefold().translate(UMLAUTS)
-    # Runs of other characters become one blank, so only the ends need trimming.
-    folded = NOT_ALNUM_RE.sub(" ", value).strip()
-    # A name of only symbols ("{", "–") still has to find itself again.
-    return folded or " ".join(value.split())
 
 
 def slugify(text: str) -> str:
     """A programme key from a name: ``Kein Abschluss ohne Anschluss`` → ``kein-…``."""
     slug = "-".join(NOT_ALNUM_RE.sub(" ", fold(text)).split())[:60].strip("-")
     return slug or "programm"
-
-
-def person_key(name: str | None) -> str:
-    """A person's name without salutation (``Frau Albers`` → ``albers``)."""
-    value = (name or "").strip()
-    while True:
-        stripped = SALUTATION_RE.sub("", value)
-        if stripped == value:
-            break
-        value = stripped
-    return fold(value)
 
 
 class ProgrammeIndex:
@@ -96,6 +55,8 @@ class ProgrammeIndex:
         self.folded: dict[int, str] = {}
         self.labels: dict[str, str] = {}
         self.cache: dict[str, tuple[Programme | None, list[str]]] = {}
+        # Texts matched by a short form or a word, not the name: the full name.
+        self.recognised: dict[str, str] = {}
         query = sa.select(Programme).options(
             selectinload(Programme.phases),
             selectinload(Programme.fundings),
@@ -150,10 +111,29 @@ class ProgrammeIndex:
         plain = fold(BRACKET_RE.sub(" ", text))
         if plain and len(found := self.names.get(plain, [])) == 1:
             return found[0], []
-        hit = self._by_words(plain or query)
+        return self._loosely(text, plain or query)
+
+    def _loosely(self, text: str, query: str) -> tuple[Programme | None, list[str]]:
+        """By a distinctive word, else by a short form: recognised, said so."""
+        hit = self._by_words(query)
         if hit is not None:
+            self.recognised[text] = hit.name
             return hit, []
+        fits = self._abbreviated(text)
+        if len(fits) == 1:
+            self.recognised[text] = fits[0].name
+            return fits[0], []
+        if fits:  # two fit: name both, take neither
+            return None, [p.name for p in fits[:3]]
         return None, self.suggest(text)
+
+    def _abbreviated(self, text: str) -> list[Programme]:
+        """Programmes this text abbreviates (initials, contraction, a part)."""
+        return [
+            p
+            for p in self.by_key.values()
+            if abbreviates(text, p.name) or abbreviates(text, p.short_name)
+        ]
 
     def _distinctive(self, query: str) -> list[str]:
         return [w for w in query.split() if len(w) >= 4 and w not in STOP_WORDS]
@@ -203,18 +183,40 @@ class FunderIndex:
         """Load all funders once."""
         self.names: dict[str, Funder] = {}
         self.short_names: set[str] = set()
+        self.all: list[Funder] = []
+        self.recognised: dict[str, str] = {}
+        self.short_forms: dict[str, list[Funder]] = {}
         for funder in session.scalars(sa.select(Funder)):
             self.add(funder)
 
     def add(self, funder: Funder) -> None:
         """Index a funder (also one created during this import)."""
         self.short_names.add(funder.short_name.casefold())
+        self.all.append(funder)
+        self.short_forms.clear()
         for name in (funder.short_name, funder.name):
             self.names.setdefault(fold(name), funder)
 
     def find(self, name: str) -> Funder | None:
-        """The funder of this name or short name."""
-        return self.names.get(fold(name))
+        """The funder of this name or short name, or the one it abbreviates."""
+        found = self.names.get(fold(name))
+        if found is not None:
+            return found
+        fits = self.abbreviated(name)
+        if len(fits) == 1:
+            self.recognised[name] = fits[0].name
+            return fits[0]
+        return None
+
+    def abbreviated(self, name: str) -> list[Funder]:
+        """The stored funders this name abbreviates (``MSB`` → Ministerium …)."""
+        if name not in self.short_forms:
+            self.short_forms[name] = [
+                f
+                for f in self.all
+                if abbreviates(name, f.name) or abbreviates(name, f.short_name)
+            ]
+        return self.short_forms[name]
 
 
 class ContactIndex:
@@ -225,12 +227,15 @@ class ContactIndex:
         self.by_email: dict[str, Contact] = {}
         self.by_id: dict[int, Contact] = {}
         self.by_name: dict[str, list[Contact]] = defaultdict(list)
+        self.recognised: dict[str, str] = {}
+        self.short_forms: dict[str, list[Contact]] = {}
         for contact in session.scalars(sa.select(Contact)):
             self.add(contact)
 
     def add(self, contact: Contact) -> None:
         """Index a contact (also one created during this import)."""
         self.by_email[contact.email.casefold()] = contact
+        self.short_forms.clear()
         if contact.id is not None:
             self.by_id[contact.id] = contact
         key = person_key(contact.name)
@@ -238,8 +243,27 @@ class ContactIndex:
             self.by_name[key].append(contact)
 
     def find(self, name: str | None, email: str | None) -> Contact | None:
-        """The contact with this e-mail, else the only one with this name."""
+        """The contact with this e-mail, else the only one with this name.
+
+        A name as the office writes it (``Albers``, ``A. Albers``) finds the one
+        contact it fits.
+        """
         if email and (found := self.by_email.get(email.casefold())):
             return found
-        matches = self.by_name.get(person_key(name), []) if name else []
-        return matches[0] if len(matches) == 1 else None
+        if not name:
+            return None
+        matches = self.by_name.get(person_key(name), [])
+        if matches or email:  # an unknown address is someone new
+            return matches[0] if len(matches) == 1 else None
+        fits = self.abbreviated(name)
+        if len(fits) == 1:
+            self.recognised[name] = fits[0].name
+            return fits[0]
+        return None
+
+    def abbreviated(self, name: str) -> list[Contact]:
+        """The contacts a shortened name fits (several: ambiguous)."""
+        if name not in self.short_forms:
+            people = {id(c): c for c in self.by_email.values()}.values()
+            self.short_forms[name] = [c for c in people if person_fits(name, c.name)]
+        return self.short_forms[name]

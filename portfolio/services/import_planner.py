@@ -36,6 +36,7 @@ from portfolio.services.import_match import (
     FunderIndex,
     ProgrammeIndex,
     fold,
+    person_key,
 )
 from portfolio.services.import_result import (
     EntityChange,
@@ -84,6 +85,8 @@ class PlannerBase:
         self.sheet_serial = 1
         self.programme_ids: dict[int, int] = {}
         self.labels: dict[int, str] = {}  # per sheet: a sheet changes no label
+        # Per sheet: names written short and what they were taken as, with rows.
+        self.recognised: dict[tuple[str, str], int] = {}
         # Programme fields come from a programme's first row; later rows of the
         # same programme (one per award) must not overwrite them back and forth.
         self.seen: set[int] = set()
@@ -214,6 +217,42 @@ class PlannerBase:
         self.similar.clear()
         self.sheet_serial += 1
         self.status_rows = _status_rows(records)
+        self.recognised.clear()
+
+    def recognise(self, written: str, full: str) -> None:
+        """Count a name the sheet wrote short (``KAoA``) and what it was taken as."""
+        key = (written, full)
+        self.recognised[key] = self.recognised.get(key, 0) + 1
+
+    def check_names(self, record: Record, person: str) -> None:
+        """Reject a row whose short form fits two funders or two people.
+
+        Checked before anything of the row is made, so a rejected row leaves
+        nothing behind.
+        """
+        values = record.values
+        for ref in values.get("funders") or ():
+            fits = self.funders.abbreviated(ref.name)
+            if len(fits) > 1 and self.funders.names.get(fold(ref.name)) is None:
+                raise self._ambiguous(record, "funders", "Fördergeber", fits)
+        name = values.get(person)
+        if name and not values.get("email") and "@" not in name:
+            if self.contacts.by_name.get(person_key(name)):
+                return
+            people = self.contacts.abbreviated(name)
+            if len(people) > 1:
+                raise self._ambiguous(record, person, "Person", people)
+
+    def _ambiguous(
+        self, record: Record, field: str, what: str, fits: Sequence[Any]
+    ) -> Rejected:
+        names = " oder ".join(f"„{f.name}“" for f in fits[:3])
+        return self.problem(
+            record,
+            field,
+            f"Dieser Name passt zu mehr als einem {what}.",
+            f"meinten Sie {names}? Schreiben Sie den Namen aus.",
+        )
 
     def duplicate_of(self, record: Record) -> int | None:
         """The earlier row of this sheet with exactly the same values, if any."""
@@ -232,6 +271,8 @@ class PlannerBase:
             email = name.strip().lower()
             name = None
         contact = self.contacts.find(name, email)
+        if contact is not None and name and name in self.contacts.recognised:
+            self.recognise(name, contact.name)
         if contact is None and not email and name:
             self.unlinked.add(name)
         if contact is None and email:
@@ -256,6 +297,8 @@ class PlannerBase:
             return found
         if "programme" in values:
             found, suggestions = self.programmes.find(values["programme"])
+            if found is not None and values["programme"] in self.programmes.recognised:
+                self.recognise(values["programme"], found.name)
             if found is None:
                 hint = (
                     "meinten Sie " + " oder ".join(f"„{s}“" for s in suggestions) + "?"

@@ -101,6 +101,7 @@ class ProgrammeRows(PlannerBase):
             for f in ("amount", "own_contribution", "reference", "award_id")
         )
         self._check_programme_row(record, programme, wants_award=wants_award)
+        self.check_names(record, "contact")
         label = values.get("short_name") or values["name"]
         created = programme is None
         if programme is None:
@@ -262,6 +263,8 @@ class ProgrammeRows(PlannerBase):
 
     def _funder(self, ref_: FunderRef, ref: str, changes: list[EntityChange]) -> Funder:
         funder = self.funders.find(ref_.name)
+        if funder is not None and ref_.name in self.funders.recognised:
+            self.recognise(ref_.name, funder.name)
         if funder is None:
             funder = Funder(
                 short_name=ref_.name[:120],
