@@ -25,6 +25,7 @@ from portfolio.services.import_bookings import (
     apply_bookings,
     plan_bookings,
 )
+from portfolio.services.money import sync_awards
 
 
 def booking_files(files: tuple[Path, ...], max_bytes: int) -> list[BookingFile] | None:
@@ -78,6 +79,13 @@ def import_bookings(
             number = apply_bookings(session, again)
             if number is not None:
                 shown.batch_id = number
+                # Spending uses up payments: their spending deadlines follow.
+                sync_awards(
+                    session,
+                    again.per_award,
+                    str(cli.settings.get("office.state")),
+                    cli.settings.get("paths.regimes"),
+                )
     for plan in plans:
         if plan.batch_id is not None:
             click.echo(

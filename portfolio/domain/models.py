@@ -392,6 +392,8 @@ class Award(Provenance, Base):
     accounting_codes: Mapped[list[str]] = mapped_column(default=list)
     # Sachkonto or Sachkonto prefix -> plan position; the longest prefix wins.
     account_categories: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The Bescheid's own money rules: rule id -> "off", "2m", "30 %" (money_rules).
+    money_overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     programme: Mapped[Programme] = relationship(back_populates="awards")
     phase: Mapped[Phase | None] = relationship()

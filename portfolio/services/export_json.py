@@ -98,6 +98,7 @@ def _award(award: Award) -> Item:
         "financing_type": award.financing_type.value if award.financing_type else None,
         "accounting_codes": sorted(award.accounting_codes),
         "account_categories": dict(sorted(award.account_categories.items())),
+        "money_overrides": dict(sorted(award.money_overrides.items())),
         "versions": _sorted(
             (
                 {

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portfolio.domain.deadlines import Anchors, WorkingDays, effective, shift_note
-from portfolio.domain.enums import ObligationStatus, ReminderStatus
+from portfolio.domain.enums import ObligationKind, ObligationStatus, ReminderStatus
 from portfolio.domain.errors import InvalidValue, NotFound
 from portfolio.domain.models import Award, Obligation, Reminder
 from portfolio.domain.overrides import OverrideError, validate_overrides
@@ -76,6 +76,8 @@ def regenerate(
             sa.select(Obligation).where(
                 Obligation.award_id == award.id,
                 Obligation.origin.like(f"{RULE_PREFIX}%"),
+                # One per payment, kept by services.money, not by the templates.
+                Obligation.kind != ObligationKind.MITTELVERWENDUNG,
             )
         )
     }

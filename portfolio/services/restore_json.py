@@ -30,7 +30,7 @@ from portfolio.domain.enums import (
     Precision,
     ProgrammeStatus,
 )
-from portfolio.domain.errors import Conflict, InputError, PortfolioError
+from portfolio.domain.errors import Conflict, InputError, InvalidValue, PortfolioError
 from portfolio.domain.models import (
     Application,
     Award,
@@ -49,6 +49,7 @@ from portfolio.domain.models import (
     Programme,
     ProgrammePartner,
 )
+from portfolio.domain.money_rules import load_money_rules, validate_money_overrides
 from portfolio.domain.overrides import OverrideError, validate_overrides
 from portfolio.domain.regimes import Regime, load_regimes
 from portfolio.services.clock import set_stichtag
@@ -186,10 +187,16 @@ class Node:
 class Restorer:
     """Builds the entities of one document, resolving natural keys as it goes."""
 
-    def __init__(self, session: Session, regimes: dict[str, Regime]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        regimes: dict[str, Regime],
+        regimes_dir: str | Path | None = None,
+    ) -> None:
         """Start with empty look-up tables."""
         self.session = session
         self.regimes = regimes
+        self.money_rules = load_money_rules(regimes_dir)
         self.funders: dict[str, Funder] = {}
         self.contacts: dict[str, Contact] = {}
         self.partners: dict[str, Partner] = {}
@@ -382,12 +389,28 @@ class Restorer:
                 ),
                 accounting_codes=item.strings("accounting_codes"),
                 account_categories=_categories(item),
+                money_overrides=self.money_overrides(item),
             )
             self.award_lines(item, award)
             if award.reference:
                 by_reference.setdefault(award.reference, award)
             programme.awards.append(award)
         return by_reference
+
+    def money_overrides(self, item: Node) -> dict[str, Any]:
+        """The Bescheid's own money rules, checked against the regime's."""
+        overrides = item.mapping("money_overrides")
+        if not overrides:
+            return overrides
+        regime_id = item.text("regime")
+        try:
+            return dict(
+                validate_money_overrides(
+                    self.money_rules.get(regime_id or ""), overrides
+                )
+            )
+        except InvalidValue as exc:
+            raise item.fail("money_overrides", exc.message) from exc
 
     def overrides(self, item: Node) -> dict[str, Any]:
         """The award's overrides, checked against its regime (CONTRACTS §1)."""
@@ -579,7 +602,7 @@ def restore(
             "Die Datenbank ist nicht leer. Eine Sicherung wird nur in eine leere "
             "Datenbank geladen (neue Datei mit --db oder `portfolio demo --reset`)."
         )
-    restorer = Restorer(session, load_regimes(regimes_dir))
+    restorer = Restorer(session, load_regimes(regimes_dir), regimes_dir)
     stichtag = root.day("stichtag")
     try:
         restorer.load(root)

@@ -246,6 +246,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         admin,
         api,
         api_edit,
+        api_money,
         auth,
         deadlines,
         documents,
@@ -298,6 +299,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(api.router)
     app.include_router(api_edit.router)
+    app.include_router(api_money.router)
     app.include_router(deadlines.feed_router)
     app.include_router(documents_api.router)
     guarded = [Depends(check_csrf)]
