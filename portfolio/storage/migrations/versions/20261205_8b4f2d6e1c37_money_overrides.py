@@ -1,7 +1,7 @@
 """awards keep the Bescheid's own money rules (money_overrides)
 
 Revision ID: 8b4f2d6e1c37
-Revises: 7c3e9a41b2d0
+Revises: e15a1a57a77e
 Create Date: 2026-12-05 09:20:00
 
 House rules: every migration runs on SQLite (batch mode) and PostgreSQL; name every
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '8b4f2d6e1c37'
-down_revision = '7c3e9a41b2d0'
+down_revision = 'e15a1a57a77e'
 branch_labels = None
 depends_on = None
 
