@@ -1,7 +1,7 @@
 """awards keep the Bescheid's own money rules (money_overrides)
 
 Revision ID: 8b4f2d6e1c37
-Revises: e15a1a57a77e
+Revises: 9d17e2b4c6a1
 Create Date: 2026-12-05 09:20:00
 
 House rules: every migration runs on SQLite (batch mode) and PostgreSQL; name every
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '8b4f2d6e1c37'
-down_revision = 'e15a1a57a77e'
+down_revision = '9d17e2b4c6a1'
 branch_labels = None
 depends_on = None
 
