@@ -192,3 +192,62 @@ def test_get_and_admin_delete_leave_a_change_log_line(
     engine.dispose()
     assert ("create", "1") in actions
     assert ("delete", "1") in actions
+
+
+def test_done_attaches_what_was_sent_or_says_how(
+    cli, db_url: str, tmp_path: Path
+) -> None:
+    assert cli("demo", db=db_url).exit_code == 0
+    sent = make_pdf(tmp_path / "Zwischennachweis-2016.pdf", "Zahlenmäßiger Nachweis")
+    marked = cli(
+        "done", "19", "--status", "submitted", "--on", "28.04.2017",
+        "--attach", str(sent), db=db_url,
+    )  # fmt: skip
+    assert marked.exit_code == 0, marked.output
+    assert "ist jetzt eingereicht (am 28.04.2017)" in marked.output
+    assert "Angehängt: Nr. 1 Nachweis" in marked.output
+    listed = cli("documents", "list", "zukunftsstadt", db=db_url).output
+    assert "Zwischennachweis 2016" in listed  # the deadline it answers
+    hint = cli("done", "20", db=db_url)
+    assert "portfolio attach zukunftsstadt DATEI --deadline 20" in hint.output
+    refused = cli(
+        "done", "20", "--attach", str(make_html_as_pdf(tmp_path / "x.pdf")),
+        db=db_url,
+    )  # fmt: skip
+    assert refused.exit_code == 2
+    assert "ist jetzt" not in refused.output  # nothing marked: one unit of work
+
+
+def test_report_send_keeps_the_sent_pdf_at_its_deadline(
+    cli, sqlite_url: str, tmp_path: Path, monkeypatch
+) -> None:
+    from portfolio.domain.models import Contact, Funder
+
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    engine = open_database(sqlite_url)
+    with session_scope(engine, "test") as session:
+        contact = Contact(email="pt@dlr.example", name="DLR Projektträger")
+        session.add(contact)
+        session.flush()
+        funder = session.scalar(sa.select(Funder).where(Funder.short_name == "BMBF"))
+        assert funder is not None
+        funder.contact_id = contact.id
+    engine.dispose()
+    monkeypatch.setenv("PORTFOLIO_MAIL_OUTBOX", str(tmp_path / "ausgang"))
+    sent = cli(
+        "report", "programme", "zukunftsstadt", "--year", "2016", "--format", "pdf",
+        "--send", db=sqlite_url,
+    )  # fmt: skip
+    assert sent.exit_code == 0, sent.output
+    assert (
+        "Als Dokument abgelegt: Nr. 1 bei zukunftsstadt zur Frist "
+        "„Zwischennachweis 2016“" in sent.output
+    )
+    [eml] = list((tmp_path / "ausgang").glob("*.eml"))
+    import email
+    from email import policy
+
+    message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    [pdf] = [p for p in message.iter_attachments() if p.get_filename().endswith("pdf")]
+    stored = _stored(sqlite_url)
+    assert [p.read_bytes() for p in stored] == [pdf.get_content()]

@@ -255,3 +255,25 @@ def test_document_size_limit_is_its_own_setting(site, tmp_path: Path) -> None:
     )
     assert refused.status_code == 400
     assert "größer als erlaubt (1 MB" in refused.json()["refused"][0]
+
+
+def test_marking_a_deadline_done_offers_to_attach(site, tmp_path: Path) -> None:
+    db_url, settings = site
+    editor, csrf = logged_in(db_url, "editor", **settings)
+    done = editor.post(
+        "/fristen/19/status",
+        data={"csrf_token": csrf, "status": "submitted", "datum": "28.04.2017",
+              "zurueck": "/fristen"},
+    )  # fmt: skip
+    assert done.status_code == 200
+    assert (
+        '<a href="/programme/zukunftsstadt?frist=19#dokumente">'
+        "Eingereichtes als Dokument anhängen</a>" in done.text
+    )
+    offered = editor.get("/programme/zukunftsstadt?frist=19")
+    assert '<option value="19" selected>' in offered.text
+    waived = editor.post(
+        "/fristen/20/status",
+        data={"csrf_token": csrf, "status": "waived", "zurueck": "/fristen"},
+    )
+    assert "Eingereichtes als Dokument anhängen" not in waived.text

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from sqlalchemy.orm import Session
 
 from portfolio.cli.app import CliContext, ask_yes, main, parse_day, pass_cli
 from portfolio.cli.files import os_reason, write_atomically
@@ -149,6 +150,25 @@ def attach(  # noqa: PLR0917 - one parameter per option
         click.echo(f"Nicht angehängt: {message}", err=True)
     if refused:
         raise SystemExit(2 if not lines else 1)
+
+
+def attach_to_deadline(
+    cli: CliContext, session: Session, key: str, deadline: int, files: tuple[Path, ...]
+) -> list[str]:
+    """Attach files to a deadline in the caller's unit of work (all or nothing)."""
+    if not files:
+        return []
+    spec = service.make_input(
+        programme=key, kind=DocumentKind.NACHWEIS, obligation_id=deadline
+    )
+    store, limits = store_of(cli), limits_of(cli)
+    lines = []
+    for path in files:
+        done = service.create(
+            session, store, _read(path), path.name, spec, who=cli.who, limits=limits
+        )
+        lines.append(_attached_line(done))
+    return lines
 
 
 def _attached_line(done: service.Attached) -> str:

@@ -180,9 +180,25 @@ def _dry_run(cli: CliContext, config: RunConfig, today: date) -> None:
     show_default=True,
     help="erledigt, eingereicht, entfallen oder wieder offen.",
 )
+@click.option(
+    "--attach",
+    "attach_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="DATEI",
+    help="Was eingereicht wurde, als Dokument der Frist ablegen (mehrfach möglich).",
+)
 @pass_cli
-def done(cli: CliContext, obligation_id: int, on_text: str | None, status: str) -> None:
+def done(
+    cli: CliContext,
+    obligation_id: int,
+    on_text: str | None,
+    status: str,
+    attach_files: tuple[Path, ...],
+) -> None:
     """Eine Frist als erledigt markieren (offene Erinnerungen entfallen)."""
+    from portfolio.cli.documents import attach_to_deadline
+
     on = parse_day(on_text, "--on")
     with cli.session() as session:
         obligation = obligations.mark(
@@ -194,7 +210,19 @@ def done(cli: CliContext, obligation_id: int, on_text: str | None, status: str) 
         )
         if obligation.done_on and obligation.status is not ObligationStatus.OPEN:
             text += f" (am {format_date(obligation.done_on)})"
+        key = obligation.programme.key
+        attached = attach_to_deadline(cli, session, key, obligation.id, attach_files)
     click.echo(text + ".")
+    for line in attached:
+        click.echo(line)
+    if not attach_files and obligation.status in (
+        ObligationStatus.DONE,
+        ObligationStatus.SUBMITTED,
+    ):
+        click.echo(
+            f"Was eingereicht wurde, ablegen: portfolio attach {key} DATEI "
+            f"--deadline {obligation.id}"
+        )
 
 
 @main.command()

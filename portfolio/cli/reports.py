@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -161,6 +162,24 @@ def _send(cli: CliContext, kind: str, subject: str, year: int, yes: bool) -> Non
         report_sending.mark_sent(session, row_id)
     copy = f" (Kopie an {lead})" if lead else ""
     click.echo(f"Bericht an {report.contact_email} gesendet{copy}.")
+    _file_sent(cli, files[-1].filename, files[-1].data, report, year)
+
+
+def _file_sent(cli: CliContext, name: str, data: bytes, report: Any, year: int) -> None:
+    """Keep the PDF that went out as a document of the deadline it answers."""
+    from portfolio.cli.documents import store_of
+    from portfolio.services.sent_documents import file_sent_report
+
+    with cli.session() as session:
+        filed = file_sent_report(
+            session, store_of(cli), data, name,
+            programme_keys=[p.key for p in report.programmes], year=year,
+            title=f"{report.title} (gesendet an {report.contact_email})", who=cli.who,
+        )  # fmt: skip
+    for item in filed:
+        where = f" zur Frist „{item.deadline}“" if item.deadline else ""
+        number = item.document_id
+        click.echo(f"Als Dokument abgelegt: Nr. {number} bei {item.programme}{where}.")
 
 
 _output = click.option(

@@ -87,10 +87,12 @@ class Ctx:
         """Whether the user may manage users and reminders."""
         return self.user.role is UserRole.ADMIN
 
-    def flash(self, message: str, kind: str = "ok") -> None:
-        """Show a message on the next page."""
+    def flash(
+        self, message: str, kind: str = "ok", link: tuple[str, str] | None = None
+    ) -> None:
+        """Show a message on the next page (optionally with a link: href, text)."""
         messages = list(self.request.session.get("flash", []))
-        messages.append([kind, message])
+        messages.append([kind, message, *(link or ())])
         self.request.session["flash"] = messages
 
     def render(self, name: str, status_code: int = 200, **values: Any) -> HTMLResponse:

@@ -129,9 +129,17 @@ def change_status(
         )
         return ctx.redirect(_back(zurueck))
     item = obligations.mark(ctx.session, obligation_id, new, day)
+    sent = new in (ObligationStatus.DONE, ObligationStatus.SUBMITTED)
     ctx.flash(
         f"Frist „{item.title}“: {label(new)}"
-        + (f" am {day:%d.%m.%Y}." if new is not ObligationStatus.OPEN else ".")
+        + (f" am {day:%d.%m.%Y}." if new is not ObligationStatus.OPEN else "."),
+        # What was sent belongs beside the deadline: offer to attach it.
+        link=(
+            f"/programme/{item.programme.key}?frist={item.id}#dokumente",
+            "Eingereichtes als Dokument anhängen",
+        )
+        if sent
+        else None,
     )
     return ctx.redirect(_back(zurueck))
 
