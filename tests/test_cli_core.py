@@ -143,6 +143,22 @@ def test_restore_refuses_a_misspelt_override_naming_the_rules(
     assert "Traceback" not in result.output
 
 
+def test_show_explains_missing_and_assumed_deadlines(cli, sqlite_url: str) -> None:
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    kaoa = cli("show", "kaoa", db=sqlite_url).output
+    assert "Bewilligung DEMO-KAOA: Keine Fristen: Bewilligungszeitraum fehlt" in kaoa
+    zukunft = cli("show", "zukunftsstadt", db=sqlite_url).output
+    # ANBest-Gk: twelve months after 30.04.2018 either way: 30.04.2019.
+    assert (
+        "Verwendungsnachweis: Zweckerfüllung nicht eingetragen: angenommen am "
+        "letzten Tag des Bewilligungszeitraums (30.04.2018), das ergibt die frühere "
+        "Frist 30.04.2019 (zugleich die äußerste Grenze)"
+    ) in zukunft
+    assert (
+        "Fristende 30.04.2017 (Sonntag), 01.05.2017 (Feiertag: Erster Mai)" in zukunft
+    )
+
+
 def test_help_is_german(cli) -> None:
     result = cli("--help")
     assert result.exit_code == 0

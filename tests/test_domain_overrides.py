@@ -12,7 +12,7 @@ import pytest
 from portfolio.domain.deadlines import Anchors, WorkingDays
 from portfolio.domain.errors import InvalidValue
 from portfolio.domain.overrides import OverrideError, validate_overrides
-from portfolio.domain.regimes import get_regime, plan
+from portfolio.domain.regimes import get_regime, plan, unplanned
 
 NRW = WorkingDays("NW")
 GK = get_regime("bund-anbest-gk")
@@ -185,3 +185,37 @@ def test_yearly_on_rule_takes_a_day_month_of_the_same_year():
     # 2009: 15.11.2009 lies after the start 01.11.2009, so 2009 … 2017 = 9 dates.
     assert len(planned) == 9
     assert planned["KOOP_BILDUNGSKONFERENZ:2017"] == date(2017, 11, 15)
+
+
+# --- awards the engine cannot compute for say why -------------------------------
+
+NRW_G = get_regime("nrw-anbest-g")
+
+
+@pytest.mark.parametrize(
+    ("regime", "anchors", "overrides", "lines"),
+    [
+        # no Bewilligungszeitraum at all (KAoA in the demo)
+        (NRW_G, Anchors(None, None, horizon=date(2017, 12, 31)), None,
+         ["Keine Fristen: Bewilligungszeitraum fehlt"]),
+        # open end: Zwischennachweise up to the horizon, but no VN
+        (NRW_G, Anchors(date(2015, 1, 1), None, horizon=date(2017, 12, 31)), None,
+         ["offenes Ende: kein Verwendungsnachweis berechenbar"]),
+        # open end, but the Bescheid names the VN date: nothing is missing
+        (NRW_G, Anchors(date(2015, 1, 1), None, horizon=date(2017, 12, 31)),
+         {"NRW_ANBESTG_VN": "2018-06-30"}, []),
+        # open end, VN switched off: nothing is missing either
+        (NRW_G, Anchors(date(2015, 1, 1), None, horizon=date(2017, 12, 31)),
+         {"NRW_ANBESTG_VN": "off"}, []),
+        # only the end known: the yearly Zwischennachweise cannot be placed
+        (NRW_G, Anchors(None, date(2018, 6, 30)), None,
+         ["Beginn des Bewilligungszeitraums fehlt: Zwischennachweis "
+          "(NRW_ANBESTG_ZN) nicht berechenbar"]),
+        # a Mercator term shorter than a year has no interim report: not missing
+        (MERCATOR, Anchors(date(2017, 1, 1), date(2017, 6, 30)), None, []),
+        # a full term: nothing to say
+        (GK, TERM, None, []),
+    ],
+)  # fmt: skip
+def test_unplanned_explains_awards_without_dates(regime, anchors, overrides, lines):
+    assert unplanned(regime, anchors, validate_overrides(regime, overrides)) == lines

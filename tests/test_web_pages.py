@@ -386,3 +386,14 @@ def test_unknown_address_and_wrong_method_answer_in_german(db_url: str) -> None:
     assert wrong.status_code == 405
     assert "Method Not Allowed" not in wrong.text
     assert "allow" in {name.lower() for name in wrong.headers}
+
+
+def test_programme_page_says_why_deadlines_are_missing_or_assumed(db_url: str) -> None:
+    http, _ = logged_in(db_url, "viewer")
+    kaoa = http.get("/programme/kaoa").text
+    assert "Keine Fristen: Bewilligungszeitraum fehlt" in kaoa
+    koko = http.get("/programme/kommunale-koordinierung").text
+    # ANBest-Gk VN: term ends 30.06.2018, Zweckerfüllung unknown -> 30.06.2019,
+    # a Sunday -> Monday 01.07.2019; the page says why.
+    assert "Zweckerfüllung nicht eingetragen: angenommen am letzten Tag" in koko
+    assert "Fristende 30.06.2019 (Sonntag) → nächster Werktag 01.07.2019" in koko

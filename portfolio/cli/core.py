@@ -25,9 +25,11 @@ from portfolio.domain.errors import NotFound
 from portfolio.domain.models import Programme
 from portfolio.domain.money import format_money, format_percent
 from portfolio.domain.periods import format_date
+from portfolio.domain.regimes import load_regimes
 from portfolio.services import clock
 from portfolio.services.demo import load_demo
 from portfolio.services.export_json import export_json
+from portfolio.services.obligations import award_notes
 from portfolio.services.restore_json import read_backup
 from portfolio.services.restore_json import restore as restore_document
 from portfolio.services.users import ensure_demo_user
@@ -184,6 +186,11 @@ def show(cli: CliContext, key: str) -> None:
                     _awards(programme),
                 )
             )
+            regimes = load_regimes(cli.settings.get("paths.regimes"))
+            for award in programme.awards:
+                for note in award_notes(award, regimes, today):
+                    name = award.reference or award.funder.short_name
+                    out.print(f"Bewilligung {name}: {note}", soft_wrap=True)
         obligations = sorted(programme.obligations, key=lambda o: (o.due_on, o.id))
         out.print(table("Fristen", ["Nr.", "Fällig", "Verschoben auf",
                                     "Spätestens", "Was", "Status", "Quelle"], [

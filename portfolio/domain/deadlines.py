@@ -124,6 +124,19 @@ class Formula:
             return node.func.id
         return ""
 
+    def missing(self, anchors: Anchors) -> list[str]:
+        """The anchors the formula refers to that the award does not know."""
+        names = [
+            n.id
+            for n in ast.walk(self.node)
+            if isinstance(n, ast.Name) and n.id != "haushaltsjahr_end"
+        ]
+        if self.series:
+            names.append("bewilligung_start")
+            if anchors.last_day is None:
+                names.append("bewilligung_end")
+        return sorted({n for n in names if n in ANCHORS and anchors.get(n) is None})
+
     def occurrences(self, anchors: Anchors) -> list[Occurrence]:
         """All dates the formula yields for an award (empty if an anchor is missing)."""
         try:

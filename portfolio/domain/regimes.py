@@ -229,6 +229,58 @@ def _basis(
     return " ".join(parts)
 
 
+NO_TERM = "Keine Fristen: Bewilligungszeitraum fehlt"
+OPEN_END = "offenes Ende: kein Verwendungsnachweis berechenbar"
+
+
+def unplanned(
+    regime: Regime, anchors: Anchors, overrides: Mapping[str, object] | None = None
+) -> list[str]:
+    """Why rules of the regime yield no date for this award (German lines).
+
+    An award without a Bewilligungszeitraum gets "Keine Fristen: Bewilligungszeitraum
+    fehlt"; an open-ended one whose Verwendungsnachweis counts from the end "offenes
+    Ende: kein Verwendungsnachweis berechenbar"; any other rule left without a date
+    names itself and the missing date. Rules switched off, or given a date by the
+    Bescheid, are not missing.
+    """
+    overrides = overrides or {}
+    silent: list[Template] = []
+    for template in regime.templates:
+        whole, _ = unwrap(overrides.get(template.id))
+        if whole == OFF or (not template.enabled and whole is None):
+            continue
+        given = whole not in (None, ON) and (
+            isinstance(whole, list) or not template.formula.series
+        )
+        if (
+            not given
+            and template.formula.missing(anchors)
+            and not template.formula.occurrences(anchors)
+        ):
+            silent.append(template)
+    if not silent:
+        return []
+    if anchors.bewilligung_start is None and anchors.bewilligung_end is None:
+        return [NO_TERM]
+    lines = []
+    for template in silent:
+        if anchors.bewilligung_end is None:
+            lines.append(
+                OPEN_END
+                if template.kind is ObligationKind.VERWENDUNGSNACHWEIS
+                else f"offenes Ende: {template.title_for(None, '').strip()} "
+                f"({template.id}) nicht berechenbar"
+            )
+        else:
+            lines.append(
+                f"Beginn des Bewilligungszeitraums fehlt: "
+                f"{template.title_for(None, '').strip()} ({template.id}) "
+                "nicht berechenbar"
+            )
+    return list(dict.fromkeys(lines))
+
+
 def _series_year(series: str, due: date) -> int:
     return due.year - 1 if series == "yearly" else due.year
 

@@ -24,6 +24,8 @@ from portfolio.domain.errors import NotFound
 from portfolio.domain.models import Award, BudgetLine, Change, ImportBatch
 from portfolio.domain.periods import format_date
 from portfolio.domain.records import FileResult, Record, SheetKind, SheetResult
+from portfolio.domain.regimes import load_regimes
+from portfolio.services import clock
 from portfolio.services.import_bulk import (
     StoredObligation,
     insert_pending,
@@ -42,7 +44,7 @@ from portfolio.services.import_result import (
     SheetPreview,
 )
 from portfolio.services.import_rows import ProgrammeRows
-from portfolio.services.obligations import regenerate_award
+from portfolio.services.obligations import award_notes, regenerate_award
 
 Progress = Callable[[int], None]
 MAX_NAMED = 30  # short forms named per sheet
@@ -100,6 +102,7 @@ def import_files(
             f"Das Programm {programme!r} (--programme) gibt es nicht – {hint}"
         )
     preview = ImportPreview(applied=apply, log_state=log_state(session))
+    noted: set[int] = set()
     for result in files:
         file_preview = FilePreview(
             result, run_key=run_key(result.sha256, read_with, programme)
@@ -110,6 +113,7 @@ def import_files(
             for sheet in sorted(result.sheets, key=lambda s: KIND_ORDER.index(s.kind)):
                 file_preview.sheets.append(_plan_sheet(planner, sheet, progress))
         file_preview.sheets.sort(key=lambda s: result.sheets.index(s.sheet))
+        file_preview.notes += _rule_notes(session, planner, rules, noted)
         if programme and not any(s.kind in PER_PROGRAMME for s in result.sheets):
             file_preview.notes.append(
                 f"--programme {programme} wird hier nicht verwendet: es gilt nur "
@@ -292,6 +296,32 @@ class RuleSettings:
 
     state: str = "NW"
     regimes_dir: str | None = None
+
+
+def _rule_notes(
+    session: Session,
+    planner: RowPlanner,
+    rules: RuleSettings | None,
+    noted: set[int],
+) -> list[str]:
+    """Awards the file changes whose rules then give no dates, and why."""
+    awards = [
+        obj
+        for obj, _ in planner.touched.values()
+        if isinstance(obj, Award) and obj.regime and id(obj) not in noted
+    ]
+    if not awards:
+        return []
+    regimes = load_regimes((rules or RuleSettings()).regimes_dir)
+    today = clock.today(session)
+    notes = []
+    for award in awards:
+        noted.add(id(award))
+        name = award.reference or award.programme.name
+        notes += [
+            f"Bewilligung {name}: {note}" for note in award_notes(award, regimes, today)
+        ]
+    return notes
 
 
 def _regenerate(

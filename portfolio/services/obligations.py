@@ -27,7 +27,13 @@ from portfolio.domain.errors import InvalidValue, NotFound
 from portfolio.domain.models import Award, Obligation, Reminder
 from portfolio.domain.overrides import OverrideError, validate_overrides
 from portfolio.domain.periods import format_date
-from portfolio.domain.regimes import PlannedObligation, Regime, load_regimes, plan
+from portfolio.domain.regimes import (
+    PlannedObligation,
+    Regime,
+    load_regimes,
+    plan,
+    unplanned,
+)
 from portfolio.services import clock
 
 HISTORY_GRACE = timedelta(days=90)
@@ -119,6 +125,21 @@ def checked_overrides(award: Award, regime: Regime | None) -> dict[str, object]:
         raise OverrideError(
             f"Bewilligung {award.reference or award.id}: {exc.message}", exc.rule
         ) from exc
+
+
+def award_notes(award: Award, regimes: dict[str, Regime], today: date) -> list[str]:
+    """Why the award's rules yield no date ("Keine Fristen: …"), for the doors.
+
+    Never raises: a stored override that no longer fits is itself the note.
+    """
+    if not award.regime or award.regime not in regimes:
+        return []
+    regime = regimes[award.regime]
+    try:
+        overrides = checked_overrides(award, regime)
+    except OverrideError as exc:
+        return [exc.message]
+    return unplanned(regime, anchors_of(award, today), overrides)
 
 
 def _untouched(obligation: Obligation) -> bool:

@@ -14,8 +14,10 @@ from fastapi.responses import HTMLResponse, Response
 from portfolio.domain.enums import FunderKind, ObligationKind, ProgrammeStatus
 from portfolio.domain.errors import NotFound
 from portfolio.domain.models import Award, Programme
+from portfolio.domain.regimes import load_regimes
 from portfolio.services.manual_obligations import add_obligation
 from portfolio.services.narratives import SECTIONS, set_narrative
+from portfolio.services.obligations import award_notes
 from portfolio.storage.page_queries import (
     ProgrammeFilter,
     narratives_of,
@@ -108,7 +110,14 @@ def programme_detail(
         doc_series=series_of_programme(ctx.session, programme.key),
         preselect_deadline=frist,
         **template_values(),
+        award_notes=_award_notes(ctx, programme),
     )
+
+
+def _award_notes(ctx: Ctx, programme: Programme) -> dict[int, list[str]]:
+    """Why an award's rules give no dates ("Keine Fristen: …"), by award id."""
+    regimes = load_regimes(ctx.request.app.state.settings.get("paths.regimes"))
+    return {a.id: award_notes(a, regimes, ctx.today) for a in programme.awards}
 
 
 @router.post("/programme/{key}/sachbericht")
