@@ -251,3 +251,48 @@ def test_report_send_keeps_the_sent_pdf_at_its_deadline(
     [pdf] = [p for p in message.iter_attachments() if p.get_filename().endswith("pdf")]
     stored = _stored(sqlite_url)
     assert [p.read_bytes() for p in stored] == [pdf.get_content()]
+
+
+def test_retention_date_shown_and_due_for_deletion(
+    cli, db_url: str, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from portfolio.domain.enums import ObligationKind
+    from portfolio.domain.models import Award, Obligation
+
+    assert cli("demo", db=db_url).exit_code == 0
+    pdf = make_pdf(tmp_path / "bescheid.pdf")
+    other = make_docx(tmp_path / "notiz.docx")
+    attached = cli(
+        "attach", "zukunftsstadt", str(pdf), "--award", "DEMO-ZUKUNFTSSTADT-II",
+        "--kind", "bescheid", db=db_url,
+    )  # fmt: skip
+    assert attached.exit_code == 0, attached.output
+    assert cli("attach", "zukunftsstadt", str(other), db=db_url).exit_code == 0
+    engine = open_database(db_url)
+    with session_scope(engine, "test") as session:  # as the rules record it (§9)
+        award = session.scalar(
+            sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
+        )
+        assert award is not None
+        session.add(
+            Obligation(
+                programme_id=award.programme_id, award_id=award.id,
+                kind=ObligationKind.AUFBEWAHRUNG, title="Aufbewahrung bis",
+                due_on=date(2028, 12, 31), origin="manual",
+            )
+        )  # fmt: skip
+    engine.dispose()
+    listed = cli("documents", "list", "zukunftsstadt", db=db_url).output
+    assert "31.12.2028" in listed
+    assert listed.count("31.12.2028") == 1  # only the award's document
+    none = cli("documents", "due-for-deletion", db=db_url)  # Stichtag 15.03.2017
+    assert none.exit_code == 0
+    assert "Am 15.03.2017 ist kein Dokument zur Löschung fällig" in none.output
+    due = cli("documents", "due-for-deletion", "--today", "01.01.2029", db=db_url)
+    assert due.exit_code == 0, due.output
+    assert "Zur Löschung fällig am 01.01.2029 (1)" in due.output
+    assert "bescheid.pdf" in due.output
+    assert "notiz.docx" not in due.output
+    assert "portfolio documents delete NR" in due.output

@@ -277,3 +277,35 @@ def test_marking_a_deadline_done_offers_to_attach(site, tmp_path: Path) -> None:
         data={"csrf_token": csrf, "status": "waived", "zurueck": "/fristen"},
     )
     assert "Eingereichtes als Dokument anhängen" not in waived.text
+
+
+def test_retention_date_on_the_page_and_the_due_list(site, tmp_path: Path) -> None:
+    from datetime import date
+
+    from portfolio.domain.enums import ObligationKind
+    from portfolio.domain.models import Award, Obligation
+
+    db_url, settings = site
+    files = _files(tmp_path)
+    engine = open_database(db_url)
+    with session_scope(engine, "test") as session:
+        award = session.scalar(
+            sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
+        )
+        assert award is not None
+        award_id = award.id
+        session.add(
+            Obligation(
+                programme_id=award.programme_id, award_id=award.id,
+                kind=ObligationKind.AUFBEWAHRUNG, title="Aufbewahrung bis",
+                due_on=date(2016, 12, 31), origin="manual",
+            )
+        )  # fmt: skip
+    engine.dispose()
+    editor, csrf = logged_in(db_url, "editor", **settings)
+    _upload(editor, csrf, [files["pdf"]], bewilligung=str(award_id))
+    section = editor.get("/programme/zukunftsstadt").text.split('id="dokumente"')[1]
+    assert "31.12.2016" in section
+    due = editor.get("/dokumente").text.split('id="loeschfaellig"')[1]
+    assert "Zuwendungsbescheid" in due  # past its date on the Stichtag 15.03.2017
+    assert "31.12.2016" in due

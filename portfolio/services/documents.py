@@ -19,12 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portfolio.domain.documents import Document
+from portfolio.domain.enums import ObligationKind
 from portfolio.domain.models import Award, Funder, Obligation, Programme
 from portfolio.services.document_store import DocumentStore
 from portfolio.services.edit_documents import find_programme
 from portfolio.storage import fulltext
 
-RETENTION_KIND = "aufbewahrung"
+RETENTION_KIND = ObligationKind.AUFBEWAHRUNG
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +74,9 @@ def retention_dates(session: Session, award_ids: Iterable[int]) -> dict[int, dat
     ids = sorted({i for i in award_ids if i is not None})
     if not ids:
         return {}
-    kind = sa.type_coerce(Obligation.kind, sa.String)
     rows = session.execute(
         sa.select(Obligation.award_id, sa.func.max(Obligation.due_on))
-        .where(Obligation.award_id.in_(ids), kind == RETENTION_KIND)
+        .where(Obligation.award_id.in_(ids), Obligation.kind == RETENTION_KIND)
         .group_by(Obligation.award_id)
     ).all()
     return {int(award_id): due for award_id, due in rows if award_id is not None}
@@ -196,10 +196,9 @@ def check(session: Session, store: DocumentStore) -> list[FileProblem]:
 
 def due_for_deletion(session: Session, today: date) -> list[DocumentRow]:
     """Documents of awards whose retention period ended on or before ``today``."""
-    kind = sa.type_coerce(Obligation.kind, sa.String)
     ended = (
         sa.select(Obligation.award_id)
-        .where(kind == RETENTION_KIND, Obligation.award_id.is_not(None))
+        .where(Obligation.kind == RETENTION_KIND, Obligation.award_id.is_not(None))
         .group_by(Obligation.award_id)
         .having(sa.func.max(Obligation.due_on) <= today)
     )
