@@ -31,6 +31,7 @@ from test_services_reminders import (
 
 from portfolio.domain.enums import ReminderStatus
 from portfolio.domain.models import Reminder
+from portfolio.domain.reminders import Stages
 from portfolio.notify import OutboxTransport, SmtpTransport
 from portfolio.services import reminders as outbox
 from portfolio.storage.db import session_scope
@@ -234,3 +235,46 @@ def test_cli_retries_failed_reminders_since_a_day(engine, db_url, cli, smtp_serv
     sent = cli("remind", "--now", "2017-04-10T09:00", db=db_url, env=env)
     assert "2 verschickt" in sent.output
     assert statuses(engine) == {ReminderStatus.SENT: 2}
+
+
+def test_planned_counts_only_rows_this_run_wrote(engine):
+    from portfolio.domain.reminders import PlannedReminder, plan_reminders
+
+    add_obligations(engine, 4, TODAY)
+    with session_scope(engine, "test") as session:
+        items = outbox.due_items(session, TODAY + timedelta(days=42))
+        planned = plan_reminders(items, TODAY, Stages(), "leitung@example.org")
+        assert outbox.insert_planned(session, planned[:1], "UTC") == 1
+        again: list[PlannedReminder] = list(planned)
+        assert outbox.insert_planned(session, again, "UTC") == 3
+    assert statuses(engine) == {ReminderStatus.PENDING: 4}
+
+
+@pytest.mark.postgres
+def test_concurrent_planning_on_postgres_counts_each_row_once(postgres_url):
+    import threading
+
+    from portfolio.storage.schema import open_database
+
+    engine = open_database(postgres_url)
+    try:
+        add_obligations(engine, 30, TODAY)
+        counts: list[int] = []
+        first = session_scope(engine, "first")
+        session = first.__enter__()
+        counts.append(
+            outbox.plan(session, TODAY, Stages(), "leitung@example.org").planned
+        )
+        # The second run plans the same reminders while the first has not
+        # committed: its insert waits, then finds them all written.
+        second = threading.Thread(
+            target=lambda: counts.append(plan_all(engine).planned)
+        )
+        second.start()
+        second.join(timeout=1.0)
+        first.__exit__(None, None, None)
+        second.join(timeout=60)
+        assert counts == [30, 0]
+        assert statuses(engine) == {ReminderStatus.PENDING: 30}
+    finally:
+        engine.dispose()

@@ -282,9 +282,13 @@ def insert_planned(
             }
         )
     # Core executemany on the session's connection: the ORM bulk path cost 3x more.
-    insert = postgresql.insert(Reminder).on_conflict_do_nothing()
-    session.connection().execute(insert, rows)
-    return len(rows)
+    # RETURNING counts the rows this run wrote: a concurrent run that planned the
+    # same reminders first makes them conflicts here (the driver's rowcount of an
+    # executemany is not reliable).
+    insert = (
+        postgresql.insert(Reminder).on_conflict_do_nothing().returning(Reminder.id)
+    )
+    return len(session.connection().execute(insert, rows).all())
 
 
 def _insert_sqlite(
@@ -327,8 +331,10 @@ def _insert_sqlite(
         )
     raw = session.connection().connection.dbapi_connection
     assert raw is not None
-    raw.cursor().executemany(SQLITE_INSERT.format(table=Reminder.__tablename__), rows)
-    return len(rows)
+    cursor = raw.cursor()
+    cursor.executemany(SQLITE_INSERT.format(table=Reminder.__tablename__), rows)
+    # sqlite3 sums the changes of an executemany: the rows written, not ignored.
+    return int(cursor.rowcount)
 
 
 def _sqlite_datetime(moment: datetime) -> str:
@@ -441,7 +447,5 @@ def plan_digest_rows(
     # A second scheduler planning the same week at the same moment hits the
     # partial unique index (uq_reminders_digest) and writes nothing.
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    result = session.connection().execute(
-        dialect.insert(Reminder).on_conflict_do_nothing(), rows
-    )
-    return rowcount(result)
+    insert = dialect.insert(Reminder).on_conflict_do_nothing().returning(Reminder.id)
+    return len(session.connection().execute(insert, rows).all())
