@@ -285,9 +285,7 @@ def insert_planned(
     # RETURNING counts the rows this run wrote: a concurrent run that planned the
     # same reminders first makes them conflicts here (the driver's rowcount of an
     # executemany is not reliable).
-    insert = (
-        postgresql.insert(Reminder).on_conflict_do_nothing().returning(Reminder.id)
-    )
+    insert = postgresql.insert(Reminder).on_conflict_do_nothing().returning(Reminder.id)
     return len(session.connection().execute(insert, rows).all())
 
 
