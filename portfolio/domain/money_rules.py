@@ -43,6 +43,13 @@ class SpendPeriod:
         return received + timedelta(weeks=self.weeks)
 
     @property
+    def within(self) -> str:
+        """German after "innerhalb von": "6 Wochen", "2 Monaten"."""
+        if self.months:
+            return f"{self.months} Monat{'en' if self.months != 1 else ''}"
+        return self.label
+
+    @property
     def label(self) -> str:
         """German: "6 Wochen", "2 Monate"."""
         if self.months:

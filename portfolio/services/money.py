@@ -139,9 +139,18 @@ def funding_share(
     return Decimal(1)
 
 
-def award_money(session: Session, award: Award) -> AwardMoney:
-    """The sums of one award in five queries, whatever the number of bookings."""
+def award_money(
+    session: Session, award: Award, until: date | None = None
+) -> AwardMoney:
+    """The sums of one award in five queries, whatever the number of bookings.
+
+    ``until``: as known on that day (bookings up to it; money received later
+    counts as requested).
+    """
     money = AwardMoney(award.id)
+    booked = [Expense.award_id == award.id]
+    if until is not None:
+        booked.append(Expense.spent_on <= until)
     for category, year, planned in session.execute(
         sa.select(BudgetLine.category, BudgetLine.year, BudgetLine.planned).where(
             BudgetLine.award_id == award.id
@@ -156,7 +165,7 @@ def award_money(session: Session, award: Award) -> AwardMoney:
         money.income[(kind, year)] = planned
     totals = sa.select(
         Expense.category, Expense.year, sa.func.sum(Expense.amount), sa.func.count()
-    ).where(Expense.award_id == award.id)
+    ).where(*booked)
     for category, year, total, count in session.execute(
         totals.group_by(Expense.category, Expense.year)
     ):
@@ -164,7 +173,7 @@ def award_money(session: Session, award: Award) -> AwardMoney:
         money.bookings += int(count)
     daily = (
         sa.select(Expense.spent_on, sa.func.sum(Expense.amount))
-        .where(Expense.award_id == award.id, Expense.spent_on.is_not(None))
+        .where(*booked, Expense.spent_on.is_not(None))
         .group_by(Expense.spent_on)
         .order_by(Expense.spent_on)
     )
@@ -182,6 +191,16 @@ def award_money(session: Session, award: Award) -> AwardMoney:
         .where(Disbursement.award_id == award.id)
         .order_by(Disbursement.received_on, Disbursement.requested_on, Disbursement.id)
     ).all()
+    if until is not None:
+        payments = [
+            p for p in payments if (p.requested_on or p.received_on or until) <= until
+        ]
+        arrived = [p for p in payments if p.received_on and p.received_on <= until]
+        late = [p for p in payments if p not in arrived]
+        for payment in late:
+            if payment.kind is DisbursementKind.ABRUF:
+                money.requested_open += payment.amount
+        payments = arrived
     for payment in payments:
         if payment.kind is DisbursementKind.RUECKZAHLUNG:
             if payment.received_on is not None:
