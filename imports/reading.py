@@ -15,6 +15,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
+from imports.filetime import written_at
 from imports.headers import HEADER_SEARCH_ROWS
 from imports.kinds import classify, looks_like_list_sheet
 from imports.profiles import Profile
@@ -62,6 +63,7 @@ def read_file(
     workbook = open_workbook(path, options.max_bytes, options.max_unpacked)
     try:
         result = FileResult(path.name, str(path), workbook.sha256, workbook.format)
+        result.written = written_at(path, workbook.format)
         wanted = options.sheet or (options.profile.sheet if options.profile else None)
         if wanted:
             # ``--sheet übersicht`` means „Übersicht“ (case and blanks ignored).

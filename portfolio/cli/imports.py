@@ -110,6 +110,13 @@ def _read(
     "Import unverändert ist und sich die Datenbank seitdem nicht geändert hat.",
 )
 @click.option(
+    "--reopen",
+    is_flag=True,
+    help="Fristen wieder öffnen, die erst nach dem Stand der Liste (gespeichert "
+    "oder zuletzt importiert) als erledigt markiert wurden; ohne diese Option "
+    "bleiben sie erledigt und die Vorschau nennt sie als Konflikt.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -130,6 +137,7 @@ def import_command(  # noqa: PLR0917 - one parameter per option
     dry_run: bool,
     yes: bool,
     recheck: bool,
+    reopen: bool,
     fmt: str,
 ) -> int:
     """Excel-/CSV-Tabellen importieren: Vorschau, Rückfrage, alles oder nichts.
@@ -155,10 +163,11 @@ def import_command(  # noqa: PLR0917 - one parameter per option
         programme=programme,
         profile=profile,
         fmt=fmt,
+        reopen=reopen,
     )
     if kind is None and (booked := booking_files(files, options.max_bytes)):
         return import_bookings(cli, booked, dry_run=dry_run, yes=yes, fmt=fmt)
-    if not recheck and (repeats := run.repeats(files)):
+    if not recheck and not reopen and (repeats := run.repeats(files)):
         _show(repeats, repeat_text, repeat_json, fmt)
         return 0
     with _progress(fmt == "text") as progress:
@@ -193,8 +202,10 @@ class ImportRun:
         programme: str | None,
         profile: str | None,
         fmt: str,
+        reopen: bool = False,
     ) -> None:
         """Keep the options every step needs."""
+        self.reopen = reopen
         self.cli = cli
         self.read_with = read_with
         self.programme = programme
@@ -239,11 +250,17 @@ class ImportRun:
                 settings.get("office.state"), settings.get("paths.regimes")
             ),
             read_with=self.read_with,
+            reopen=self.reopen,
         )
 
     def remember(self, preview: ImportPreview) -> None:
         """A preview found nothing to change: let the next import say so at once."""
-        if preview.has_changes or preview.exit_code or preview.log_state is None:
+        if (
+            preview.has_changes
+            or preview.conflicts
+            or preview.exit_code
+            or preview.log_state is None
+        ):
             return
         with self.cli.session() as session:
             remember_match(session, preview)

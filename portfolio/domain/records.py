@@ -12,6 +12,7 @@ depending on the reader (DESIGN §2: imports point inwards only).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -116,6 +117,8 @@ class FileResult:
     format: str
     sheets: list[SheetResult] = field(default_factory=list)
     skipped_sheets: list[SkippedSheet] = field(default_factory=list)
+    # When the workbook says it was saved (naive UTC; None for csv or unknown).
+    written: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from portfolio.services.import_bulk import (
     replace_kept,
     write_changed,
 )
+from portfolio.services.import_done import list_times
 from portfolio.services.import_lists import ListRows
 from portfolio.services.import_match import fold
 from portfolio.services.import_planner import Rejected
@@ -48,6 +49,11 @@ from portfolio.services.obligations import award_notes, regenerate_award
 
 Progress = Callable[[int], None]
 MAX_NAMED = 30  # short forms named per sheet
+
+
+def rows_of(count: int) -> str:
+    """``1 Zeile``, ``3 Zeilen``."""
+    return "1 Zeile" if count == 1 else f"{count} Zeilen"
 
 
 class RowPlanner(ProgrammeRows, ListRows):
@@ -82,14 +88,18 @@ def import_files(
     progress: Progress | None = None,
     rules: RuleSettings | None = None,
     read_with: Mapping[str, object] | None = None,
+    reopen: bool = False,
 ) -> ImportPreview:
     """Plan (and with ``apply`` write) the import of read files.
 
     ``rules`` (state and regimes folder) regenerate the deadlines implied by the
     funding rules of every award whose term the files change. ``read_with`` (the
     read options) and ``programme`` make each file's run key (``import_repeat``).
+    ``reopen``: rows may reopen deadlines marked done since the list was saved
+    (otherwise they stay done and the preview names them, ``import_done``).
     """
     planner = RowPlanner(session, programme)
+    planner.reopen = reopen
     creates = any(s.kind is SheetKind.PROGRAMMES for f in files for s in f.sheets)
     if programme and programme not in planner.programmes.by_key and not creates:
         close = planner.programmes.suggest(programme)
@@ -108,6 +118,7 @@ def import_files(
             result, run_key=run_key(result.sha256, read_with, programme)
         )
         file_preview.notes += _earlier_imports(session, result)
+        planner.since = list_times(session, result, file_preview.run_key)
         batch = _open_batch(session, file_preview, profile) if apply else None
         with session.no_autoflush:
             for sheet in sorted(result.sheets, key=lambda s: KIND_ORDER.index(s.kind)):
@@ -131,7 +142,14 @@ def import_files(
         session.rollback()
     if log_state(session) != preview.log_state:
         preview.log_state = None  # others wrote meanwhile: nothing to vouch for
-    elif apply and preview.exit_code == 0 and not preview.has_changes:
+    elif (
+        apply
+        and preview.exit_code == 0
+        and not preview.has_changes
+        and (
+            not preview.conflicts  # a kept done mark: the file does not match
+        )
+    ):
         mark_matched(session, [f.run_key for f in preview.files])
     return preview
 
@@ -144,6 +162,7 @@ def remember_match(session: Session, preview: ImportPreview) -> bool:
     """
     if (
         preview.has_changes
+        or preview.conflicts
         or preview.exit_code != 0
         or preview.log_state is None
         or log_state(session) != preview.log_state
@@ -174,6 +193,14 @@ def _plan_sheet(
             "Programm, schreiben Sie den Namen wie in portfolio (sonst entsteht ein "
             "zweites)."
         )
+    preview.missing = _missing(planner, sheet)
+    preview.conflicts = [c.text() for c in planner.conflicts]
+    if planner.conflicts and not planner.reopen:
+        preview.notes.append(
+            f"{rows_of(len(planner.conflicts))} würden Fristen wieder öffnen, die "
+            "nach dem Stand der Liste erledigt wurden: sie bleiben erledigt (unten "
+            "als Konflikt aufgeführt)."
+        )
     for (written, full), count in sorted(planner.recognised.items())[:MAX_NAMED]:
         rows = "1 Zeile" if count == 1 else f"{count} Zeilen"
         preview.notes.append(f"„{written}“ als „{full}“ erkannt ({rows}).")
@@ -184,6 +211,28 @@ def _plan_sheet(
             "Sie eine Spalte E-Mail oder importieren Sie zuerst die Kontaktliste."
         )
     return preview
+
+
+def _missing(planner: RowPlanner, sheet: SheetResult) -> list[str]:
+    """Stored rows an exported workbook (with ``_id``) no longer lists.
+
+    They stay stored: a row deleted from a copy of the workbook deletes nothing.
+    """
+    if "id" not in sheet.columns:
+        return []
+    if sheet.kind is SheetKind.OBLIGATIONS:
+        return [
+            f"{planner.label_of(o.programme)}: {o.title}"
+            for o in planner.obligations.values()
+            if o.claimed_in != planner.sheet_serial and o.programme is not None
+        ]
+    if sheet.kind is SheetKind.PROGRAMMES:
+        return [
+            p.label
+            for p in planner.programmes.by_id.values()
+            if id(p) not in planner.seen
+        ]
+    return []
 
 
 def _plan_row(
@@ -270,7 +319,7 @@ def _close_batch(
     replace_kept(planner.by_title.values(), kept)
     planner.bulk.clear()
     session.info["batch_id"] = None
-    if counts.get("rejected", 0) == 0:
+    if counts.get("rejected", 0) == 0 and not any(s.conflicts for s in preview.sheets):
         batch.matched_at = _matched(session, batch, preview.log_before)
     return batch.id
 

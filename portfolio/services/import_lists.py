@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from portfolio.domain.enums import ObligationKind, ObligationStatus
+from portfolio.domain.enums import ObligationKind, ObligationStatus, label
 from portfolio.domain.models import (
     Award,
     BudgetLine,
@@ -20,8 +20,10 @@ from portfolio.domain.models import (
     Obligation,
     Programme,
 )
+from portfolio.domain.periods import format_date
 from portfolio.domain.records import Record, SheetResult
 from portfolio.services.import_bulk import PendingObligation, StoredObligation
+from portfolio.services.import_done import DONE, DoneConflict
 from portfolio.services.import_match import (
     fold,
 )
@@ -30,6 +32,7 @@ from portfolio.services.import_result import (
     EntityChange,
     RowResult,
     RowStatus,
+    display,
 )
 from portfolio.storage.queries import obligation_stamp
 
@@ -47,6 +50,13 @@ def _stamp(found: StoredObligation) -> int:
         found.status,
         found.done_on,
     )
+
+
+def _details(target: Obligation | PendingObligation) -> str:
+    """What a new deadline will be: its date, kind and person."""
+    person = target.responsible
+    who = f", zuständig {person.name}" if person is not None else ""
+    return f"fällig am {format_date(target.due_on)}, {label(target.kind)}{who}"
 
 
 # What a row may change on a stored deadline (kept to put back on a stale row).
@@ -145,14 +155,7 @@ class ListRows(PlannerBase):
             self.set(target, "due_effective", None, "verschoben auf", change, ref)
         if "target_kind" in sheet.columns or created:
             self.set(target, "kind", kind, "Art", change, ref)
-        if "status" in values:
-            self.set(target, "status", values["status"], "Status", change, ref)
-            self.set(
-                target, "done_on", values.get("done_on"), "erledigt am", change, ref
-            )
-        elif "done" in sheet.columns:
-            self.set(target, "status", ObligationStatus.OPEN, "Status", change, ref)
-            self.set(target, "done_on", None, "erledigt am", change, ref)
+        self._status(record, sheet, target, change)
         # Compare ids first: loading the relationship costs a lookup per row.
         if responsible is not None and (
             responsible.id is None or target.responsible_id != responsible.id
@@ -173,7 +176,62 @@ class ListRows(PlannerBase):
             self.set(target, "award", award, "Bewilligung", change, ref)
         if change.diffs and target.origin.startswith("rule:"):
             target.edited = True
+        if created:
+            change.details = _details(target)
         return row_result(record, change.name, changes)
+
+    def _status(
+        self,
+        record: Record,
+        sheet: SheetResult,
+        target: Obligation | PendingObligation,
+        change: EntityChange,
+    ) -> None:
+        """The done mark: from the done column (an empty cell: open)."""
+        values = record.values
+        status = values.get("status")
+        if status is None and "done" in sheet.columns:
+            status = ObligationStatus.OPEN
+        # An exported workbook's ``_stand`` already guards its rows (a cleared
+        # cell is the user's choice to take the row): no second guard there.
+        guarded = "stamp" not in sheet.columns
+        if status is None or (
+            guarded and self._keeps_done(record, target, status, change)
+        ):
+            return
+        ref = record.source
+        self.set(target, "status", status, "Status", change, ref)
+        self.set(target, "done_on", values.get("done_on"), "erledigt am", change, ref)
+
+    def _keeps_done(
+        self,
+        record: Record,
+        target: Obligation | PendingObligation,
+        status: ObligationStatus,
+        change: EntityChange,
+    ) -> bool:
+        """Whether a row must not reopen a deadline done since the list's time."""
+        if (
+            status is not ObligationStatus.OPEN
+            or type(target) is not StoredObligation
+            or target.status not in DONE
+            or target.id is None
+        ):
+            return False
+        hit = self.done_marks.conflict(target.id, target.status.value, self.since)
+        if hit is None:
+            return False
+        self.conflicts.append(
+            DoneConflict(
+                record.source.row or 0,
+                change.name,
+                display(target.status),
+                hit[0],
+                hit[1],
+                reopened=self.reopen,
+            )
+        )
+        return not self.reopen
 
     def _award_of(self, record: Record, programme: Programme) -> Award | None:
         """The award a deadline row names by ``_award`` id or Förderkennzeichen."""

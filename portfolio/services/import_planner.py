@@ -31,6 +31,7 @@ from portfolio.services.import_bulk import (
     StoredObligation,
     load_stored,
 )
+from portfolio.services.import_done import DoneConflict, DoneMarks, Since
 from portfolio.services.import_match import (
     ContactIndex,
     FunderIndex,
@@ -87,6 +88,12 @@ class PlannerBase:
         self.labels: dict[int, str] = {}  # per sheet: a sheet changes no label
         # Per sheet: names written short and what they were taken as, with rows.
         self.recognised: dict[tuple[str, str], int] = {}
+        # Done stays done: the list's times (per file), the choice to reopen
+        # anyway, and per sheet the rows that would have reopened a deadline.
+        self.since: list[Since] = []
+        self.reopen = False
+        self.done_marks = DoneMarks(session)
+        self.conflicts: list[DoneConflict] = []
         # Programme fields come from a programme's first row; later rows of the
         # same programme (one per award) must not overwrite them back and forth.
         self.seen: set[int] = set()
@@ -218,6 +225,7 @@ class PlannerBase:
         self.sheet_serial += 1
         self.status_rows = _status_rows(records)
         self.recognised.clear()
+        self.conflicts = []
 
     def recognise(self, written: str, full: str) -> None:
         """Count a name the sheet wrote short (``KAoA``) and what it was taken as."""

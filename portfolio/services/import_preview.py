@@ -21,6 +21,7 @@ from portfolio.services.import_result import (
 )
 
 LIMIT = 500  # rows listed per sheet in the text preview; JSON lists all
+MISSING_NAMED = 10  # stored rows named that a keyed workbook no longer lists
 
 
 def counts_line(counts: dict[str, int]) -> str:
@@ -84,6 +85,11 @@ def _sheet_lines(
         f"Kopfzeile {info.header_row}): {counts_line(sheet.counts())}"
     ]
     lines += [f"    Hinweis: {note}" for note in [*info.notes, *sheet.notes]]
+    lines += [f"    Konflikt: {text}" for text in sheet.conflicts]
+    if sheet.missing:
+        names = ", ".join(f"„{n}“" for n in sheet.missing[:MISSING_NAMED])
+        more = " …" if len(sheet.missing) > MISSING_NAMED else ""
+        lines.append(f"    Nicht mehr in der Datei – bleibt gespeichert: {names}{more}")
     if not verbose:
         return lines
     shown = [r for r in sheet.rows if r.status in (RowStatus.NEW, RowStatus.CHANGED)]
@@ -93,7 +99,8 @@ def _sheet_lines(
         )
         for change in row.changes:
             if change.created:
-                lines.append(f"      + {change.entity} „{change.name}“")
+                more = f" ({change.details})" if change.details else ""
+                lines.append(f"      + {change.entity} „{change.name}“{more}")
             for diff in change.diffs:
                 lines.append(
                     f"      ~ {change.entity} „{change.name}“: {diff.label}: "
@@ -152,6 +159,8 @@ def _sheet_json(sheet: SheetPreview) -> dict[str, Any]:
         "columns": info.columns,
         "counts": sheet.counts(),
         "notes": [*info.notes, *sheet.notes],
+        "conflicts": sheet.conflicts,
+        "missing": sheet.missing,
         "rows": [
             {
                 "row": r.source.row,

@@ -97,6 +97,8 @@ class EntityChange:
     created: bool
     # No list until the first diff: most changes of a big import have none.
     diffs: Sequence[FieldDiff] = ()
+    # For a new row: what will be written (date, kind, person, amount).
+    details: str = ""
 
     def add(self, diff: FieldDiff) -> None:
         """Record one changed field."""
@@ -121,6 +123,10 @@ class SheetPreview:
     sheet: SheetResult
     rows: list[RowResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Rows that would reopen a deadline done since the list's time (import_done).
+    conflicts: list[str] = field(default_factory=list)
+    # Stored rows a keyed workbook (``_id``) no longer lists: they stay.
+    missing: list[str] = field(default_factory=list)
 
     @property
     def skipped(self) -> list[Skipped]:
@@ -185,6 +191,11 @@ class ImportPreview:
     def exit_code(self) -> int:
         """0 when every row was read, 1 when some were rejected (DESIGN §6)."""
         return 1 if self.totals().get("rejected") else 0
+
+    @property
+    def conflicts(self) -> list[str]:
+        """Every done-stays-done conflict of the run."""
+        return [c for f in self.files for s in f.sheets for c in s.conflicts]
 
     def fingerprint(self) -> tuple[Any, ...]:
         """What the preview promised, to check the applied run did the same."""

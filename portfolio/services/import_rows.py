@@ -32,6 +32,7 @@ from portfolio.domain.models import (
     Phase,
     Programme,
 )
+from portfolio.domain.money import format_money
 from portfolio.domain.periods import (
     Period,
     add_months,
@@ -68,6 +69,16 @@ APPLICATION_STATUS = {
     ProgrammeStatus.APPLYING: ApplicationStatus.SUBMITTED,
     ProgrammeStatus.REJECTED: ApplicationStatus.REJECTED,
 }
+
+
+def _award_details(award: Award) -> str:
+    """What a new award will be: its amount and term."""
+    parts = []
+    if award.amount is not None:
+        parts.append(format_money(award.amount))
+    if award.start is not None and award.end is not None:
+        parts.append(f"{format_date(award.start)} – {format_date(award.end)}")
+    return ", ".join(parts)
 
 
 def _application_status(values: dict[str, Any]) -> ApplicationStatus | None:
@@ -464,6 +475,8 @@ class ProgrammeRows(PlannerBase):
                 self.set(award, attr, value, german, change, ref)
         if phase is not None and award.phase is None:
             award.phase = phase
+        if created:
+            change.details = _award_details(award)
         if created or change.diffs:
             changes.append(change)
         return award

@@ -101,6 +101,7 @@ def _plan(ctx: Ctx, info: dict[str, str], *, apply: bool) -> ImportPreview:
         rules=rules,
         # The same key as the command line's: either recognises the other's import.
         read_with=options.describe(),
+        reopen=info.get("reopen") == "1",
     )
 
 
@@ -153,9 +154,37 @@ async def upload(
         ctx.session.rollback()  # a preview never writes
     info["fingerprint"] = _fingerprint(preview)
     ctx.request.session[SESSION_KEY] = info
+    return _show_preview(ctx, preview, info)
+
+
+def _show_preview(
+    ctx: Ctx, preview: ImportPreview, info: dict[str, str]
+) -> HTMLResponse:
     return ctx.render(
-        "import_preview.html", nav="import", preview=preview, file_name=path.name
+        "import_preview.html",
+        nav="import",
+        preview=preview,
+        file_name=Path(info["path"]).name,
+        reopen=info.get("reopen") == "1",
     )
+
+
+@router.post("/import/neu-planen", response_class=HTMLResponse)
+async def replan(ctx: Ctx = Depends(editing), reopen: str = Form("")) -> HTMLResponse:
+    """Show the preview again with the user's choice (reopen done deadlines)."""
+    info = ctx.request.session.get(SESSION_KEY)
+    if not isinstance(info, dict) or not Path(info.get("path", "")).is_file():
+        raise InputError(
+            "Es liegt keine Vorschau vor: Bitte laden Sie die Datei erneut hoch."
+        )
+    info = {**info, "reopen": "1" if reopen == "1" else ""}
+    try:
+        preview = await run_in_threadpool(_plan, ctx, info, apply=False)
+    finally:
+        ctx.session.rollback()  # a preview never writes
+    info["fingerprint"] = _fingerprint(preview)
+    ctx.request.session[SESSION_KEY] = info
+    return _show_preview(ctx, preview, info)
 
 
 def _take(ctx: Ctx) -> dict[str, str]:
