@@ -208,3 +208,21 @@ def test_the_browser_asks_before_reopening(
         browser.close()
     assert _status(engine, "Sachbericht") is ObligationStatus.OPEN
     engine.dispose()
+
+
+def test_rows_missing_from_an_exported_workbook_stay(
+    cli: Callable[..., Any], demo_workbook: tuple[str, Path]
+) -> None:
+    from openpyxl import load_workbook
+
+    db, workbook = demo_workbook
+    book = load_workbook(workbook)
+    sheet = book["Fristen"]
+    header = [c.value for c in sheet[1]]
+    gone = f"{sheet.cell(row=2, column=header.index('Was?') + 1).value}"
+    sheet.delete_rows(2)
+    book.save(workbook)
+    result = cli("import", str(workbook), "--dry-run", db=db)
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if "Nicht mehr in der Datei" in x)
+    assert "bleibt gespeichert" in line and gone in line
