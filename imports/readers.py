@@ -4,7 +4,12 @@ The format is sniffed from the first bytes, never trusted from the name: a zip h
 ``xl/workbook.xml`` is xlsx/xlsm, one holding ``content.xml`` of the spreadsheet type is
 ods, an OLE2 container is xls, and anything that decodes as text is csv (delimiter and
 encoding sniffed: German Excel writes ``;`` and cp1252; Excel's "Unicode-Text" is
-UTF-16 with a byte-order mark and tabs). python-calamine reads the
+UTF-16 with a byte-order mark and tabs). A workbook whose parts live outside ``xl/``
+is found through its package relationships (``_rels/.rels``); a flat OpenDocument
+spreadsheet (.fods, one XML file) is read as the .ods it would be zipped; an .xls
+with a FILEPASS record (XOR or RC4 obfuscation) is named password-protected; a text
+file whose lines are program source (``HEAD = ["Programm", …]``) is refused, not read
+as a CSV of code lines. python-calamine reads the
 cells; for xlsx the raw XML is scanned for what calamine does not report (hidden
 columns, formulas, the 1904 date system; see ``xmlscan``). Untrusted input is capped:
 a file larger than ``max_bytes`` or an archive whose unpacked size is unreasonable (a
@@ -17,6 +22,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+import struct
 import unicodedata
 import zipfile
 from collections.abc import Iterator
@@ -26,7 +33,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from imports.xmlscan import BookFacts, SheetFacts, scan_xlsx
+from imports.xmlscan import BookFacts, SheetFacts, main_part, scan_xlsx
 from portfolio.domain.errors import InputError
 from portfolio.services.zip_guard import refuse_zip_bomb
 
@@ -41,6 +48,32 @@ ENCRYPTED_STREAMS = (
     "EncryptedPackage".encode("utf-16-le"),
 )
 CSV_DELIMITERS = ";,\t|"
+# A flat OpenDocument spreadsheet: root office:document of the spreadsheet type.
+FODS_RE = re.compile(rb"<(?:\w+:)?document\b[^>]*opendocument\.spreadsheet", re.DOTALL)
+FODS_ROOT_RE = re.compile(rb"<(\w+:)?document(\s)")
+FODS_END_RE = re.compile(rb"</(\w+:)?document>")
+ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
+ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+    '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+    f'"{ODS_MIMETYPE}"/><manifest:file-entry manifest:full-path="content.xml" '
+    'manifest:media-type="text/xml"/></manifest:manifest>'
+)
+# The BOF record of BIFF8 (16 bytes) or BIFF5 (8 bytes) workbook globals.
+BOF_RE = re.compile(rb"\x09\x08(?:\x10|\x08)\x00(?:\x00\x06|\x00\x05)\x05\x00")
+# Lines of program source: definitions, imports, assignments of lists or calls.
+CODE_LINE_RE = re.compile(
+    r"\s*(?:"
+    r"(?:def|class)\s+\w+\s*[(:]"
+    r"|import\s+[\w.]+|from\s+[\w.]+\s+import\s"
+    r"|(?:const|let|var)\s+\w+\s*="
+    r"|function\s+\w+\s*\("
+    r"|#!|#\s*-\*-|if\s+__name__\s*=="
+    r"|[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*[+\-*/]?=\s*[\[{(\"'\w]"
+    r"|(?:return|print|raise|yield|for|while|with|elif|else|try|except)\b.*[:)]\s*$"
+    r")"
+)
 
 Row = list[Any]
 
@@ -105,17 +138,21 @@ def file_sha256(path: Path) -> str | None:
 
 
 def sniff_format(
-    head: bytes, archive_names: list[str] | None = None, name: str = "Die Datei"
+    head: bytes,
+    archive_names: list[str] | None = None,
+    name: str = "Die Datei",
+    main: str | None = None,
 ) -> str:
     """Name the format from the first bytes (and a zip's member names).
 
-    ``name`` is how refusals name the file (``Die Datei fristen.xlsx``).
+    ``name`` is how refusals name the file (``Die Datei fristen.xlsx``); ``main`` is
+    the package's main part named by ``_rels/.rels``, if any.
     """
     if head.startswith(OLE2):
         return "xls"
     if head.startswith(ZIP):
         names = set(archive_names or [])
-        if "xl/workbook.xml" in names:
+        if "xl/workbook.xml" in names or (main or "").endswith("workbook.xml"):
             return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
         if "xl/workbook.bin" in names:
             return "xlsb"
@@ -125,14 +162,21 @@ def sniff_format(
             f"{name} ist ein ZIP-Archiv, aber keine Tabelle (xlsx, xlsm, ods) – "
             "bitte die Tabelle in Excel oder LibreOffice als .xlsx speichern."
         )
+    return _sniff_text(head, name)
+
+
+def _sniff_text(head: bytes, name: str) -> str:
+    """A file that is no container: CSV text, a flat ODS, or refused."""
     if head.startswith(UTF16_BOMS):
         return "csv"  # Excel's "Unicode-Text": UTF-16, tab separated
     if b"\x00" in head[:4096]:
         raise InputError(
             f"{name} hat ein unbekanntes Dateiformat – lesbar sind .xlsx, .xlsm, "
-            ".xls, .ods und .csv (auch „Unicode-Text“)."
+            ".xls, .ods, .fods und .csv (auch „Unicode-Text“)."
         )
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith(b"<") and FODS_RE.search(head):
+        return "fods"
     if stripped.startswith((b"<", b"{", b"[")):
         raise InputError(
             f"{name} ist eine HTML-, XML- oder JSON-Datei, keine Tabelle – bitte "
@@ -178,12 +222,20 @@ def open_workbook(
     digest = sha256_of(data)
     names: list[str] | None = None
     archive = None
+    main = None
     if data.startswith(ZIP):
         archive = _open_zip(data, name, max_unpacked)
         names = archive.namelist()
-    fmt = sniff_format(data[:8192], names, f"Die Datei {name}")
+        main = main_part(archive)
+    fmt = sniff_format(data[:8192], names, f"Die Datei {name}", main)
     if fmt == "csv":
         return Workbook(path, fmt, digest, sheets=[_read_csv(data, path.stem, name)])
+    if fmt == "fods":
+        workbook = _open_calamine(path, _fods_as_ods(data), "ods", digest, BookFacts())
+        workbook.format = "fods"
+        return workbook
+    if fmt == "xls" and _xls_filepass(data):
+        raise InputError(_protected(f"Die Datei {name}"))
     facts = BookFacts()
     if archive is not None and fmt in ("xlsx", "xlsm"):
         try:
@@ -251,6 +303,53 @@ def _encrypted(data: bytes) -> bool:
     these words is never refused.
     """
     return data.startswith(OLE2) and all(s in data for s in ENCRYPTED_STREAMS)
+
+
+def _xls_filepass(data: bytes) -> bool:
+    """An .xls whose workbook stream is encrypted or XOR-obfuscated (FILEPASS).
+
+    FILEPASS (record 0x002F) follows the workbook globals' BOF within its first
+    few records; calamine then fails with a generic error, or reads scrambled cells.
+    """
+    for match in BOF_RE.finditer(data, 0, min(len(data), 1 << 20)):
+        at = match.start()
+        for _ in range(6):
+            if at + 4 > len(data):
+                break
+            kind, size = struct.unpack_from("<HH", data, at)
+            if kind == 0x002F:
+                return True
+            at += 4 + size
+    return False
+
+
+def _fods_as_ods(data: bytes) -> bytes:
+    """A flat OpenDocument spreadsheet (one XML file) as the .ods zip it stands for.
+
+    The flat root ``office:document`` holds the same body as ``content.xml``'s
+    ``office:document-content``: renamed and zipped, calamine reads it as an .ods.
+    """
+    content = FODS_ROOT_RE.sub(rb"<\1document-content\2", data, count=1)
+    content = FODS_END_RE.sub(rb"</\1document-content>", content, count=1)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), ODS_MIMETYPE)
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST)
+    return buffer.getvalue()
+
+
+def _program_source(text: str) -> tuple[int, str] | None:
+    """The first code line, if the text is program source rather than a table."""
+    lines = [
+        (number, line)
+        for number, line in enumerate(text.splitlines()[:300], start=1)
+        if line.strip()
+    ]
+    code = [(n, line) for n, line in lines if CODE_LINE_RE.match(line)]
+    if len(code) >= 3 and len(code) * 3 >= len(lines):
+        return code[0]
+    return None
 
 
 def find_sheet(names: list[str], wanted: str) -> str | None:
@@ -326,6 +425,15 @@ def sniff_delimiter(text: str) -> str:
 
 def _read_csv(data: bytes, name: str, file_name: str) -> SheetData:
     text = decode_text(data)
+    source = _program_source(text)
+    if source is not None:
+        number, line = source
+        shown = line.strip()
+        shown = shown if len(shown) <= 60 else shown[:57] + "…"
+        raise InputError(
+            f"Die Datei {file_name} ist Programmtext, keine Tabelle (Zeile {number}: "
+            f"„{shown}“) – bitte die Tabelle selbst als .xlsx oder .csv wählen."
+        )
     delimiter = sniff_delimiter(text)
     if text.split("\n", 1)[0].strip().lower().startswith("sep="):
         text = text.split("\n", 1)[1] if "\n" in text else ""

@@ -5,7 +5,9 @@ which cells hold formulas (a ``SUM`` marks a sum row; a formula without a cached
 is a problem, not a zero). Instead of a second full parse (openpyxl costs several times
 calamine's time) the sheet XML is scanned with byte searches: sheets without any
 ``<f`` element cost one substring test. No XML parser runs here, so no entity expansion
-can happen; the package size is checked by ``readers`` before this is called.
+can happen; the package size is checked by ``readers`` before this is called. The
+workbook part is found through the package relationships (``_rels/.rels``), so a
+package whose parts live outside ``xl/`` is scanned too.
 """
 
 from __future__ import annotations
@@ -66,17 +68,43 @@ def _attrs(tag: bytes) -> dict[str, str]:
     }
 
 
+OFFICE_DOCUMENT = b"/officeDocument"
+
+
+def main_part(archive: zipfile.ZipFile) -> str | None:
+    """The package's main part (the workbook) as ``_rels/.rels`` names it."""
+    try:
+        rels = archive.read("_rels/.rels")
+    except KeyError:
+        return None
+    for tag in REL_RE.findall(rels):
+        attrs = _attrs(tag)
+        if attrs.get("Type", "").encode().endswith(OFFICE_DOCUMENT):
+            return _resolve("", attrs.get("Target", ""))
+    return None
+
+
+def _resolve(folder: str, target: str) -> str:
+    """A relationship target as a zip member name (absolute or relative)."""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(folder, target))
+
+
 def scan_xlsx(archive: zipfile.ZipFile) -> BookFacts:
     """Read the date system, hidden columns and formula cells of every sheet."""
     facts = BookFacts()
     names = set(archive.namelist())
-    if "xl/workbook.xml" not in names:
+    book_name = "xl/workbook.xml"
+    if book_name not in names:
+        book_name = main_part(archive) or book_name
+    if book_name not in names:
         return facts
-    book = archive.read("xl/workbook.xml")
+    book = archive.read(book_name)
     pr = re.search(rb"<(?:\w+:)?workbookPr\b[^>]*>", book)
     if pr:
         facts.date1904 = _attrs(pr[0]).get("date1904", "") in ("1", "true")
-    targets = _relationship_targets(archive, names)
+    targets = _relationship_targets(archive, names, book_name)
     for tag in SHEET_RE.findall(book):
         attrs = _attrs(tag)
         path = targets.get(attrs.get("id", ""))
@@ -85,16 +113,17 @@ def scan_xlsx(archive: zipfile.ZipFile) -> BookFacts:
     return facts
 
 
-def _relationship_targets(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
-    rels_name = "xl/_rels/workbook.xml.rels"
+def _relationship_targets(
+    archive: zipfile.ZipFile, names: set[str], book_name: str
+) -> dict[str, str]:
+    folder, base = posixpath.split(book_name)
+    rels_name = posixpath.join(folder, "_rels", f"{base}.rels")
     if rels_name not in names:
         return {}
     targets = {}
     for tag in REL_RE.findall(archive.read(rels_name)):
         attrs = _attrs(tag)
-        target = attrs.get("Target", "")
-        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        targets[attrs.get("Id", "")] = posixpath.normpath(path)
+        targets[attrs.get("Id", "")] = _resolve(folder, attrs.get("Target", ""))
     return targets
 
 
