@@ -9,6 +9,7 @@ from portfolio.cli import (
     core,  # noqa: F401 - registers commands
     documents,  # noqa: F401 - registers commands
     imports,  # noqa: F401 - registers commands
+    nachweis,  # noqa: F401 - registers commands
     reminders,  # noqa: F401 - registers commands
     reports,  # noqa: F401 - registers commands
     web,  # noqa: F401 - registers commands

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from portfolio.domain.deadlines import WorkingDays, effective
 from portfolio.domain.enums import (
     DisbursementKind,
+    FinancingType,
     IncomeKind,
     ObligationKind,
     ObligationStatus,
@@ -128,14 +129,23 @@ class AwardMoney:
         return (self.planned_in(year) * self.share).quantize(CENT, ROUND_HALF_UP)
 
 
-def funding_share(
-    award: Award, income_total: Decimal, planned_total: Decimal
-) -> Decimal:
-    """Which part of an expense the grant pays: the rate, else Zuwendung / plan."""
+def funding_share(award: Award, money: AwardMoney) -> Decimal:
+    """Which part of an expense the grant pays.
+
+    Vollfinanzierung: all of it; else the funding rate of the Bescheid; else the
+    planned Zuwendung over the planned expenses of the years it is planned for.
+    """
+    if award.financing_type is FinancingType.VOLL:
+        return Decimal(1)
     if award.funding_rate is not None:
         return award.funding_rate
-    if income_total and planned_total:
-        return min(Decimal(1), income_total / planned_total)
+    years = {y for (k, y) in money.income if k is IncomeKind.ZUWENDUNG}
+    grant = sum(
+        (v for (k, _), v in money.income.items() if k is IncomeKind.ZUWENDUNG), ZERO
+    )
+    planned = sum((money.planned_in(y) for y in years), ZERO)
+    if grant and planned:
+        return min(Decimal(1), grant / planned)
     return Decimal(1)
 
 
@@ -182,10 +192,7 @@ def award_money(
         for day, total in session.execute(daily)
         if day is not None
     ]
-    zuwendung = sum(
-        (v for (k, _), v in money.income.items() if k is IncomeKind.ZUWENDUNG), ZERO
-    )
-    money.share = funding_share(award, zuwendung, money.planned_total)
+    money.share = funding_share(award, money)
     payments = session.scalars(
         sa.select(Disbursement)
         .where(Disbursement.award_id == award.id)
