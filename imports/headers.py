@@ -155,7 +155,18 @@ def map_row(
     header = Header(0, kind)
     taken: set[str] = set()
     rest: list[int] = []
+    if extra:  # a profile's words first: they win over the usual ones
+        for index, cell in enumerate(cells):
+            column = (
+                match_column(cell, kind, extra) if normalize(cell) in extra else None
+            )
+            if column is not None and column.field not in taken:
+                taken.add(column.field)
+                header.columns[index] = column
+                header.labels[index] = clean_text(cell)
     for index, cell in enumerate(cells):
+        if index in header.columns:
+            continue
         if kind is SheetKind.BUDGET and (year := year_of_header(cell)) is not None:
             header.years[index] = year
             header.labels[index] = clean_text(cell)

@@ -18,7 +18,8 @@ from typing import Any
 from imports.filetime import written_at
 from imports.headers import HEADER_SEARCH_ROWS
 from imports.kinds import classify, looks_like_list_sheet
-from imports.profiles import Profile
+from imports.mapping import Mapping, apply_mapping, user_fields
+from imports.profiles import Profile, profile_for
 from imports.readers import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_UNPACKED,
@@ -29,6 +30,7 @@ from imports.readers import (
     open_workbook,
 )
 from imports.tables import TableReader
+from imports.values import clean_text
 from imports.voting import SAMPLE_ROWS, vote
 from portfolio.domain.errors import InputError
 from portfolio.domain.records import FileResult, SheetKind, SheetResult, SkippedSheet
@@ -45,14 +47,21 @@ class ReadOptions:
     profile: Profile | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
     max_unpacked: int = DEFAULT_MAX_UNPACKED
+    # Field → column the user chose (``--map``, the browser's selects).
+    mapping: Mapping = ()
+    # Where saved profiles live: one whose headers match is used unasked.
+    profiles: Path | None = None
 
     def describe(self) -> dict[str, object]:
         """What shapes the records read (not the limits): part of an import's key."""
-        return {
+        described: dict[str, object] = {
             "sheet": self.sheet,
             "kind": self.kind.value if self.kind else None,
             "profile": repr(self.profile) if self.profile else None,
         }
+        if self.mapping:  # only when given: earlier run keys stay valid
+            described["mapping"] = [list(pair) for pair in self.mapping]
+        return described
 
 
 def read_file(
@@ -120,7 +129,14 @@ def _read_sheet(
             SkippedSheet(sheet.name, "Auswahllisten (Dropdown-Werte)")
         )
         return
-    profile = options.profile
+    profile, saved = options.profile, None
+    found = (
+        profile_for(grid[:HEADER_SEARCH_ROWS], options.profiles)
+        if profile is None and options.profiles is not None
+        else None
+    )
+    if found is not None:
+        profile, saved = found[0], found[0].name
     kind = options.kind or (profile.kind if profile else None)
     header_row = profile.header_row - 1 if profile and profile.header_row else None
     extra = profile.columns if profile else None
@@ -130,14 +146,23 @@ def _read_sheet(
             SkippedSheet(sheet.name, "keine Kopfzeile mit bekannten Spalten gefunden")
         )
         return
-    fixed = frozenset(extra.values()) if extra else frozenset()
-    vote(header, grid[header.last_row + 1 :], extra, fixed)
+    cells = grid[header.row] if header.row < len(grid) else []
+    fixed = set(extra.values()) if extra else set()
+    fixed |= apply_mapping(header, options.mapping, cells, sheet.name)
+    vote(header, grid[header.last_row + 1 :], extra, frozenset(fixed))
     labels = {c.field: header.labels[i] for i, c in header.columns.items()}
     labels.update({str(y): header.labels[i] for i, y in header.years.items()})
     sheet_result = SheetResult(
         result.file, sheet.name, header.kind, header.row + 1, labels
     )
+    if saved:
+        sheet_result.notes.append(
+            f"Importprofil „{saved}“ verwendet (gleiche Spaltenüberschriften)."
+        )
     sheet_result.notes.extend(header.notes)
+    sheet_result.positions = {c.field: i for i, c in header.columns.items()}
+    sheet_result.fields = user_fields(header.kind)
+    sheet_result.header_cells = [clean_text(c) for c in cells]
     reader = TableReader(
         sheet_result, header, sheet.facts, sheet.merged, workbook.date1904
     )

@@ -13,7 +13,9 @@ and maps header texts to fields::
 
 Profiles ship in this folder; more can live in the folder named by the setting
 ``paths.profiles`` (it wins on equal names). The fields per kind are those of
-``imports.columns``.
+``imports.columns``; ``"-"`` leaves a column unread. A profile saved from the
+import preview also lists ``headers`` (the whole header row): a sheet with exactly
+these headers uses it without ``--profile``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ class Profile:
     header_row: int | None = None
     columns: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    # The whole header row (folded) of the sheet it was saved from: a sheet with
+    # the same headers uses the profile without being asked.
+    headers: tuple[str, ...] = ()
 
 
 def _folders(extra: Path | None) -> list[Path]:
@@ -93,7 +98,7 @@ def _profile(name: str, data: dict[str, object]) -> Profile:
     columns: dict[str, str] = {}
     allowed = set().union(*(FIELDS[k] for k in ([kind] if kind else list(SheetKind))))
     for header, field_name in raw_columns.items():
-        if str(field_name) not in allowed:
+        if str(field_name) not in allowed | {"-"}:
             raise InputError(
                 f"Im Importprofil {name} ist das Feld {field_name!r} unbekannt "
                 f"(erlaubt: {', '.join(sorted(allowed))})."
@@ -107,4 +112,28 @@ def _profile(name: str, data: dict[str, object]) -> Profile:
         header_row=int(str(header_row)) if header_row is not None else None,
         columns=columns,
         description=str(data.get("description", "")),
+        headers=tuple(normalize(h) for h in _list(data.get("headers"))),
     )
+
+
+def _list(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def profile_for(
+    rows: list[list[object]], extra: Path | None
+) -> tuple[Profile, int] | None:
+    """A saved profile whose header row is one of these rows: (profile, row).
+
+    Profiles that cannot be read are passed over: a broken file in the folder
+    must not stop an import that does not ask for it.
+    """
+    signatures = [tuple(n for n in (normalize(c) for c in row) if n) for row in rows]
+    for name in available_profiles(extra):
+        try:
+            profile = load_profile(name, extra)
+        except InputError:
+            continue
+        if profile.headers and profile.headers in signatures:
+            return profile, signatures.index(profile.headers)
+    return None

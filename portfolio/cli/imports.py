@@ -24,6 +24,7 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from imports.mapping import check_fields, parse_map
 from imports.profiles import Profile, load_profile
 from imports.readers import file_sha256
 from imports.reading import ReadOptions, read_file
@@ -110,6 +111,16 @@ def _read(
     "Import unverändert ist und sich die Datenbank seitdem nicht geändert hat.",
 )
 @click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="FELD=SPALTE",
+    help="Ein Feld aus einer anderen Spalte lesen: Buchstabe oder Überschrift, "
+    "z. B. --map Fördersumme=E oder --map 'Fördersumme=Summe bewilligt'; "
+    "FELD=- liest das Feld gar nicht. Mehrfach möglich; die Vorschau zeigt die "
+    "Zuordnung.",
+)
+@click.option(
     "--reopen",
     is_flag=True,
     help="Fristen wieder öffnen, die erst nach dem Stand der Liste (gespeichert "
@@ -138,6 +149,7 @@ def import_command(  # noqa: PLR0917 - one parameter per option
     yes: bool,
     recheck: bool,
     reopen: bool,
+    maps: tuple[str, ...],
     fmt: str,
 ) -> int:
     """Excel-/CSV-Tabellen importieren: Vorschau, Rückfrage, alles oder nichts.
@@ -151,11 +163,15 @@ def import_command(  # noqa: PLR0917 - one parameter per option
         load_profile(profile, Path(folder) if folder else None) if profile else None
     )
     max_mb = int(cli.settings.get("imports.max_file_mb"))
+    mapping = parse_map(maps)
+    check_fields(mapping)
     options = ReadOptions(
         sheet=sheet,
         kind=SheetKind(kind) if kind else None,
         profile=chosen,
         max_bytes=max_mb * 1024 * 1024,
+        mapping=mapping,
+        profiles=Path(folder) if folder else None,
     )
     run = ImportRun(
         cli,

@@ -87,6 +87,11 @@ class SheetResult:
     rejected: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     blank_rows: int = 0
+    # Field → 0-based column read, and the header row's cells: the mapping the
+    # preview shows and the user may correct.
+    positions: dict[str, int] = field(default_factory=dict)
+    header_cells: list[str] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)  # mappable: field → label
 
     @property
     def data_rows(self) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from portfolio.domain.periods import format_date
-from portfolio.domain.records import KIND_LABELS
+from portfolio.domain.records import KIND_LABELS, SheetResult
 from portfolio.services.import_repeat import Repeat
 from portfolio.services.import_result import (
     ROW_LABELS,
@@ -76,6 +76,28 @@ def preview_text(preview: ImportPreview, *, verbose: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
+def letter(index: int) -> str:
+    """A 0-based column index as its letter (``A``, ``AB``)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def mapping_line(info: SheetResult) -> str:
+    """Which column each field is read from, as the CLI shows it."""
+    parts = []
+    for field_name, index in sorted(info.positions.items(), key=lambda p: p[1]):
+        label = info.fields.get(field_name)
+        if label is None:
+            continue  # hidden key columns of an exported workbook
+        header = info.header_cells[index] if index < len(info.header_cells) else ""
+        parts.append(f"{label} = {letter(index)}" + (f" ({header})" if header else ""))
+    return "; ".join(parts) + " – ändern mit --map FELD=SPALTE"
+
+
 def _sheet_lines(
     sheet: SheetPreview, *, verbose: bool, limit: int = LIMIT
 ) -> list[str]:
@@ -85,6 +107,8 @@ def _sheet_lines(
         f"Kopfzeile {info.header_row}): {counts_line(sheet.counts())}"
     ]
     lines += [f"    Hinweis: {note}" for note in [*info.notes, *sheet.notes]]
+    if info.positions:
+        lines.append("    Zuordnung: " + mapping_line(info))
     lines += [f"    Konflikt: {text}" for text in sheet.conflicts]
     if sheet.missing:
         names = ", ".join(f"„{n}“" for n in sheet.missing[:MISSING_NAMED])

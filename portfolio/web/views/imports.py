@@ -10,6 +10,7 @@ transaction; if the plan differs from the preview shown, nothing is applied.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import shutil
 from pathlib import Path
@@ -19,11 +20,13 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from imports.mapping import save_profile
 from imports.reading import ReadOptions, read_file
 from portfolio.domain.errors import Conflict, InputError
 from portfolio.domain.models import ImportBatch, Programme
 from portfolio.domain.records import SheetKind
 from portfolio.services.import_apply import RuleSettings, import_files
+from portfolio.services.import_preview import letter
 from portfolio.services.import_result import ImportPreview
 from portfolio.services.import_undo import undo_batch
 from portfolio.web.context import Ctx, editing, page
@@ -84,11 +87,20 @@ async def _store(upload: UploadFile, folder: Path, limit: int) -> Path:
     return target
 
 
-def _plan(ctx: Ctx, info: dict[str, str], *, apply: bool) -> ImportPreview:
+def _options(ctx: Ctx, info: dict[str, str]) -> ReadOptions:
     kind = info.get("kind") or None
-    options = ReadOptions(
-        kind=SheetKind(kind) if kind else None, max_bytes=_max_bytes(ctx)
+    folder = ctx.request.app.state.settings.get("paths.profiles")
+    mapping = tuple(tuple(entry) for entry in json.loads(info.get("map") or "[]"))
+    return ReadOptions(
+        kind=SheetKind(kind) if kind else None,
+        max_bytes=_max_bytes(ctx),
+        mapping=mapping,
+        profiles=Path(folder) if folder else None,
     )
+
+
+def _plan(ctx: Ctx, info: dict[str, str], *, apply: bool) -> ImportPreview:
+    options = _options(ctx, info)
     files = [read_file(Path(info["path"]), options)]
     programme = info.get("programme") or None
     settings = ctx.request.app.state.settings
@@ -165,19 +177,41 @@ def _show_preview(
         nav="import",
         preview=preview,
         file_name=Path(info["path"]).name,
+        file_stem=Path(info["path"]).stem,
         reopen=info.get("reopen") == "1",
+        column_letter=letter,
     )
 
 
-@router.post("/import/neu-planen", response_class=HTMLResponse)
-async def replan(ctx: Ctx = Depends(editing), reopen: str = Form("")) -> HTMLResponse:
-    """Show the preview again with the user's choice (reopen done deadlines)."""
+def _current(ctx: Ctx) -> dict[str, str]:
     info = ctx.request.session.get(SESSION_KEY)
     if not isinstance(info, dict) or not Path(info.get("path", "")).is_file():
         raise InputError(
             "Es liegt keine Vorschau vor: Bitte laden Sie die Datei erneut hoch."
         )
-    info = {**info, "reopen": "1" if reopen == "1" else ""}
+    return dict(info)
+
+
+@router.post("/import/neu-planen", response_class=HTMLResponse)
+async def replan(ctx: Ctx = Depends(editing)) -> HTMLResponse:
+    """Show the preview again with the user's choices.
+
+    The column selects of a sheet (``map:FELD`` = letter, empty: not read) and
+    whether to reopen deadlines done since the list was saved.
+    """
+    info = _current(ctx)
+    form = await ctx.request.form()
+    if "reopen" in form:
+        info["reopen"] = "1" if form.get("reopen") == "1" else ""
+    chosen = [
+        (str(form.get("sheet", "")), key[4:], str(value) or "-")
+        for key, value in form.multi_items()
+        if key.startswith("map:")
+    ]
+    if chosen:
+        sheet = chosen[0][0]
+        kept = [e for e in json.loads(info.get("map") or "[]") if e[0] != sheet]
+        info["map"] = json.dumps([*kept, *chosen])
     try:
         preview = await run_in_threadpool(_plan, ctx, info, apply=False)
     finally:
@@ -194,6 +228,49 @@ def _take(ctx: Ctx) -> dict[str, str]:
             "Es liegt keine Vorschau vor: Bitte laden Sie die Datei erneut hoch."
         )
     return info
+
+
+@router.post("/import/profil-speichern", response_class=HTMLResponse)
+async def save_as_profile(
+    ctx: Ctx = Depends(editing), sheet: str = Form(""), name: str = Form("")
+) -> HTMLResponse:
+    """Keep the sheet's mapping as an import profile for sheets with its headers."""
+    info = _current(ctx)
+    folder = ctx.request.app.state.settings.get("paths.profiles")
+    if not folder:
+        raise InputError(
+            "Profile lassen sich nur speichern, wenn ein Ordner dafür eingestellt "
+            "ist (Einstellung paths.profiles bzw. PORTFOLIO_PROFILES)."
+        )
+    read = await run_in_threadpool(read_file, Path(info["path"]), _options(ctx, info))
+    found = next((s for s in read.sheets if s.sheet == sheet), None)
+    if found is None:
+        raise InputError(f"Das Blatt „{sheet}“ gibt es in der Datei nicht.")
+    fields = {i: f for f, i in found.positions.items()}
+    columns = {
+        label: fields.get(index, "-")
+        for index, label in enumerate(found.header_cells)
+        if label
+    }
+    path = save_profile(
+        Path(folder),
+        name.strip() or Path(info["path"]).stem,
+        found.kind,
+        found.header_row,
+        columns,
+        found.header_cells,
+    )
+    ctx.flash(
+        f"Importprofil „{path.stem}“ gespeichert: es gilt für jede Tabelle mit "
+        "denselben Spaltenüberschriften."
+    )
+    try:
+        preview = await run_in_threadpool(_plan, ctx, info, apply=False)
+    finally:
+        ctx.session.rollback()
+    info["fingerprint"] = _fingerprint(preview)
+    ctx.request.session[SESSION_KEY] = info
+    return _show_preview(ctx, preview, info)
 
 
 @router.post("/import/uebernehmen", response_class=HTMLResponse)
