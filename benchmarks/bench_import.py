@@ -17,6 +17,7 @@ with each phase's peak memory (max RSS). Prints the ratios against calamine. Usa
 
     python benchmarks/bench_import.py                 # 10k, 100k, 300k
     python benchmarks/bench_import.py --rows 10000 --skip-pandas
+    python benchmarks/bench_import.py --overview 100000   # the overview path
 """
 
 from __future__ import annotations
@@ -71,6 +72,74 @@ def make_overview(path: Path) -> None:
                 "Land NRW",
                 "01.08.2016 – 31.07.2019",
                 10000 + number,
+            ],
+        )
+    book.close()
+
+
+OVERVIEW_HEADER = [
+    "Programm",
+    "Kurzname",
+    "Fördergeber",
+    "Art",
+    "Förderkennzeichen",
+    "Laufzeit",
+    "Fördersumme",
+    "Eigenanteil",
+    "Status",
+    "Ansprechpartner",
+    "E-Mail",
+    "nächste Frist",
+    "Bemerkungen",
+]
+STATUSES = [
+    "läuft",
+    "Bewilligt",
+    "Laufend",
+    "Antrag eingereicht",
+    "Antrag in Vorbereitung",
+    "Verwendungsnachweis offen",
+    "abgeschlossen",
+    "verlängert",
+]
+FUNDERS = [
+    ("Land NRW", "Land"),
+    ("BMBF", "Bund"),
+    ("ESF", "EU"),
+    ("RAG-Stiftung", "Stiftung"),
+]
+AWARDS_PER_PROGRAMME = 4
+
+
+def make_big_overview(path: Path, rows: int) -> None:
+    """A portfolio overview of ``rows`` awards (13 columns, 4 awards a programme)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Übersicht")
+    sheet.write_row(0, 0, OVERVIEW_HEADER)
+    for index in range(rows):
+        number = index // AWARDS_PER_PROGRAMME
+        funder, kind = FUNDERS[number % len(FUNDERS)]
+        person, email = PEOPLE[number % len(PEOPLE)]
+        start = 2010 + number % 12
+        sheet.write_row(
+            index + 1,
+            0,
+            [
+                f"Vorhaben {number:06d} Bildung im Quartier",
+                f"VQ{number:06d}",
+                funder,
+                kind,
+                f"FKZ-{index:07d}",
+                f"01.{1 + index % 12:02d}.{start} – 31.12.{start + 3}",
+                10000 + index,
+                1000 + index % 500,
+                STATUSES[number % len(STATUSES)],
+                person,
+                email,
+                f"30.06.{start + 4}",
+                "laut Bescheid" if index % 7 == 0 else "",
             ],
         )
     book.close()
@@ -182,6 +251,31 @@ def child(name: str, path: Path, db: str = "") -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def bench_overview(rows: int, folder: Path) -> None:
+    """The overview path: a 13-column workbook into a fresh database (issue 14)."""
+    overview = folder / f"uebersicht_{rows}.xlsx"
+    make_big_overview(overview, rows)
+    db = f"sqlite:///{folder / f'overview_{rows}.db'}"
+    results = {"calamine": child("calamine", overview)}
+    results["import"] = child("import", overview, db)
+    results["reimport"] = child("import", overview, db)
+    results["recheck"] = child("recheck", overview, db)
+    floor = results["calamine"]["seconds"]
+    size = overview.stat().st_size / 1_048_576
+    print(f"\noverview {rows:>7} rows × 13 columns ({size:.1f} MB xlsx)")
+    for name, result in results.items():
+        print(
+            f"  {name:<9} {result['seconds']:8.2f} s  "
+            f"{result['seconds'] / floor:6.1f}× calamine  "
+            f"peak {result['peak_mb']:7.0f} MB"
+        )
+    print(
+        f"  goals: first import ≤ 8× ({results['import']['seconds'] / floor:.1f}×), "
+        f"re-import ≤ 1.5× ({results['reimport']['seconds'] / floor:.1f}×), "
+        f"peak ≤ 600 MB ({results['import']['peak_mb']:.0f} MB)"
+    )
+
+
 def bench(rows: int, folder: Path, skip_pandas: bool) -> None:
     overview, deadlines = folder / "uebersicht.xlsx", folder / f"fristen_{rows}.xlsx"
     make_overview(overview)
@@ -217,6 +311,13 @@ def main() -> None:
         "--rows", type=int, nargs="*", default=[10_000, 100_000, 300_000]
     )
     parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument(
+        "--overview",
+        type=int,
+        nargs="*",
+        help="rows of the 13-column overview workbook to import (e.g. 100000); "
+        "with this, only the overview is measured",
+    )
     parser.add_argument("--phase")
     parser.add_argument("--file")
     parser.add_argument("--db", default="")
@@ -225,6 +326,10 @@ def main() -> None:
         print(json.dumps(run_phase(args.phase, Path(args.file), args.db)))
         return
     with tempfile.TemporaryDirectory() as folder:
+        for rows in args.overview or []:
+            bench_overview(rows, Path(folder))
+        if args.overview:
+            return
         for rows in args.rows:
             bench(rows, Path(folder), args.skip_pandas)
 

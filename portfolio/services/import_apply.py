@@ -46,6 +46,7 @@ from portfolio.services.import_result import (
 )
 from portfolio.services.import_rows import ProgrammeRows
 from portfolio.services.obligations import award_notes, regenerate_award
+from portfolio.storage.ids import number_new_rows
 
 Progress = Callable[[int], None]
 MAX_NAMED = 30  # short forms named per sheet
@@ -313,6 +314,7 @@ def _close_batch(
         pending.import_batch_id = batch.id
     write_changed(session, [o for o, _ in touched if isinstance(o, StoredObligation)])
     batch.counts = counts
+    number_new_rows(session)  # SQLite: one executemany per table, not per row
     session.flush()
     _regenerate(session, [o for o, _ in touched if isinstance(o, Award)], rules)
     kept = insert_pending(session, planner.bulk, keep=keep)

@@ -54,6 +54,8 @@ class ProgrammeIndex:
         self.words: dict[str, list[Programme]] = defaultdict(list)
         self.folded: dict[int, str] = {}
         self.labels: dict[str, str] = {}
+        self.stored_labels: dict[str, str] = {}
+        self.prefixes: dict[str, list[str]] = defaultdict(list)
         self.cache: dict[str, tuple[Programme | None, list[str]]] = {}
         # Texts matched by a short form or a word, not the name: the full name.
         self.recognised: dict[str, str] = {}
@@ -64,6 +66,7 @@ class ProgrammeIndex:
         )
         for programme in session.scalars(query):
             self.add(programme)
+        self.stored_labels = dict(self.labels)
 
     def add(self, programme: Programme) -> None:
         """Index a programme (also one created during this import)."""
@@ -79,7 +82,10 @@ class ProgrammeIndex:
                 self.names[name].append(programme)
         for label in (programme.name, programme.short_name):
             if label:
-                self.labels[fold(label)] = label
+                folded = fold(label)
+                if folded not in self.labels:
+                    self.prefixes[folded[:4]].append(folded)
+                self.labels[folded] = label
         for word in set(fold(f"{programme.name} {programme.short_name or ''}").split()):
             if len(word) >= 4 and word not in STOP_WORDS:
                 self.words[word].append(programme)
@@ -151,10 +157,17 @@ class ProgrammeIndex:
         common = [p for p in smallest if all(p in pool for pool in pools)]
         return common[0] if len(common) == 1 else None
 
-    def suggest(self, text: str, limit: int = 3) -> list[str]:
-        """The closest programme names ("meinten Sie …?")."""
+    def suggest(self, text: str, limit: int = 3, *, stored: bool = False) -> list[str]:
+        """The closest programme names ("meinten Sie …?").
+
+        ``stored``: only programmes stored before this import (a new programme
+        that resembles one of them); programmes the same import creates are not
+        compared with each other, or a big overview would compare every pair.
+        """
         query = fold(text)
-        labels = self.labels
+        labels = self.stored_labels if stored else self.labels
+        if not labels:
+            return []
         if len(labels) > MAX_COMPARED:
             # Compare only the names sharing most words (or the first letters).
             shared: Counter[str] = Counter()
@@ -162,7 +175,7 @@ class ProgrammeIndex:
                 pool = self.words.get(word, [])
                 shared.update(self.folded[id(p)] for p in pool[: MAX_COMPARED * 10])
             near = [k for k, _ in shared.most_common(MAX_COMPARED)]
-            near += [k for k in labels if k[:4] == query[:4]][:MAX_COMPARED]
+            near += self.prefixes.get(query[:4], [])[:MAX_COMPARED]
             labels = {k: labels[k] for k in near if k in labels}
         close = difflib.get_close_matches(query, list(labels), n=limit, cutoff=0.6)
         return [labels[c] for c in close]

@@ -201,7 +201,9 @@ class ProgrammeRows(PlannerBase):
         self, record: Record, label: str, ref: str, *, exact: bool
     ) -> Programme:
         values = record.values
-        if not exact and (similar := self.programmes.suggest(values["name"], 1)):
+        if not exact and (
+            similar := self.programmes.suggest(values["name"], 1, stored=True)
+        ):
             self.similar.append((record.source.row or 0, values["name"], similar[0]))
         key = values.get("key") or self.programmes.unique_key(label)
         programme = Programme(key=key, name=values["name"], tags=[])
