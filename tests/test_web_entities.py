@@ -151,3 +151,22 @@ def test_viewer_cannot_open_forms(tmp_path: Path) -> None:
     http, token = logged_in(url, "viewer")
     assert http.get("/programme/neu").status_code == 403
     assert http.post("/kontakte/neu", data={"csrf_token": token}).status_code == 403
+
+
+def test_deleted_phase_is_restored_from_the_programme_history(
+    editor: tuple[Any, str, str],
+) -> None:
+    http, token, _ = editor
+    page = http.get("/programme/zukunftsstadt").text
+    phase = re.search(r'/phasen/(\d+)/bearbeiten" aria-label="Phase Phase II', page)
+    assert phase
+    http.post(f"/phasen/{phase[1]}/loeschen", data={"csrf_token": token})
+    page = http.get("/programme/zukunftsstadt").text
+    assert 'aria-label="Phase Phase II bearbeiten"' not in page
+    restore = re.search(r"/aenderungen/(\d+)/wiederherstellen", page)
+    assert restore, "the history offers the undo of the deleted phase"
+    back = http.post(restore[0], data={"csrf_token": token}, follow_redirects=False)
+    assert back.headers["location"] == "/programme/zukunftsstadt"
+    page = http.get("/programme/zukunftsstadt").text
+    assert "Phase „Phase II“ wiederhergestellt." in page
+    assert 'aria-label="Phase Phase II bearbeiten"' in page

@@ -18,7 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portfolio.domain.enums import FunderKind, ObligationStatus, ProgrammeStatus
+from portfolio.domain.enums import (
+    ChangeAction,
+    FunderKind,
+    ObligationStatus,
+    ProgrammeStatus,
+)
 from portfolio.domain.models import (
     Award,
     BudgetLine,
@@ -417,6 +422,17 @@ def programme_history(
         ),
         sa.and_(
             Change.entity == "fundings", Change.entity_id.in_(ids(programme.fundings))
+        ),
+        sa.and_(
+            Change.entity == "applications",
+            Change.entity_id.in_(ids(programme.applications)),
+        ),
+        # Deleted parts are no longer among the programme's rows: their last log
+        # entry still names the programme (and offers the undo).
+        sa.and_(
+            Change.action == ChangeAction.DELETE,
+            Change.entity.in_(("phases", "awards", "fundings", "applications")),
+            Change.before["programme_id"].as_integer() == programme.id,
         ),
     ]
     query = (

@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from portfolio.domain.enums import label
-from portfolio.domain.models import Contact, Funder, Partner, Phase, Programme
+from portfolio.domain.models import (
+    Change,
+    Contact,
+    Funder,
+    Partner,
+    Phase,
+    Programme,
+)
 from portfolio.domain.regimes import load_regimes
 from portfolio.services import (
     edit_applications,
@@ -521,7 +528,19 @@ def award_from_application(
 def restore(change_id: int, ctx: Ctx = Depends(editing)) -> Response:
     """Undo a delete from the change log."""
     ctx.flash(undo_delete(ctx.session, change_id))
-    return ctx.redirect("/programme")
+    return ctx.redirect(restored_page(ctx.session, change_id))
+
+
+def restored_page(session: Session, change_id: int) -> str:
+    """Where the restored row is shown: its programme's page, else the lists."""
+    change = session.get(Change, change_id)
+    before = (change.before if change else None) or {}
+    if change is not None and change.entity == "programmes":
+        return f"/programme/{before.get('key')}"
+    programme = session.get(Programme, before.get("programme_id") or 0)
+    if programme is not None:
+        return f"/programme/{programme.key}"
+    return "/stammdaten"
 
 
 def _slug(request: Request) -> str:
