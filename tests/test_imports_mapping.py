@@ -184,3 +184,30 @@ def test_a_corrected_mapping_is_saved_and_reused(
         browser.close()
     assert [p.suffix for p in folder.iterdir()] == [".toml"]
     assert _amounts(url) == {"Lotsen": 3000, "Lesepaten": 4000}
+
+
+def test_the_browser_recognises_a_repeated_file(tmp_path: Path) -> None:
+    """The same workflow as the command line: an unchanged file is not read again."""
+    from web_support import logged_in, prepare_db
+
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    prepare_db(url, demo=False)
+    http, token = logged_in(url, "editor")
+    path = _book(tmp_path / "liste.xlsx", FIRST)
+
+    def upload() -> Any:
+        with path.open("rb") as handle:
+            return http.post(
+                "/import",
+                data={"csrf_token": token},
+                files={"datei": ("liste.xlsx", handle)},
+                follow_redirects=True,
+            )
+
+    first = upload()
+    assert "Vorschau" in first.text
+    confirmed = http.post("/import/uebernehmen", data={"csrf_token": token})
+    assert confirmed.status_code == 200, confirmed.text
+    again = upload()
+    assert "ist unverändert seit Import 1" in again.text
+    assert _amounts(url) == {"Lesestart": 1500, "Bandklassen": 2500}

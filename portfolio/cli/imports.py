@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 
 import click
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from imports.mapping import check_fields, parse_map
 from imports.profiles import Profile, load_profile
@@ -31,16 +30,10 @@ from imports.reading import ReadOptions, read_file
 from portfolio.cli.app import CliContext, ask_yes, main, pass_cli
 from portfolio.cli.bookings import booking_files, import_bookings
 from portfolio.cli.render import console, table
-from portfolio.domain.errors import Conflict
 from portfolio.domain.models import ImportBatch
 from portfolio.domain.periods import format_date
 from portfolio.domain.records import FileResult, SheetKind
-from portfolio.services.import_apply import (
-    Progress,
-    RuleSettings,
-    import_files,
-    remember_match,
-)
+from portfolio.services.import_apply import Progress, RuleSettings
 from portfolio.services.import_preview import (
     counts_line,
     preview_json,
@@ -49,9 +42,10 @@ from portfolio.services.import_preview import (
     repeat_text,
     rows_word,
 )
-from portfolio.services.import_repeat import Repeat, find_repeats, run_key
+from portfolio.services.import_repeat import Repeat
 from portfolio.services.import_result import ImportPreview
 from portfolio.services.import_undo import undo_batch
+from portfolio.services.import_workflow import ImportWorkflow, fingerprint
 
 KINDS = [k.value for k in SheetKind]
 T = TypeVar("T")
@@ -208,7 +202,7 @@ def import_command(  # noqa: PLR0917 - one parameter per option
 
 
 class ImportRun:
-    """One ``portfolio import``: what it was asked, and its steps on the database."""
+    """One ``portfolio import``: the shared workflow on the command line's sessions."""
 
     def __init__(
         self,
@@ -221,65 +215,38 @@ class ImportRun:
         reopen: bool = False,
     ) -> None:
         """Keep the options every step needs."""
-        self.reopen = reopen
+        settings = cli.settings
         self.cli = cli
-        self.read_with = read_with
-        self.programme = programme
-        self.profile = profile
         self.fmt = fmt
+        self.flow = ImportWorkflow(
+            read_with=read_with,
+            programme=programme,
+            profile=profile,
+            rules=RuleSettings(
+                settings.get("office.state"), settings.get("paths.regimes")
+            ),
+            reopen=reopen,
+        )
 
     def repeats(self, paths: tuple[Path, ...]) -> list[Repeat] | None:
         """The earlier imports the database still matches, if every file has one."""
-        keys = []
-        for path in paths:
-            digest = file_sha256(path)
-            if digest is None:
-                return None  # reading will say what is wrong with it
-            keys.append((path.name, run_key(digest, self.read_with, self.programme)))
+        files = [(path.name, file_sha256(path)) for path in paths]
         with self.cli.session(read_only=True) as session:
-            return find_repeats(session, keys)
+            return self.flow.repeats(session, files)
 
     def preview(
         self, results: list[FileResult], progress: Progress | None
     ) -> ImportPreview:
         """Plan without writing."""
         with self.cli.session(read_only=True) as session:
-            return self._plan(session, results, progress, apply=False)
-
-    def _plan(
-        self,
-        session: Session,
-        results: list[FileResult],
-        progress: Progress | None,
-        *,
-        apply: bool,
-    ) -> ImportPreview:
-        settings = self.cli.settings
-        return import_files(
-            session,
-            results,
-            apply=apply,
-            programme=self.programme,
-            profile=self.profile,
-            progress=progress,
-            rules=RuleSettings(
-                settings.get("office.state"), settings.get("paths.regimes")
-            ),
-            read_with=self.read_with,
-            reopen=self.reopen,
-        )
+            return self.flow.preview(session, results, progress)
 
     def remember(self, preview: ImportPreview) -> None:
         """A preview found nothing to change: let the next import say so at once."""
-        if (
-            preview.has_changes
-            or preview.conflicts
-            or preview.exit_code
-            or preview.log_state is None
-        ):
+        if preview.has_changes or preview.exit_code or preview.log_state is None:
             return
         with self.cli.session() as session:
-            remember_match(session, preview)
+            self.flow.remember(session, preview)
 
     def apply(
         self,
@@ -289,13 +256,9 @@ class ImportRun:
         shown: ImportPreview | None,
     ) -> int:
         """Plan again and write in one transaction; it must match what was shown."""
+        promised = fingerprint(shown) if shown is not None else None
         with self.cli.session() as session:
-            applied = self._plan(session, results, progress, apply=True)
-            if shown is not None and applied.fingerprint() != shown.fingerprint():
-                raise Conflict(
-                    "Die Datenbank hat sich seit der Vorschau geändert – es wurde "
-                    "nichts übernommen; bitte den Import wiederholen."
-                )
+            applied = self.flow.apply(session, results, progress, shown=promised)
         if shown is None:
             _show(applied, preview_text, preview_json, self.fmt)
             if not applied.has_changes:

@@ -9,7 +9,6 @@ transaction; if the plan differs from the preview shown, nothing is applied.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import shutil
@@ -21,14 +20,17 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from imports.mapping import save_profile
+from imports.readers import file_sha256
 from imports.reading import ReadOptions, read_file
-from portfolio.domain.errors import Conflict, InputError
+from portfolio.domain.errors import InputError
 from portfolio.domain.models import ImportBatch, Programme
+from portfolio.domain.periods import format_date
 from portfolio.domain.records import SheetKind
-from portfolio.services.import_apply import RuleSettings, import_files
+from portfolio.services.import_apply import RuleSettings
 from portfolio.services.import_preview import letter
 from portfolio.services.import_result import ImportPreview
 from portfolio.services.import_undo import undo_batch
+from portfolio.services.import_workflow import ImportWorkflow, fingerprint
 from portfolio.web.context import Ctx, editing, page
 
 router = APIRouter(include_in_schema=False)
@@ -99,26 +101,31 @@ def _options(ctx: Ctx, info: dict[str, str]) -> ReadOptions:
     )
 
 
-def _plan(ctx: Ctx, info: dict[str, str], *, apply: bool) -> ImportPreview:
-    options = _options(ctx, info)
-    files = [read_file(Path(info["path"]), options)]
-    programme = info.get("programme") or None
+def _flow(ctx: Ctx, info: dict[str, str], options: ReadOptions) -> ImportWorkflow:
+    """The shared import workflow with what this upload was asked for."""
     settings = ctx.request.app.state.settings
-    rules = RuleSettings(settings.get("office.state"), settings.get("paths.regimes"))
-    return import_files(
-        ctx.session,
-        files,
-        apply=apply,
-        programme=programme,
-        rules=rules,
+    return ImportWorkflow(
         # The same key as the command line's: either recognises the other's import.
         read_with=options.describe(),
+        programme=info.get("programme") or None,
+        rules=RuleSettings(settings.get("office.state"), settings.get("paths.regimes")),
         reopen=info.get("reopen") == "1",
     )
 
 
-def _fingerprint(preview: ImportPreview) -> str:
-    return hashlib.sha256(repr(preview.fingerprint()).encode()).hexdigest()
+def _plan(ctx: Ctx, info: dict[str, str], *, apply: bool) -> ImportPreview:
+    """The preview (``apply=False``) or the write the user confirmed."""
+    options = _options(ctx, info)
+    files = [read_file(Path(info["path"]), options)]
+    flow = _flow(ctx, info, options)
+    if not apply:
+        return flow.preview(ctx.session, files)
+    return flow.apply(
+        ctx.session,
+        files,
+        shown=info["fingerprint"],
+        again="die Datei erneut hochladen",
+    )
 
 
 @router.get("/import", response_class=HTMLResponse)
@@ -145,17 +152,30 @@ def import_page(ctx: Ctx = Depends(page)) -> HTMLResponse:
     )
 
 
-@router.post("/import", response_class=HTMLResponse)
+@router.post("/import", response_model=None)
 async def upload(
     ctx: Ctx = Depends(editing),
     datei: UploadFile = File(...),
     programm: str = Form(""),
     art: str = Form(""),
-) -> HTMLResponse:
+) -> Response:
     """Store the upload and show what importing it would do."""
     folder = ctx.request.app.state.upload_dir / secrets.token_hex(16)
     path = await _store(datei, folder, _max_bytes(ctx))
     info = {"path": str(path), "programme": programm.strip(), "kind": art.strip()}
+    flow = _flow(ctx, info, _options(ctx, info))
+    repeats = flow.repeats(
+        ctx.session, [(datei.filename or path.name, file_sha256(path))]
+    )
+    if repeats:  # the same file into an unchanged database: nothing to read
+        shutil.rmtree(folder, ignore_errors=True)
+        for repeat in repeats:
+            ctx.flash(
+                f"„{repeat.file}“ ist unverändert seit Import {repeat.batch_id} vom "
+                f"{format_date(repeat.imported_on)}, und seitdem wurde nichts "
+                "geändert – es gibt nichts zu übernehmen."
+            )
+        return ctx.redirect("/import")
     try:
         # Reading a workbook takes a while: keep the event loop free meanwhile.
         preview = await run_in_threadpool(_plan, ctx, info, apply=False)
@@ -164,7 +184,7 @@ async def upload(
         raise
     finally:
         ctx.session.rollback()  # a preview never writes
-    info["fingerprint"] = _fingerprint(preview)
+    info["fingerprint"] = fingerprint(preview)
     ctx.request.session[SESSION_KEY] = info
     return _show_preview(ctx, preview, info)
 
@@ -216,7 +236,7 @@ async def replan(ctx: Ctx = Depends(editing)) -> HTMLResponse:
         preview = await run_in_threadpool(_plan, ctx, info, apply=False)
     finally:
         ctx.session.rollback()  # a preview never writes
-    info["fingerprint"] = _fingerprint(preview)
+    info["fingerprint"] = fingerprint(preview)
     ctx.request.session[SESSION_KEY] = info
     return _show_preview(ctx, preview, info)
 
@@ -268,7 +288,7 @@ async def save_as_profile(
         preview = await run_in_threadpool(_plan, ctx, info, apply=False)
     finally:
         ctx.session.rollback()
-    info["fingerprint"] = _fingerprint(preview)
+    info["fingerprint"] = fingerprint(preview)
     ctx.request.session[SESSION_KEY] = info
     return _show_preview(ctx, preview, info)
 
@@ -279,11 +299,6 @@ def confirm(ctx: Ctx = Depends(editing)) -> HTMLResponse:
     info = _take(ctx)
     try:
         applied = _plan(ctx, info, apply=True)
-        if _fingerprint(applied) != info["fingerprint"]:
-            raise Conflict(
-                "Die Datenbank hat sich seit der Vorschau geändert – es wurde nichts "
-                "übernommen; bitte die Datei erneut hochladen."
-            )
     finally:
         shutil.rmtree(Path(info["path"]).parent, ignore_errors=True)
     return ctx.render("import_result.html", nav="import", preview=applied)
