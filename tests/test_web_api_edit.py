@@ -90,7 +90,15 @@ def test_api_writes_every_step(db_url: str) -> None:
         headers=headers,
         json={**body, "amount": "viel"},
     )
-    assert bad_amount.status_code == 422 and "kein Betrag" in bad_amount.text
+    assert bad_amount.status_code == 422
+    assert "ist kein Betrag" in bad_amount.json()["errors"]["amount"]
+    bad_kind = http.post(
+        "/api/funders", headers=headers, json={"short_name": "X", "name": "X",
+                                               "kind": "mond"}
+    )  # fmt: skip
+    assert bad_kind.json()["errors"] == {
+        "kind": "Bitte einen Eintrag aus der Liste wählen."
+    }
     gone = http.delete(f"/api/programmes/{key}", headers=headers)
     assert gone.status_code == 200, gone.text
     assert "1 Bewilligung" in gone.json()["consequences"][0]

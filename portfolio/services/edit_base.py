@@ -343,11 +343,19 @@ _MESSAGES = {
 }
 
 
-def german_messages(exc: ValidationError) -> dict[str, str]:
-    """One German sentence per field (the first problem of each)."""
+def german_messages(
+    exc: ValidationError | Sequence[Mapping[str, Any]], skip: str = ""
+) -> dict[str, str]:
+    """One German sentence per field (the first problem of each).
+
+    ``skip`` drops a leading location part (FastAPI's ``body``).
+    """
     errors: dict[str, str] = {}
-    for error in exc.errors():
+    found = exc.errors() if isinstance(exc, ValidationError) else exc
+    for error in found:
         location = [str(part) for part in error["loc"]]
+        if skip and location[:1] == [skip]:
+            location = location[1:]
         name = location[0] if location else "__root__"
         if name in errors:
             continue

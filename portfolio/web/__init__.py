@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -27,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portfolio.config import Settings
 from portfolio.domain.errors import PortfolioError
-from portfolio.services.edit_base import FormErrors
+from portfolio.services.edit_base import FormErrors, german_messages
 from portfolio.services.sessions import Lifetimes
 from portfolio.services.throttle import ThrottleRules
 from portfolio.storage.schema import open_database
@@ -201,7 +202,15 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if _is_api(request):
-            return await request_validation_exception_handler(request, exc)
+            answer = await request_validation_exception_handler(request, exc)
+            if request.method in ("POST", "PUT"):
+                # The writes also name each wrong field in German, as the forms do.
+                body = {
+                    "detail": jsonable_encoder(exc.errors()),
+                    "errors": german_messages(exc.errors(), skip="body"),
+                }
+                return JSONResponse(body, status_code=answer.status_code)
+            return answer
         return _error_page(
             request,
             422,
