@@ -92,6 +92,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("web.login_delay_max_seconds", "PORTFOLIO_LOGIN_DELAY_MAX", 10,
             "Höchste Wartezeit in Sekunden, um die Fehlversuche eine Anmeldung "
             "verzögern (nie eine Sperre)"),
+    Setting("web.access_log", "PORTFOLIO_ACCESS_LOG", "-",
+            "Zugriffsprotokoll im Common Log Format: - (Standardausgabe), ein "
+            "Dateipfad oder aus"),
     Setting("imports.max_file_mb", "PORTFOLIO_IMPORT_MAX_MB", 50,
             "Größte Importdatei in MB"),
     Setting("documents.dir", "PORTFOLIO_DOCUMENTS_DIR", None,
@@ -103,6 +106,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Sachkonto (oder Anfang) → Position des Finanzierungsplans für alle "
             "Bewilligungen, z. B. „5011=Personal; 543=Sachausgaben“ (die eigenen "
             "Angaben einer Bewilligung gehen vor)"),
+    Setting("imports.upload_keep_minutes", "PORTFOLIO_UPLOAD_KEEP_MINUTES", 60,
+            "Minuten, die eine hochgeladene, nicht übernommene Importdatei "
+            "aufbewahrt wird"),
     Setting("paths.templates", "PORTFOLIO_TEMPLATES", None,
             "Ordner mit eigenen Bericht- und E-Mail-Vorlagen"),
     Setting("paths.regimes", "PORTFOLIO_REGIMES", None,

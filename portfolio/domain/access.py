@@ -50,3 +50,21 @@ class LoginThrottle(Base):
 
     def validate(self) -> None:
         """Nothing to check."""
+
+
+class AuditEvent(Base):
+    """One security-relevant act: who, when, from where, what, on whom or what."""
+
+    __tablename__ = "audit_events"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(sa.String(120))
+    action: Mapped[str] = mapped_column(sa.String(40), index=True)
+    target: Mapped[str | None] = mapped_column(sa.String(200))
+    address: Mapped[str | None] = mapped_column(sa.String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    def validate(self) -> None:
+        """Nothing to check."""

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portfolio.domain.access import LoginThrottle, WebSession
+from portfolio.domain.access import AuditEvent, LoginThrottle, WebSession
 from portfolio.domain.base import Base, Rate, enum_column
 from portfolio.domain.documents import Document, DocumentText
 from portfolio.domain.enums import (
@@ -703,16 +703,16 @@ class Narrative(Base):
 
 
 __all__ = [
-    "ENTITIES", "Application", "Award", "AwardVersion", "BudgetLine", "Change",
-    "Contact", "Disbursement", "Document", "DocumentText", "Expense", "Funder",
-    "Funding", "ImportBatch", "IncomeLine", "LoginThrottle", "Meta", "Narrative",
-    "Obligation", "Partner", "Phase", "Programme", "ProgrammePartner", "Reminder",
-    "ReportSending", "User", "WebSession",
+    "ENTITIES", "Application", "AuditEvent", "Award", "AwardVersion", "BudgetLine",
+    "Change", "Contact", "Disbursement", "Document", "DocumentText", "Expense",
+    "Funder", "Funding", "ImportBatch", "IncomeLine", "LoginThrottle", "Meta",
+    "Narrative", "Obligation", "Partner", "Phase", "Programme", "ProgrammePartner",
+    "Reminder", "ReportSending", "User", "WebSession",
 ]  # fmt: skip
 
 ENTITIES: tuple[type[Base], ...] = (
     Meta, Contact, Funder, Partner, Programme, ProgrammePartner, Phase, Funding,
     Application, Award, AwardVersion, BudgetLine, IncomeLine, Expense, Disbursement,
     Obligation, Narrative, ImportBatch, Change, Reminder, ReportSending, User,
-    WebSession, LoginThrottle, Document, DocumentText,
+    WebSession, LoginThrottle, AuditEvent, Document, DocumentText,
 )  # fmt: skip

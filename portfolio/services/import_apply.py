@@ -25,7 +25,7 @@ from portfolio.domain.models import Award, BudgetLine, Change, ImportBatch
 from portfolio.domain.periods import format_date
 from portfolio.domain.records import FileResult, Record, SheetKind, SheetResult
 from portfolio.domain.regimes import load_regimes
-from portfolio.services import clock
+from portfolio.services import audit, clock
 from portfolio.services.import_bulk import (
     StoredObligation,
     insert_pending,
@@ -323,6 +323,9 @@ def _close_batch(
     session.info["batch_id"] = None
     if counts.get("rejected", 0) == 0 and not any(s.conflicts for s in preview.sheets):
         batch.matched_at = _matched(session, batch, preview.log_before)
+    audit.record(
+        session, "import_applied", target=batch.file_name, batch=batch.id, counts=counts
+    )
     return batch.id
 
 

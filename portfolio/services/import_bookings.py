@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from portfolio.domain.bookings import Booking, BookingFile, category_for
 from portfolio.domain.models import Award, Expense, ImportBatch, Programme
 from portfolio.domain.money import format_money
+from portfolio.services import audit
 from portfolio.storage.bulk import BulkInsert
 from portfolio.storage.changes import record_created
 
@@ -232,6 +233,7 @@ def apply_bookings(session: Session, plan: BookingPlan) -> int | None:
     finally:
         session.info["batch_id"] = None
     plan.batch_id = batch.id
+    audit.record(session, "import_applied", target=batch.file_name, batch=batch.id)
     return batch.id
 
 

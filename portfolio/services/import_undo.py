@@ -24,6 +24,7 @@ from portfolio.domain.enums import ChangeAction, ImportStatus
 from portfolio.domain.errors import Conflict, NotFound
 from portfolio.domain.models import Change, ImportBatch
 from portfolio.domain.periods import format_date
+from portfolio.services import audit
 from portfolio.storage.changes import record_changes
 from portfolio.storage.integrity import TABLES
 
@@ -108,6 +109,7 @@ def undo_batch(session: Session, batch_id: int) -> UndoResult:
     batch.status = ImportStatus.UNDONE
     batch.undone_at = utcnow()
     session.flush()
+    audit.record(session, "import_undone", target=batch.file_name, batch=batch_id)
     session.expire_all()
     return UndoResult(batch_id, batch.file_name, deleted, restored)
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from portfolio.domain.models import ReportSending
 from portfolio.notify import message_id_for
+from portfolio.services import audit
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 
@@ -82,6 +83,12 @@ def mark_sent(session: Session, row_id: int, now: datetime | None = None) -> Non
         row.status = SENT
         row.sent_at = now or datetime.now(UTC)
         row.last_error = None
+        audit.record(
+            session,
+            "report_sent",
+            target=f"{row.kind} {row.subject} {row.year}",
+            recipient=row.recipient,
+        )
 
 
 def mark_failed(session: Session, row_id: int, error: str) -> None:

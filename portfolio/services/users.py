@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from portfolio.domain.enums import UserRole
 from portfolio.domain.errors import Conflict, InvalidValue, NotFound
 from portfolio.domain.models import User
+from portfolio.services import audit
 from portfolio.services.sessions import revoke_user_sessions
 
 if TYPE_CHECKING:
@@ -100,6 +101,7 @@ def add_user(
     )
     session.add(user)
     session.flush()
+    audit.record(session, "user_created", target=user.username, role=role.value)
     return user
 
 
@@ -110,7 +112,8 @@ def set_password(
     check_password_rules(password)
     user.password_hash = hash_password(password)
     session.flush()
-    revoke_user_sessions(session, user.id, keep=keep)
+    ended = revoke_user_sessions(session, user.id, keep=keep)
+    audit.record(session, "password_changed", target=user.username, sessions=ended)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -138,9 +141,26 @@ def token_digest(token: str) -> str:
 def issue_api_token(session: Session, user: User) -> str:
     """A new API token for a user (shown once; the old one stops working)."""
     token = "pf_" + secrets.token_urlsafe(32)
+    replaced = user.api_token_hash is not None
     user.api_token_hash = token_digest(token)
     session.flush()
+    audit.record(
+        session,
+        "api_key_created",
+        target=user.username,
+        replaced="ja" if replaced else None,
+    )
     return token
+
+
+def revoke_api_token(session: Session, user: User) -> bool:
+    """Switch a user's API token off; False if there was none."""
+    if user.api_token_hash is None:
+        return False
+    user.api_token_hash = None
+    session.flush()
+    audit.record(session, "api_key_revoked", target=user.username)
+    return True
 
 
 def user_by_api_token(session: Session, token: str) -> User | None:
@@ -161,6 +181,7 @@ def issue_ics_token(session: Session, user: User) -> str:
     token = secrets.token_urlsafe(24)
     user.ics_token = token_digest(token)
     session.flush()
+    audit.record(session, "calendar_created", target=user.username)
     return token
 
 
@@ -168,6 +189,7 @@ def revoke_ics_token(session: Session, user: User) -> None:
     """Switch the personal calendar feed off."""
     user.ics_token = None
     session.flush()
+    audit.record(session, "calendar_revoked", target=user.username)
 
 
 def user_by_ics_token(session: Session, token: str) -> User | None:
@@ -192,21 +214,44 @@ def get_user(session: Session, user_id: int) -> User:
 
 
 def update_user(
-    session: Session, user: User, *, role: UserRole, active: bool, acting: User
+    session: Session,
+    user: User,
+    *,
+    role: UserRole,
+    active: bool,
+    acting: User | None,
 ) -> None:
     """Change a user's role or switch them off; nobody locks themselves out."""
-    if user.id == acting.id and (role is not UserRole.ADMIN or not active):
+    if (
+        acting is not None
+        and user.id == acting.id
+        and (role is not UserRole.ADMIN or not active)
+    ):
         raise InvalidValue(
             "Sie können sich nicht selbst die Verwaltungsrechte entziehen oder "
             "sich selbst sperren."
         )
-    changed = user.role is not role or user.active != active
+    before = (user.role, user.active)
     user.role = role
     user.active = active
     session.flush()
-    if changed:
+    if before != (role, active):
         # A role taken away must not live on in an open browser tab.
-        revoke_user_sessions(session, user.id)
+        ended = revoke_user_sessions(session, user.id)
+        audit.record(
+            session,
+            "user_changed",
+            target=user.username,
+            role=f"{before[0].value} → {role.value}" if before[0] is not role else None,
+            active=_yes_no(before[1], active),
+            sessions=ended,
+        )
+
+
+def _yes_no(before: bool, after: bool) -> str | None:
+    if before == after:
+        return None
+    return "ja → nein" if before else "nein → ja"
 
 
 def ensure_demo_user(session: Session) -> tuple[str, str]:

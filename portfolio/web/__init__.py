@@ -8,7 +8,7 @@ and the JSON API. Errors users can cause become a German page (or JSON under
 
 from __future__ import annotations
 
-import tempfile
+import shutil
 from datetime import timedelta
 from http import HTTPStatus
 from pathlib import Path
@@ -26,12 +26,15 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from portfolio.config import Settings
+from portfolio.config import SETTINGS, Settings
 from portfolio.domain.errors import PortfolioError
+from portfolio.services import audit
 from portfolio.services.edit_base import FormErrors, german_messages
 from portfolio.services.sessions import Lifetimes
 from portfolio.services.throttle import ThrottleRules
+from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
+from portfolio.web.accesslog import AccessLogMiddleware, make_logger
 from portfolio.web.context import make_templates
 from portfolio.web.security import (
     ApiUnauthorized,
@@ -42,6 +45,7 @@ from portfolio.web.security import (
     parse_proxies,
 )
 from portfolio.web.sessions import ServerSessionMiddleware
+from portfolio.web.uploads import make_upload_dir
 
 STATIC = Path(__file__).with_name("static")
 CSP = (
@@ -85,7 +89,7 @@ class GuardMiddleware:
             message = await receive()
             received += len(message.get("body", b""))
             if received > max_bytes:
-                raise _BodyTooLarge
+                raise _BodyTooLarge(max_bytes)
             return message
 
         async def send_with_headers(message: Any) -> None:
@@ -105,16 +109,24 @@ class GuardMiddleware:
             await _too_large(max_bytes)(scope, receive, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+def _too_large_text(max_bytes: int) -> str:
+    megabytes = max_bytes // (1024 * 1024)
+    return f"Die Datei ist zu groß: höchstens {megabytes} MB sind erlaubt."
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    """A body without Content-Length grew past the limit (chunked upload).
+
+    An HTTPException, so FastAPI's body parsing passes it on as it is instead of
+    turning it into its English "There was an error parsing the body".
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, detail=_too_large_text(max_bytes))
 
 
 def _too_large(max_bytes: int) -> Response:
-    megabytes = max_bytes // (1024 * 1024)
-    return HTMLResponse(
-        f"<p>Die Datei ist zu groß: höchstens {megabytes} MB sind erlaubt.</p>",
-        status_code=413,
-    )
+    return HTMLResponse(f"<p>{_too_large_text(max_bytes)}</p>", status_code=413)
 
 
 HTTP_ERRORS = {
@@ -123,7 +135,13 @@ HTTP_ERRORS = {
         "Seite nicht gefunden",
         "Diese Seite gibt es nicht. Über das Menü finden Sie alle Bereiche.",
     ),
+    401: ("Anmeldung erforderlich", "Bitte melden Sie sich an."),
+    403: ("Keine Berechtigung", "Diese Aktion ist nicht erlaubt."),
     405: ("Das ging nicht", "Diese Aktion ist an dieser Adresse nicht möglich."),
+    406: ("Das ging nicht", "Dieses Format kann portfolio nicht liefern."),
+    413: ("Zu groß", "Die Anfrage ist zu groß."),
+    415: ("Das ging nicht", "Dieses Format nimmt portfolio hier nicht an."),
+    429: ("Zu viele Anfragen", "Bitte warten Sie einen Moment."),
 }
 
 _PHRASES = {status.phrase for status in HTTPStatus}
@@ -229,13 +247,11 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        # Starlette's own answers (unknown address, wrong method) are English.
+        # Starlette's and FastAPI's own answers (unknown address, wrong method,
+        # a body that does not parse) carry English details: never show them.
         title, message = HTTP_ERRORS.get(exc.status_code, HTTP_ERRORS[400])
-        if (
-            isinstance(exc.detail, str)
-            and exc.detail != HTTPStatus(exc.status_code).phrase
-        ):
-            message = exc.detail
+        if isinstance(exc, _BodyTooLarge):
+            message = str(exc.detail)
         response = _error_page(request, exc.status_code, title, message)
         response.headers.update(exc.headers or {})
         return response
@@ -247,6 +263,15 @@ def session_limits(settings: Settings) -> Lifetimes:
         idle=timedelta(minutes=float(settings.get("web.session_idle_minutes"))),
         lifetime=timedelta(hours=float(settings.get("web.session_max_hours"))),
     )
+
+
+def _log_settings(engine: Engine, settings: Settings) -> None:
+    """Note in the audit log which settings changed since the last start."""
+    from portfolio.web.views.admin import SECRET_SETTINGS
+
+    values = {s.key: settings.get(s.key) for s in SETTINGS}
+    with session_scope(engine, "server") as session:
+        audit.record_settings(session, values, SECRET_SETTINGS)
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
@@ -283,11 +308,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine or open_database(settings.database_url)
     app.state.templates = make_templates()
+    _log_settings(app.state.engine, settings)
     app.state.trusted_proxies = parse_proxies(str(settings.get("web.trusted_proxies")))
     app.state.throttle = ThrottleRules(
         max_delay=float(settings.get("web.login_delay_max_seconds"))
     )
-    app.state.upload_dir = Path(tempfile.mkdtemp(prefix="portfolio-uploads-"))
+    app.state.upload_dir = make_upload_dir()
+    app.router.on_shutdown.append(
+        lambda: shutil.rmtree(app.state.upload_dir, ignore_errors=True)
+    )
     base_url = str(settings.get("web.base_url"))
     max_mb = int(settings.get("imports.max_file_mb"))
     # The page sends each dropped document on its own request.
@@ -303,6 +332,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         max_bytes=max_mb * 1024 * 1024,
         document_bytes=document_mb * 1024 * 1024,
     )
+    access = make_logger(str(settings.get("web.access_log")))
+    if access is not None:
+        app.add_middleware(AccessLogMiddleware, logger=access)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _install_handlers(app)
     app.include_router(auth.router)

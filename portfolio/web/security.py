@@ -61,6 +61,7 @@ def db(request: Request) -> Iterator[Session]:
     engine = request.app.state.engine
     read_only = request.method in SAFE_METHODS
     with session_scope(engine, who="web", read_only=read_only) as session:
+        session.info["address"] = client_address(request)
         yield session
 
 

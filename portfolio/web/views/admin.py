@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from portfolio.config import SETTINGS
 from portfolio.domain.enums import ReminderStatus, UserRole
 from portfolio.domain.errors import InputError, InvalidValue
-from portfolio.services import mail_outage
+from portfolio.services import audit, mail_outage
 from portfolio.services.reminder_admin import (
     failed_count,
     retry_failed,
@@ -24,10 +24,11 @@ from portfolio.services.users import (
     issue_api_token,
     list_users,
     parse_role,
+    revoke_api_token,
     set_password,
     update_user,
 )
-from portfolio.storage.page_queries import reminder_page
+from portfolio.storage.page_queries import make_page, reminder_page
 from portfolio.web.context import Ctx, admin, page
 from portfolio.web.sessions import current_session_id
 
@@ -133,6 +134,29 @@ def reminder_retry(reminder_id: int, ctx: Ctx = Depends(admin)) -> Response:
     return ctx.redirect("/verwaltung/erinnerungen")
 
 
+@router.get("/verwaltung/protokoll", response_class=HTMLResponse)
+def audit_log(
+    ctx: Ctx = Depends(admin), aktion: str = "", seite: int = 1
+) -> HTMLResponse:
+    """The audit log: sign-ins, user changes, keys, imports, reports, settings."""
+    chosen = aktion if aktion in audit.ACTIONS else ""
+    _, total = audit.events(ctx.session, action=chosen or None, limit=0)
+    pager = make_page(seite, 100, total)
+    rows, _ = audit.events(
+        ctx.session, action=chosen or None, limit=100, offset=pager.offset
+    )
+    zone = ZoneInfo(str(ctx.request.app.state.settings.get("office.timezone")))
+    return ctx.render(
+        "admin_audit.html",
+        nav="admin",
+        tab="audit",
+        rows=[(e, e.at.astimezone(zone), audit.describe(e)) for e in rows],
+        pager=pager,
+        action=chosen,
+        actions=audit.ACTIONS,
+    )
+
+
 @router.get("/verwaltung/einstellungen", response_class=HTMLResponse)
 def settings_page(ctx: Ctx = Depends(admin)) -> HTMLResponse:
     """The effective settings, read-only (secrets masked)."""
@@ -169,6 +193,14 @@ def new_api_token(ctx: Ctx = Depends(page)) -> HTMLResponse:
     answer = ctx.render("account.html", nav="account", new_token=token)
     answer.headers["Cache-Control"] = "no-store"
     return answer
+
+
+@router.post("/konto/api-schluessel/widerrufen")
+def drop_api_token(ctx: Ctx = Depends(page)) -> Response:
+    """Switch the personal API token off."""
+    if revoke_api_token(ctx.session, ctx.user):
+        ctx.flash("API-Schlüssel widerrufen; er öffnet nichts mehr.")
+    return ctx.redirect("/konto")
 
 
 @router.post("/konto/passwort")

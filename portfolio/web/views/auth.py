@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from portfolio.domain.models import User
-from portfolio.services import throttle
+from portfolio.services import audit, throttle
 from portfolio.services.throttle import ThrottleRules
 from portfolio.services.users import authenticate, user_by_api_token
 from portfolio.storage.db import session_scope
@@ -101,11 +101,18 @@ def _check_password(
 ) -> int | None:
     rules: ThrottleRules = request.app.state.throttle
     with session_scope(request.app.state.engine, "web") as session:
+        session.info["address"] = address
         user = authenticate(session, username, password)
         if user is None:
+            audit.record(
+                session, "login_failed", target=username.strip()[:80], actor="web"
+            )
             return None
         throttle.succeeded(session, username, address)
         throttle.purge(session, rules)
+        audit.record(
+            session, "login", target=user.username, actor=f"web:{user.username}"
+        )
         return user.id
 
 
@@ -145,8 +152,16 @@ async def login(
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
-def logout(request: Request) -> RedirectResponse:
+def logout(
+    request: Request, session: Session = Depends(db, scope="function")
+) -> RedirectResponse:
     """End the session (on the server: the old cookie opens nothing any more)."""
+    user_id = request.session.get("uid")
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is not None:
+        audit.record(
+            session, "logout", target=user.username, actor=f"web:{user.username}"
+        )
     close_session(request)
     return RedirectResponse("/login", status_code=303)
 

@@ -32,6 +32,7 @@ from portfolio.services.import_result import ImportPreview
 from portfolio.services.import_undo import undo_batch
 from portfolio.services.import_workflow import ImportWorkflow, fingerprint
 from portfolio.web.context import Ctx, editing, page
+from portfolio.web.uploads import remove_expired
 
 router = APIRouter(include_in_schema=False)
 ALLOWED = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
@@ -160,6 +161,8 @@ async def upload(
     art: str = Form(""),
 ) -> Response:
     """Store the upload and show what importing it would do."""
+    keep = float(ctx.request.app.state.settings.get("imports.upload_keep_minutes"))
+    remove_expired(ctx.request.app.state.upload_dir, keep)
     folder = ctx.request.app.state.upload_dir / secrets.token_hex(16)
     path = await _store(datei, folder, _max_bytes(ctx))
     info = {"path": str(path), "programme": programm.strip(), "kind": art.strip()}
