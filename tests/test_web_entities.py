@@ -170,3 +170,17 @@ def test_deleted_phase_is_restored_from_the_programme_history(
     page = http.get("/programme/zukunftsstadt").text
     assert "Phase „Phase II“ wiederhergestellt." in page
     assert 'aria-label="Phase Phase II bearbeiten"' in page
+
+
+def test_programme_archived_instead_of_deleted(editor: tuple[Any, str, str]) -> None:
+    http, token, _ = editor
+    ask = http.get("/programme/lernen-vor-ort/loeschen")
+    assert "Stattdessen archivieren" in ask.text
+    done = http.post(
+        "/programme/lernen-vor-ort/archivieren",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert done.headers["location"] == "/programme/lernen-vor-ort"
+    page = http.get("/programme/lernen-vor-ort").text
+    assert "archiviert" in page and "abgeschlossen" in page

@@ -223,3 +223,11 @@ def delete(session: Session, key: str) -> Deleted:
     programme = get(session, key)
     summary = f"Programm „{programme.name}“ gelöscht."
     return Deleted(summary, consequences, delete_row(session, programme))
+
+
+def archive(session: Session, key: str) -> Programme:
+    """Keep a programme with its whole history, marked „abgeschlossen“."""
+    programme = get(session, key)
+    programme.status = ProgrammeStatus.ENDED
+    session.flush()
+    return programme

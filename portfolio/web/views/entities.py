@@ -483,6 +483,7 @@ def confirm_delete(
         entity_name=spec.name_of(obj),
         consequences=consequences,
         action=f"/{slug}/{ident}/loeschen",
+        archive_url=f"/programme/{ident}/archivieren" if slug == "programme" else None,
         back=f"/programme/{programme.key}"
         if programme
         else f"/{slug}/{ident}/bearbeiten",
@@ -510,6 +511,14 @@ def delete_entity(
         change_id=deleted.change_id,
         back=back,
     )
+
+
+@router.post("/programme/{key}/archivieren")
+def archive_programme(key: str, ctx: Ctx = Depends(editing)) -> Response:
+    """Instead of deleting: keep everything, set the status to „abgeschlossen“."""
+    programme = edit_programmes.archive(ctx.session, key)
+    ctx.flash(f"Programm „{programme.name}“ archiviert (Status abgeschlossen).")
+    return ctx.redirect(f"/programme/{programme.key}")
 
 
 @router.post("/antraege/{application_id}/bewilligung")
