@@ -82,6 +82,7 @@ def test_programmes_obligations_funders(api_db: str, token: str) -> None:
         "/api/awards/{award_id}/plan",
         "/api/awards/{award_id}/disbursements",
         "/api/disbursements/{item_id}",
+        "/api/changes",
     }
 
 

@@ -249,7 +249,8 @@ def test_changes_are_logged_with_the_user(db_url: str) -> None:
     assert change is not None
     assert change.who == "web:editor"
     assert change.after and change.after["name"] == "Zukunftsstadt 2030"
-    assert "web:editor" in http.get("/programme/zukunftsstadt").text
+    history = http.get("/programme/zukunftsstadt").text.split("Änderungsprotokoll")[1]
+    assert "<td>editor</td>" in history and "→ Zukunftsstadt 2030" in history
 
 
 def test_templates_escape_html(db_url: str) -> None:

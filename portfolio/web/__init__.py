@@ -279,9 +279,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     from portfolio.web.views import (
         admin,
         api,
+        api_changes,
         api_edit,
         api_money,
         auth,
+        changes,
         deadlines,
         documents,
         documents_api,
@@ -341,6 +343,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(api_edit.router)
     app.include_router(api_money.router)
+    app.include_router(api_changes.router)
     app.include_router(deadlines.feed_router)
     app.include_router(documents_api.router)
     guarded = [Depends(check_csrf)]
@@ -353,6 +356,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         file_views,
         admin,
         documents,
+        changes,
     ):
         app.include_router(module.router, dependencies=guarded)
     return app

@@ -78,6 +78,11 @@ class Ctx:
     stichtag: date | None
 
     @property
+    def timezone(self) -> str:
+        """The office's time zone (times are stored in UTC, shown in this)."""
+        return str(self.request.app.state.settings.get("office.timezone"))
+
+    @property
     def can_edit(self) -> bool:
         """Whether the user may change data."""
         return self.user.role in (UserRole.EDITOR, UserRole.ADMIN)

@@ -15,6 +15,7 @@ from portfolio.domain.enums import FunderKind, ObligationKind, ProgrammeStatus
 from portfolio.domain.errors import NotFound
 from portfolio.domain.models import Award, Programme
 from portfolio.domain.regimes import load_regimes
+from portfolio.services.change_log import readable
 from portfolio.services.manual_obligations import add_obligation
 from portfolio.services.narratives import SECTIONS, set_narrative
 from portfolio.services.obligations import award_notes
@@ -105,7 +106,9 @@ def programme_detail(
         narratives=narratives_of(ctx.session, programme.id),
         sections=SECTIONS,
         obligation_kinds=list(ObligationKind),
-        history=programme_history(ctx.session, programme),
+        history=readable(
+            ctx.session, programme_history(ctx.session, programme), ctx.timezone
+        ),
         awarded={a.application_id for a in programme.awards if a.application_id},
         doc_series=series_of_programme(ctx.session, programme.key),
         preselect_deadline=frist,
