@@ -101,6 +101,7 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "accounting_codes": "Buchungsstellen",
         "account_categories": "Konten je Kategorie",
         "application_id": "aus Antrag",
+        "money_overrides": "abweichende Mittelregeln",
     },
     "award_versions": {
         "issued_on": "Bescheid vom",
