@@ -687,13 +687,14 @@ def make_transport(
     security: str = "none",
     user: str | None = None,
     password: str | None = None,
+    timeout: float = 30.0,
 ) -> OutboxTransport | SmtpTransport:
     """The configured transport (``outbox`` or ``smtp``)."""
     if kind == "outbox":
         return OutboxTransport(outbox_dir)
     if kind == "smtp":
         return SmtpTransport(
-            host, port, security=security, user=user, password=password
+            host, port, security=security, user=user, password=password, timeout=timeout
         )
     raise InputError(
         f"mail.transport {kind!r} ist unbekannt; erlaubt sind outbox, smtp."

@@ -219,7 +219,8 @@ class _Sender:
     _connection: sa.Connection | None = None
     _engine: Engine | None = None
     _started: float = field(default_factory=time.monotonic)
-    _renew_at: datetime | None = None
+    # When to renew the lease next, on time.monotonic().
+    _renew_at: float = float("inf")
 
     def clock(self) -> datetime:
         """The run's clock: its ``now`` plus the time the run has taken so far."""
@@ -233,7 +234,7 @@ class _Sender:
         at = self.clock()
         with self.sessions() as session:
             ids = claim(session, self.worker, at, batch, self.lease)
-        self._renew_at = at + self.lease / 3
+        self._renew_at = time.monotonic() + self.lease.total_seconds() / 3
         return ids
 
     def renew(self, ids: Collection[int]) -> set[int]:
@@ -253,7 +254,7 @@ class _Sender:
                     .execution_options(synchronize_session=False)
                 )
             )
-        self._renew_at = at + self.lease / 3
+        self._renew_at = time.monotonic() + self.lease.total_seconds() / 3
         return kept
 
     def send_batch(
@@ -261,14 +262,16 @@ class _Sender:
     ) -> bool:
         """Send one composed batch; False when the run ends early (rest released)."""
         held = set(ids)
+        stop, renew_at = self.stop, self._renew_at
         for position, (reminder_id, msg) in enumerate(outgoing):
-            rest = [i for i, _ in outgoing[position:]]
-            if self.stop():
+            # Plain float comparisons per message: this loop runs at wire speed.
+            if stop():
                 self.result.stopped = True
-                self.release(rest, None, at_once=True)
+                self.release(_rest(outgoing, position), None, at_once=True)
                 return False
-            if self._renew_at is not None and self.clock() >= self._renew_at:
-                held = self.renew(rest)
+            if time.monotonic() >= renew_at:
+                held = self.renew(_rest(outgoing, position))
+                renew_at = self._renew_at
             if reminder_id not in held:
                 continue  # the lease ran out and another sender took it over
             try:
@@ -282,7 +285,7 @@ class _Sender:
                 self.result.deferred += 1
                 continue
             except TransportDown as exc:
-                self.server_down(rest, str(exc))
+                self.server_down(_rest(outgoing, position), str(exc))
                 return False
             self.mark_sent(reminder_id, msg)
         return True
@@ -474,3 +477,8 @@ class _Sender:
                 .values(values)
                 .execution_options(synchronize_session=False)
             )
+
+
+def _rest(outgoing: list[tuple[int, Outgoing | None]], position: int) -> list[int]:
+    """The ids of a batch from ``position`` on (not sent yet)."""
+    return [reminder_id for reminder_id, _ in outgoing[position:]]

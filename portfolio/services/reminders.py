@@ -125,7 +125,13 @@ class RunConfig:
     def make_transport(self, *, outbox_only: bool = False) -> Transport:
         """The configured transport; ``outbox_only`` forces the outbox folder."""
         kind = "outbox" if outbox_only else self.transport
-        return make_transport(kind, outbox_dir=self.outbox_dir, **(self.smtp or {}))
+        # A hanging server must not hold one message longer than a third of the
+        # lease: the sender renews at a third, so its rows never expire mid-send.
+        # (Leases under 15 s are for tests; the timeout stays at least 5 s.)
+        timeout = max(min(30.0, self.mail.lease.total_seconds() / 3), 5.0)
+        return make_transport(
+            kind, outbox_dir=self.outbox_dir, timeout=timeout, **(self.smtp or {})
+        )
 
 
 @dataclass
