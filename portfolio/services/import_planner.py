@@ -88,6 +88,7 @@ class PlannerBase:
         self.labels: dict[int, str] = {}  # per sheet: a sheet changes no label
         # Per sheet: names written short and what they were taken as, with rows.
         self.recognised: dict[tuple[str, str], int] = {}
+        self.clear_names: set[str] = set()  # people's names that fit one or none
         # Done stays done: the list's times (per file), the choice to reopen
         # anyway, and per sheet the rows that would have reopened a deadline.
         self.since: list[Since] = []
@@ -244,12 +245,15 @@ class PlannerBase:
             if len(fits) > 1 and self.funders.names.get(fold(ref.name)) is None:
                 raise self._ambiguous(record, "funders", "Fördergeber", fits)
         name = values.get(person)
-        if name and not values.get("email") and "@" not in name:
-            if self.contacts.by_name.get(person_key(name)):
-                return
-            people = self.contacts.abbreviated(name)
-            if len(people) > 1:
-                raise self._ambiguous(record, person, "Person", people)
+        if not name or name in self.clear_names or values.get("email"):
+            return
+        if "@" in name or self.contacts.by_name.get(person_key(name)):
+            self.clear_names.add(name)  # lists repeat their people: once each
+            return
+        people = self.contacts.abbreviated(name)
+        if len(people) > 1:
+            raise self._ambiguous(record, person, "Person", people)
+        self.clear_names.add(name)
 
     def _ambiguous(
         self, record: Record, field: str, what: str, fits: Sequence[Any]
@@ -287,6 +291,7 @@ class PlannerBase:
             contact = Contact(email=email, name=name or email)
             self.session.add(contact)
             self.contacts.add(contact)
+            self.clear_names.clear()  # a new person may make a short name ambiguous
             self.created(contact, ref)
             changes.append(EntityChange("Kontakt", f"{contact.name} <{email}>", True))
         return contact
