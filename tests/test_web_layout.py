@@ -1,10 +1,16 @@
-"""The frame around every page: login hints, the way back after signing in, the icon."""
+"""The frame around every page: login hints, the way back after signing in, the icon,
+and search that folds case beyond ASCII on SQLite as on PostgreSQL."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from web_support import PASSWORD, client, csrf_of, prepare_db
+import sqlalchemy as sa
+from web_support import PASSWORD, client, csrf_of, logged_in, prepare_db
+
+from portfolio.domain.models import Programme
+from portfolio.storage.db import session_scope
+from portfolio.storage.schema import open_database
 
 
 def test_login_page_says_whom_to_ask_not_which_command(tmp_path: Path) -> None:
@@ -48,3 +54,22 @@ def test_a_favicon_is_served_without_login(tmp_path: Path) -> None:
     assert icon.headers["content-type"].startswith("image/svg+xml")
     assert b"<svg" in icon.content
     assert 'rel="icon"' in http.get("/login").text
+
+
+def test_search_folds_case_beyond_ascii(db_url: str) -> None:
+    """ "ÜBERGANG" and "übergang" find "Übergang Schule–Beruf" on both databases."""
+    prepare_db(db_url)
+    engine = open_database(db_url)
+    with session_scope(engine) as session:
+        programme = session.scalars(
+            sa.select(Programme).where(Programme.key == "kaoa")
+        ).one()
+        programme.name = "Übergänge gestalten"
+    engine.dispose()
+    http, _ = logged_in(db_url, "viewer")
+    for typed in ("Übergänge", "übergänge", "ÜBERGÄNGE", "ÜBERGÄNGE GESTALTEN"):
+        page = http.get("/programme", params={"q": typed}).text
+        assert "1 Programme" in page, typed
+        assert "Übergänge gestalten" in page, typed
+    deadlines = http.get("/fristen", params={"q": "VERWENDUNGSNACHWEIS"}).text
+    assert "Keine Fristen" not in deadlines

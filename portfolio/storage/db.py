@@ -67,6 +67,10 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         ) from exc
 
 
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
     if url.database and url.database != ":memory:":
         folder = Path(url.database).expanduser().resolve().parent
@@ -86,6 +90,9 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
     def _on_connect(dbapi_connection: Any, record: Any) -> None:  # noqa: ARG001
         # Let SQLAlchemy's "begin" event below decide how transactions start.
         dbapi_connection.isolation_level = None
+        # SQLite's own lower() folds ASCII only: "ÜBERGÄNGE" would not find
+        # "Übergänge". Python's lower() folds like PostgreSQL's (UTF-8) does.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
