@@ -6,6 +6,7 @@ them to the group.
 
 from portfolio.cli import (
     admin,  # noqa: F401 - registers commands
+    backup,  # noqa: F401 - registers commands
     checks,  # noqa: F401 - registers commands
     core,  # noqa: F401 - registers commands
     documents,  # noqa: F401 - registers commands

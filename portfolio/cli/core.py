@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from portfolio.cli.app import CliContext, main, parse_day, pass_cli
+from portfolio.cli.backup import restore_from_archive
 from portfolio.cli.files import write_atomically
 from portfolio.cli.render import (
     console,
@@ -27,6 +28,7 @@ from portfolio.domain.money import format_money, format_percent
 from portfolio.domain.periods import format_date
 from portfolio.domain.regimes import load_regimes
 from portfolio.services import clock
+from portfolio.services.backup import is_archive
 from portfolio.services.demo import load_demo
 from portfolio.services.export_json import export_json
 from portfolio.services.obligations import award_notes
@@ -236,7 +238,10 @@ def export_json_cmd(cli: CliContext, output: Path | None) -> None:
 @click.argument("file", type=click.Path(path_type=Path), metavar="DATEI")
 @pass_cli
 def restore(cli: CliContext, file: Path) -> None:
-    """Eine JSON-Sicherung (portfolio/1) in eine leere Datenbank laden."""
+    """Sicherung (ZIP von portfolio backup, oder JSON portfolio/1) einspielen."""
+    if file.is_file() and is_archive(file):
+        restore_from_archive(cli, file)
+        return
     text = read_backup(file)  # an unreadable file must not create a database
     with cli.session() as session:
         counts = restore_document(
