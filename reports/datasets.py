@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from portfolio.domain.enums import ObligationStatus, label
+from portfolio.domain.enums import ObligationKind, ObligationStatus, label
 from portfolio.domain.errors import NotFound
 from portfolio.domain.models import Award, Funder, Funding, Obligation, Programme
 from portfolio.domain.periods import Period, format_date
@@ -356,7 +356,9 @@ def obligation_line(obligation: Obligation, today: date) -> ObligationLine:
         done_on=obligation.done_on,
         responsible=responsible.name if responsible else "",
         source=obligation.source or "",
-        overdue=obligation.is_open and obligation.effective < today,
+        overdue=obligation.is_open
+        and obligation.kind is not ObligationKind.AUFBEWAHRUNG
+        and obligation.effective < today,
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portfolio.domain.enums import FunderKind, ProgrammeStatus, label
+from portfolio.domain.enums import FunderKind, ObligationKind, ProgrammeStatus, label
 from portfolio.domain.models import Award
 from portfolio.domain.money import format_money, format_number
 from portfolio.domain.periods import add_months, format_date
@@ -96,7 +96,11 @@ def build(session: Session, year: int, today: date, office: str) -> PortfolioDat
         for s, e in t.phases
         if e is None or e.year >= year - YEARS_BACK
     ]
-    deadlines = [d for d in open_deadlines(session) if d.effective <= horizon]
+    deadlines = [
+        d
+        for d in open_deadlines(session)
+        if d.effective <= horizon and d.kind is not ObligationKind.AUFBEWAHRUNG
+    ]
     own, posts = _award_sums(session, first, last)
     year_money = sum((by_kind[k].get(year, ZERO) for k in by_kind), ZERO)
     rows_by_key = {r.key: r for r in overview}

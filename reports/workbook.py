@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 from xlsxwriter.worksheet import Worksheet
 
-from portfolio.domain.enums import FunderKind, label
+from portfolio.domain.enums import FunderKind, ObligationKind, label
 from portfolio.domain.periods import Period
 from portfolio.services import clock
 from reports.workbook_data import (
@@ -216,7 +216,10 @@ def _deadlines(book: Book, session: Session, today: date) -> None:
     last = len(DEADLINE_COLS) - 5  # the filter ends before the hidden key columns
     ws.autofilter(0, 0, count, last)
     when = "IF(ISNUMBER($E2),$E2,$D2)"
-    _date_cf(book, ws, rows=count, when=when, extra=',$G2=""', last=last, today=today)
+    # A retention date ("Aufbewahrung bis") is never overdue.
+    keep = label(ObligationKind.AUFBEWAHRUNG)
+    extra = f',$G2="",$C2<>"{keep}"'
+    _date_cf(book, ws, rows=count, when=when, extra=extra, last=last, today=today)
 
 
 FINANCE_COLS = (

@@ -359,3 +359,17 @@ def test_workbook_year_out_of_range_is_refused(cli, sqlite_url: str) -> None:
     assert result.exit_code == 2, result.output
     assert "1990 bis 2100" in result.output
     assert not Path("x.xlsx").exists()
+
+
+def test_deadlines_kind_aufbewahrung_lists_every_retention_date(
+    cli, sqlite_url: str
+) -> None:
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    result = cli("deadlines", "--kind", "aufbewahrung", "--days", "0", db=sqlite_url)
+    assert result.exit_code == 0, result.output
+    assert "Aufbewahrungsfristen (4)" in result.output
+    # Zukunftsstadt II: VN due 30.04.2019 (ANBest-Gk), kept 5 years: 30.04.2024,
+    # far beyond --days 0, and provisional until the VN is marked submitted.
+    assert "30.04.2024" in result.output and "vorläufig" in result.output
+    plain = cli("deadlines", "--days", "3650", db=sqlite_url).output
+    assert "Aufbewahrungsfrist" not in plain

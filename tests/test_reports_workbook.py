@@ -86,12 +86,21 @@ def test_sheets_values_and_formats(demo_db: str, cli, tmp_path: Path) -> None:
     assert rule.formula == ["AND(ISNUMBER($J2),$J2<DATE(2017,3,15))"]  # overdue
 
     deadlines = _rows(book["Fristen"])
-    assert len(deadlines) == 9  # every open obligation of the demo
+    # every open obligation of the demo: 9 to meet, 4 retention dates
+    assert len(deadlines) == 13
+    keep = [d for d in deadlines if d["Art"] == "Aufbewahrung bis"]
+    assert [d["fällig am"] for d in keep] == [
+        dt.datetime(2018, 8, 31),  # LVO 1: VN 31.08.2013 + 5 years
+        dt.datetime(2020, 8, 31),  # LVO 2: VN 31.08.2015 + 5 years
+        dt.datetime(2024, 4, 30),  # Zukunftsstadt II: VN 30.04.2019 + 5 years
+        dt.datetime(2024, 6, 30),  # KoKo: VN 30.06.2019 + 5 years
+    ]
     first = deadlines[0]
     assert first["fällig am"] == dt.datetime(2017, 4, 30)
     assert first["verschoben auf (Werktag)"] == dt.datetime(2017, 5, 2)
     [rule] = [r for cf in book["Fristen"].conditional_formatting for r in cf.rules]
     assert "DATE(2017,3,15)" in rule.formula[0] and '$G2=""' in rule.formula[0]
+    assert '$C2<>"Aufbewahrung bis"' in rule.formula[0]  # never overdue
     assert [d["fällig am"] for d in deadlines] == sorted(
         d["fällig am"] for d in deadlines
     )

@@ -8,7 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from portfolio.domain.deadlines import WorkingDays
-from portfolio.domain.enums import FunderKind, ObligationStatus, ReminderStatus
+from portfolio.domain.enums import (
+    FunderKind,
+    ObligationKind,
+    ObligationStatus,
+    ReminderStatus,
+)
 from portfolio.domain.models import (
     Award,
     Contact,
@@ -60,7 +65,7 @@ def regen(session, award, today=TODAY):
 def test_award_gets_rule_obligations_with_both_dates_and_source(session):
     award = zukunftsstadt(session)
     result = regen(session, award)
-    assert result.created == 3
+    assert result.created == 4  # ZN 2016, ZN 2017, VN and the retention date
     obls = generated(session, award)
     zn = obls["BUND_ANBESTGK_ZN:2016"]
     assert (zn.due_on, zn.due_effective) == (date(2017, 4, 30), date(2017, 5, 2))
@@ -122,7 +127,8 @@ def test_override_off_removes_untouched_generated_obligation(session):
     obls = generated(session, award)
     assert "BUND_ANBESTGK_ZN:2017" not in obls
     assert obls["BUND_ANBESTGK_VN"].due_on == date(2018, 12, 31)
-    assert (result.removed, result.updated) == (1, 1)
+    assert obls["AUFBEWAHRUNG"].due_on == date(2023, 12, 31)  # follows the VN
+    assert (result.removed, result.updated) == (1, 2)
 
 
 def test_stored_wrong_override_is_an_error_naming_the_award(session):
@@ -138,14 +144,17 @@ def test_stored_wrong_override_is_an_error_naming_the_award(session):
 def test_history_before_first_generation_counts_as_done(session):
     award = zukunftsstadt(session)
     regen(session, award, today=date(2020, 1, 1))
-    assert {o.status for o in generated(session, award).values()} == {
-        ObligationStatus.DONE
-    }
+    # The retention date (30.04.2024) is no deadline to meet: it stays open.
+    assert {
+        o.status
+        for o in generated(session, award).values()
+        if o.kind is not ObligationKind.AUFBEWAHRUNG
+    } == {ObligationStatus.DONE}
 
 
 def test_regenerate_all_counts_created(session):
     zukunftsstadt(session)
-    assert obligations.regenerate_all(session, state="NW", today=TODAY) == 3
+    assert obligations.regenerate_all(session, state="NW", today=TODAY) == 4
 
 
 def test_done_cancels_pending_and_moving_replans(session):
@@ -176,7 +185,52 @@ def test_regenerate_award_convenience_uses_the_stichtag(session):
 
     set_stichtag(session, TODAY)
     award = zukunftsstadt(session)
-    assert obligations.regenerate_award(session, award).created == 3
+    assert obligations.regenerate_award(session, award).created == 4
     award.end = date(2019, 6, 30)
     result = obligations.regenerate_award(session, award)
-    assert (result.created, result.updated) == (1, 1)  # ZN 2018 new, VN later
+    # ZN 2018 new; VN and with it the retention date later
+    assert (result.created, result.updated) == (1, 2)
+
+
+def test_retention_counts_from_the_vn_provisionally_then_from_its_submission(session):
+    award = zukunftsstadt(session)
+    regen(session, award)
+    obls = generated(session, award)
+    keep = obls["AUFBEWAHRUNG"]
+    # ANBest-Gk VN due 30.04.2019 (12 months after 30.04.2018); 5 years on.
+    assert keep.kind is ObligationKind.AUFBEWAHRUNG
+    assert (keep.due_on, keep.due_effective) == (date(2024, 4, 30), None)
+    assert keep.basis.startswith("Vorläufig: 5 Jahre ab Fälligkeit")
+    assert "Quelle nicht belegt" in keep.basis  # ANBest-Gk: assumed, says so
+    vn = obls["BUND_ANBESTGK_VN"]
+    obligations.mark(session, vn.id, ObligationStatus.SUBMITTED, date(2019, 3, 20))
+    assert keep.due_on == date(2024, 3, 20)
+    assert keep.basis.startswith(
+        "5 Jahre ab Vorlage des Verwendungsnachweises am 20.03.2019"
+    )
+    regen(session, award)  # regeneration agrees with the step taken on marking
+    assert generated(session, award)["AUFBEWAHRUNG"].due_on == date(2024, 3, 20)
+    obligations.reopen(session, vn.id)
+    assert keep.due_on == date(2024, 4, 30)
+    assert keep.basis.startswith("Vorläufig")
+
+
+def test_retention_is_never_reminded_overdue_or_counted(session):
+    award = zukunftsstadt(session)
+    award.start, award.end = date(2009, 9, 1), date(2011, 8, 31)
+    session.flush()
+    regen(session, award, today=date(2011, 1, 1))
+    keep = generated(session, award)["AUFBEWAHRUNG"]
+    # VN 31.08.2012, retention 31.08.2017: long past on 01.01.2030, still open.
+    assert keep.due_on == date(2017, 8, 31)
+    items = outbox.due_items(session, date(2030, 1, 1))
+    assert keep.id not in {i.obligation_id for i in items}
+    from portfolio.storage.page_queries import dashboard, open_deadlines
+
+    board = dashboard(session, date(2030, 1, 1))
+    assert keep.id not in {r.id for r in board.overdue}
+    assert (
+        board.overdue_count
+        == len([o for o in generated(session, award).values() if o.is_open]) - 1
+    )
+    assert keep.id not in {r.id for r in open_deadlines(session)}

@@ -21,7 +21,7 @@ from portfolio.cli.render import (
     stichtag_line,
     table,
 )
-from portfolio.domain.enums import label
+from portfolio.domain.enums import ObligationKind, label
 from portfolio.domain.errors import NotFound
 from portfolio.domain.models import Programme
 from portfolio.domain.money import format_money, format_percent
@@ -197,7 +197,9 @@ def show(cli: CliContext, key: str) -> None:
         out.print(table("Fristen", ["Nr.", "Fällig", "Verschoben auf",
                                     "Spätestens", "Was", "Status", "Quelle"], [
             [str(o.id),
-             due_text(o.due_on, today) if o.is_open else format_date(o.due_on),
+             due_text(o.due_on, today)
+             if o.is_open and o.kind is not ObligationKind.AUFBEWAHRUNG
+             else format_date(o.due_on),
              format_date(o.due_effective) if o.due_effective and
              o.due_effective != o.due_on else "",
              format_date(o.due_latest) if o.due_latest else "",

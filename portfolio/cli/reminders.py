@@ -24,7 +24,12 @@ from portfolio.cli.app import CliContext, main, parse_day, pass_cli
 from portfolio.cli.core import export
 from portfolio.cli.files import write_atomically
 from portfolio.cli.render import console, table
-from portfolio.domain.enums import ObligationStatus, ReminderStatus, label
+from portfolio.domain.enums import (
+    ObligationKind,
+    ObligationStatus,
+    ReminderStatus,
+    label,
+)
 from portfolio.domain.errors import InputError
 from portfolio.domain.models import Contact, Obligation, Programme, Reminder
 from portfolio.domain.periods import format_date
@@ -38,6 +43,7 @@ from portfolio.domain.reminders import (
 from portfolio.services import clock, obligations
 from portfolio.services.reminder_admin import failed_count, retry_failed
 from portfolio.storage.db import session_scope
+from portfolio.storage.queries import retention_dates
 
 if TYPE_CHECKING:
     from portfolio.services.reminders import RunConfig
@@ -236,15 +242,28 @@ def done(
     metavar="DATUM",
     help="Stichtag für die Liste (Standard: heute).",
 )
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in ObligationKind]),
+    help="Nur Fristen dieser Art; aufbewahrung listet alle Aufbewahrungsfristen "
+    "(ohne --days-Grenze).",
+)
 @pass_cli
 def deadlines(
-    cli: CliContext, days: int, person: str | None, now_text: str | None
+    cli: CliContext,
+    days: int,
+    person: str | None,
+    now_text: str | None,
+    kind: str | None,
 ) -> None:
     """Offene Fristen: überfällige und die der nächsten Tage."""
     from portfolio.services import reminders as outbox
 
     if days < 0:
         raise InputError("--days muss 0 oder größer sein.")
+    if kind == ObligationKind.AUFBEWAHRUNG:
+        _retention_list(cli)
+        return
     with cli.session(read_only=True) as session:
         today = parse_day(now_text, "--now") or clock.today(
             session, cli.settings.get("office.timezone")
@@ -254,8 +273,11 @@ def deadlines(
         chosen = [
             i
             for i in items
-            if person is None
-            or (outbox_recipient(i, lead) or "").lower() == person.lower()
+            if (
+                person is None
+                or (outbox_recipient(i, lead) or "").lower() == person.lower()
+            )
+            and (kind is None or i.kind == kind)
         ]
         sources = dict(
             session.execute(
@@ -287,6 +309,31 @@ def deadlines(
     )
     if not rows:
         click.echo("Keine offenen Fristen in diesem Zeitraum.")
+
+
+def _retention_list(cli: CliContext) -> None:
+    """Every retention date: from when an award's files may be destroyed."""
+    with cli.session(read_only=True) as session:
+        lines = [
+            [
+                str(o.id),
+                format_date(o.due_on),
+                "vorläufig" if (o.basis or "").startswith("Vorläufig") else "fest",
+                name,
+                reference or "–",
+                o.basis or o.source or "",
+            ]
+            for o, name, reference in retention_dates(session)
+        ]
+    console().print(
+        table(
+            f"Aufbewahrungsfristen ({len(lines)}): Unterlagen aufbewahren bis",
+            ["Nr.", "bis", "Stand", "Programm", "Bewilligung", "Grundlage"],
+            lines,
+        )
+    )
+    if not lines:
+        click.echo("Keine Aufbewahrungsfristen erfasst.")
 
 
 def outbox_recipient(item: DueItem, lead: str | None) -> str | None:
@@ -439,7 +486,10 @@ def export_ics(cli: CliContext, output: Path | None) -> None:
             sa.select(Obligation)
             .join(Programme)
             .outerjoin(Contact, Contact.id == Obligation.responsible_id)
-            .where(Obligation.status == ObligationStatus.OPEN)
+            .where(
+                Obligation.status == ObligationStatus.OPEN,
+                Obligation.kind != ObligationKind.AUFBEWAHRUNG,
+            )
             .order_by(Obligation.due_on, Obligation.id)
         ).all()
         mails = [outbox.mail_for(o, None, office, config.mail) for o in open_ones]

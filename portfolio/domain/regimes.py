@@ -39,6 +39,7 @@ from portfolio.domain.overrides import (
     series_key,
     unwrap,
 )
+from portfolio.domain.retention import RetentionRule, parse_retention
 
 BUILTIN_DIR = Path(__file__).with_name("regimes")
 CONFIDENCE = {"V": "belegt", "S": "sekundär belegt", "U": "nicht belegt (Annahme)"}
@@ -73,6 +74,7 @@ class Regime:
     description: str = ""
     templates: tuple[Template, ...] = ()
     source_file: str = ""
+    retention: RetentionRule | None = None
 
     def template(self, template_id: str) -> Template:
         """Look a template up by id."""
@@ -350,6 +352,7 @@ def parse_regime(text: str, name: str = "<regime>") -> Regime:
             description=str(data.get("description", "")),
             templates=templates,
             source_file=name,
+            retention=parse_retention(data.get("retention"), name),
         )
     except KeyError as exc:
         raise InvalidValue(

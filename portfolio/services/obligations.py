@@ -35,6 +35,11 @@ from portfolio.domain.regimes import (
     unplanned,
 )
 from portfolio.services import clock
+from portfolio.services.retention import (
+    anchor_of,
+    follow_verwendungsnachweis,
+    planned_retention,
+)
 
 HISTORY_GRACE = timedelta(days=90)
 RULE_PREFIX = "rule:"
@@ -99,6 +104,9 @@ def regenerate(
         planned = plan(
             regime, anchors_of(award, today), calendar, checked_overrides(award, regime)
         )
+        retention = planned_retention(regime, planned, existing)
+        if retention is not None:
+            planned.append(retention)
     for item in planned:
         current = existing.pop(item.template_id, None)
         if current is None:
@@ -165,7 +173,11 @@ def _fields(award: Award, item: PlannedObligation) -> dict[str, object]:
 
 def _new_obligation(award: Award, item: PlannedObligation, today: date) -> Obligation:
     """A new generated obligation; history before the grace period counts as done."""
-    history = item.due_effective < today - HISTORY_GRACE
+    # Old history counts as done; a retention date is never "done" by passing.
+    history = (
+        item.due_effective < today - HISTORY_GRACE
+        and item.kind is not ObligationKind.AUFBEWAHRUNG
+    )
     return Obligation(
         programme_id=award.programme_id,
         award_id=award.id,
@@ -273,21 +285,25 @@ def mark(
     if status is ObligationStatus.OPEN:
         return reopen(session, obligation_id)
     obligation = get_obligation(session, obligation_id)
+    anchor = anchor_of(obligation)
     obligation.status = status
     obligation.done_on = on or clock.today(session)
     obligation.edited = True
     session.flush()
     cancel_pending(session, obligation.id)
+    follow_verwendungsnachweis(session, obligation, anchor)
     return obligation
 
 
 def reopen(session: Session, obligation_id: int) -> Obligation:
     """Open an obligation again (it keeps its ``edited`` mark)."""
     obligation = get_obligation(session, obligation_id)
+    anchor = anchor_of(obligation)
     obligation.status = ObligationStatus.OPEN
     obligation.done_on = None
     obligation.edited = True
     session.flush()
+    follow_verwendungsnachweis(session, obligation, anchor)
     return obligation
 
 
@@ -307,6 +323,7 @@ def move_due(
             "zuerst wieder öffnen, dann verschieben."
         )
     shifted = effective(due_on, calendar, shift=shift)
+    anchor = anchor_of(obligation)
     obligation.due_on = due_on
     obligation.due_effective = shifted if shifted != due_on else None
     obligation.basis = "Von Hand verschoben." + (
@@ -317,6 +334,7 @@ def move_due(
     obligation.edited = True
     session.flush()
     cancel_pending(session, obligation.id, except_due=due_on)
+    follow_verwendungsnachweis(session, obligation, anchor)
     return obligation
 
 

@@ -119,6 +119,7 @@ def _joined_select() -> tuple[DueSelect, Any, Any]:
         .outerjoin(lead, lead.id == Programme.lead_id)
         .where(
             Obligation.status == ObligationStatus.OPEN,
+            Obligation.kind != ObligationKind.AUFBEWAHRUNG,  # listed, never reminded
             Obligation.due_on <= sa.bindparam("until", type_=sa.Date),
         )
     )

@@ -38,6 +38,7 @@ from portfolio.domain.models import (
 )
 from portfolio.domain.periods import add_months
 from portfolio.storage.queries import (
+    ACTIONABLE,
     EFFECTIVE,
     OVERVIEW_OPTIONS,
     ProgrammeRow,
@@ -339,7 +340,7 @@ def ending_soon(session: Session, today: date, months: int = 6) -> list[Ending]:
 
 def dashboard(session: Session, today: date) -> Dashboard:
     """Everything the Übersicht shows, in a fixed number of statements."""
-    open_ = Obligation.status == ObligationStatus.OPEN
+    open_ = sa.and_(Obligation.status == ObligationStatus.OPEN, ACTIONABLE)
     soon = (open_, today <= EFFECTIVE, today + timedelta(days=30) >= EFFECTIVE)
     late = (open_, today > EFFECTIVE)
     counts = dict(
@@ -398,7 +399,9 @@ def deadlines_between(session: Session, first: date, last: date) -> list[DueRow]
 
 def open_deadlines(session: Session, limit: int = 2000) -> list[DueRow]:
     """Open obligations for the calendar feed."""
-    return _due_rows(session, Obligation.status == ObligationStatus.OPEN, limit=limit)
+    return _due_rows(
+        session, Obligation.status == ObligationStatus.OPEN, ACTIONABLE, limit=limit
+    )
 
 
 # --- programme detail --------------------------------------------------------

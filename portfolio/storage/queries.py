@@ -17,7 +17,12 @@ from enum import Enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from portfolio.domain.enums import FunderKind, ObligationStatus, ProgrammeStatus
+from portfolio.domain.enums import (
+    FunderKind,
+    ObligationKind,
+    ObligationStatus,
+    ProgrammeStatus,
+)
 from portfolio.domain.models import (
     Award,
     Funding,
@@ -47,6 +52,9 @@ class ProgrammeRow:
 
 
 EFFECTIVE = sa.func.coalesce(Obligation.due_effective, Obligation.due_on)
+# Obligations someone must act on: a retention date (kind "aufbewahrung") is only
+# listed, never reminded of, never overdue, not counted (DESIGN §4).
+ACTIONABLE = Obligation.kind != ObligationKind.AUFBEWAHRUNG
 
 
 def award_sums(
@@ -74,7 +82,7 @@ def next_obligations(
         sa.func.row_number()
         .over(partition_by=Obligation.programme_id, order_by=(EFFECTIVE, Obligation.id))
         .label("n"),
-    ).where(Obligation.status == ObligationStatus.OPEN)
+    ).where(Obligation.status == ObligationStatus.OPEN, ACTIONABLE)
     if ids is not None:
         inner = inner.where(Obligation.programme_id.in_(ids))
     first = inner.subquery()
@@ -216,3 +224,18 @@ def _plain(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def retention_dates(session: Session) -> list[tuple[Obligation, str, str | None]]:
+    """Open retention dates (kind "aufbewahrung") with programme and award, by date."""
+    query = (
+        sa.select(Obligation, Programme.name, Award.reference)
+        .join(Programme, Programme.id == Obligation.programme_id)
+        .outerjoin(Award, Award.id == Obligation.award_id)
+        .where(
+            Obligation.kind == ObligationKind.AUFBEWAHRUNG,
+            Obligation.status == ObligationStatus.OPEN,
+        )
+        .order_by(Obligation.due_on, Obligation.id)
+    )
+    return [(o, name, ref) for o, name, ref in session.execute(query)]
