@@ -33,6 +33,13 @@ def demo_db(db_url: str, cli) -> str:
         )
         assert award is not None
         award.own_contribution = Decimal("12500.00")
+        # The figures below replace the demo's example money (KoKo, Zukunftsstadt).
+        for each in session.scalars(sa.select(Award)):
+            each.budget_lines.clear()
+            each.expenses.clear()
+            each.disbursements.clear()
+            each.income_lines.clear()
+        session.flush()
         award.budget_lines += [
             BudgetLine(category="Personal", year=2016, planned=Decimal("70000")),
             BudgetLine(category="Personal", year=2017, planned=Decimal("180000")),

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from portfolio.demo import demo_path
 from portfolio.domain.base import Base
 from portfolio.domain.errors import Conflict
+from portfolio.domain.models import Award
 from portfolio.services.clock import set_stichtag
+from portfolio.services.money import sync_awards
 from portfolio.services.restore_json import is_empty, restore
 
 DEMO_STICHTAG = date(2017, 3, 15)
@@ -48,6 +50,9 @@ def load_demo(
     set_stichtag(session, today or DEMO_STICHTAG)
     session.flush()
     counts["obligations"] = _generate_obligations(session, state)
+    # One spending deadline per payment received (services.money).
+    award_ids = list(session.scalars(sa.select(Award.id)))
+    counts["obligations"] += sync_awards(session, award_ids, state)
     return counts
 
 

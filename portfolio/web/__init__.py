@@ -293,6 +293,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         programmes,
     )
     from portfolio.web.views import files as file_views
+    from portfolio.web.views import money as money_views
 
     app = FastAPI(
         title="portfolio API",
@@ -351,6 +352,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         pages,
         entities,
         programmes,
+        money_views,
         deadlines,
         imports,
         file_views,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
@@ -37,7 +38,23 @@ def overview(ctx: Ctx = Depends(page)) -> HTMLResponse:
         colours=layout.KIND_COLOURS,
         soon_until=ctx.today + timedelta(days=30),
         mail_outage=_outage_text(ctx),
+        **_money_panel(ctx),
     )
+
+
+def _money_panel(ctx: Ctx) -> dict[str, Any]:
+    """Money of the year, the programmes with the largest gaps, the money checks."""
+    from portfolio.services.money_checks import money_warnings
+    from portfolio.services.money_overview import money_by_programme, totals
+
+    rows = money_by_programme(ctx.session, ctx.today.year)
+    gaps = sorted((r for r in rows if r.gap > 0), key=lambda r: r.gap, reverse=True)
+    regimes = ctx.request.app.state.settings.get("paths.regimes")
+    return {
+        "money_year": totals(rows),
+        "money_gaps": gaps[:5],
+        "money_warnings": money_warnings(ctx.session, ctx.today, regimes),
+    }
 
 
 def _outage_text(ctx: Ctx) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -114,7 +115,19 @@ def programme_detail(
         preselect_deadline=frist,
         **template_values(),
         award_notes=_award_notes(ctx, programme),
+        money_warnings=_money_warnings(ctx, programme),
     )
+
+
+def _money_warnings(ctx: Ctx, programme: Programme) -> dict[int, list[Any]]:
+    """The money checks of each award today (``portfolio check``), by award id."""
+    from portfolio.services.money_checks import money_warnings
+
+    regimes = ctx.request.app.state.settings.get("paths.regimes")
+    found: dict[int, list[Any]] = defaultdict(list)
+    for warning in money_warnings(ctx.session, ctx.today, regimes, programme.key):
+        found[warning.award_id].append(warning)
+    return found
 
 
 def _award_notes(ctx: Ctx, programme: Programme) -> dict[int, list[str]]:
