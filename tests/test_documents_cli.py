@@ -143,6 +143,13 @@ def test_check_reports_altered_and_missing_files(
     ok = cli("documents", "check", db=db_url)
     assert ok.exit_code == 0, ok.output
     assert "Alle 2 Dokumente sind vollständig" in ok.output
+    assert "Hinweis" not in ok.output
+    (default_dir(db_url, None) / ("ab" * 32)).write_bytes(b"verwaist")
+    orphan = cli("documents", "check", db=db_url)
+    assert orphan.exit_code == 0
+    assert "Hinweis: 1 Datei(en) im Dokumentenordner gehören zu keinem" in (
+        orphan.output
+    )
 
     stored = {p.stat().st_size: p for p in _stored(db_url)}
     pdf_file = stored[pdf.stat().st_size]

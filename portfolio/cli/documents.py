@@ -275,6 +275,12 @@ def check_documents(cli: CliContext) -> None:
     with cli.session(read_only=True) as session:
         problems = queries.check(session, store)
         total = queries.count(session)
+        unused = queries.unused_files(session, store)
+    if unused:
+        click.echo(
+            f"Hinweis: {len(unused)} Datei(en) im Dokumentenordner gehören zu keinem "
+            "Dokument mehr (etwa nach dem Löschen eines Programms)."
+        )
     if not problems:
         click.echo(
             f"Alle {total} Dokumente sind vollständig und unverändert ({store.root})."

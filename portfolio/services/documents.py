@@ -194,6 +194,12 @@ def check(session: Session, store: DocumentStore) -> list[FileProblem]:
     return problems
 
 
+def unused_files(session: Session, store: DocumentStore) -> list[str]:
+    """Hashes of files in the folder no document uses (left by a deleted programme)."""
+    used = set(session.scalars(sa.select(Document.sha256).distinct()))
+    return sorted(h for h in store.hashes() if h not in used)
+
+
 def due_for_deletion(session: Session, today: date) -> list[DocumentRow]:
     """Documents of awards whose retention period ended on or before ``today``."""
     ended = (
