@@ -69,8 +69,10 @@ def test_programmes_and_show(cli, sqlite_url: str) -> None:
     shown = cli("show", "zukunftsstadt", db=sqlite_url)
     assert shown.exit_code == 0, shown.output
     assert "01.11.2016 – 30.04.2018" in shown.output
-    # Phase I is known to the year, Phase II to the day: written as the office does.
-    assert "Laufzeit: 2015 – 30.04.2018" in shown.output
+    # Phase I is known to the month, Phase II to the day: written as the office does;
+    # Phase I ends (10/2016) before Phase II begins (01.11.2016).
+    assert "Laufzeit: 01/2015 – 30.04.2018" in shown.output
+    assert "01/2015 – 10/2016" in shown.output
     assert "BMBF" in shown.output
     missing = cli("show", "zukunftstadt", db=sqlite_url)
     assert missing.exit_code == 2

@@ -301,3 +301,19 @@ def test_only_role_mailboxes_at_example_org(doc: Doc) -> None:
                 assert address.endswith("@example.org"), f"{path}.{name}: {address}"
     leads = [c["email"] for c in doc["contacts"] if c["is_office_lead"]]
     assert leads == ["bildungsbuero@example.org"]
+
+
+def test_demo_phases_do_not_overlap_and_posts_are_a_field() -> None:
+    document = json.loads(demo_path().read_text("utf-8"))
+    programmes = {p["key"]: p for p in document["programmes"]}
+    phase_one, phase_two = programmes["zukunftsstadt"]["phases"]
+    # Phase I (10/2016 at the latest) ends before Phase II begins on 01.11.2016.
+    assert date.fromisoformat(phase_one["end"]) < date.fromisoformat(phase_two["start"])
+    [koko] = programmes["kommunale-koordinierung"]["awards"]
+    assert koko["staff_posts"] == "3.00"
+
+
+def test_demo_cites_its_sources_in_plain_words() -> None:
+    text = demo_path().read_text("utf-8")
+    assert "Seed" not in text
+    assert "Quelle: Vortrag des Regionalen Bildungsbüros Kreis Recklinghausen" in text

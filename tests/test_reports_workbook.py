@@ -72,7 +72,7 @@ def test_sheets_values_and_formats(demo_db: str, cli, tmp_path: Path) -> None:
     assert (
         ws.cell(n, _header(ws).index("Nächste Frist") + 1).number_format == "DD.MM.YYYY"
     )
-    assert rows["zukunftsstadt"][0]["Gesamtlaufzeit"] == "2015 – 30.04.2018"
+    assert rows["zukunftsstadt"][0]["Gesamtlaufzeit"] == "01/2015 – 30.04.2018"
     assert rows["zukunftsstadt"][0]["Laufzeit"] == "01.11.2016 – 30.04.2018"
     hidden = {
         i
