@@ -109,6 +109,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("imports.upload_keep_minutes", "PORTFOLIO_UPLOAD_KEEP_MINUTES", 60,
             "Minuten, die eine hochgeladene, nicht übernommene Importdatei "
             "aufbewahrt wird"),
+    Setting("ldap.url", "PORTFOLIO_LDAP_URL", None,
+            "Verzeichnisdienst für die Anmeldung (ldap://… oder ldaps://…); leer: "
+            "nur lokale Konten"),
+    Setting("ldap.base_dn", "PORTFOLIO_LDAP_BASE_DN", "",
+            "Suchbasis für Personen und Gruppen (z. B. dc=kreis-re,dc=de)"),
+    Setting("ldap.user_filter", "PORTFOLIO_LDAP_USER_FILTER", "(uid={benutzer})",
+            "Suchfilter für die Person; AD: (sAMAccountName={benutzer})"),
+    Setting("ldap.bind_dn", "PORTFOLIO_LDAP_BIND_DN", None,
+            "Dienstkonto für die Suche (leer: anonym)"),
+    Setting("ldap.bind_password", "PORTFOLIO_LDAP_BIND_PASSWORD", None,
+            "Passwort des Dienstkontos"),
+    Setting("ldap.starttls", "PORTFOLIO_LDAP_STARTTLS", False,
+            "Verbindung mit STARTTLS verschlüsseln"),
+    Setting("ldap.groups", "PORTFOLIO_LDAP_GROUPS", None,
+            "Gruppe → Rolle als TOML-Tabelle [ldap.groups], z. B. "
+            "\"portfolio-admins\" = \"admin\" (Umgebung: NAME=ROLLE;…)"),
     Setting("paths.templates", "PORTFOLIO_TEMPLATES", None,
             "Ordner mit eigenen Bericht- und E-Mail-Vorlagen"),
     Setting("paths.regimes", "PORTFOLIO_REGIMES", None,
@@ -158,7 +174,25 @@ class Settings:
         return Settings(values, self.source)
 
 
+# Settings that are mappings: a TOML table in the file, ``a=b;c=d`` in the environment.
+TABLE_SETTINGS = frozenset({"ldap.groups"})
+
+
+def _table(setting: Setting, raw: Any, origin: str) -> dict[str, str]:
+    if isinstance(raw, dict):
+        return {str(k): str(v) for k, v in raw.items()}
+    pairs = [p.partition("=") for p in str(raw).split(";") if p.strip()]
+    if any(not sep for _, sep, _ in pairs):
+        raise InputError(
+            f"{origin}: {setting.key} ist eine Zuordnung, in der Datei als Tabelle "
+            f"[{setting.key}], in der Umgebung als NAME=WERT;NAME=WERT."
+        )
+    return {k.strip(): v.strip() for k, _, v in pairs}
+
+
 def _coerce(setting: Setting, raw: Any, origin: str) -> Any:
+    if setting.key in TABLE_SETTINGS and raw is not None:
+        return _table(setting, raw, origin)
     if raw is None or setting.default is None or isinstance(setting.default, str):
         return raw if raw is None else str(raw)
     if isinstance(setting.default, bool):

@@ -25,12 +25,15 @@ from portfolio.domain.enums import UserRole
 from portfolio.domain.errors import Conflict, InvalidValue, NotFound
 from portfolio.domain.models import User
 from portfolio.services import audit
+from portfolio.services.directory import Directory, directory_login
 from portfolio.services.sessions import revoke_user_sessions
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
 MIN_PASSWORD = 8
+# The stored "hash" of a directory user: no password ever matches it.
+DIRECTORY_HASH = "!verzeichnis"
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-passwort"  # noqa: S105 - the printed demo login
 
@@ -116,20 +119,57 @@ def set_password(
     audit.record(session, "password_changed", target=user.username, sessions=ended)
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user whose password matches, else None (same cost either way)."""
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    directory: Directory | None = None,
+) -> User | None:
+    """The active user whose password matches, else None (same cost either way).
+
+    With a ``directory`` a name without a matching local password is checked
+    there (``portfolio.services.directory``); local accounts come first.
+    """
     from argon2.exceptions import InvalidHashError, VerificationError
 
     user = find_user(session, username.strip())
     stored = user.password_hash if user is not None else _dummy_hash()
+    if stored.startswith(DIRECTORY_HASH):
+        stored = _dummy_hash()  # same cost; a directory user has no local password
     try:
         _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
-        return None
+        if directory is None:
+            return None
+        return _directory_user(session, user, username.strip(), password, directory)
     if user is None or not user.active:
         return None
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return user
+
+
+def _directory_user(
+    session: Session,
+    user: User | None,
+    username: str,
+    password: str,
+    directory: Directory,
+) -> User | None:
+    if user is not None and not user.password_hash.startswith(DIRECTORY_HASH):
+        return None  # a local account: its own password only
+    role = directory_login(directory, username, password)
+    if role is None:
+        return None
+    if user is None:
+        user = User(username=username, password_hash=DIRECTORY_HASH, role=role)
+        session.add(user)
+        session.flush()
+        audit.record(session, "user_created", target=username, role=role.value)
+    elif not user.active:
+        return None
+    elif user.role is not role:
+        update_user(session, user, role=role, active=True, acting=None)
     return user
 
 

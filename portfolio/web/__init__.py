@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from portfolio.config import SETTINGS, Settings
 from portfolio.domain.errors import PortfolioError
 from portfolio.services import audit
+from portfolio.services.directory import Directory
 from portfolio.services.edit_base import FormErrors, german_messages
 from portfolio.services.sessions import Lifetimes
 from portfolio.services.throttle import ThrottleRules
@@ -274,6 +275,22 @@ def _log_settings(engine: Engine, settings: Settings) -> None:
         audit.record_settings(session, values, SECRET_SETTINGS)
 
 
+def directory_from(settings: Settings) -> Directory | None:
+    """The directory to sign in against, if ``ldap.url`` is set."""
+    url = settings.get("ldap.url")
+    if not url:
+        return None
+    return Directory(
+        url=str(url),
+        base_dn=str(settings.get("ldap.base_dn")),
+        user_filter=str(settings.get("ldap.user_filter")),
+        bind_dn=settings.get("ldap.bind_dn"),
+        bind_password=settings.get("ldap.bind_password"),
+        starttls=bool(settings.get("ldap.starttls")),
+        groups=dict(settings.get("ldap.groups") or {}),
+    )
+
+
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     """Build the web application for these settings (and optionally an engine)."""
     from portfolio.web.views import (
@@ -312,6 +329,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine or open_database(settings.database_url)
     app.state.templates = make_templates()
     _log_settings(app.state.engine, settings)
+    app.state.directory = directory_from(settings)
     app.state.trusted_proxies = parse_proxies(str(settings.get("web.trusted_proxies")))
     app.state.throttle = ThrottleRules(
         max_delay=float(settings.get("web.login_delay_max_seconds"))

@@ -33,7 +33,7 @@ from portfolio.web.context import Ctx, admin, page
 from portfolio.web.sessions import current_session_id
 
 router = APIRouter(include_in_schema=False)
-SECRET_SETTINGS = {"mail.smtp_password", "web.secret_key"}
+SECRET_SETTINGS = {"mail.smtp_password", "web.secret_key", "ldap.bind_password"}
 
 
 @router.get("/verwaltung", response_class=HTMLResponse)

@@ -102,7 +102,7 @@ def _check_password(
     rules: ThrottleRules = request.app.state.throttle
     with session_scope(request.app.state.engine, "web") as session:
         session.info["address"] = address
-        user = authenticate(session, username, password)
+        user = authenticate(session, username, password, request.app.state.directory)
         if user is None:
             audit.record(
                 session, "login_failed", target=username.strip()[:80], actor="web"
