@@ -281,9 +281,19 @@ def _booking(number: int, cells: list[Any], layout: Layout, date1904: bool) -> B
     return Booking(number, day, reference, account, codes, text, _amount(cells, layout))
 
 
+_DAYS: dict[str, date] = {}  # a booking list repeats its few hundred dates
+
+
 def _day(raw: Any, date1904: bool) -> date:
     if isinstance(raw, datetime):
         return raw.date()
+    if type(raw) is str:
+        known = _DAYS.get(raw)
+        if known is None:
+            known = parse_date(raw, date1904)
+            if len(_DAYS) < 100_000:
+                _DAYS[raw] = known
+        return known
     return parse_date(raw, date1904)
 
 

@@ -162,6 +162,7 @@ def plan_bookings(
     name = booking_file.file
     plan.rejected.extend(p.line(name) for p in booking_file.problems)
     by_code, twice = _awards_by_code(session)
+    ids = {code: award.id for code, award in by_code.items()}  # plain ints: fast
     defaults = default_categories or {}
     matched: list[tuple[Award, Booking, str]] = []
     for booking in booking_file.bookings:
@@ -169,9 +170,8 @@ def plan_bookings(
         if not hits:
             plan.unknown_codes[_unknown(booking_file, booking)] += 1
             continue
-        awards = {by_code[c].id for c in hits}
         code = hits[0]
-        if len(awards) > 1 or code in twice:
+        if (len(hits) > 1 and len({ids[c] for c in hits}) > 1) or code in twice:
             plan.rejected.append(
                 f"{name}, Zeile {booking.row}, Spalte "
                 f"{booking_file.code_columns[booking.codes.index(code)]}: Der Code "
