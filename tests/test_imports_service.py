@@ -170,7 +170,10 @@ def test_undo_refuses_when_later_changes_build_on_it(engine: Engine) -> None:
     run(engine, DATA / "fristen.xlsx")
     with (
         session_scope(engine, "test") as session,
-        pytest.raises(Conflict, match=r"Frist Nr\. \d+ verweist auf Programm Nr\."),
+        pytest.raises(
+            Conflict,
+            match=r"Frist „[^“]+“ \(fällig [\d.]+\) verweist auf Programm Nr\.",
+        ),
     ):
         undo_batch(session, first or 0)
     with session_scope(engine, "test") as session:
@@ -185,7 +188,7 @@ def test_undo_refuses_when_later_changes_build_on_it(engine: Engine) -> None:
         undo_batch(session, batches[-1])
     with (
         session_scope(engine, "test") as session,
-        pytest.raises(Conflict, match=r"Programm Nr\. \d+ wurde danach geändert"),
+        pytest.raises(Conflict, match=r"Programm „[^“]+“ wurde danach geändert"),
     ):
         undo_batch(session, first or 0)
 

@@ -197,8 +197,16 @@ def test_import_upload_preview_confirm_undo(page: Any) -> None:
     assert page.locator("table.rejected").count() >= 1
     page.get_by_role("button", name="Änderungen übernehmen").click()
     assert "gespeichert als Import 1" in page.locator(".flash.ok").first.inner_text()
+    asked: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)  # "rückgängig machen" asks once before it acts
     page.get_by_role("button", name="Diesen Import rückgängig machen").click()
     assert "rückgängig gemacht" in page.locator(".flash.ok").inner_text()
+    assert len(asked) == 1 and "Import 1 rückgängig machen?" in asked[0]
     assert "rückgängig gemacht" in page.locator("#importe").inner_text()
 
 

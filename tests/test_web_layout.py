@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from web_support import PASSWORD, client, csrf_of, logged_in, prepare_db
 
-from portfolio.domain.models import Programme
+from portfolio.domain.models import Obligation, Programme
 from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
 
@@ -73,3 +73,59 @@ def test_search_folds_case_beyond_ascii(db_url: str) -> None:
         assert "Übergänge gestalten" in page, typed
     deadlines = http.get("/fristen", params={"q": "VERWENDUNGSNACHWEIS"}).text
     assert "Keine Fristen" not in deadlines
+
+
+def test_refused_undo_links_the_blocking_deadline(tmp_path: Path) -> None:
+    from imports.reading import read_file
+    from portfolio.services.import_apply import import_files
+
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    prepare_db(url, demo=False)
+    engine = open_database(url)
+    data = Path(__file__).parent / "data" / "imports"
+    for name in ("uebersicht.xlsx", "fristen.xlsx"):
+        with session_scope(engine, "test") as session:
+            import_files(session, [read_file(data / name)], apply=True)
+    with session_scope(engine, "test") as session:
+        item = session.scalars(sa.select(Obligation).order_by(Obligation.id)).first()
+        assert item is not None
+        item.notes = "von Hand"
+        title, ident = item.title, item.id
+        key = item.programme.key
+    engine.dispose()
+    http, token = logged_in(url, "editor")
+    page = http.post("/import/2/rueckgaengig", data={"csrf_token": token})
+    assert page.status_code == 409
+    assert f"Frist „{title}“ (fällig " in page.text
+    assert "Frist Nr." not in page.text
+    assert f'href="/programme/{key}#frist-{ident}"' in page.text
+
+
+def test_rejected_user_form_keeps_what_was_typed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    prepare_db(url, demo=False)
+    http, token = logged_in(url, "admin")
+    page = http.post(
+        "/verwaltung/benutzer",
+        data={
+            "username": "neu.kollegin",
+            "email": "kollegin@example.org",
+            "password": "kurz",
+            "role": "editor",
+            "csrf_token": token,
+        },
+    )
+    assert page.status_code == 422
+    assert 'id="err-user"' in page.text
+    assert 'value="neu.kollegin"' in page.text
+    assert 'value="kollegin@example.org"' in page.text
+    assert '<option value="editor" selected>' in page.text
+    assert 'value="kurz"' not in page.text  # never the password
+    # One cell per column: the "aktiv" header sits over the checkbox.
+    header = page.text.split("<thead>")[1].split("</thead>")[0]
+    row = page.text.split("<tbody>")[1].split("</tr>")[0]
+    assert header.count("<th") == row.count("<td") == 5
+    assert (
+        header.split("<th")[4].find("aktiv") > 0
+        and 'type="checkbox"' in row.split("<td")[4]
+    )

@@ -16,6 +16,8 @@ class PortfolioError(Exception):
 
     exit_code: int = 3
     http_status: int = 500
+    # Where the user can act on the problem (address, link text), if anywhere.
+    link: tuple[str, str] | None = None
 
     def __init__(self, message: str) -> None:
         """Keep the German message."""

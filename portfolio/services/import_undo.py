@@ -20,11 +20,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portfolio.domain.base import Base, utcnow
+from portfolio.domain.change_text import subject
 from portfolio.domain.enums import ChangeAction, ImportStatus
 from portfolio.domain.errors import Conflict, NotFound
-from portfolio.domain.models import Change, ImportBatch
+from portfolio.domain.models import Change, ImportBatch, Programme
 from portfolio.domain.periods import format_date
 from portfolio.services import audit
+from portfolio.services.change_log import person
 from portfolio.storage.changes import record_changes
 from portfolio.storage.integrity import TABLES
 
@@ -145,12 +147,14 @@ def _refuse_if_built_upon(
             continue
         if change.batch_id is None:
             # Work by hand: no command undoes it, so say whose and when.
-            who = f"von {change.who} " if change.who else ""
-            raise Conflict(
+            who = f"von {person(change.who)} " if change.who else ""
+            refusal = Conflict(
                 f"Import {batch_id} kann nicht rückgängig gemacht werden: {reason} "
                 f"({who}am {format_date(change.at.date())}) – machen Sie diese "
                 "Änderung zuerst rückgängig oder korrigieren Sie die Daten von Hand."
             )
+            refusal.link = _link(session, change)
+            raise refusal
         by_import.setdefault(change.batch_id, reason)
     if by_import:
         raise Conflict(_later_imports(batch_id, by_import))
@@ -162,7 +166,7 @@ def _builds_on(
     created: set[tuple[str, str]],
 ) -> str:
     """Why a later change depends on the batch ("" if it does not)."""
-    name = f"{TABLES.get(change.entity, change.entity)} Nr. {change.entity_id}"
+    name = _name(change)
     if (change.entity, change.entity_id) in touched:
         return f"{name} wurde danach geändert"
     if change.action is ChangeAction.CREATE and change.after:
@@ -171,6 +175,31 @@ def _builds_on(
             if value is not None and (target, str(value)) in created:
                 return f"{name} verweist auf {TABLES.get(target, target)} Nr. {value}"
     return ""
+
+
+def _name(change: Change) -> str:
+    """``Frist „Zwischennachweis 2016“ (fällig 30.04.2017)``, not "Frist Nr. 25"."""
+    values = change.after if change.after is not None else change.before
+    name = subject(change.entity, change.entity_id, values, {})
+    due = (values or {}).get("due_on")
+    if change.entity == "obligations" and isinstance(due, str):
+        name += f" (fällig {format_date(date.fromisoformat(due))})"
+    return name
+
+
+def _link(session: Session, change: Change) -> tuple[str, str] | None:
+    """The page where the blocking row can be looked at."""
+    values = change.after if change.after is not None else change.before
+    ident = (values or {}).get("programme_id")
+    if change.entity == "programmes":
+        ident = change.entity_id
+    if ident is None:
+        return None
+    key = session.scalar(sa.select(Programme.key).where(Programme.id == int(ident)))
+    if key is None:
+        return None
+    anchor = f"#frist-{change.entity_id}" if change.entity == "obligations" else ""
+    return f"/programme/{key}{anchor}", f"{_name(change)} öffnen"
 
 
 def _later_imports(batch_id: int, by_import: dict[int, str]) -> str:

@@ -152,7 +152,13 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api") or request.url.path == "/openapi.json"
 
 
-def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+def _error_page(
+    request: Request,
+    status: int,
+    title: str,
+    message: str,
+    link: tuple[str, str] | None = None,
+) -> Response:
     if _is_api(request):
         return JSONResponse({"detail": message}, status_code=status)
     templates: Jinja2Templates = request.app.state.templates
@@ -162,6 +168,7 @@ def _error_page(request: Request, status: int, title: str, message: str) -> Resp
         {
             "title": title,
             "message": message,
+            "link": link,
             "user": getattr(request.state, "user", None),
         },
         status_code=status,
@@ -244,7 +251,9 @@ def _install_handlers(app: FastAPI) -> None:
             return JSONResponse(
                 {"detail": exc.message, "errors": exc.errors}, status_code=422
             )
-        return _error_page(request, exc.http_status, "Das ging nicht", exc.message)
+        return _error_page(
+            request, exc.http_status, "Das ging nicht", exc.message, exc.link
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

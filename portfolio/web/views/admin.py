@@ -39,12 +39,21 @@ SECRET_SETTINGS = {"mail.smtp_password", "web.secret_key", "ldap.bind_password"}
 @router.get("/verwaltung", response_class=HTMLResponse)
 def users_page(ctx: Ctx = Depends(admin)) -> HTMLResponse:
     """Users and roles."""
+    return _users(ctx)
+
+
+def _users(
+    ctx: Ctx, typed: dict[str, str] | None = None, error: str = ""
+) -> HTMLResponse:
     return ctx.render(
         "admin_users.html",
         nav="admin",
         tab="users",
         users=list_users(ctx.session),
         roles=list(UserRole),
+        typed=typed or {"role": "viewer"},
+        error=error,
+        status_code=422 if error else 200,
     )
 
 
@@ -62,9 +71,10 @@ def user_add(
             ctx.session, username, password, parse_role(role), email.strip()
         )
     except InputError as exc:
-        ctx.flash(exc.message, "error")
-    else:
-        ctx.flash(f"Benutzer {user.username} angelegt.")
+        # The form again with what was typed (not the password) and the reason.
+        typed = {"username": username, "email": email, "role": role}
+        return _users(ctx, typed, exc.message)
+    ctx.flash(f"Benutzer {user.username} angelegt.")
     return ctx.redirect("/verwaltung")
 
 
