@@ -1,0 +1,64 @@
+"""Money pages over HTTP: /geld per programme and year, dashboard panel, rights."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from web_support import logged_in, prepare_db
+
+from portfolio.domain.models import Award, Expense
+from portfolio.services import edit_disbursements, edit_plan
+from portfolio.storage.db import session_scope
+from portfolio.storage.schema import open_database
+
+
+def test_money_pages_show_plan_spending_and_warnings(db_url: str) -> None:
+    prepare_db(db_url)
+    engine = open_database(db_url)
+    with session_scope(engine, "test") as session:
+        award = session.scalars(
+            sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
+        ).one()
+        award_id = award.id
+        edit_plan.save(
+            session,
+            award.id,
+            edit_plan.PlanIn.parse(
+                {
+                    "financing_type": "voll",
+                    "budget_lines": [
+                        {"category": "Honorare", "year": 2017, "planned": "10000"}
+                    ],
+                }
+            ),
+        )
+        edit_disbursements.create(
+            session,
+            award.id,
+            edit_disbursements.DisbursementIn.parse(
+                {"amount": "4000", "received_on": "02.01.2017"}
+            ),
+        )
+        session.add(
+            Expense(award_id=award.id, category="Honorare", year=2017,
+                    spent_on=date(2017, 1, 20), amount=Decimal("1000"))
+        )  # fmt: skip
+    engine.dispose()
+    http, _ = logged_in(db_url, "viewer")
+    overview = http.get("/geld?jahr=2017").text
+    assert "Zukunftsstadt" in overview
+    assert "10.000,00 €" in overview and "1.000,00 €" in overview
+    assert "3.000,00 €" in overview  # Bestand: 4.000 received − 1.000 spent
+    dashboard = http.get("/").text
+    assert "Geld 2017" in dashboard
+    # Received 02.01., two months to spend: unspent on the Stichtag 15.03.2017.
+    assert 'data-rule="NICHT_VERWENDET"' in dashboard
+    assert "9.000,00 € geplant, aber nicht ausgegeben" in dashboard
+    programme = http.get("/programme/zukunftsstadt").text
+    assert 'data-rule="NICHT_VERWENDET"' in programme
+    money = http.get(f"/bewilligungen/{award_id}/geld").text
+    assert "Mittelabfluss" in money and "polyline" in money
+    assert http.get(f"/bewilligungen/{award_id}/plan").status_code == 403
+    http.app.state.engine.dispose()  # type: ignore[attr-defined]
