@@ -62,3 +62,36 @@ def test_money_pages_show_plan_spending_and_warnings(db_url: str) -> None:
     assert "Mittelabfluss" in money and "polyline" in money
     assert http.get(f"/bewilligungen/{award_id}/plan").status_code == 403
     http.app.state.engine.dispose()  # type: ignore[attr-defined]
+
+
+def test_workbook_round_trip_keeps_plan_and_leaves_ist_alone(
+    cli, sqlite_url: str, tmp_path
+) -> None:
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    engine = open_database(sqlite_url)
+    with session_scope(engine, "test") as session:
+        award = session.scalars(
+            sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
+        ).one()
+        edit_plan.save(
+            session,
+            award.id,
+            edit_plan.PlanIn.parse(
+                {
+                    "budget_lines": [
+                        {"category": "Honorare", "year": 2017, "planned": "10000"}
+                    ]
+                }
+            ),
+        )
+        # Spent on a position the plan does not name: Ist only, plan 0 in the sheet.
+        session.add(
+            Expense(award_id=award.id, category="Öffentlichkeitsarbeit", year=2017,
+                    spent_on=date(2017, 2, 10), amount=Decimal("1190"))
+        )  # fmt: skip
+    engine.dispose()
+    target = tmp_path / "mappe.xlsx"
+    assert cli("export", "xlsx", "-o", str(target), db=sqlite_url).exit_code == 0
+    result = cli("import", str(target), "--dry-run", db=sqlite_url)
+    assert result.exit_code == 0, result.output
+    assert "Keine Änderungen" in result.output

@@ -365,6 +365,10 @@ class ListRows(PlannerBase):
         for year, amount in sorted(amounts.items()):
             line = existing.get((fold(category), year))
             name = f"{programme.label}: {category} {year}"
+            if line is None and not amount:
+                # The workbook lists positions that were only spent on (Ist
+                # without plan) with a plan of 0: that is no plan line.
+                continue
             if line is None:
                 line = BudgetLine(category=category, year=year, planned=amount)
                 award.budget_lines.append(line)
