@@ -127,3 +127,26 @@ def test_text_output_names_rule_and_source(cli, checked_db: str) -> None:
     assert "ANBest-Gk (Bund) Nr. 1.4" in result.output
     none = cli("check", "--now", "10.02.2017", db=checked_db)
     assert none.exit_code == 0 and "Keine Warnungen am 10.02.2017" in none.output
+
+
+def test_unspent_counts_from_the_shifted_end_of_the_frist(cli, sqlite_url: str) -> None:
+    prepare_db(sqlite_url)
+    engine = open_database(sqlite_url)
+    with session_scope(engine, "test") as session:
+        award = session.scalars(
+            sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
+        ).one()
+        # 05.12.2016 + two months = Sunday 05.02.2017: the Frist ends Monday 06.02.
+        edit_disbursements.create(
+            session,
+            award.id,
+            edit_disbursements.DisbursementIn.parse(
+                {"amount": "1000", "received_on": "05.12.2016"}
+            ),
+        )
+    engine.dispose()
+    assert "NICHT_VERWENDET" not in _rules(cli, sqlite_url, "06.02.2017")
+    assert (
+        "Frist 06.02.2017"
+        in _rules(cli, sqlite_url, "07.02.2017")["NICHT_VERWENDET"][0]
+    )

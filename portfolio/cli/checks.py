@@ -37,7 +37,11 @@ def check_command(
     with cli.session(read_only=True) as session:
         now = parse_day(now_text, "--now") or clock.today(session)
         warnings = money_warnings(
-            session, now, cli.settings.get("paths.regimes"), programme
+            session,
+            now,
+            cli.settings.get("paths.regimes"),
+            programme,
+            state=str(cli.settings.get("office.state")),
         )
     if fmt == "json":
         click.echo(

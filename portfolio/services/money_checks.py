@@ -28,6 +28,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from portfolio.domain.deadlines import WorkingDays, effective
 from portfolio.domain.models import Award, BudgetLine, Disbursement, Expense, Programme
 from portfolio.domain.money import format_money
 from portfolio.domain.money_rules import CheckRule, MoneyRules, load_money_rules
@@ -118,13 +119,14 @@ def _pro_rata(
 
 
 def _unspent(
-    rules: MoneyRules, money: AwardMoney, now: date
+    rules: MoneyRules, money: AwardMoney, now: date, calendar: WorkingDays
 ) -> list[tuple[Decimal, str]]:
     if rules.spend is None:
         return []
     found = []
     for use in money.payments:
-        due = rules.spend.due(use.received_on)
+        # The Frist ends on the next working day (§ 193 BGB), as its deadline.
+        due = effective(rules.spend.due(use.received_on), calendar)
         if now > due and use.unused > 0 and (use.used_on is None or use.used_on > due):
             found.append(
                 (use.unused,
@@ -167,7 +169,11 @@ def _not_called(
 
 
 def award_warnings(
-    session: Session, award: Award, rules: MoneyRules | None, now: date
+    session: Session,
+    award: Award,
+    rules: MoneyRules | None,
+    now: date,
+    calendar: WorkingDays | None = None,
 ) -> list[MoneyWarning]:
     """The warnings of one award on a day."""
     if rules is None:
@@ -184,7 +190,7 @@ def award_warnings(
         elif rule.check == "pro_rata":
             found = _pro_rata(rule, award, money, now)
         elif rule.check == "unspent":
-            found = _unspent(rules, money, now)
+            found = _unspent(rules, money, now, calendar or WorkingDays())
         else:
             found = _not_called(rule, award, money, now)
         for amount, message in found:
@@ -208,9 +214,11 @@ def money_warnings(
     now: date,
     regimes_dir: str | Path | None = None,
     programme_key: str | None = None,
+    state: str = "NW",
 ) -> list[MoneyWarning]:
     """Every money warning on a day, by programme and award."""
     rules = load_money_rules(regimes_dir)
+    calendar = WorkingDays(state)
     query = (
         sa.select(Award)
         .join(Award.programme)
@@ -229,6 +237,6 @@ def money_warnings(
     warnings: list[MoneyWarning] = []
     for award in session.scalars(query):
         warnings.extend(
-            award_warnings(session, award, rules.get(award.regime or ""), now)
+            award_warnings(session, award, rules.get(award.regime or ""), now, calendar)
         )
     return warnings
