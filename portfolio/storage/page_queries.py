@@ -397,6 +397,17 @@ def deadlines_between(session: Session, first: date, last: date) -> list[DueRow]
     return _due_rows(session, first <= EFFECTIVE, last >= EFFECTIVE, limit=500)
 
 
+def next_due(session: Session, today: date) -> date | None:
+    """The date of the next open deadline from today on (the calendar opens there)."""
+    query = sa.select(sa.func.min(EFFECTIVE)).where(
+        Obligation.status == ObligationStatus.OPEN, ACTIONABLE, today <= EFFECTIVE
+    )
+    found = session.scalar(query)
+    if isinstance(found, str):  # SQLite without a typed expression
+        return date.fromisoformat(found)
+    return found if isinstance(found, date) else None
+
+
 def open_deadlines(session: Session, limit: int = 2000) -> list[DueRow]:
     """Open obligations for the calendar feed."""
     return _due_rows(

@@ -27,6 +27,7 @@ from portfolio.storage.page_queries import (
     DueRow,
     deadline_page,
     deadlines_between,
+    next_due,
     open_deadlines,
 )
 from portfolio.web.context import Ctx, editing, page
@@ -92,11 +93,15 @@ def _weeks(
 @router.get("/fristen/kalender", response_class=HTMLResponse)
 def deadline_calendar(ctx: Ctx = Depends(page), monat: str = "") -> HTMLResponse:
     """A month calendar of deadlines (``?monat=2017-03``)."""
+    # Without a month: the month of the next open deadline (else this one).
+    first = (
+        (next_due(ctx.session, ctx.today) or ctx.today) if not monat else ctx.today
+    ).replace(day=1)
     try:
-        year, month = (int(p) for p in monat.split("-")) if monat else (0, 0)
+        year, month = (int(p) for p in monat.split("-"))
         first = date(year, month, 1)
     except ValueError:
-        first = ctx.today.replace(day=1)
+        pass  # an unreadable month shows today's
     last = add_months(first, 1) - timedelta(days=1)
     rows = deadlines_between(ctx.session, first, last)
     return ctx.render(
@@ -191,6 +196,22 @@ def feed(token: str, session: Session = Depends(db, scope="function")) -> Respon
         return Response(
             "Unbekannte oder widerrufene Kalender-Adresse.", status_code=404
         )
+    return Response(_ics(session), media_type="text/calendar; charset=utf-8")
+
+
+@router.get("/fristen/fristen.ics")
+def download_ics(ctx: Ctx = Depends(page)) -> Response:
+    """The open deadlines once, as a file to open in Outlook (no subscription)."""
+    name = f"fristen-{ctx.today.isoformat()}.ics"
+    return Response(
+        _ics(ctx.session),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _ics(session: Session) -> bytes:
+    """Every open deadline as an all-day event."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//portfolio//Fristen//DE")
     cal.add("version", "2.0")
@@ -206,4 +227,4 @@ def feed(token: str, session: Session = Depends(db, scope="function")) -> Respon
         if row.source:
             event.add("description", f"Grundlage: {row.source}")
         cal.add_component(event)
-    return Response(cal.to_ical(), media_type="text/calendar; charset=utf-8")
+    return bytes(cal.to_ical())
