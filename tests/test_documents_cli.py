@@ -201,13 +201,35 @@ def test_get_and_admin_delete_leave_a_change_log_line(
     assert ("delete", "1") in actions
 
 
+def _zukunftsstadt_zn(db_url: str) -> list[str]:
+    """The numbers of Zukunftsstadt's Zwischennachweise 2016 and 2017."""
+    from portfolio.domain.models import Obligation, Programme
+
+    engine = open_database(db_url)
+    with session_scope(engine, read_only=True) as session:
+        ids = session.scalars(
+            sa.select(Obligation.id)
+            .join(Programme)
+            .where(
+                Programme.key == "zukunftsstadt",
+                Obligation.title.in_(
+                    ["Zwischennachweis 2016", "Zwischennachweis 2017"]
+                ),
+            )
+            .order_by(Obligation.due_on)
+        ).all()
+    engine.dispose()
+    return [str(i) for i in ids]
+
+
 def test_done_attaches_what_was_sent_or_says_how(
     cli, db_url: str, tmp_path: Path
 ) -> None:
     assert cli("demo", db=db_url).exit_code == 0
+    first, second = _zukunftsstadt_zn(db_url)
     sent = make_pdf(tmp_path / "Zwischennachweis-2016.pdf", "Zahlenmäßiger Nachweis")
     marked = cli(
-        "done", "19", "--status", "submitted", "--on", "28.04.2017",
+        "done", first, "--status", "submitted", "--on", "28.04.2017",
         "--attach", str(sent), db=db_url,
     )  # fmt: skip
     assert marked.exit_code == 0, marked.output
@@ -215,10 +237,10 @@ def test_done_attaches_what_was_sent_or_says_how(
     assert "Angehängt: Nr. 1 Nachweis" in marked.output
     listed = cli("documents", "list", "zukunftsstadt", db=db_url).output
     assert "Zwischennachweis 2016" in listed  # the deadline it answers
-    hint = cli("done", "20", db=db_url)
-    assert "portfolio attach zukunftsstadt DATEI --deadline 20" in hint.output
+    hint = cli("done", second, db=db_url)
+    assert f"portfolio attach zukunftsstadt DATEI --deadline {second}" in hint.output
     refused = cli(
-        "done", "20", "--attach", str(make_html_as_pdf(tmp_path / "x.pdf")),
+        "done", second, "--attach", str(make_html_as_pdf(tmp_path / "x.pdf")),
         db=db_url,
     )  # fmt: skip
     assert refused.exit_code == 2
