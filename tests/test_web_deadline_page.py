@@ -6,7 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import icalendar
+import sqlalchemy as sa
 from web_support import logged_in, prepare_db
+
+from portfolio.domain.models import Contact, Obligation
+from portfolio.storage.db import session_scope
+from portfolio.storage.schema import open_database
 
 
 def test_calendar_opens_on_the_month_of_the_next_deadline(db_url: str) -> None:
@@ -41,3 +46,28 @@ def test_ics_download_and_webcal_link(db_url: str) -> None:
     made = http.post("/fristen/abo", data={"aktion": "neu", "csrf_token": token}).text
     assert 'href="webcal://pf.example:8000/kalender/' in made
     assert 'data-copy="#feed-url"' in made
+
+
+def test_responsible_person_column_filter_and_note(db_url: str) -> None:
+    prepare_db(db_url)
+    engine = open_database(db_url)
+    with session_scope(engine) as session:
+        anna = Contact(email="anna@example.org", name="Anna Beispiel")
+        item = session.scalars(
+            sa.select(Obligation)
+            .where(Obligation.status == "open")
+            .order_by(Obligation.id.desc())
+        ).first()
+        assert item is not None
+        item.responsible = anna
+        item.notes = "Belege liegen bei Herrn K."
+        title = item.title
+    engine.dispose()
+    http, _ = logged_in(db_url, "viewer")
+    everyone = http.get("/fristen").text
+    assert '<th scope="col">Verantwortlich</th>' in everyone
+    assert "Anna Beispiel" in everyone
+    assert "Notiz: Belege liegen bei Herrn K." in everyone
+    ident = everyone.split(">Anna Beispiel</option>")[0].rsplit('value="', 1)[1][:-1]
+    hers = http.get("/fristen", params={"wer": ident}).text
+    assert "1 Fristen" in hers and title in hers

@@ -28,6 +28,7 @@ from portfolio.domain.models import (
     Award,
     BudgetLine,
     Change,
+    Contact,
     Funder,
     Funding,
     Narrative,
@@ -200,6 +201,8 @@ class DueRow:
     programme_label: str
     kind: str
     source: str | None
+    responsible: str | None = None
+    notes: str | None = None
 
 
 def _due_rows(
@@ -216,8 +219,11 @@ def _due_rows(
             sa.func.coalesce(Programme.short_name, Programme.name),
             Obligation.kind,
             Obligation.source,
+            Contact.name,
+            Obligation.notes,
         )
         .join(Programme, Obligation.programme_id == Programme.id)
+        .outerjoin(Contact, Obligation.responsible_id == Contact.id)
         .where(*conditions)
         .order_by(EFFECTIVE, Obligation.id)
         .offset(offset)
@@ -225,8 +231,8 @@ def _due_rows(
     if limit is not None:
         query = query.limit(limit)
     return [
-        DueRow(i, t, d, e, s, k, lbl, str(kind), src)
-        for i, t, d, e, s, k, lbl, kind, src in session.execute(query)
+        DueRow(i, t, d, e, s, k, lbl, str(kind), src, who, notes)
+        for i, t, d, e, s, k, lbl, kind, src, who, notes in session.execute(query)
     ]
 
 
@@ -372,9 +378,12 @@ def deadline_page(
     *,
     search: str = "",
     programme: str | None = None,
+    responsible: int | None = None,
 ) -> tuple[list[DueRow], Page]:
     """One page of obligations, by effective date (optionally of one programme)."""
     conditions: list[Any] = []
+    if responsible is not None:
+        conditions.append(Obligation.responsible_id == responsible)
     if programme:
         conditions.append(
             Obligation.programme_id.in_(
@@ -390,6 +399,22 @@ def deadline_page(
     total = _count(session, *conditions)
     page = make_page(number, size, total)
     return _due_rows(session, *conditions, limit=page.size, offset=page.offset), page
+
+
+def responsible_people(session: Session) -> list[tuple[int, str]]:
+    """The contacts responsible for at least one deadline (for the filter)."""
+    query = (
+        sa.select(Contact.id, Contact.name)
+        .where(
+            Contact.id.in_(
+                sa.select(Obligation.responsible_id).where(
+                    Obligation.responsible_id.is_not(None)
+                )
+            )
+        )
+        .order_by(Contact.name)
+    )
+    return [(ident, name) for ident, name in session.execute(query)]
 
 
 def deadlines_between(session: Session, first: date, last: date) -> list[DueRow]:

@@ -29,6 +29,7 @@ from portfolio.storage.page_queries import (
     deadlines_between,
     next_due,
     open_deadlines,
+    responsible_people,
 )
 from portfolio.web.context import Ctx, editing, page
 from portfolio.web.forms import parse_date, parse_enum
@@ -54,11 +55,18 @@ MONTHS = [
 
 @router.get("/fristen", response_class=HTMLResponse)
 def deadline_list(
-    ctx: Ctx = Depends(page), status: str = "open", q: str = "", seite: int = 1
+    ctx: Ctx = Depends(page),
+    status: str = "open",
+    q: str = "",
+    wer: str = "",
+    seite: int = 1,
 ) -> HTMLResponse:
-    """Deadlines by date (open by default), 50 per page."""
+    """Deadlines by date (open by default), 50 per page, by responsible person."""
     chosen = parse_enum(ObligationStatus, status)
-    rows, pager = deadline_page(ctx.session, chosen, seite, 50, search=q.strip()[:100])
+    person = int(wer) if wer.isdigit() and len(wer) < 10 else None
+    rows, pager = deadline_page(
+        ctx.session, chosen, seite, 50, search=q.strip()[:100], responsible=person
+    )
     return ctx.render(
         "deadlines.html",
         nav="deadlines",
@@ -66,6 +74,8 @@ def deadline_list(
         pager=pager,
         status=chosen.value if chosen else "",
         q=q,
+        wer=person,
+        people=responsible_people(ctx.session),
         statuses=list(ObligationStatus),
         feed_url=_feed_url(ctx),
     )
