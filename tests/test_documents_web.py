@@ -154,15 +154,37 @@ def test_search_page_thumbnail_and_altered_file(site, tmp_path: Path) -> None:
     assert altered.content != stored.read_bytes()
 
 
+def _zukunftsstadt_zn(db_url: str) -> list[str]:
+    """The numbers of Zukunftsstadt's Zwischennachweise 2016 and 2017."""
+    from portfolio.domain.models import Obligation, Programme
+
+    engine = open_database(db_url)
+    with session_scope(engine, read_only=True) as session:
+        ids = session.scalars(
+            sa.select(Obligation.id)
+            .join(Programme)
+            .where(
+                Programme.key == "zukunftsstadt",
+                Obligation.title.in_(
+                    ["Zwischennachweis 2016", "Zwischennachweis 2017"]
+                ),
+            )
+            .order_by(Obligation.due_on)
+        ).all()
+    engine.dispose()
+    return [str(i) for i in ids]
+
+
 def test_deadline_and_award_attach_and_json_answer(site, tmp_path: Path) -> None:
     db_url, settings = site
     files = _files(tmp_path)
     editor, csrf = logged_in(db_url, "editor", **settings)
-    page = editor.get("/programme/zukunftsstadt?frist=19")
-    assert '<option value="19" selected>' in page.text
+    zn, _ = _zukunftsstadt_zn(db_url)
+    page = editor.get(f"/programme/zukunftsstadt?frist={zn}")
+    assert f'<option value="{zn}" selected>' in page.text
     answer = editor.post(
         "/programme/zukunftsstadt/dokumente",
-        data={"frist": "19", "art": "nachweis"},
+        data={"frist": zn, "art": "nachweis"},
         files=[("dateien", ("zwischennachweis.docx", files["docx"].read_bytes()))],
         headers={"X-CSRF-Token": csrf, "Accept": "application/json"},
     )
@@ -260,20 +282,21 @@ def test_document_size_limit_is_its_own_setting(site, tmp_path: Path) -> None:
 def test_marking_a_deadline_done_offers_to_attach(site, tmp_path: Path) -> None:
     db_url, settings = site
     editor, csrf = logged_in(db_url, "editor", **settings)
+    zn, zn2 = _zukunftsstadt_zn(db_url)
     done = editor.post(
-        "/fristen/19/status",
+        f"/fristen/{zn}/status",
         data={"csrf_token": csrf, "status": "submitted", "datum": "28.04.2017",
               "zurueck": "/fristen"},
     )  # fmt: skip
     assert done.status_code == 200
     assert (
-        '<a href="/programme/zukunftsstadt?frist=19#dokumente">'
+        f'<a href="/programme/zukunftsstadt?frist={zn}#dokumente">'
         "Eingereichtes als Dokument anhängen</a>" in done.text
     )
-    offered = editor.get("/programme/zukunftsstadt?frist=19")
-    assert '<option value="19" selected>' in offered.text
+    offered = editor.get(f"/programme/zukunftsstadt?frist={zn}")
+    assert f'<option value="{zn}" selected>' in offered.text
     waived = editor.post(
-        "/fristen/20/status",
+        f"/fristen/{zn2}/status",
         data={"csrf_token": csrf, "status": "waived", "zurueck": "/fristen"},
     )
     assert "Eingereichtes als Dokument anhängen" not in waived.text
@@ -294,13 +317,15 @@ def test_retention_date_on_the_page_and_the_due_list(site, tmp_path: Path) -> No
         )
         assert award is not None
         award_id = award.id
-        session.add(
-            Obligation(
-                programme_id=award.programme_id, award_id=award.id,
-                kind=ObligationKind.AUFBEWAHRUNG, title="Aufbewahrung bis",
-                due_on=date(2016, 12, 31), origin="manual",
+        # The retention date the rules recorded (30.04.2024), set back by hand.
+        keep = session.scalar(
+            sa.select(Obligation).where(
+                Obligation.award_id == award.id,
+                Obligation.kind == ObligationKind.AUFBEWAHRUNG,
             )
-        )  # fmt: skip
+        )
+        assert keep is not None
+        keep.due_on, keep.edited = date(2016, 12, 31), True
     engine.dispose()
     editor, csrf = logged_in(db_url, "editor", **settings)
     _upload(editor, csrf, [files["pdf"]], bewilligung=str(award_id))
