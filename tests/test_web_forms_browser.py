@@ -179,7 +179,7 @@ def test_award_form(page: Any) -> None:
 
 def test_award_period_change_previews_moving_deadlines(page: Any) -> None:
     page.goto("/programme/kommunale-koordinierung")
-    page.get_by_role("link", name="Bewilligung DEMO-KOKO-2016 bearbeiten").click()
+    page.get_by_role("link", name="Bewilligung bearbeiten (DEMO-KOKO-2016)").click()
     end = page.get_by_label("Bewilligungszeitraum bis")
     assert end.input_value() == "30.06.2018"
     end.fill("30.9.18")
