@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from imports.reading import read_file
+from portfolio.domain.access import AuditEvent
 from portfolio.domain.enums import (
     ChangeAction,
     FunderKind,
@@ -349,11 +350,15 @@ def test_json_writer_repeats_and_refusals() -> None:
 
 
 def _state(engine: Engine) -> dict[str, list[Any]]:
-    """Every row of every table but the change log and the import batches."""
+    """Every row of every portfolio table.
+
+    The change log, the import batches and the audit log are the record of what
+    was done, so an undo adds to them instead of taking an entry away.
+    """
     state = {}
     with engine.connect() as connection:
         for table in Obligation.metadata.sorted_tables:
-            if table.name in ("changes", "import_batches"):
+            if table.name in ("changes", "import_batches", "audit_events"):
                 continue
             query = sa.select(*(sa.cast(c, sa.Text) for c in table.columns))
             state[table.name] = sorted(map(tuple, connection.execute(query)), key=str)
@@ -392,3 +397,10 @@ def test_bulk_import_is_undone_by_the_cli(
     assert undone.exit_code == 0, undone.output
     assert "rückgängig gemacht" in undone.output
     assert _state(engine) == before
+    with engine.connect() as connection:
+        actions = (
+            connection.execute(sa.select(AuditEvent.action).order_by(AuditEvent.id))
+            .scalars()
+            .all()
+        )
+    assert actions[-2:] == ["import_applied", "import_undone"]  # the undo is on record
