@@ -83,6 +83,8 @@ def retention_dates(session: Session, award_ids: Iterable[int]) -> dict[int, dat
 
 
 def _rows(session: Session, documents: list[Document]) -> list[DocumentRow]:
+    if not documents:  # no statements for a programme without documents
+        return []
     programme_ids = {d.programme_id for d in documents}
     award_ids = {d.award_id for d in documents if d.award_id}
     obligation_ids = {d.obligation_id for d in documents if d.obligation_id}
@@ -127,9 +129,12 @@ def _rows(session: Session, documents: list[Document]) -> list[DocumentRow]:
     return rows
 
 
-def series_of_programme(session: Session, key: str) -> list[Series]:
-    """A programme's documents as series of versions (newest document first)."""
-    programme = find_programme(session, key)
+def series_of_programme(session: Session, key: str | Programme) -> list[Series]:
+    """A programme's documents as series of versions (newest document first).
+
+    Takes the key, or the programme when the caller has loaded it already.
+    """
+    programme = key if isinstance(key, Programme) else find_programme(session, key)
     documents = list(
         session.scalars(
             sa.select(Document)

@@ -170,8 +170,9 @@ def programme_by_key(session: Session, key: str) -> Programme | None:
         .where(Programme.key == key)
         .options(
             selectinload(Programme.phases),
-            selectinload(Programme.fundings).selectinload(Funding.funder),
-            selectinload(Programme.awards).selectinload(Award.funder),
+            # Funders joined to their rows: two statements fewer than selectin.
+            selectinload(Programme.fundings).joinedload(Funding.funder),
+            selectinload(Programme.awards).joinedload(Award.funder),
             selectinload(Programme.awards).selectinload(Award.budget_lines),
             selectinload(Programme.awards).selectinload(Award.expenses),
             selectinload(Programme.obligations).selectinload(Obligation.responsible),

@@ -111,7 +111,7 @@ def programme_detail(
             ctx.session, programme_history(ctx.session, programme), ctx.timezone
         ),
         awarded={a.application_id for a in programme.awards if a.application_id},
-        doc_series=series_of_programme(ctx.session, programme.key),
+        doc_series=series_of_programme(ctx.session, programme),
         preselect_deadline=frist,
         **template_values(),
         award_notes=_award_notes(ctx, programme),
