@@ -35,6 +35,7 @@ from portfolio.config import Settings, load_settings
 from portfolio.domain.errors import PortfolioError
 from portfolio.services import clock
 from portfolio.services import reminders as outbox
+from portfolio.services.office import database_defaults
 from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
 
@@ -249,6 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.db:
             settings = settings.with_overrides(**{"database.url": args.db})
         engine = open_database(settings.database_url)
+        with session_scope(engine, "scheduler", read_only=True) as session:
+            settings = settings.with_database_defaults(database_defaults(session))
     except PortfolioError as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return exc.exit_code

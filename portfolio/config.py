@@ -142,6 +142,8 @@ class Settings:
 
     values: Mapping[str, Any] = field(default_factory=dict)
     source: Path | None = None
+    # Keys the file, the environment or an option set (None: every key of values).
+    explicit: frozenset[str] | None = None
 
     def get(self, key: str) -> Any:
         """The value of a setting by its TOML key."""
@@ -163,15 +165,35 @@ class Settings:
         text = str(self.get("office.address") or "").replace("\\n", "\n")
         return [line.strip() for line in text.splitlines() if line.strip()]
 
+    def is_set(self, key: str) -> bool:
+        """Whether the file, the environment or an option gave this setting."""
+        return key in (self.values if self.explicit is None else self.explicit)
+
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with some settings replaced (keys with dots or underscores)."""
         values = dict(self.values)
+        given: set[str] = set()
         for name, value in overrides.items():
             if value is None:
                 continue
             key = name if "." in name else _BY_ATTR[name].key
             values[key] = value
-        return Settings(values, self.source)
+            given.add(key)
+        explicit = None if self.explicit is None else self.explicit | given
+        return Settings(values, self.source, explicit)
+
+    def with_database_defaults(self, defaults: Mapping[str, str]) -> Settings:
+        """A copy in which the database's defaults fill the settings nobody set.
+
+        A database may carry defaults for the office (``office.name``,
+        ``office.address``: the demo stores its Bildungsbüro's); the file, the
+        environment and the options still win.
+        """
+        values = dict(self.values)
+        for key, value in defaults.items():
+            if value and not self.is_set(key):
+                values[key] = value
+        return Settings(values, self.source, self.explicit)
 
 
 # Settings that are mappings: a TOML table in the file, ``a=b;c=d`` in the environment.
@@ -269,15 +291,18 @@ def load_settings(
         path = Path("portfolio.toml")
     document = _read_toml(path) if path else {}
     values: dict[str, Any] = {}
+    explicit: set[str] = set()
     for setting in SETTINGS:
         raw, origin = _lookup(document, setting.key), str(path)
         if setting.env in env:
             raw, origin = env[setting.env], setting.env
+        if raw is not None:
+            explicit.add(setting.key)
         values[setting.key] = (
             setting.default if raw is None else _coerce(setting, raw, origin)
         )
     _check_timezone(str(values["office.timezone"]))
-    return Settings(values, path)
+    return Settings(values, path, frozenset(explicit))
 
 
 def _check_timezone(name: str) -> None:

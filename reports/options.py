@@ -1,8 +1,8 @@
-"""What a report needs to know about the office: its name and the template folder.
+"""What a report needs to know about the office: name, address, template folder.
 
 The doors build ``ReportOptions`` from the settings (``from_settings`` reads only
-``office.name`` and ``paths.templates`` through ``settings.get``), so the reports
-package never imports the configuration itself.
+``office.name``, ``office.address`` and ``paths.templates`` through
+``settings.get``), so the reports package never imports the configuration itself.
 """
 
 from __future__ import annotations
@@ -24,18 +24,24 @@ class SettingsLike(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ReportOptions:
-    """The office name for headers and an optional folder of own templates."""
+    """Office name (headers), postal address lines (sender), own templates folder."""
 
     office_name: str = DEFAULT_OFFICE
     templates_dir: Path | None = None
+    office_address: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: SettingsLike | None) -> ReportOptions:
-        """Read the two settings reports use (or the defaults for None)."""
+        """Read the three settings reports use (or the defaults for None)."""
         if settings is None:
             return cls()
         folder = settings.get("paths.templates")
+        # One line each; a backslash-n (from the environment) also breaks a line.
+        address = str(settings.get("office.address") or "").replace("\\n", "\n")
         return cls(
             office_name=str(settings.get("office.name") or DEFAULT_OFFICE),
             templates_dir=Path(folder) if folder else None,
+            office_address=tuple(
+                line.strip() for line in address.splitlines() if line.strip()
+            ),
         )

@@ -66,7 +66,7 @@ def render_funder(report: FunderReport, fmt: str, options: ReportOptions) -> byt
     """A funder/programme report dataset in one format."""
     if fmt == "xlsx":
         return funder_xlsx(report, options.office_name)
-    context = {"r": funder_view(report, options.office_name)}
+    context = {"r": funder_view(report, options.office_name, options.office_address)}
     if fmt == "docx":
         return render_docx("funder_report.docx", context, options.templates_dir)
     html = render_html("funder_report.html", context, options.templates_dir)

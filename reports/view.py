@@ -8,6 +8,7 @@ Word template an office restyles holds only simple ``{{ … }}`` tags.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -145,12 +146,14 @@ def programme_view(section: ProgrammeSection, year: int) -> View:
     }
 
 
-def funder_view(report: FunderReport, office: str) -> View:
-    """The whole report as text for the templates."""
+def funder_view(report: FunderReport, office: str, address: Sequence[str] = ()) -> View:
+    """The whole report as text for the templates (``address``: the sender's lines)."""
     totals = report.totals
     year = report.year
     return {
         "office": office,
+        "address": list(address),
+        "sender": " · ".join([office, *address]),
         "title": report.title,
         "short_title": f"Jahresbericht {year} · {report.subject}",
         "scope": report.scope,

@@ -107,6 +107,7 @@ def test_document_header(doc: Doc) -> None:
     assert list(doc) == [
         "format",
         "stichtag",
+        "office",
         "funders",
         "contacts",
         "partners",

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from portfolio import __version__
 from portfolio.config import Settings, load_settings
 from portfolio.domain.errors import InputError, PortfolioError
+from portfolio.services.office import database_defaults
 from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
 
@@ -224,10 +225,23 @@ class CliContext:
 
     @property
     def engine(self) -> Engine:
-        """The database, opened (and created or checked) on first use."""
+        """The database, opened (and created or checked) on first use.
+
+        Opening it also reads the office defaults the database carries (the demo's
+        name and address) into ``settings`` where the file and environment are silent.
+        """
         if self._engine is None:
             self._engine = open_database(self.settings.database_url)
+            with session_scope(self._engine, self.who, read_only=True) as session:
+                defaults = database_defaults(session)
+            self.settings = self.settings.with_database_defaults(defaults)
         return self._engine
+
+    @property
+    def office_settings(self) -> Settings:
+        """The settings with the database's office defaults (opens the database)."""
+        _ = self.engine
+        return self.settings
 
     @property
     def who(self) -> str:

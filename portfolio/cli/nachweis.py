@@ -71,8 +71,8 @@ def report_nachweis(  # noqa: PLR0917 - one parameter per option
             award,
             year=year,
             today=clock.today(session, cli.settings.get("office.timezone")),
-            office=str(cli.settings.get("office.name")),
-            address=cli.settings.office_address_lines,
+            office=str(cli.office_settings.get("office.name")),
+            address=cli.office_settings.office_address_lines,
         )
         content = render_nachweis(session, data, fmt, Path(folder) if folder else None)
     if output is not None and str(output) == "-":

@@ -92,7 +92,7 @@ def remind(cli: CliContext, now_text: str | None, dry_run: bool, digest: bool) -
     """Fällige Erinnerungen planen und verschicken (wie der Zeitplan-Dienst)."""
     from portfolio.services import reminders as outbox
 
-    config = outbox.RunConfig.from_settings(cli.settings)
+    config = outbox.RunConfig.from_settings(cli.office_settings)
     tz = config.mail.timezone
     now = parse_now(now_text, tz) or default_now(cli, tz)
     today = now.astimezone(ZoneInfo(tz)).date()
@@ -475,7 +475,7 @@ def export_ics(cli: CliContext, output: Path | None) -> None:
     from portfolio.notify import Office, ics_for
     from portfolio.services import reminders as outbox
 
-    config = outbox.RunConfig.from_settings(cli.settings)
+    config = outbox.RunConfig.from_settings(cli.office_settings)
     office = Office(
         name=config.mail.office.name,
         sender=config.mail.office.sender,

@@ -57,7 +57,7 @@ def export_xlsx(cli: CliContext, output: Path | None, year: int | None) -> None:
     with cli.session(read_only=True) as session:
         today = clock.today(session, cli.settings.get("office.timezone"))
         data = build_workbook(
-            session, today, year, office=cli.settings.get("office.name")
+            session, today, year, office=cli.office_settings.get("office.name")
         )
     target = output or Path(f"portfolio-{today:%Y-%m-%d}.xlsx")
     write_atomically(target, data)
@@ -84,7 +84,7 @@ def _produce(
     from reports import ReportOptions, render_report, report_filename
 
     year = _year(cli, year)
-    options = ReportOptions.from_settings(cli.settings)
+    options = ReportOptions.from_settings(cli.office_settings)
     with cli.session(read_only=True) as session:
         data = render_report(session, kind, subject, year, fmt, options)
     if output is not None and str(output) == "-":
@@ -105,7 +105,7 @@ def _send(cli: CliContext, kind: str, subject: str, year: int, yes: bool) -> Non
     from reports.mail import Attachment, ReportMail, report_message
     from reports.render import build_funder_report, render_funder
 
-    options = ReportOptions.from_settings(cli.settings)
+    options = ReportOptions.from_settings(cli.office_settings)
     sender = str(cli.settings.get("mail.sender"))
     with cli.session(read_only=True) as session:
         today = clock.today(session, cli.settings.get("office.timezone"))

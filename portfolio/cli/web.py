@@ -100,7 +100,7 @@ def serve(cli: CliContext, host: str, port: int, no_scheduler: bool) -> None:
     from portfolio.web import create_app
 
     _check_address(host, port)
-    settings = cli.settings
+    settings = cli.office_settings
     if (
         host == "127.0.0.1"
         and port != 8000

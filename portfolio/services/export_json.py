@@ -28,6 +28,7 @@ from portfolio.domain.models import (
     Programme,
 )
 from portfolio.services.clock import stichtag
+from portfolio.services.office import document_office
 
 FORMAT = "portfolio/1"
 Item = dict[str, Any]
@@ -308,6 +309,9 @@ def build_document(session: Session) -> dict[str, Any]:
              for p in _load_programmes(session)), "key")),
     ]  # fmt: skip
     document: dict[str, Any] = {"format": FORMAT, "stichtag": iso(stichtag(session))}
+    office = document_office(session)
+    if office:  # additive: only a database that carries the office's defaults
+        document["office"] = office
     for name, build in sections:
         document[name] = build()
     return document

@@ -54,6 +54,8 @@ from portfolio.domain.overrides import OverrideError, validate_overrides
 from portfolio.domain.regimes import Regime, load_regimes
 from portfolio.services.clock import set_stichtag
 from portfolio.services.export_json import FORMAT
+from portfolio.services.office import FIELDS as OFFICE_FIELDS
+from portfolio.services.office import set_database_defaults
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -604,9 +606,12 @@ def restore(
         )
     restorer = Restorer(session, load_regimes(regimes_dir), regimes_dir)
     stichtag = root.day("stichtag")
+    office = Node(root.mapping("office"), f"{root.path}.office")
+    defaults = {key: office.text(field) for field, key in OFFICE_FIELDS.items()}
     try:
         restorer.load(root)
         set_stichtag(session, stichtag)
+        set_database_defaults(session, defaults)
         session.flush()
     except DocumentError:
         raise

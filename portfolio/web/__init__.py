@@ -31,6 +31,7 @@ from portfolio.domain.errors import PortfolioError
 from portfolio.services import audit
 from portfolio.services.directory import Directory
 from portfolio.services.edit_base import FormErrors, german_messages
+from portfolio.services.office import database_defaults
 from portfolio.services.sessions import Lifetimes
 from portfolio.services.throttle import ThrottleRules
 from portfolio.storage.db import session_scope
@@ -334,10 +335,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.settings = settings
     app.state.engine = engine or open_database(settings.database_url)
-    app.state.templates = make_templates()
     _log_settings(app.state.engine, settings)
+    # The office defaults the database carries (the demo's name and address).
+    with session_scope(app.state.engine, "server", read_only=True) as session:
+        app.state.settings = settings.with_database_defaults(database_defaults(session))
+    app.state.templates = make_templates()
     app.state.directory = directory_from(settings)
     app.state.trusted_proxies = parse_proxies(str(settings.get("web.trusted_proxies")))
     app.state.throttle = ThrottleRules(

@@ -19,11 +19,13 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from sqlalchemy.orm import Session
 
+from portfolio.config import Settings
 from portfolio.domain.enums import UserRole, label
 from portfolio.domain.models import User
 from portfolio.domain.money import format_money, format_number, format_percent
 from portfolio.domain.periods import format_date
 from portfolio.services import clock
+from portfolio.services.office import database_defaults
 from portfolio.web.security import (
     csrf_token,
     current_user,
@@ -81,6 +83,15 @@ class Ctx:
     def timezone(self) -> str:
         """The office's time zone (times are stored in UTC, shown in this)."""
         return str(self.request.app.state.settings.get("office.timezone"))
+
+    @property
+    def office_settings(self) -> Settings:
+        """The settings with the office defaults the database carries now.
+
+        Read per request for reports: a restore after the start may bring others.
+        """
+        settings: Settings = self.request.app.state.settings
+        return settings.with_database_defaults(database_defaults(self.session))
 
     @property
     def can_edit(self) -> bool:

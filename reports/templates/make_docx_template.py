@@ -119,7 +119,7 @@ def _italic(document: Doc, text: str) -> None:
 def funder_template() -> Doc:  # noqa: PLR0915 - a template is one long sequence
     """The yearly report to a funder or about a programme."""
     d = _base()
-    _p(d, "{{ r.office }}")
+    _p(d, "{{ r.sender }}")
     d.add_heading("{{ r.title }}", level=1)
     _p(
         d,

@@ -68,7 +68,7 @@ def workbook(ctx: Ctx = Depends(page)) -> Response:
     """The portfolio workbook for the office lead (xlsx)."""
     from reports import build_workbook
 
-    office = str(ctx.request.app.state.settings.get("office.name"))
+    office = str(ctx.office_settings.get("office.name"))
     data = build_workbook(ctx.session, ctx.today, office=office)
     return download(data, f"portfolio-{ctx.today:%Y-%m-%d}.xlsx", XLSX)
 
@@ -87,7 +87,7 @@ def report_file(
 
     year = jahr or ctx.today.year
     subject = subjekt.strip() or None
-    options = ReportOptions.from_settings(ctx.request.app.state.settings)
+    options = ReportOptions.from_settings(ctx.office_settings)
     data = render_report(
         ctx.session, art, subject, year, format, options, today=ctx.today
     )
