@@ -15,19 +15,14 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from portfolio.domain import palette
+from portfolio.domain.enums import FunderKind
 from portfolio.domain.money import format_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-COLOURS = {
-    "eu": "#2F5597",
-    "bund": "#C00000",
-    "land": "#70AD47",
-    "kommune": "#7F7F7F",
-    "stiftung": "#ED7D31",
-    "other": "#A5A5A5",
-}
+COLOURS = {kind.value: colour for kind, colour in palette.FUNDER_KIND.items()}
 STYLE: Any = {
     "font.family": "DejaVu Sans",
     "font.size": 8,
@@ -88,7 +83,7 @@ def timeline(bars: list[Bar], today: date, first: int, last: int, fmt: str) -> b
         for bar in bars:
             row = labels.index(bar.label)
             end = bar.end or right
-            colour = "#ED7D31" if bar.ends_soon else "#5B8BC9"
+            colour = palette.PHASE_ENDING if bar.ends_soon else palette.PHASE
             start_num = _num(bar.start)
             width = (_num(end)) - start_num
             axes.barh(
@@ -100,12 +95,12 @@ def timeline(bars: list[Bar], today: date, first: int, last: int, fmt: str) -> b
                 hatch="//" if bar.end is None else None,
                 edgecolor="white",
             )
-        axes.axvline((_num(today)), color="#1F3B63", linewidth=1.2)
+        axes.axvline((_num(today)), color=palette.TODAY, linewidth=1.2)
         axes.text(
             (_num(today)),
             -0.9,
             f" heute {today:%d.%m.%Y}",
-            color="#1F3B63",
+            color=palette.TODAY,
             fontsize=7,
         )
         axes.set_yticks(range(len(labels)), labels)
@@ -115,7 +110,7 @@ def timeline(bars: list[Bar], today: date, first: int, last: int, fmt: str) -> b
         formatter = mdates.DateFormatter("%Y")  # type: ignore[no-untyped-call]
         axes.xaxis.set_major_locator(locator)
         axes.xaxis.set_major_formatter(formatter)
-        axes.grid(axis="x", color="#DDDDDD", linewidth=0.6)
+        axes.grid(axis="x", color=palette.GRID, linewidth=0.6)
         axes.set_axisbelow(True)
         return _save(figure, fmt)
 
@@ -148,7 +143,7 @@ def funding_mix(
                 [str(y) for y in years],
                 values,
                 bottom=bottom,
-                color=COLOURS.get(kind, "#A5A5A5"),
+                color=COLOURS.get(kind, palette.FUNDER_KIND[FunderKind.OTHER]),
                 label=labels[kind],
             )
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
@@ -169,7 +164,9 @@ def funding_mix(
         count_axes.barh(
             [labels[k] for k in kinds],
             [counts[k] for k in kinds],
-            color=[COLOURS.get(k, "#A5A5A5") for k in kinds],
+            color=[
+                COLOURS.get(k, palette.FUNDER_KIND[FunderKind.OTHER]) for k in kinds
+            ],
         )
         count_axes.invert_yaxis()
         count_axes.set_title("Programme je Art des Fördergebers", fontsize=8)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 from xlsxwriter.worksheet import Worksheet
 
+from portfolio.domain import palette
 from portfolio.domain.enums import FunderKind, ObligationKind, label
 from portfolio.domain.periods import Period
 from portfolio.services import clock
@@ -291,8 +292,8 @@ def _timeline(book: Book, session: Session, today: date) -> None:
     ws = book.workbook.add_worksheet("Zeitstrahl")
     book.print_setup(ws, "Zeitstrahl")
     add = book.workbook.add_format
-    phase = add({"bg_color": "#5B8BC9"})
-    phase_now = add({"bg_color": "#1F3B63"})
+    phase = add({"bg_color": palette.PHASE})
+    phase_now = add({"bg_color": palette.PHASE_CURRENT})
     now_col = add({"bg_color": "#FCE4B6"})
     month_head = add(
         {

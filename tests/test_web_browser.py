@@ -136,8 +136,13 @@ def test_timeline_shows_zukunftsstadt_phase_ii(page: Any, shots: Path) -> None:
     row = page.locator("g.row[data-key=zukunftsstadt]")
     bar = row.locator('g.bar[data-start="2016-11-01"][data-end="2018-04-30"]')
     assert bar.count() == 1
-    assert "01.11.2016 – 30.04.2018" in bar.locator("title").text_content()
-    bar.hover()
+    # Phase I and Phase II are separate segments, each named by its label.
+    assert row.locator("g.bar").count() == 2
+    segment = page.get_by_role(
+        "button", name="Zukunftsstadt, Phase II · 01.11.2016 – 30.04.2018"
+    )
+    assert segment.get_attribute("data-start") == "2016-11-01"
+    assert bar.locator("text").text_content() == "Phase II"  # what fits the segment
     today = page.locator("#zeitstrahl line.today")
     x_today = float(today.get_attribute("x1"))
     x_bar = float(bar.locator("rect").first.get_attribute("x"))
@@ -146,6 +151,38 @@ def test_timeline_shows_zukunftsstadt_phase_ii(page: Any, shots: Path) -> None:
         page.locator("#zeitstrahl .todaytext").text_content() == "Stichtag 15.03.2017"
     )
     page.screenshot(path=str(shots / "screenshot-timeline.png"), full_page=True)
+
+
+def test_timeline_segment_details_by_keyboard_click_and_escape(page: Any) -> None:
+    _login(page, "viewer")
+    page.goto("/zeitstrahl")
+    details = page.get_by_role("region", name="Details zum Abschnitt")
+    assert not details.is_visible()
+    # Keyboard only: Tab through the segments until Zukunftsstadt's Phase II.
+    name = "Zukunftsstadt, Phase II · 01.11.2016 – 30.04.2018"
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('aria-label')") == name:
+            break
+    else:
+        pytest.fail("Phase II der Zukunftsstadt ist mit der Tab-Taste nicht erreichbar")
+    assert details.is_visible()
+    text = details.inner_text()
+    assert "Phase II · 01.11.2016 – 30.04.2018" in text
+    assert "Zwischennachweis 2016" in text  # a deadline within the phase
+    segment = page.get_by_role("button", name=name)
+    assert segment.get_attribute("aria-expanded") == "true"
+    page.keyboard.press("Escape")
+    assert not details.is_visible()
+    assert segment.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == name
+    # A click (or a tap) on another segment shows that one's details.
+    page.locator("g.row[data-key=zukunftsstadt] g.bar").first.click()
+    assert details.is_visible()
+    assert "Phase I · " in details.inner_text()
+    assert "Phase II" not in details.inner_text()
+    details.get_by_role("link", name="Programm Zukunftsstadt öffnen").click()
+    page.wait_for_url("**/programme/zukunftsstadt")
 
 
 def test_mark_done_cancels_reminders(page: Any) -> None:

@@ -11,11 +11,13 @@ import pytest
 import sqlalchemy as sa
 from web_support import PASSWORD, add_synthetic, client, logged_in, login, prepare_db
 
+from portfolio.domain import palette
 from portfolio.domain.enums import ReminderStatus
 from portfolio.domain.models import Narrative, Obligation, Reminder
 from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
 from portfolio.web import HTTP_ERRORS
+from reports import charts
 
 
 @pytest.fixture(scope="module")
@@ -362,6 +364,16 @@ def test_programmes_ending_soon_are_flagged(db_url: str) -> None:
     row = timeline.split('data-key="zukunftsstadt"')[1].split("</g>\n  \n")[0]
     assert "Anschlussfinanzierung klären" in row
     assert "Stichtag 15.01.2018" in timeline
+    # Ending within twelve months: orange, as in the PDF timeline (one palette).
+    assert f'fill="{palette.PHASE_ENDING}"' in row
+    pdf = charts.timeline(
+        [charts.Bar("Zukunftsstadt", date(2016, 11, 1), date(2018, 4, 30), True)],
+        date(2018, 1, 15),
+        2016,
+        2018,
+        "svg",
+    ).decode()
+    assert palette.PHASE_ENDING.lower() in pdf.lower()
 
 
 def test_open_ended_phases_fade_out(db_url: str) -> None:

@@ -157,3 +157,22 @@ def test_axe_finds_nothing_serious(browser: Any, server: str, width: int) -> Non
         if found
     }
     assert report == {}, json.dumps(report, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_timeline_details_fit_and_pass_axe(
+    browser: Any, server: str, width: int
+) -> None:
+    tab = _open(browser, server, width, axe=True)
+    _login(tab, "viewer")
+    tab.goto("/zeitstrahl")
+    segment = tab.get_by_role(
+        "button", name="Zukunftsstadt, Phase II · 01.11.2016 – 30.04.2018"
+    )
+    segment.click()  # a tap on a phone
+    details = tab.get_by_role("region", name="Details zum Abschnitt")
+    assert "Phase II · 01.11.2016 – 30.04.2018" in details.inner_text()
+    assert _overflow(tab) <= 0
+    problems = _axe(tab)
+    tab.context.close()
+    assert problems == [], json.dumps(problems, indent=1, ensure_ascii=False)[:3000]

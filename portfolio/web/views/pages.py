@@ -84,5 +84,4 @@ def timeline(
         flt=flt,
         kinds=list(FunderKind),
         statuses=list(ProgrammeStatus),
-        colours=layout.KIND_COLOURS,
     )
