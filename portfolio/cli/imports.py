@@ -122,6 +122,14 @@ def _read(
     "bleiben sie erledigt und die Vorschau nennt sie als Konflikt.",
 )
 @click.option(
+    "--remove-missing",
+    is_flag=True,
+    help="Gespeicherte Zeilen löschen, die eine wieder eingelesene portfolio-"
+    "Arbeitsmappe (Spalte _id) nicht mehr enthält: Programme mit allem, was "
+    "dazugehört, und Fristen. Die Vorschau nennt sie; rückgängig mit dem Import. "
+    "Ohne diese Option bleiben sie gespeichert.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -143,6 +151,7 @@ def import_command(  # noqa: PLR0917 - one parameter per option
     yes: bool,
     recheck: bool,
     reopen: bool,
+    remove_missing: bool,
     maps: tuple[str, ...],
     fmt: str,
 ) -> int:
@@ -174,10 +183,11 @@ def import_command(  # noqa: PLR0917 - one parameter per option
         profile=profile,
         fmt=fmt,
         reopen=reopen,
+        remove_missing=remove_missing,
     )
     if kind is None and (booked := booking_files(files, options.max_bytes)):
         return import_bookings(cli, booked, dry_run=dry_run, yes=yes, fmt=fmt)
-    if not recheck and not reopen and (repeats := run.repeats(files)):
+    if not (recheck or reopen or remove_missing) and (repeats := run.repeats(files)):
         _show(repeats, repeat_text, repeat_json, fmt)
         return 0
     with _progress(fmt == "text") as progress:
@@ -213,6 +223,7 @@ class ImportRun:
         profile: str | None,
         fmt: str,
         reopen: bool = False,
+        remove_missing: bool = False,
     ) -> None:
         """Keep the options every step needs."""
         settings = cli.settings
@@ -226,6 +237,7 @@ class ImportRun:
                 settings.get("office.state"), settings.get("paths.regimes")
             ),
             reopen=reopen,
+            remove_missing=remove_missing,
         )
 
     def repeats(self, paths: tuple[Path, ...]) -> list[Repeat] | None:

@@ -36,6 +36,7 @@ from portfolio.services.import_done import list_times
 from portfolio.services.import_lists import ListRows
 from portfolio.services.import_match import fold
 from portfolio.services.import_planner import Rejected
+from portfolio.services.import_remove import MissingRow, missing_rows, remove, settle
 from portfolio.services.import_repeat import log_state, mark_matched, run_key
 from portfolio.services.import_result import (
     FilePreview,
@@ -90,6 +91,7 @@ def import_files(
     rules: RuleSettings | None = None,
     read_with: Mapping[str, object] | None = None,
     reopen: bool = False,
+    remove_missing: bool = False,
 ) -> ImportPreview:
     """Plan (and with ``apply`` write) the import of read files.
 
@@ -98,6 +100,8 @@ def import_files(
     read options) and ``programme`` make each file's run key (``import_repeat``).
     ``reopen``: rows may reopen deadlines marked done since the list was saved
     (otherwise they stay done and the preview names them, ``import_done``).
+    ``remove_missing``: stored rows an exported workbook no longer lists are
+    deleted with the import (otherwise they stay, ``import_remove``).
     """
     planner = RowPlanner(session, programme)
     planner.reopen = reopen
@@ -121,9 +125,13 @@ def import_files(
         file_preview.notes += _earlier_imports(session, result)
         planner.since = list_times(session, result, file_preview.run_key)
         batch = _open_batch(session, file_preview, profile) if apply else None
+        missing: list[MissingRow] = []
         with session.no_autoflush:
             for sheet in sorted(result.sheets, key=lambda s: KIND_ORDER.index(s.kind)):
-                file_preview.sheets.append(_plan_sheet(planner, sheet, progress))
+                file_preview.sheets.append(
+                    _plan_sheet(planner, sheet, progress, missing)
+                )
+        planner.removals = settle(planner, missing, remove=remove_missing)
         file_preview.sheets.sort(key=lambda s: result.sheets.index(s.sheet))
         file_preview.notes += _rule_notes(session, planner, rules, noted)
         if programme and not any(s.kind in PER_PROGRAMME for s in result.sheets):
@@ -174,7 +182,10 @@ def remember_match(session: Session, preview: ImportPreview) -> bool:
 
 
 def _plan_sheet(
-    planner: RowPlanner, sheet: SheetResult, progress: Progress | None
+    planner: RowPlanner,
+    sheet: SheetResult,
+    progress: Progress | None,
+    missing: list[MissingRow],
 ) -> SheetPreview:
     handler = ROW_HANDLERS[sheet.kind]
     # Claims are per sheet: the same list imported twice in one run matches itself.
@@ -194,7 +205,7 @@ def _plan_sheet(
             "Programm, schreiben Sie den Namen wie in portfolio (sonst entsteht ein "
             "zweites)."
         )
-    preview.missing = _missing(planner, sheet)
+    missing += missing_rows(planner, sheet, preview)
     preview.conflicts = [c.text() for c in planner.conflicts]
     if planner.conflicts and not planner.reopen:
         preview.notes.append(
@@ -212,28 +223,6 @@ def _plan_sheet(
             "Sie eine Spalte E-Mail oder importieren Sie zuerst die Kontaktliste."
         )
     return preview
-
-
-def _missing(planner: RowPlanner, sheet: SheetResult) -> list[str]:
-    """Stored rows an exported workbook (with ``_id``) no longer lists.
-
-    They stay stored: a row deleted from a copy of the workbook deletes nothing.
-    """
-    if "id" not in sheet.columns:
-        return []
-    if sheet.kind is SheetKind.OBLIGATIONS:
-        return [
-            f"{planner.label_of(o.programme)}: {o.title}"
-            for o in planner.obligations.values()
-            if o.claimed_in != planner.sheet_serial and o.programme is not None
-        ]
-    if sheet.kind is SheetKind.PROGRAMMES:
-        return [
-            p.label
-            for p in planner.programmes.by_id.values()
-            if id(p) not in planner.seen
-        ]
-    return []
 
 
 def _plan_row(
@@ -300,7 +289,7 @@ def _close_batch(
             counts[key] = counts.get(key, 0) + value
     touched = list(planner.touched.values())
     planner.touched.clear()
-    if not touched and not planner.bulk:
+    if not touched and not planner.bulk and not planner.removals:
         session.delete(batch)
         session.flush()
         session.info["batch_id"] = None
@@ -318,6 +307,8 @@ def _close_batch(
     session.flush()
     _regenerate(session, [o for o, _ in touched if isinstance(o, Award)], rules)
     kept = insert_pending(session, planner.bulk, keep=keep)
+    remove(session, planner.removals)  # logged with the batch: undo restores them
+    planner.removals = []
     replace_kept(planner.by_title.values(), kept)
     planner.bulk.clear()
     session.info["batch_id"] = None

@@ -93,6 +93,8 @@ class PlannerBase:
         # anyway, and per sheet the rows that would have reopened a deadline.
         self.since: list[Since] = []
         self.reopen = False
+        # Stored rows the file no longer lists, deleted on apply (import_remove).
+        self.removals: list[Any] = []
         self.done_marks = DoneMarks(session)
         self.conflicts: list[DoneConflict] = []
         # Programme fields come from a programme's first row; later rows of the

@@ -114,6 +114,15 @@ def _sheet_lines(
         names = ", ".join(f"„{n}“" for n in sheet.missing[:MISSING_NAMED])
         more = " …" if len(sheet.missing) > MISSING_NAMED else ""
         lines.append(f"    Nicht mehr in der Datei – bleibt gespeichert: {names}{more}")
+    if sheet.removed:
+        names = ", ".join(f"„{n}“" for n in sheet.removed[:MISSING_NAMED])
+        more = (
+            f" … ({len(sheet.removed)})" if len(sheet.removed) > MISSING_NAMED else ""
+        )
+        lines.append(
+            f"    Nicht mehr in der Datei – wird gelöscht ({len(sheet.removed)}): "
+            f"{names}{more}"
+        )
     if not verbose:
         return lines
     shown = [r for r in sheet.rows if r.status in (RowStatus.NEW, RowStatus.CHANGED)]
@@ -185,6 +194,7 @@ def _sheet_json(sheet: SheetPreview) -> dict[str, Any]:
         "notes": [*info.notes, *sheet.notes],
         "conflicts": sheet.conflicts,
         "missing": sheet.missing,
+        "removed": sheet.removed,
         "rows": [
             {
                 "row": r.source.row,

@@ -125,8 +125,10 @@ class SheetPreview:
     notes: list[str] = field(default_factory=list)
     # Rows that would reopen a deadline done since the list's time (import_done).
     conflicts: list[str] = field(default_factory=list)
-    # Stored rows a keyed workbook (``_id``) no longer lists: they stay.
+    # Stored rows a keyed workbook (``_id``) no longer lists: they stay ...
     missing: list[str] = field(default_factory=list)
+    # ... or, when the user asked for it, are deleted (with what goes along).
+    removed: list[str] = field(default_factory=list)
 
     @property
     def skipped(self) -> list[Skipped]:
@@ -185,7 +187,17 @@ class ImportPreview:
     def has_changes(self) -> bool:
         """Whether applying would change the database."""
         totals = self.totals()
-        return bool(totals.get("new") or totals.get("changed"))
+        return bool(totals.get("new") or totals.get("changed") or self.removed)
+
+    @property
+    def missing(self) -> list[str]:
+        """Every stored row a file no longer lists that stays stored."""
+        return [m for f in self.files for s in f.sheets for m in s.missing]
+
+    @property
+    def removed(self) -> list[str]:
+        """Every stored row the run deletes because its file no longer lists it."""
+        return [r for f in self.files for s in f.sheets for r in s.removed]
 
     @property
     def exit_code(self) -> int:
@@ -199,9 +211,10 @@ class ImportPreview:
 
     def fingerprint(self) -> tuple[Any, ...]:
         """What the preview promised, to check the applied run did the same."""
-        return tuple(
+        rows = tuple(
             (r.source.row, r.status.value, len(r.changes))
             for f in self.files
             for s in f.sheets
             for r in s.rows
         )
+        return (*rows, *self.removed) if self.removed else rows

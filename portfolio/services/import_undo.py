@@ -78,7 +78,7 @@ def undo_batch(session: Session, batch_id: int) -> UndoResult:
         _refuse_if_built_upon(session, batch_id, changes)
     deleted = restored = 0
     log: list[dict[str, Any]] = []
-    for change in reversed(changes):
+    for change in _replay_order(changes):
         table = Base.metadata.tables[change.entity]
         where = _where(table, change.entity_id)
         if change.action is ChangeAction.CREATE:
@@ -114,6 +114,27 @@ def undo_batch(session: Session, batch_id: int) -> UndoResult:
     audit.record(session, "import_undone", target=batch.file_name, batch=batch_id)
     session.expire_all()
     return UndoResult(batch_id, batch.file_name, deleted, restored)
+
+
+def _replay_order(changes: list[Change]) -> list[Change]:
+    """The batch's changes newest first; rows it deleted come back parents first.
+
+    The log of one flush's deletes is in no particular order, so each run of
+    deletes is re-inserted in the order of the foreign keys (a programme before
+    its awards, an award before its deadlines).
+    """
+    rank = {t.name: n for n, t in enumerate(Base.metadata.sorted_tables)}
+    ordered: list[Change] = []
+    run: list[Change] = []
+    for change in reversed(changes):
+        if change.action is ChangeAction.DELETE:
+            run.append(change)
+            continue
+        ordered += sorted(run, key=lambda c: rank.get(c.entity, 0))
+        run = []
+        ordered.append(change)
+    ordered += sorted(run, key=lambda c: rank.get(c.entity, 0))
+    return ordered
 
 
 def _refuse_if_built_upon(

@@ -44,6 +44,7 @@ class ImportWorkflow:
     profile: str | None = None
     rules: RuleSettings = field(default_factory=RuleSettings)
     reopen: bool = False
+    remove_missing: bool = False
 
     def repeats(
         self, session: Session, files: Sequence[tuple[str, str | None]]
@@ -96,6 +97,7 @@ class ImportWorkflow:
             rules=self.rules,
             read_with=self.read_with,
             reopen=self.reopen,
+            remove_missing=self.remove_missing,
         )
 
     def preview(

@@ -111,6 +111,7 @@ def _flow(ctx: Ctx, info: dict[str, str], options: ReadOptions) -> ImportWorkflo
         programme=info.get("programme") or None,
         rules=RuleSettings(settings.get("office.state"), settings.get("paths.regimes")),
         reopen=info.get("reopen") == "1",
+        remove_missing=info.get("remove") == "1",
     )
 
 
@@ -202,6 +203,7 @@ def _show_preview(
         file_name=Path(info["path"]).name,
         file_stem=Path(info["path"]).stem,
         reopen=info.get("reopen") == "1",
+        remove=info.get("remove") == "1",
         column_letter=letter,
     )
 
@@ -220,12 +222,15 @@ async def replan(ctx: Ctx = Depends(editing)) -> HTMLResponse:
     """Show the preview again with the user's choices.
 
     The column selects of a sheet (``map:FELD`` = letter, empty: not read) and
-    whether to reopen deadlines done since the list was saved.
+    whether to reopen deadlines done since the list was saved, whether to delete
+    the stored rows an exported workbook no longer lists.
     """
     info = _current(ctx)
     form = await ctx.request.form()
     if "reopen" in form:
         info["reopen"] = "1" if form.get("reopen") == "1" else ""
+    if "remove" in form:
+        info["remove"] = "1" if form.get("remove") == "1" else ""
     chosen = [
         (str(form.get("sheet", "")), key[4:], str(value) or "-")
         for key, value in form.multi_items()

@@ -1,0 +1,122 @@
+"""Rows an exported workbook no longer lists: kept, or removed when the user asks.
+
+A re-imported portfolio workbook (hidden ``_id`` column) names every stored
+programme and deadline it was written with. Rows missing from it stay stored
+unless the user opts in (``--remove-missing``, the browser's "Fehlende Zeilen
+löschen"): then the preview names what goes (a programme with its phases, awards
+and deadlines), and the apply deletes exactly that in the import's one
+transaction, all or nothing. The deletes are written to the change log with the
+import batch, so ``portfolio imports undo`` brings the rows back like any other
+change of the import. A programme that another sheet of the same file still uses
+(a deadline row of it) is kept and the preview says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portfolio.domain.enums import ObligationStatus
+from portfolio.domain.models import Obligation, Programme
+from portfolio.domain.records import SheetKind, SheetResult
+from portfolio.services.import_planner import PlannerBase
+from portfolio.services.import_result import SheetPreview
+
+
+@dataclass(frozen=True, slots=True)
+class MissingRow:
+    """A stored row the sheet no longer lists."""
+
+    sheet: SheetPreview
+    label: str
+    entity: type[Programme] | type[Obligation]
+    id: int
+    goes: str = ""  # what goes with it when it is deleted
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """``1 Frist``, ``3 Fristen``."""
+    return f"{count} {one if count == 1 else many}"
+
+
+def missing_rows(
+    planner: PlannerBase, sheet: SheetResult, preview: SheetPreview
+) -> list[MissingRow]:
+    """Stored rows an exported workbook (with ``_id``) no longer lists."""
+    if "id" not in sheet.columns:
+        return []
+    if sheet.kind is SheetKind.OBLIGATIONS:
+        return [
+            MissingRow(
+                preview, f"{planner.label_of(o.programme)}: {o.title}", Obligation, o.id
+            )
+            for o in planner.obligations.values()
+            if o.claimed_in != planner.sheet_serial
+            and o.status is ObligationStatus.OPEN  # the workbook lists open ones
+            and o.programme is not None
+            and o.id is not None
+        ]
+    if sheet.kind is SheetKind.PROGRAMMES:
+        deadlines: dict[int, int] = {}
+        for item in planner.obligations.values():
+            deadlines[item.programme_id] = deadlines.get(item.programme_id, 0) + 1
+        return [
+            MissingRow(preview, p.label, Programme, p.id, _goes(p, deadlines))
+            for p in planner.programmes.by_id.values()
+            if id(p) not in planner.seen and p.id is not None
+        ]
+    return []
+
+
+def _goes(programme: Programme, deadlines: dict[int, int]) -> str:
+    counts = (
+        (len(programme.phases), "Phase", "Phasen"),
+        (len(programme.fundings), "Finanzierung", "Finanzierungen"),
+        (len(programme.awards), "Bewilligung", "Bewilligungen"),
+        (deadlines.get(programme.id, 0), "Frist", "Fristen"),
+    )
+    parts = [plural(n, one, many) for n, one, many in counts if n]
+    return "mit " + ", ".join(parts) if parts else ""
+
+
+def settle(
+    planner: PlannerBase, rows: list[MissingRow], *, remove: bool
+) -> list[MissingRow]:
+    """Name the missing rows in their sheet's preview; return those to delete.
+
+    Without ``remove`` every one stays ("bleibt gespeichert"). With it, all go but
+    a programme whose deadlines another sheet of this file lists or adds.
+    """
+    used = {o.programme_id for o in planner.obligations.values() if o.claimed_in} | {
+        p.programme_id for p in planner.bulk
+    }
+    going = []
+    for row in rows:
+        if not remove:
+            row.sheet.missing.append(row.label)
+        elif row.entity is Programme and row.id in used:
+            row.sheet.missing.append(row.label)
+            row.sheet.notes.append(
+                f"„{row.label}“ fehlt, bleibt aber gespeichert: die Fristenliste der "
+                "Datei nennt Fristen des Programms."
+            )
+        else:
+            row.sheet.removed.append(
+                f"{row.label} ({row.goes})" if row.goes else row.label
+            )
+            going.append(row)
+    return going
+
+
+def remove(session: Session, rows: list[MissingRow]) -> None:
+    """Delete the rows (with their cascade) in the open batch; the log keeps them."""
+    for entity in (Obligation, Programme):
+        ids = [r.id for r in rows if r.entity is entity]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            query = sa.select(entity).where(entity.id.in_(chunk))
+            for obj in session.scalars(query):
+                session.delete(obj)
+        session.flush()
