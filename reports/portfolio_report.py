@@ -21,11 +21,13 @@ from portfolio.domain.enums import FunderKind, ObligationKind, ProgrammeStatus, 
 from portfolio.domain.models import Award
 from portfolio.domain.money import format_money, format_number
 from portfolio.domain.periods import add_months, format_date
+from portfolio.services.big_picture import big_picture
+from portfolio.storage.page_queries import money_by_kind
 from portfolio.storage.queries import programme_overview
 from reports import charts
 from reports.options import ReportOptions
 from reports.templating import html_to_pdf, render_docx, render_html
-from reports.workbook_data import ZERO, money_by_funder, open_deadlines, timeline_rows
+from reports.workbook_data import open_deadlines, timeline_rows
 
 YEARS_BACK = 5
 
@@ -65,9 +67,15 @@ def _award_sums(
 
 
 def build(session: Session, year: int, today: date, office: str) -> PortfolioData:
-    """Gather the portfolio report's figures for one year."""
+    """Gather the portfolio report's figures for one year.
+
+    The figures the Übersicht shows too (running programmes, money of the year,
+    applications in progress, programmes ending, open deadlines) come from the one
+    function behind both, ``services.big_picture``.
+    """
     ref = _reference(year, today)
-    horizon = add_months(ref, 12)
+    picture = big_picture(session, ref, year=year, ending_limit=None)
+    horizon = picture.horizon
     first, last = date(year, 1, 1), date(year, 12, 31)
     overview = programme_overview(session)
     running = [
@@ -78,20 +86,19 @@ def build(session: Session, year: int, today: date, office: str) -> PortfolioDat
     ]
     years = list(range(year - YEARS_BACK + 1, year + 1))
     by_kind: dict[str, dict[int, Decimal]] = defaultdict(dict)
-    for money in money_by_funder(session):
-        for y in years:
-            if y in money.by_year:
-                slot = by_kind[money.kind.value]
-                slot[y] = slot.get(y, ZERO) + money.by_year[y]
+    for y in years:
+        shares = picture.money_by_kind if y == year else money_by_kind(session, y)
+        for kind, amount in shares.items():
+            by_kind[kind.value][y] = amount
     counts: dict[str, int] = {}
     for kind in FunderKind:
         n = sum(1 for r in running if kind in r.funder_kinds)
         if n:
             counts[kind.value] = n
     timeline = timeline_rows(session)
-    ending = [t for t in timeline if t.end is not None and ref < t.end <= horizon]
+    ending_ids = {e.id for e in picture.ending}
     bars = [
-        charts.Bar(t.label, s, e, t in ending)
+        charts.Bar(t.label, s, e, t.programme_id in ending_ids)
         for t in timeline
         for s, e in t.phases
         if e is None or e.year >= year - YEARS_BACK
@@ -102,8 +109,8 @@ def build(session: Session, year: int, today: date, office: str) -> PortfolioDat
         if d.effective <= horizon and d.kind is not ObligationKind.AUFBEWAHRUNG
     ]
     own, posts = _award_sums(session, first, last)
-    year_money = sum((by_kind[k].get(year, ZERO) for k in by_kind), ZERO)
     rows_by_key = {r.key: r for r in overview}
+    pipeline = picture.pipeline
     view = {
         "office": office,
         "title": f"Portfolio-Bericht {year}",
@@ -113,8 +120,11 @@ def build(session: Session, year: int, today: date, office: str) -> PortfolioDat
         "ref": format_date(ref),
         "horizon": format_date(horizon),
         "kpis": [
-            {"label": f"laufende Programme {year}", "value": str(len(running))},
-            {"label": f"Fördermittel {year}", "value": format_money(year_money)},
+            {"label": f"laufende Programme {year}", "value": str(picture.running)},
+            {
+                "label": f"Fördermittel {year}",
+                "value": format_money(picture.money_total),
+            },
             {
                 "label": f"Eigenanteil (Bewilligungen {year})",
                 "value": format_money(own, "nicht erfasst"),
@@ -123,8 +133,19 @@ def build(session: Session, year: int, today: date, office: str) -> PortfolioDat
                 "label": "geförderte Stellen",
                 "value": format_number(posts, 1) if posts else "nicht erfasst",
             },
-            {"label": "offene Fristen in 12 Monaten", "value": str(len(deadlines))},
-            {"label": "Programme, die in 12 Monaten enden", "value": str(len(ending))},
+            {
+                "label": "offene Fristen in 12 Monaten",
+                "value": str(picture.deadlines.until_horizon),
+            },
+            {
+                "label": "Programme, die in 12 Monaten enden",
+                "value": str(picture.ending_count),
+            },
+            {"label": "Anträge in Arbeit", "value": str(pipeline.count)},
+            {
+                "label": "beantragt (Anträge in Arbeit)",
+                "value": format_money(pipeline.requested),
+            },
         ],
         "years": [str(y) for y in years],
         "money_rows": [
@@ -172,17 +193,30 @@ def build(session: Session, year: int, today: date, office: str) -> PortfolioDat
         "deadlines_empty": f"Bis {format_date(horizon)} stehen keine Fristen an.",
         "ending": [
             {
-                "label": t.label,
-                "end": format_date(t.end) if t.end else "–",
-                "funders": ", ".join(rows_by_key[t.key].funders)
-                if t.key in rows_by_key
+                "label": e.label,
+                "end": format_date(e.end),
+                "funders": ", ".join(rows_by_key[e.key].funders)
+                if e.key in rows_by_key
                 else "–",
-                "hint": "Anschlussfinanzierung klären"
-                if t.end and t.end <= add_months(ref, 6)
-                else "",
+                "hint": e.follow_up_text
+                + (
+                    " – Anschlussfinanzierung klären"
+                    if e.open_question and e.end <= add_months(ref, 6)
+                    else ""
+                ),
             }
-            for t in sorted(ending, key=lambda t: t.end or ref)
+            for e in picture.ending
         ],
+        "pipeline": [
+            {
+                "status": label(stage.status),
+                "count": str(stage.count),
+                "requested": format_money(stage.requested),
+            }
+            for stage in pipeline.stages
+        ],
+        "pipeline_count": str(pipeline.count),
+        "pipeline_total": format_money(pipeline.requested),
         "ending_empty": f"Bis {format_date(horizon)} endet kein Programm.",
     }
     return PortfolioData(

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 from web_support import add_synthetic, logged_in, prepare_db
+
+from portfolio.services.clock import set_stichtag
+from portfolio.storage.db import session_scope
+from portfolio.storage.schema import open_database
 
 PAGES = [
     "/",
@@ -41,7 +46,13 @@ def counting(engine: Any) -> Iterator[list[str]]:
 def _counts(tmp_path: Path, size: int) -> dict[str, int]:
     url = f"sqlite:///{tmp_path / f'n{size}.db'}"
     prepare_db(url, demo=False)
-    add_synthetic(url, size)
+    # Applications in every state, and a Stichtag on which programmes end within
+    # twelve months: every panel of the Übersicht has rows to load.
+    add_synthetic(url, size, applications=True)
+    engine = open_database(url)
+    with session_scope(engine, "test") as session:
+        set_stichtag(session, date(2017, 3, 15))
+    engine.dispose()
     http, _ = logged_in(url, "admin")
     engine = http.app.state.engine  # type: ignore[attr-defined]
     result = {}

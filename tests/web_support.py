@@ -73,10 +73,14 @@ def sqlite_file(tmp_path: Path, name: str = "web.db") -> str:
     return f"sqlite:///{tmp_path / name}"
 
 
-def add_synthetic(db_url: str, count: int, start: int = 0) -> None:
+def add_synthetic(
+    db_url: str, count: int, start: int = 0, *, applications: bool = False
+) -> None:
     """Add ``count`` programmes, each with a phase, a funder, an award and deadlines.
 
-    Core bulk inserts (no change log), so 10,000 programmes take seconds.
+    With ``applications`` each programme also gets an application without a phase
+    (a follow-up), its state cycling through the pipeline. Core bulk inserts (no
+    change log), so 10,000 programmes take seconds.
     """
     from datetime import date, timedelta
     from decimal import Decimal
@@ -84,6 +88,7 @@ def add_synthetic(db_url: str, count: int, start: int = 0) -> None:
     import sqlalchemy as sa
 
     from portfolio.domain.models import (
+        Application,
         Award,
         Funder,
         Funding,
@@ -107,6 +112,9 @@ def add_synthetic(db_url: str, count: int, start: int = 0) -> None:
             )
         first_id = (connection.scalar(sa.select(sa.func.max(Programme.id))) or 0) + 1
         programmes, phases, fundings, awards, obligations = [], [], [], [], []
+        pipeline: list[dict[str, object]] = []
+        states = ["idea", "draft", "submitted", "approved", "partly_approved",
+                  "rejected", "withdrawn"]  # fmt: skip
         for i in range(count):
             pid = first_id + i
             begin = date(2012 + i % 6, 1 + i % 12, 1)
@@ -149,6 +157,16 @@ def add_synthetic(db_url: str, count: int, start: int = 0) -> None:
                     "overrides": {},
                 }
             )
+            if applications:
+                pipeline.append(
+                    {
+                        "programme_id": pid,
+                        "funder_id": funder_ids[i % 6],
+                        "status": states[i % 7],
+                        "requested": Decimal(20000 + i),
+                        "deadline": date(2017, 1 + i % 12, 15),
+                    }
+                )
             for n, due in enumerate(
                 (end + timedelta(days=90), date(2017, 3, 1 + i % 28))
             ):
@@ -169,4 +187,6 @@ def add_synthetic(db_url: str, count: int, start: int = 0) -> None:
         connection.execute(sa.insert(Funding), fundings)
         connection.execute(sa.insert(Award), awards)
         connection.execute(sa.insert(Obligation), obligations)
+        if pipeline:
+            connection.execute(sa.insert(Application), pipeline)
     engine.dispose()

@@ -33,11 +33,9 @@ from portfolio.domain.models import (
     Funding,
     Narrative,
     Obligation,
-    Phase,
     Programme,
     Reminder,
 )
-from portfolio.domain.periods import add_months
 from portfolio.storage.queries import (
     ACTIONABLE,
     EFFECTIVE,
@@ -241,28 +239,15 @@ def _count(session: Session, *conditions: Any) -> int:
     return session.scalar(query) or 0
 
 
-@dataclass(frozen=True, slots=True)
-class Ending:
-    """A running programme whose last phase ends soon."""
-
-    key: str
-    label: str
-    end: date
+AHEAD_DAYS = 90
 
 
 @dataclass
 class Dashboard:
-    """The figures and lists of the Übersicht page."""
+    """The deadline lists of the Übersicht (its figures: services.big_picture)."""
 
-    running: int
-    programmes: int
-    money_by_kind: dict[FunderKind, Decimal]
-    due_soon: list[DueRow]
-    due_soon_count: int
     overdue: list[DueRow]
-    overdue_count: int
-    ending: list[Ending]
-    upcoming: list[DueRow]
+    ahead: list[DueRow]  # the next AHEAD_DAYS days, always listed
 
 
 def _days(session: Session, first: Any, last: Any) -> Any:
@@ -276,10 +261,13 @@ def _days(session: Session, first: Any, last: Any) -> Any:
 def money_by_kind(session: Session, year: int) -> dict[FunderKind, Decimal]:
     """Award money falling into a year by funder kind (plan lines, else pro rata).
 
-    Aggregated in SQL, so the dashboard does not load every award.
+    An award with a Finanzierungsplan counts its plan lines of the year; one without
+    counts the share of its amount by days of its Bewilligungszeitraum (as the
+    workbook's ``money_by_funder``). Aggregated in SQL, so the dashboard does not
+    load every award.
     """
     first, last = date(year, 1, 1), date(year, 12, 31)
-    planned_awards = sa.select(BudgetLine.award_id).where(BudgetLine.year == year)
+    planned_awards = sa.select(BudgetLine.award_id)
     totals: dict[FunderKind, Decimal] = {}
     by_plan = (
         sa.select(Funder.kind, sa.func.sum(BudgetLine.planned))
@@ -316,54 +304,13 @@ def money_by_kind(session: Session, year: int) -> dict[FunderKind, Decimal]:
     return {k: v.quantize(Decimal("0.01")) for k, v in ordered}
 
 
-def ending_soon(session: Session, today: date, months: int = 6) -> list[Ending]:
-    """Running programmes whose phases all end within the next months."""
-    has_open = sa.func.sum(sa.case((Phase.end.is_(None), 1), else_=0))
-    last_end = sa.func.max(Phase.end)
-    ends = (
-        sa.select(Phase.programme_id, last_end.label("end"))
-        .group_by(Phase.programme_id)
-        .having(has_open == 0)
-        .subquery()
-    )
-    query = (
-        sa.select(
-            Programme.key,
-            sa.func.coalesce(Programme.short_name, Programme.name),
-            ends.c.end,
-        )
-        .join(ends, ends.c.programme_id == Programme.id)
-        .where(
-            Programme.status == ProgrammeStatus.RUNNING,
-            ends.c.end >= today,
-            ends.c.end <= add_months(today, months),
-        )
-        .order_by(ends.c.end)
-        .limit(DASHBOARD_LIMIT)
-    )
-    return [Ending(k, lbl, end) for k, lbl, end in session.execute(query)]
-
-
 def dashboard(session: Session, today: date) -> Dashboard:
-    """Everything the Übersicht shows, in a fixed number of statements."""
+    """The overdue deadlines and those of the next 90 days (two statements)."""
     open_ = sa.and_(Obligation.status == ObligationStatus.OPEN, ACTIONABLE)
-    soon = (open_, today <= EFFECTIVE, today + timedelta(days=30) >= EFFECTIVE)
-    late = (open_, today > EFFECTIVE)
-    counts = dict(
-        session.execute(
-            sa.select(Programme.status, sa.func.count()).group_by(Programme.status)
-        ).all()
-    )
+    ahead = (open_, today <= EFFECTIVE, today + timedelta(days=AHEAD_DAYS) >= EFFECTIVE)
     return Dashboard(
-        running=counts.get(ProgrammeStatus.RUNNING, 0),
-        programmes=sum(counts.values()),
-        money_by_kind=money_by_kind(session, today.year),
-        due_soon=_due_rows(session, *soon, limit=DASHBOARD_LIMIT),
-        due_soon_count=_count(session, *soon),
-        overdue=_due_rows(session, *late, limit=DASHBOARD_LIMIT),
-        overdue_count=_count(session, *late),
-        ending=ending_soon(session, today),
-        upcoming=_due_rows(session, open_, today <= EFFECTIVE, limit=5),
+        overdue=_due_rows(session, open_, today > EFFECTIVE, limit=DASHBOARD_LIMIT),
+        ahead=_due_rows(session, *ahead, limit=DASHBOARD_LIMIT),
     )
 
 

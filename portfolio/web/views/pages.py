@@ -11,7 +11,13 @@ from fastapi.responses import HTMLResponse
 
 from portfolio.domain.enums import FunderKind, ProgrammeStatus, UserRole
 from portfolio.services import mail_outage
-from portfolio.storage.page_queries import ProgrammeFilter, dashboard, timeline_page
+from portfolio.services.big_picture import big_picture
+from portfolio.storage.page_queries import (
+    AHEAD_DAYS,
+    ProgrammeFilter,
+    dashboard,
+    timeline_page,
+)
 from portfolio.web import timeline as layout
 from portfolio.web.context import Ctx, page
 from portfolio.web.forms import parse_enum
@@ -21,22 +27,26 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def overview(ctx: Ctx = Depends(page)) -> HTMLResponse:
-    """KPIs, money this year by funder kind, due soon, overdue, ending soon."""
+    """KPIs, money by funder kind, pipeline, endings, overdue and the next 90 days.
+
+    The figures come from ``big_picture``, as the portfolio report's do.
+    """
+    picture = big_picture(ctx.session, ctx.today)
     board = dashboard(ctx.session, ctx.today)
-    biggest = max(board.money_by_kind.values(), default=Decimal(0))
+    biggest = max(picture.money_by_kind.values(), default=Decimal(0))
     bars = [
         (kind, amount, float(amount / biggest * 100) if biggest else 0.0)
-        for kind, amount in board.money_by_kind.items()
+        for kind, amount in picture.money_by_kind.items()
     ]
-    total = sum(board.money_by_kind.values(), Decimal(0))
     return ctx.render(
         "overview.html",
         nav="overview",
+        pic=picture,
         board=board,
         money_bars=bars,
-        money_total=total,
         colours=layout.KIND_COLOURS,
         soon_until=ctx.today + timedelta(days=30),
+        ahead_until=ctx.today + timedelta(days=AHEAD_DAYS),
         mail_outage=_outage_text(ctx),
         **_money_panel(ctx),
     )
