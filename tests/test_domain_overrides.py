@@ -197,10 +197,15 @@ NRW_G = get_regime("nrw-anbest-g")
     [
         # no Bewilligungszeitraum at all (KAoA in the demo)
         (NRW_G, Anchors(None, None, horizon=date(2017, 12, 31)), None,
-         ["Keine Fristen: Bewilligungszeitraum fehlt"]),
+         ["Keine Fristen: Bewilligungszeitraum fehlt. Die Fristen des Regelwerks "
+          "„Land NRW: ANBest-G“ zählen vom Bewilligungszeitraum; tragen Sie Beginn "
+          "und Ende laut Bescheid ein (oder die Termine des Bescheids als "
+          "Abweichung)."]),
         # open end: Zwischennachweise up to the horizon, but no VN
         (NRW_G, Anchors(date(2015, 1, 1), None, horizon=date(2017, 12, 31)), None,
-         ["offenes Ende: kein Verwendungsnachweis berechenbar"]),
+         ["offenes Ende: kein Verwendungsnachweis berechenbar. Er zählt vom Ende des "
+          "Bewilligungszeitraums; tragen Sie das Ende ein, sobald es feststeht, oder "
+          "den Termin laut Bescheid als Abweichung (Regel NRW_ANBESTG_VN)."]),
         # open end, but the Bescheid names the VN date: nothing is missing
         (NRW_G, Anchors(date(2015, 1, 1), None, horizon=date(2017, 12, 31)),
          {"NRW_ANBESTG_VN": "2018-06-30"}, []),

@@ -235,6 +235,24 @@ NO_TERM = "Keine Fristen: Bewilligungszeitraum fehlt"
 OPEN_END = "offenes Ende: kein Verwendungsnachweis berechenbar"
 
 
+def _no_term_hint(regime: Regime) -> str:
+    """What to enter when the award has no Bewilligungszeitraum."""
+    return (
+        f"Die Fristen des Regelwerks „{regime.name}“ zählen vom Bewilligungszeitraum; "
+        "tragen Sie Beginn und Ende laut Bescheid ein (oder die Termine des "
+        "Bescheids als Abweichung)."
+    )
+
+
+def _open_end_hint(template: Template) -> str:
+    """What to enter when the award's term has no end yet."""
+    return (
+        "Er zählt vom Ende des Bewilligungszeitraums; tragen Sie das Ende ein, "
+        "sobald es feststeht, oder den Termin laut Bescheid als Abweichung "
+        f"(Regel {template.id})."
+    )
+
+
 def unplanned(
     regime: Regime, anchors: Anchors, overrides: Mapping[str, object] | None = None
 ) -> list[str]:
@@ -242,9 +260,9 @@ def unplanned(
 
     An award without a Bewilligungszeitraum gets "Keine Fristen: Bewilligungszeitraum
     fehlt"; an open-ended one whose Verwendungsnachweis counts from the end "offenes
-    Ende: kein Verwendungsnachweis berechenbar"; any other rule left without a date
-    names itself and the missing date. Rules switched off, or given a date by the
-    Bescheid, are not missing.
+    Ende: kein Verwendungsnachweis berechenbar"; each followed by why and what to
+    enter. Any other rule left without a date names itself and the missing date.
+    Rules switched off, or given a date by the Bescheid, are not missing.
     """
     overrides = overrides or {}
     silent: list[Template] = []
@@ -264,12 +282,12 @@ def unplanned(
     if not silent:
         return []
     if anchors.bewilligung_start is None and anchors.bewilligung_end is None:
-        return [NO_TERM]
+        return [f"{NO_TERM}. {_no_term_hint(regime)}"]
     lines = []
     for template in silent:
         if anchors.bewilligung_end is None:
             lines.append(
-                OPEN_END
+                f"{OPEN_END}. {_open_end_hint(template)}"
                 if template.kind is ObligationKind.VERWENDUNGSNACHWEIS
                 else f"offenes Ende: {template.title_for(None, '').strip()} "
                 f"({template.id}) nicht berechenbar"

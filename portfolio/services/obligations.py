@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portfolio.domain.deadlines import Anchors, WorkingDays, effective, shift_note
 from portfolio.domain.enums import ObligationKind, ObligationStatus, ReminderStatus
 from portfolio.domain.errors import InvalidValue, NotFound
-from portfolio.domain.models import Award, Obligation, Reminder
+from portfolio.domain.models import Award, Obligation, Programme, Reminder
 from portfolio.domain.overrides import OverrideError, validate_overrides
 from portfolio.domain.periods import format_date
 from portfolio.domain.regimes import (
@@ -148,6 +148,45 @@ def award_notes(award: Award, regimes: dict[str, Regime], today: date) -> list[s
     except OverrideError as exc:
         return [exc.message]
     return unplanned(regime, anchors_of(award, today), overrides)
+
+
+@dataclass(frozen=True, slots=True)
+class AwardNote:
+    """Why one award's rules yield no date: where, and the German lines."""
+
+    programme: str
+    programme_label: str
+    award: str
+    lines: tuple[str, ...]
+
+
+def awards_without_dates(
+    session: Session,
+    regimes: dict[str, Regime],
+    today: date,
+    programme_key: str | None = None,
+) -> list[AwardNote]:
+    """Every award whose rules cannot all be computed, with ``award_notes``' lines."""
+    query = (
+        sa.select(Award)
+        .join(Award.programme)
+        .where(Award.regime.is_not(None))
+        .options(selectinload(Award.programme), selectinload(Award.funder))
+        .order_by(Programme.key, Award.reference, Award.id)
+    )
+    if programme_key is not None:
+        query = query.where(Programme.key == programme_key)
+    notes = []
+    for award in session.scalars(query):
+        lines = award_notes(award, regimes, today)
+        if lines:
+            name = award.reference or award.funder.short_name
+            notes.append(
+                AwardNote(
+                    award.programme.key, award.programme.label, name, tuple(lines)
+                )
+            )
+    return notes
 
 
 def _untouched(obligation: Obligation) -> bool:
