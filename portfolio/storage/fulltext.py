@@ -3,11 +3,16 @@
 SQLite: an FTS5 table ``document_fts`` over ``document_texts`` (external content,
 kept in step by triggers, so a cascade delete cleans it too); words are split by
 ``unicode61`` without diacritics, and a search word of four letters or more also
-finds longer words starting with it (no German stemmer in FTS5). PostgreSQL: a GIN
-index ``document_fts_german`` on ``to_tsvector('german', …)`` of the text with dots,
-slashes and hyphens turned into blanks, so "31.03." finds "31.03.2018" on both
-databases. Neither object is a model: they are created here (and in the migration)
-and the schema comparison skips them by name (``include_name``/``include_object``).
+finds longer words starting with it (no German stemmer in FTS5). PostgreSQL: a
+stored generated column ``document_fts_vector`` (``to_tsvector('german', …)`` of the
+text with dots, slashes and hyphens turned into blanks, so "31.03." finds
+"31.03.2018" on both databases) under a GIN index ``document_fts_vector_gin``; a
+word of four letters or more is searched as a prefix of its German stem, like the
+SQLite side. The snippet is cut by ``ts_headline`` from a window of the text around
+the first place a searched word appears (the whole text only when none appears as
+typed), so its cost does not grow with the documents' length. None of these objects
+is a model: they are created here (and in the migrations) and the schema comparison
+skips them by name (``include_name``/``include_object``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,14 @@ PREFIX = "document_fts"
 # Marks around the matched words in a snippet; the doors turn them into highlights.
 MARK_START, MARK_END = "\x02", "\x03"
 PG_VECTOR = "to_tsvector('german'::regconfig, regexp_replace(text, '[./-]', ' ', 'g'))"
+# The snippet of a PostgreSQL hit is cut from this many characters of its text,
+# starting a little before the first searched word.
+WINDOW, LEAD = 480, 160
+# ts_headline parses the text as it is ("31.03." is one token there); the index saw
+# dots, slashes and hyphens as blanks. Look-alike separators make the two agree,
+# and the snippet gets the real characters back.
+STAND_INS = "\u2024\u2215\u2010"  # one dot leader, division slash, hyphen
+RESTORE = str.maketrans(STAND_INS, "./-")
 
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE document_fts USING fts5(text, content='document_texts', "
@@ -38,7 +51,10 @@ SQLITE_DDL = (
     "INSERT INTO document_fts(rowid, text) VALUES (new.document_id, new.text); END",
 )
 POSTGRES_DDL = (
-    f"CREATE INDEX document_fts_german ON document_texts USING gin ({PG_VECTOR})",
+    "ALTER TABLE document_texts ADD COLUMN document_fts_vector tsvector "
+    f"GENERATED ALWAYS AS ({PG_VECTOR}) STORED",
+    "CREATE INDEX document_fts_vector_gin ON document_texts "
+    "USING gin (document_fts_vector)",
 )
 
 
@@ -110,33 +126,69 @@ def search(session: Session, text: str, limit: int = 50) -> list[Hit]:
             {"q": _fts5_query(phrases), "a": MARK_START, "b": MARK_END, "n": limit},
         ).all()
         return [Hit(int(r[0]), str(r[1] or ""), float(r[2])) for r in rows]
-    return _search_postgres(session, phrases, limit)
+    return _search_postgres(session, text, phrases, limit)
+
+
+def _pg_term(tokens: list[str]) -> tuple[str, str]:
+    """One searched word as a tsquery: a long word as a prefix, else a phrase."""
+    if len(tokens) == 1 and len(tokens[0]) >= 4 and tokens[0].isalpha():
+        return "to_tsquery('german'::regconfig, :{})", f"{tokens[0]}:*"
+    return "phraseto_tsquery('german'::regconfig, :{})", " ".join(tokens)
+
+
+def _window_words(text: str) -> list[str]:
+    """Spellings to look for in a hit's text to place its snippet window."""
+    found: dict[str, None] = {}
+    for word in text.split():
+        core = re.sub(r"^\W+|\W+$", "", word)
+        if not core:
+            continue
+        if core.isalpha() and len(core) > 5:
+            core = core[:-2]  # inflected forms (Nachweis, Nachweises) share it
+        for spelling in (core, core.lower(), core.capitalize()):
+            found[spelling] = None
+    return list(found)[:24]
 
 
 def _search_postgres(
-    session: Session, phrases: list[list[str]], limit: int
+    session: Session, text: str, phrases: list[list[str]], limit: int
 ) -> list[Hit]:
-    params: dict[str, Any] = {"n": limit}
+    params: dict[str, Any] = {
+        "n": limit, "window": WINDOW, "lead": LEAD, "stand_ins": STAND_INS,
+    }  # fmt: skip
     terms = []
     for index, tokens in enumerate(phrases):
-        params[f"p{index}"] = " ".join(tokens)
-        terms.append(f"phraseto_tsquery('german'::regconfig, :p{index})")
-    query = " && ".join(terms)
-    options = (
+        call, value = _pg_term(tokens)
+        params[f"p{index}"] = value
+        terms.append(call.format(f"p{index}"))
+    places = []
+    for index, spelling in enumerate(_window_words(text)):
+        params[f"w{index}"] = spelling
+        places.append(f"NULLIF(strpos(found.text, :w{index}), 0)")
+    params["opts"] = (
         f'StartSel="{MARK_START}", StopSel="{MARK_END}", MaxWords=30, MinWords=12, '
         'MaxFragments=2, FragmentDelimiter=" … "'
     )
-    params["opts"] = options
+    place = f"LEAST({', '.join(places)})" if places else "NULL"
+    query = " && ".join(terms)
     rows = session.execute(
         sa.text(
-            f"WITH q AS (SELECT {query} AS q), "  # noqa: S608 - only placeholders
+            f"WITH q AS MATERIALIZED (SELECT {query} AS q), "  # noqa: S608 - placeholders
+            # q is opaque to the planner (materialized), so it takes the GIN index:
+            # a known query can look cheaper as a scan of the small heap, which
+            # then unpacks every stored vector.
             "found AS (SELECT t.document_id, t.text, "
-            f"ts_rank({PG_VECTOR}, q.q) AS rank FROM document_texts t, q "
-            f"WHERE {PG_VECTOR} @@ q.q ORDER BY rank DESC LIMIT :n) "
-            "SELECT found.document_id, "
-            "ts_headline('german'::regconfig, found.text, q.q, :opts), found.rank "
-            "FROM found, q ORDER BY found.rank DESC"
+            "ts_rank(t.document_fts_vector, q.q) AS rank FROM document_texts t, q "
+            "WHERE t.document_fts_vector @@ q.q ORDER BY rank DESC LIMIT :n), "
+            f"placed AS (SELECT found.*, {place} AS place FROM found) "
+            "SELECT placed.document_id, ts_headline('german'::regconfig, translate("
+            "CASE WHEN placed.place IS NULL THEN placed.text ELSE substr(placed.text, "
+            "greatest(1, placed.place - :lead), :window) END, './-', :stand_ins), "
+            "q.q, :opts), placed.rank "
+            "FROM placed, q ORDER BY placed.rank DESC, placed.document_id"
         ),
         params,
     ).all()
-    return [Hit(int(r[0]), str(r[1] or ""), -float(r[2])) for r in rows]
+    return [
+        Hit(int(r[0]), str(r[1] or "").translate(RESTORE), -float(r[2])) for r in rows
+    ]
