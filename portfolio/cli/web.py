@@ -98,6 +98,7 @@ def serve(cli: CliContext, host: str, port: int, no_scheduler: bool) -> None:
     import uvicorn
 
     from portfolio.web import create_app
+    from portfolio.web.server import GermanH11Protocol, install_log_filter
 
     _check_address(host, port)
     settings = cli.office_settings
@@ -120,11 +121,14 @@ def serve(cli: CliContext, host: str, port: int, no_scheduler: bool) -> None:
     # finish its message in flight and the process exits 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _quiet_exit)
+    install_log_filter()
     try:
         uvicorn.run(
             app,
             host=host,
             port=port,
+            # uvicorn's own answers (a request it cannot parse) in German
+            http=GermanH11Protocol,
             log_level="warning",
             # the client address comes from web.trusted_proxies, not from uvicorn
             proxy_headers=False,

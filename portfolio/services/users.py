@@ -169,7 +169,9 @@ def _directory_user(
     elif not user.active:
         return None
     elif user.role is not role:
-        update_user(session, user, role=role, active=True, acting=None)
+        update_user(
+            session, user, role=role, active=True, acting=None, from_directory=True
+        )
     return user
 
 
@@ -260,8 +262,14 @@ def update_user(
     role: UserRole,
     active: bool,
     acting: User | None,
+    from_directory: bool = False,
 ) -> None:
-    """Change a user's role or switch them off; nobody locks themselves out."""
+    """Change a user's role or switch them off; nobody locks themselves out.
+
+    The last active admin keeps the role and stays active (``Conflict``), except
+    when the directory says otherwise at sign-in (``from_directory``): there the
+    office's directory decides, and ``portfolio user role`` can name a new admin.
+    """
     if (
         acting is not None
         and user.id == acting.id
@@ -271,6 +279,13 @@ def update_user(
             "Sie können sich nicht selbst die Verwaltungsrechte entziehen oder "
             "sich selbst sperren."
         )
+    if (
+        not from_directory
+        and user.role is UserRole.ADMIN
+        and user.active
+        and (role is not UserRole.ADMIN or not active)
+    ):
+        _keep_an_admin(session, user)
     before = (user.role, user.active)
     user.role = role
     user.active = active
@@ -285,6 +300,30 @@ def update_user(
             role=f"{before[0].value} → {role.value}" if before[0] is not role else None,
             active=_yes_no(before[1], active),
             sessions=ended,
+        )
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse to take away the last active admin (nobody could administer then).
+
+    The active admins are read with ``FOR UPDATE`` on PostgreSQL, so two admins
+    demoting each other at the same moment cannot both succeed (SQLite writes one
+    transaction at a time anyway).
+    """
+    # All active admins, the one to change included, locked in one order: two
+    # transactions demoting each other wait for each other instead of deadlocking.
+    admins = session.scalars(
+        sa.select(User.id)
+        .where(User.role == UserRole.ADMIN, User.active.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+    ).all()
+    others = [admin for admin in admins if admin != user.id]
+    if not others:
+        raise Conflict(
+            f"{user.username} ist der letzte aktive Admin: ohne ihn könnte niemand "
+            "mehr Benutzer verwalten. Geben Sie zuerst einem anderen Benutzer die "
+            "Rolle admin, dann lässt sich diese Rolle ändern oder das Konto sperren."
         )
 
 

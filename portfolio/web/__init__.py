@@ -19,7 +19,13 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
@@ -146,6 +152,13 @@ HTTP_ERRORS = {
     429: ("Zu viele Anfragen", "Bitte warten Sie einen Moment."),
 }
 
+INTERNAL_ERROR = (
+    "Interner Fehler",
+    "Hier ist in portfolio etwas schiefgegangen; Ihre Eingabe wurde nicht "
+    "gespeichert. Bitte versuchen Sie es noch einmal; hält der Fehler an, melden "
+    "Sie ihn der Verwaltung (die Einzelheiten stehen im Protokoll des Servers).",
+)
+
 _PHRASES = {status.phrase for status in HTTPStatus}
 
 
@@ -255,6 +268,15 @@ def _install_handlers(app: FastAPI) -> None:
         return _error_page(
             request, exc.http_status, "Das ging nicht", exc.message, exc.link
         )
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:  # noqa: ARG001
+        # Starlette's own answer to a bug is "Internal Server Error" in English;
+        # the traceback still goes to the server's log (the exception is re-raised).
+        try:
+            return _error_page(request, 500, *INTERNAL_ERROR)
+        except Exception:  # even the error page failed
+            return PlainTextResponse(INTERNAL_ERROR[1], status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
