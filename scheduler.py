@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 
 from portfolio.config import Settings, load_settings
 from portfolio.domain.errors import PortfolioError
-from portfolio.services import clock
+from portfolio.services import clock, schedule
 from portfolio.services import reminders as outbox
 from portfolio.services.office import database_defaults
 from portfolio.storage.db import session_scope
@@ -43,8 +43,9 @@ log = logging.getLogger("portfolio.scheduler")
 
 REMINDERS_JOB = "reminders"
 DIGEST_JOB = "digest"
-REMINDER_TRIGGER = {"day_of_week": "mon-fri", "hour": "7-18", "minute": "*/15"}
-DIGEST_TRIGGER = {"day_of_week": "mon", "hour": 7, "minute": 0}
+# The cron rules live with the admin page's "next run" (portfolio.services.schedule).
+REMINDER_TRIGGER = schedule.REMINDER_TRIGGER
+DIGEST_TRIGGER = schedule.DIGEST_TRIGGER
 # One run after downtime, never two at once; a run up to an hour late still counts.
 JOB_OPTIONS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 # Set on SIGTERM/SIGINT (or by ``portfolio serve`` on exit): a running reminder job

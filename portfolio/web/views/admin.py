@@ -11,12 +11,14 @@ from fastapi.responses import HTMLResponse, Response
 from portfolio.config import SETTINGS
 from portfolio.domain.enums import ReminderStatus, UserRole
 from portfolio.domain.errors import InputError, InvalidValue
+from portfolio.domain.reminders import parse_stage_config
 from portfolio.services import audit, mail_outage
 from portfolio.services.reminder_admin import (
     failed_count,
     retry_failed,
     retry_reminder,
 )
+from portfolio.services.schedule import NextRunPreview, next_run_preview
 from portfolio.services.users import (
     add_user,
     authenticate,
@@ -113,6 +115,27 @@ def reminder_log(
         statuses=list(ReminderStatus),
         mail_outage=outage.text(timezone) if outage else None,
         failed=failed_count(ctx.session),
+        next_run=_next_run(ctx, timezone),
+        weekdays=WEEKDAYS,
+    )
+
+
+WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag",
+            "Sonntag")  # fmt: skip
+
+
+def _next_run(ctx: Ctx, timezone: str) -> NextRunPreview:
+    """When the scheduler runs next and what it sends then (from the Stichtag on)."""
+    settings = ctx.request.app.state.settings
+    now = datetime.now(ZoneInfo(timezone))
+    if ctx.stichtag is not None:  # the scheduler works from the Stichtag, too
+        now = datetime.combine(ctx.stichtag, now.timetz())
+    return next_run_preview(
+        ctx.session,
+        now,
+        timezone=timezone,
+        stages=parse_stage_config(str(settings.get("reminders.stages"))),
+        lead=settings.get("office.lead_email"),
     )
 
 
