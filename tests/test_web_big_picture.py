@@ -142,3 +142,73 @@ def test_dashboard_and_portfolio_report_show_the_same_figures(db_url: str) -> No
     html = report["_html"]
     assert "Folgeantrag eingereicht am 01.02.2017 (BMBF, 150.000,00 €)" in html
     assert "keine Anschlussförderung beantragt" in html
+
+
+def test_dashboard_money_sums_read_only_programmes_with_money(db_url: str) -> None:
+    from portfolio.domain.models import Award, Expense
+    from portfolio.services import edit_disbursements, edit_plan
+    from portfolio.services.money_overview import money_by_programme, totals
+
+    prepare_db(db_url)
+    engine = open_database(db_url)
+    with session_scope(engine, "test") as session:
+        award = session.scalars(
+            sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
+        ).one()
+        edit_plan.save(
+            session,
+            award.id,
+            edit_plan.PlanIn.parse(
+                {
+                    "financing_type": "voll",
+                    "budget_lines": [
+                        {"category": "Honorare", "year": 2017, "planned": "10000"}
+                    ],
+                }
+            ),
+        )
+        edit_disbursements.create(
+            session,
+            award.id,
+            edit_disbursements.DisbursementIn.parse(
+                {"amount": "4000", "received_on": "02.01.2017"}
+            ),
+        )
+        session.add(
+            Expense(award_id=award.id, category="Honorare", year=2017,
+                    spent_on=date(2017, 1, 20), amount=Decimal("1000"))
+        )  # fmt: skip
+    with session_scope(engine, read_only=True) as session:
+        every = money_by_programme(session, 2017)
+        some = money_by_programme(session, 2017, with_records_only=True)
+    engine.dispose()
+    assert len(some) < len(every)  # programmes with only an awarded amount left out
+    whole, part = totals(every), totals(some)
+    figures = ("planned", "spent", "called", "balance", "estimated")
+    assert [getattr(part, f) for f in figures] == [getattr(whole, f) for f in figures]
+    assert (part.planned, part.spent, part.called) == (
+        Decimal("10000"), Decimal("1000"), Decimal("4000")
+    )  # fmt: skip
+
+
+def test_pipeline_counts_every_application_and_lists_the_first(db_url: str) -> None:
+    from web_support import add_synthetic
+
+    from portfolio.services.big_picture import pipeline
+
+    prepare_db(db_url, demo=False)
+    # 30 programmes, their applications cycling through the seven states.
+    add_synthetic(db_url, 30, applications=True)
+    engine = open_database(db_url)
+    with session_scope(engine, read_only=True) as session:
+        found = pipeline(session, per_stage=2)
+    engine.dispose()
+    stages = {s.status: s for s in found.stages}
+    idea = stages[ApplicationStatus.IDEA]  # programmes 0, 7, 14, 21, 28
+    assert (idea.count, idea.requested) == (5, Decimal("100070.00"))
+    # By Antragsfrist: 0 on 15.01., 14 on 15.03. (of 15.08., 15.10., 15.05.).
+    assert [i.programme_key for i in idea.items] == ["synth-0", "synth-14"]
+    assert idea.items[0].requested == Decimal("20000.00")
+    submitted = stages[ApplicationStatus.SUBMITTED]  # 2, 9, 16, 23
+    assert (submitted.count, len(submitted.items)) == (4, 2)
+    assert found.count == 5 + 5 + 4

@@ -221,27 +221,28 @@ class BigPicture:
         return sum(self.money_by_kind.values(), ZERO)
 
 
-def _spans() -> Any:
-    """Each programme's phases as one span: first start, last end, open phases."""
-    return (
-        sa.select(
-            Phase.programme_id.label("pid"),
-            sa.func.min(Phase.start).label("first"),
-            sa.func.max(Phase.end).label("last"),
-            sa.func.sum(sa.case((Phase.end.is_(None), 1), else_=0)).label("open"),
-        )
-        .group_by(Phase.programme_id)
-        .subquery()
-    )
-
-
 def programme_counts(session: Session, year: int) -> tuple[int, int]:
-    """All programmes, and those running (status) with a period touching the year."""
+    """All programmes, and those running (status) with a period touching the year.
+
+    The period is the span of all phases (``Programme.period``): it touches the year
+    when a phase starts by the year's end and a phase is open or ends in or after
+    it; a programme without phases counts by its status alone.
+    """
     first, last = date(year, 1, 1), date(year, 12, 31)
-    span = _spans()
+
+    def phase(*conditions: Any) -> Any:
+        return (
+            sa.select(Phase.id)
+            .where(Phase.programme_id == Programme.id, *conditions)
+            .exists()
+        )
+
     touches = sa.or_(
-        span.c.pid.is_(None),
-        sa.and_(span.c.first <= last, sa.or_(span.c.open > 0, span.c.last >= first)),
+        ~phase(),
+        sa.and_(
+            phase(Phase.start <= last),
+            phase(sa.or_(Phase.end.is_(None), Phase.end >= first)),
+        ),
     )
     running = sa.and_(Programme.status == ProgrammeStatus.RUNNING, touches)
     total, count = session.execute(
@@ -249,55 +250,83 @@ def programme_counts(session: Session, year: int) -> tuple[int, int]:
             sa.func.count(Programme.id),
             sa.func.sum(sa.case((running, 1), else_=0)),
         )
-        .select_from(Programme)
-        .outerjoin(span, span.c.pid == Programme.id)
     ).one()
     return int(total or 0), int(count or 0)
 
 
 def pipeline(session: Session, per_stage: int = 10) -> Pipeline:
-    """Applications in progress by state: sums and the first few of each (one query)."""
+    """Applications in progress by state: sums and the first few of each (one query).
+
+    One ``UNION ALL``: per state the first applications by Antragsfrist (a top-n
+    scan, no window over every application), and one row per state with its count
+    and requested sum (``place`` 0).
+    """
     undated = sa.case((Application.deadline.is_(None), 1), else_=0)
-    ranked = (
+    parts: list[Any] = []
+    for status in IN_PROGRESS:
+        first = (
+            sa.select(Application.id)
+            .where(Application.status == status)
+            .order_by(undated, Application.deadline, Application.id)
+            .limit(per_stage)
+            .subquery()
+        )
+        parts.append(
+            sa.select(
+                Application.id,
+                Application.status,
+                sa.literal(1).label("place"),
+                sa.literal(0).label("n"),
+                Application.requested.label("total"),
+            ).where(Application.id.in_(sa.select(first.c.id)))
+        )
+    parts.append(
         sa.select(
-            Application.id,
+            sa.literal(0).label("id"),
             Application.status,
+            sa.literal(0).label("place"),
+            sa.func.count(Application.id).label("n"),
+            sa.func.sum(Application.requested).label("total"),
+        )
+        .where(Application.status.in_(IN_PROGRESS))
+        .group_by(Application.status)
+    )
+    found = sa.union_all(*parts).subquery()
+    query = (
+        sa.select(
+            found.c.id,
+            found.c.status,
+            found.c.place,
+            found.c.n,
+            found.c.total,
             Programme.key,
             sa.func.coalesce(Programme.short_name, Programme.name).label("label"),
             Funder.short_name.label("funder"),
-            Application.requested,
             Application.deadline,
             Application.submitted_on,
-            sa.func.count().over(partition_by=Application.status).label("n"),
-            sa.func.sum(Application.requested)
-            .over(partition_by=Application.status)
-            .label("total"),
-            sa.func.row_number()
-            .over(
-                partition_by=Application.status,
-                order_by=(undated, Application.deadline, Application.id),
-            )
-            .label("place"),
         )
-        .join(Programme, Programme.id == Application.programme_id)
+        .outerjoin(Application, Application.id == found.c.id)
+        .outerjoin(Programme, Programme.id == Application.programme_id)
         .outerjoin(Funder, Funder.id == Application.funder_id)
-        .where(Application.status.in_(IN_PROGRESS))
-        .subquery()
-    )
-    query = (
-        sa.select(ranked)
-        .where(ranked.c.place <= per_stage)
-        .order_by(ranked.c.place, ranked.c.id)
+        .order_by(
+            found.c.place,
+            sa.case((Application.deadline.is_(None), 1), else_=0),
+            Application.deadline,
+            found.c.id,
+        )
     )
     counts: dict[ApplicationStatus, tuple[int, Decimal]] = {}
     items: dict[ApplicationStatus, list[PipelineItem]] = {s: [] for s in IN_PROGRESS}
     for row in session.execute(query):
         status = ApplicationStatus(row.status)
-        counts[status] = (int(row.n), _decimal(row.total))
+        if row.place == 0:
+            counts[status] = (int(row.n), _decimal(row.total))
+            continue
         items[status].append(
             PipelineItem(
                 row.id, status, row.key, row.label, row.funder,
-                row.requested, row.deadline, row.submitted_on,
+                None if row.total is None else _decimal(row.total),
+                row.deadline, row.submitted_on,
             )
         )  # fmt: skip
     return Pipeline(
@@ -316,23 +345,38 @@ def ending_programmes(
     Returns the first ``limit`` by end date and how many there are (two queries).
     """
     horizon = add_months(today, months)
-    span = _spans()
+    # All phases closed and the last end in the window: a phase ends in the window
+    # and none is open or ends after it (no GROUP BY over every phase).
+    ends_inside = sa.select(Phase.programme_id).where(
+        Phase.end >= today, Phase.end <= horizon
+    )
+    goes_on = (
+        sa.select(Phase.id)
+        .where(
+            Phase.programme_id == Programme.id,
+            sa.or_(Phase.end.is_(None), Phase.end > horizon),
+        )
+        .exists()
+    )
+    last = (
+        sa.select(sa.func.max(Phase.end))
+        .where(Phase.programme_id == Programme.id)
+        .scalar_subquery()
+    )
     query = (
         sa.select(
             Programme.id,
             Programme.key,
             sa.func.coalesce(Programme.short_name, Programme.name),
-            span.c.last,
+            last,
             sa.func.count().over(),
         )
-        .join(span, span.c.pid == Programme.id)
         .where(
-            span.c.open == 0,
-            span.c.last >= today,
-            span.c.last <= horizon,
+            Programme.id.in_(ends_inside),
+            ~goes_on,
             Programme.status != ProgrammeStatus.REJECTED,
         )
-        .order_by(span.c.last, Programme.id)
+        .order_by(last, Programme.id)
     )
     if limit is not None:
         query = query.limit(limit)

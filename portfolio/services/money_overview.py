@@ -46,8 +46,15 @@ def _by_award(session: Session, query: sa.Select[int, Any]) -> dict[int, Decimal
     return {award: Decimal(total or 0) for award, total in session.execute(query)}
 
 
-def money_by_programme(session: Session, year: int) -> list[ProgrammeMoney]:
-    """Every programme with money in the year, by key."""
+def money_by_programme(
+    session: Session, year: int, *, with_records_only: bool = False
+) -> list[ProgrammeMoney]:
+    """Every programme with money in the year, by key.
+
+    ``with_records_only`` leaves out programmes with no plan line, booking or payment
+    at all: their rows hold only the awarded amount, so the sums of planned, spent,
+    called and Bestand (the dashboard's) stay the same without reading every award.
+    """
     year_end = date(year, 12, 31)
     planned = _by_award(
         session,
@@ -98,6 +105,15 @@ def money_by_programme(session: Session, year: int) -> list[ProgrammeMoney]:
         Award.id, Award.amount, Award.funding_rate, Award.financing_type,
         Award.start, Award.end, Programme.key, Programme.name, Programme.short_name,
     ).join(Award.programme)  # fmt: skip
+    if with_records_only:
+        records = sa.union(
+            sa.select(BudgetLine.award_id), sa.select(Expense.award_id),
+            sa.select(Disbursement.award_id),
+        ).subquery()  # fmt: skip
+        with_records = sa.select(Award.programme_id).where(
+            Award.id.in_(sa.select(records.c.award_id))
+        )
+        query = query.where(Award.programme_id.in_(with_records))
     for (
         award_id,
         amount,

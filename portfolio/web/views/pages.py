@@ -57,7 +57,8 @@ def _money_panel(ctx: Ctx) -> dict[str, Any]:
     from portfolio.services.money_checks import money_warnings
     from portfolio.services.money_overview import money_by_programme, totals
 
-    rows = money_by_programme(ctx.session, ctx.today.year)
+    # Programmes without any money records add nothing to these sums.
+    rows = money_by_programme(ctx.session, ctx.today.year, with_records_only=True)
     gaps = sorted((r for r in rows if r.gap > 0), key=lambda r: r.gap, reverse=True)
     regimes = ctx.request.app.state.settings.get("paths.regimes")
     return {
