@@ -40,7 +40,10 @@ def _add_portfolio_news(db_url: str) -> None:
         werkstatt = Programme(
             key="werkstatt", name="Zukunftswerkstatt", status=ProgrammeStatus.RUNNING
         )
-        session.add_all([quartier, werkstatt])
+        lesestart = Programme(
+            key="lesestart", name="Lesestart", status=ProgrammeStatus.RUNNING
+        )
+        session.add_all([quartier, werkstatt, lesestart])
         session.flush()
         session.add_all(
             [
@@ -48,6 +51,8 @@ def _add_portfolio_news(db_url: str) -> None:
                       start=date(2016, 1, 1), end=date(2017, 12, 31)),
                 Phase(programme_id=werkstatt.id, name="Laufzeit",
                       start=date(2015, 10, 1), end=date(2017, 9, 30)),
+                Phase(programme_id=lesestart.id, name="Laufzeit",
+                      start=date(2016, 7, 1), end=date(2017, 6, 30)),
                 # The follow-up of Bildung im Quartier: submitted, no phase yet.
                 Application(programme_id=quartier.id, funder_id=bmbf.id,
                             status=ApplicationStatus.SUBMITTED,
@@ -102,23 +107,30 @@ def test_dashboard_shows_pipeline_endings_and_90_days(db_url: str) -> None:
     assert "abgelehnt" not in pipeline  # a decided application is not in progress
 
     ending = _section(board, "auslaufend")
-    assert "Enden in den nächsten 12 Monaten (2)" in ending
+    assert "Enden in den nächsten 12 Monaten (3)" in ending
+    lesestart = ending.split('data-ending="lesestart"')[1].split("</li>")[0]
+    assert "endet 30.06.2017" in lesestart
+    assert "keine Anschlussförderung beantragt" in lesestart
+    assert 'class="tag warn"' in lesestart
     werkstatt = ending.split('data-ending="werkstatt"')[1].split("</li>")[0]
     quartier = ending.split('data-ending="quartier"')[1].split("</li>")[0]
     assert "endet 30.09.2017" in werkstatt
     assert "Folgeantrag abgelehnt (BMBF, 90.000,00 €)" in werkstatt
-    assert "keine Anschlussförderung beantragt" in werkstatt
+    assert "Anschlussförderung offen" in werkstatt
     assert 'class="tag warn"' in werkstatt
     assert "endet 31.12.2017" in quartier
     assert "Folgeantrag eingereicht am 01.02.2017 (BMBF, 150.000,00 €)" in quartier
-    assert ending.index("werkstatt") < ending.index("quartier")  # by end date
+    # By end date.
+    assert (
+        ending.index("lesestart") < ending.index("werkstatt") < ending.index("quartier")
+    )
 
     ahead = _section(board, "vorschau")
     assert "Kurzbericht Quartier" in ahead and "25.03.2017" in ahead  # 10 days
     assert "Abschlussveranstaltung Werkstatt" in ahead and "14.05.2017" in ahead
     assert "bis einschließlich 13.06.2017".lower() in ahead.lower()
     kpi = dict(re.findall(r'data-kpi="(\w+)">([^<]*)<', board))
-    assert kpi["pipeline"] == "2" and kpi["ending"] == "2"
+    assert kpi["pipeline"] == "2" and kpi["ending"] == "3"
     assert "175.000,00 € beantragt" in board
     http.app.state.engine.dispose()  # type: ignore[attr-defined]
 
@@ -133,14 +145,17 @@ def test_dashboard_and_portfolio_report_show_the_same_figures(db_url: str) -> No
     total = re.search(r"data-money-total>([^<]*)<", board)
     assert total is not None
     report = _report_kpis(db_url)
-    assert report["laufende Programme 2017"] == kpi["running"] == "11"
-    assert report["Fördermittel 2017"] == total.group(1) == "208.272,45 €"
-    assert report["Programme, die in 12 Monaten enden"] == kpi["ending"] == "2"
+    assert report["laufende Programme 2017"] == kpi["running"] == "12"
+    assert report["Fördermittel 2017"] == total.group(1) != "0,00 €"
+    assert report["Programme, die in 12 Monaten enden"] == kpi["ending"] == "3"
     assert report["Anträge in Arbeit"] == kpi["pipeline"] == "2"
     assert report["beantragt (Anträge in Arbeit)"] == "175.000,00 €"
     assert "175.000,00 € beantragt" in board
     html = report["_html"]
     assert "Folgeantrag eingereicht am 01.02.2017 (BMBF, 150.000,00 €)" in html
+    assert (
+        "Folgeantrag abgelehnt (BMBF, 90.000,00 €) – Anschlussförderung offen" in html
+    )
     assert "keine Anschlussförderung beantragt" in html
 
 
@@ -189,6 +204,37 @@ def test_dashboard_money_sums_read_only_programmes_with_money(db_url: str) -> No
     assert (part.planned, part.spent, part.called) == (
         Decimal("10000"), Decimal("1000"), Decimal("4000")
     )  # fmt: skip
+
+
+def test_money_of_the_year_is_the_funders_share(db_url: str) -> None:
+    """Zuwendung lines of the Einnahmen, else the cost plan, else the days' share."""
+    from portfolio.domain.enums import FunderKind, IncomeKind
+    from portfolio.domain.models import Award, BudgetLine, IncomeLine
+    from portfolio.storage.page_queries import money_by_kind
+
+    prepare_db(db_url)
+    engine = open_database(db_url)
+    with session_scope(engine, "test") as session:
+        award = session.scalars(
+            sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
+        ).one()
+        session.add(BudgetLine(award_id=award.id, category="Honorare", year=2017,
+                               planned=Decimal("10000")))  # fmt: skip
+        session.flush()
+        # KoKo's 398.856 € spread by days: 208.272,45 € in 2017; plus the plan.
+        assert money_by_kind(session, 2017) == {FunderKind.BUND: Decimal("218272.45")}
+        session.add(IncomeLine(award_id=award.id, kind=IncomeKind.ZUWENDUNG,
+                               year=2017, planned=Decimal("9000")))  # fmt: skip
+        session.add(IncomeLine(award_id=award.id, kind=IncomeKind.EIGENANTEIL,
+                               year=2017, planned=Decimal("1000")))  # fmt: skip
+        session.flush()
+        assert money_by_kind(session, 2017) == {FunderKind.BUND: Decimal("217272.45")}
+    engine.dispose()
+    http, _ = logged_in(db_url, "viewer")
+    board = http.get("/").text
+    http.app.state.engine.dispose()  # type: ignore[attr-defined]
+    assert "data-money-total>217.272,45 €<" in board
+    assert _report_kpis(db_url)["Fördermittel 2017"] == "217.272,45 €"
 
 
 def test_pipeline_counts_every_application_and_lists_the_first(db_url: str) -> None:

@@ -165,7 +165,7 @@ def follow_up_text(follow_up: FollowUp | None) -> str:
     if extra:
         text += f" ({', '.join(extra)})"
     if not follow_up.alive:
-        text += f" – {NO_FOLLOW_UP}"
+        text += " – Anschlussförderung offen"
     return text
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from portfolio.domain.enums import (
     ChangeAction,
     FunderKind,
+    IncomeKind,
     ObligationStatus,
     ProgrammeStatus,
 )
@@ -31,6 +32,7 @@ from portfolio.domain.models import (
     Contact,
     Funder,
     Funding,
+    IncomeLine,
     Narrative,
     Obligation,
     Programme,
@@ -259,21 +261,31 @@ def _days(session: Session, first: Any, last: Any) -> Any:
 
 
 def money_by_kind(session: Session, year: int) -> dict[FunderKind, Decimal]:
-    """Award money falling into a year by funder kind (plan lines, else pro rata).
+    """Award money falling into a year by funder kind (the funder's share).
 
-    An award with a Finanzierungsplan counts its plan lines of the year; one without
-    counts the share of its amount by days of its Bewilligungszeitraum (as the
-    workbook's ``money_by_funder``). Aggregated in SQL, so the dashboard does not
-    load every award.
+    Per award, as the workbook's ``money_by_funder``: the planned Zuwendung lines
+    of the Finanzierungsplan's Einnahmen where recorded (a funder pays the
+    Zuwendung, not the whole plan), else its cost plan lines, else the share of its
+    amount by days of its Bewilligungszeitraum. Aggregated in SQL (two statements),
+    so the dashboard does not load every award.
     """
     first, last = date(year, 1, 1), date(year, 12, 31)
+    granted = IncomeLine.kind == IncomeKind.ZUWENDUNG
+    granted_awards = sa.select(IncomeLine.award_id).where(granted)
     planned_awards = sa.select(BudgetLine.award_id)
+    lines = sa.union_all(
+        sa.select(IncomeLine.award_id, IncomeLine.planned).where(
+            granted, IncomeLine.year == year
+        ),
+        sa.select(BudgetLine.award_id, BudgetLine.planned).where(
+            BudgetLine.year == year, BudgetLine.award_id.not_in(granted_awards)
+        ),
+    ).subquery()
     totals: dict[FunderKind, Decimal] = {}
     by_plan = (
-        sa.select(Funder.kind, sa.func.sum(BudgetLine.planned))
-        .join(Award, BudgetLine.award_id == Award.id)
+        sa.select(Funder.kind, sa.func.sum(lines.c.planned))
+        .join(Award, lines.c.award_id == Award.id)
         .join(Funder, Award.funder_id == Funder.id)
-        .where(BudgetLine.year == year)
         .group_by(Funder.kind)
     )
     inside_start = sa.case((Award.start > first, Award.start), else_=sa.literal(first))
@@ -293,6 +305,7 @@ def money_by_kind(session: Session, year: int) -> dict[FunderKind, Decimal]:
             Award.start <= last,
             Award.end >= first,
             Award.id.not_in(planned_awards),
+            Award.id.not_in(granted_awards),
         )
         .group_by(Funder.kind)
     )
