@@ -93,16 +93,31 @@ class Base(DeclarativeBase):
 
     def snapshot(self) -> dict[str, Any]:
         """The column values as JSON-friendly data, for the change log."""
-        data: dict[str, Any] = {}
-        for column in self.__table__.columns:
-            if column.key in self.__audit_exclude__:
-                continue
-            data[column.key] = to_jsonable(getattr(self, column.key))
-        return data
+        cls = type(self)
+        keys = _SNAPSHOT_KEYS.get(cls)
+        if keys is None:
+            keys = _SNAPSHOT_KEYS[cls] = tuple(
+                c.key
+                for c in self.__table__.columns
+                if c.key not in self.__audit_exclude__
+            )
+        # Loaded values straight from the instance (an import logs 100 000 new
+        # rows); anything not loaded goes through the attribute as before.
+        loaded = self.__dict__
+        return {
+            key: to_jsonable(loaded[key] if key in loaded else getattr(self, key))
+            for key in keys
+        }
+
+
+_PLAIN = frozenset({str, int, bool, float})
+_SNAPSHOT_KEYS: dict[type[Base], tuple[str, ...]] = {}
 
 
 def to_jsonable(value: Any) -> Any:
     """Turn dates, money and enums into JSON values (ISO, decimal string, value)."""
+    if value is None or type(value) in _PLAIN:
+        return value
     if isinstance(value, StrEnum):
         return value.value
     if isinstance(value, Decimal):

@@ -80,9 +80,13 @@ def _log(
     flush_context: UOWTransaction,  # noqa: ARG001 - event signature
 ) -> None:
     rows: list[ChangeRow] = []
+    stamp = _stamp(session)  # one time for the whole flush, however many chunks
     for obj in session.new:
         if _audited(obj):
             rows.append(_row(obj, ChangeAction.CREATE, None, obj.snapshot()))
+            if len(rows) >= LOG_CHUNK:  # a big import: not all snapshots at once
+                CHANGES.insert(session, rows, stamp)
+                rows = []
     for obj in session.dirty:
         if _audited(obj) and session.is_modified(obj, include_collections=False):
             before, after = _before(obj), obj.snapshot()
@@ -91,8 +95,7 @@ def _log(
     for obj in session.deleted:
         if _audited(obj):
             rows.append(_row(obj, ChangeAction.DELETE, _before(obj), None))
-    if rows:
-        record_change_rows(session, rows)
+    CHANGES.insert(session, rows, stamp)
 
 
 def _row(
@@ -115,6 +118,7 @@ CHANGES = BulkInsert(
 CHANGES_ENCODED = BulkInsert(
     CHANGES.table, CHANGES.columns, CHANGES.fixed, encoded=("before", "after")
 )
+LOG_CHUNK = 5000  # change-log rows built and written at a time by one flush
 _FIELDS = itemgetter("entity", "entity_id", "action", "before", "after")
 
 
