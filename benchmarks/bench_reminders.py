@@ -31,6 +31,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from statistics import median
 
 import sqlalchemy as sa
 
@@ -117,31 +118,49 @@ def best(fn, repeat: int = 3):
     return min(results, key=lambda r: r[0])
 
 
-def bench_planning(size: int, due: int, folder: Path) -> None:
+def _mark_sent(engine) -> None:
+    """The scheduler sent what was planned (so the next day plans afresh)."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(Reminder)
+            .where(Reminder.status == "pending")
+            .values(status="sent", sent_at=datetime(2017, 4, 1, tzinfo=UTC))
+        )
+
+
+def bench_planning(size: int, due: int, folder: Path, days: int = 3) -> None:
     engine = open_database(f"sqlite:///{folder / f'plan-{size}.db'}")
     t0 = time.perf_counter()
     fill(engine, size, due)
     print(f"filled {size:,} obligations in {time.perf_counter() - t0:.1f} s")
-    until = T + timedelta(days=Stages().max_days)
-    floor, n = best(lambda: floor_select(engine, until))
     catch_up, first = timed_plan(engine, T - timedelta(days=1))
-    with engine.begin() as conn:  # the scheduler sent yesterday's reminders
-        conn.execute(sa.update(Reminder).values(status="sent"))
-    daily, today = timed_plan(engine)
-    repeat, again = best(lambda: timed_plan(engine))
-    print(f"planning day {T:%d.%m.%Y}: {n:,} open rows in the window")
-    print(f"  floor (bare indexed SELECT): {floor * 1000:8.1f} ms")
+    _mark_sent(engine)
     print(
-        f"  plan the day ({today.planned:,} new):    {daily * 1000:8.1f} ms  "
-        f"= {daily / floor:.2f}x   <- goal <= 3x"
+        f"cold outbox, day before: {first.planned:,} rows written in "
+        f"{catch_up * 1000:.1f} ms"
     )
+    # One planning run per day, each right after its own floor on the same
+    # connection (a run on a shared machine is noisy: pairs keep the ratio honest).
+    ratios = []
+    for offset in range(days):
+        day = T + timedelta(days=offset)
+        until = day + timedelta(days=Stages().max_days)
+        floor, n = best(lambda until=until: floor_select(engine, until))
+        took, result = timed_plan(engine, day)
+        _mark_sent(engine)
+        ratios.append(took / floor)
+        print(
+            f"planning day {day:%d.%m.%Y}: {n:,} open rows in the window, "
+            f"floor (bare indexed SELECT) {floor * 1000:.1f} ms, "
+            f"plan the day ({result.planned:,} new) {took * 1000:.1f} ms "
+            f"= {took / floor:.2f}x"
+        )
+    floor, _ = best(lambda: floor_select(engine, until))
+    repeat, again = best(lambda: timed_plan(engine, day))
+    print(f"  plan the day, median of {days}: {median(ratios):.2f}x   <- goal <= 3x")
     print(
-        f"  plan again ({again.planned} new):         {repeat * 1000:8.1f} ms  "
+        f"  plan again ({again.planned} new): {repeat * 1000:.1f} ms "
         f"= {repeat / floor:.2f}x"
-    )
-    print(
-        f"  (cold outbox, day before: {first.planned:,} rows written in "
-        f"{catch_up * 1000:.1f} ms = {catch_up / floor:.2f}x)"
     )
     engine.dispose()
 
@@ -167,7 +186,21 @@ def start_sink(port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("aiosmtpd did not start")
 
 
-def bench_sending(mails: int, folder: Path, lease: float = 300.0) -> None:
+def _reset_outbox(engine) -> None:
+    """Every reminder pending again, as before the first send."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(Reminder).values(
+                status="pending", attempts=0, sent_at=None, message_id=None,
+                claimed_by=None, claimed_until=None, last_error=None,
+                last_attempt_at=None, next_attempt_at=Reminder.planned_for,
+            )
+        )  # fmt: skip
+
+
+def bench_sending(
+    mails: int, folder: Path, lease: float = 300.0, rounds: int = 3
+) -> None:
     engine = open_database(f"sqlite:///{folder / 'send.db'}")
     with session_scope(engine, "bench") as session:
         person = Contact(email="kaoa@example.org", name="KAoA")
@@ -195,47 +228,61 @@ def bench_sending(mails: int, folder: Path, lease: float = 300.0) -> None:
         outbox.plan(session, T, Stages(), None)
     port = free_port()
     server = start_sink(port)
+    settings = outbox.MailSettings(
+        office=Office(sender="portfolio@kreis-re.example"),
+        lease=timedelta(seconds=lease),
+    )
+    now = datetime(2017, 4, 10, 8, 0, tzinfo=UTC)
+    with session_scope(engine, "bench", read_only=True) as session:
+        row = session.scalars(sa.select(Reminder).limit(1)).one()
+        sample = outbox.compose(session, row, settings, now)
+    assert sample is not None
+    data = sample.as_bytes(policy=sample.policy.clone(linesep="\r\n"))
+    print(f"sending {mails:,} mails to aiosmtpd (one connection, lease {lease:g} s):")
+    floors, wires = [], []
     try:
-        settings = outbox.MailSettings(
-            office=Office(sender="portfolio@kreis-re.example"),
-            lease=timedelta(seconds=lease),
-        )
-        now = datetime(2017, 4, 10, 8, 0, tzinfo=UTC)
-        start = time.perf_counter()
-        result = outbox.send_due(
-            lambda: session_scope(engine, "bench"),
-            SmtpTransport("127.0.0.1", port),
-            settings,
-            now,
-        )
-        ours = time.perf_counter() - start
-        with session_scope(engine, "bench", read_only=True) as session:
-            row = session.scalars(sa.select(Reminder).limit(1)).one()
-            sample = outbox.compose(session, row, settings, now)
-        assert sample is not None and result.sent == mails, result
-        start = time.perf_counter()
-        with smtplib.SMTP("127.0.0.1", port) as conn:
-            for i in range(mails):
-                del sample["Message-ID"]
-                sample["Message-ID"] = f"<bare-{i}@kreis-re.example>"
-                conn.send_message(sample)
-        bare = time.perf_counter() - start
-        data = sample.as_bytes(policy=sample.policy.clone(linesep="\r\n"))
-        start = time.perf_counter()
-        with smtplib.SMTP("127.0.0.1", port) as conn:
-            for _ in range(mails):
-                conn.sendmail("portfolio@kreis-re.example", ["kaoa@example.org"], data)
-        raw = time.perf_counter() - start
+        # Rounds of floor, wire-only and ours back to back: the machine's load
+        # changes from minute to minute, the ratio within a round much less.
+        for number in range(1, rounds + 1):
+            start = time.perf_counter()
+            with smtplib.SMTP("127.0.0.1", port) as conn:
+                for i in range(mails):
+                    del sample["Message-ID"]
+                    sample["Message-ID"] = f"<bare-{number}-{i}@kreis-re.example>"
+                    conn.send_message(sample)
+            bare = time.perf_counter() - start
+            start = time.perf_counter()
+            with smtplib.SMTP("127.0.0.1", port) as conn:
+                for _ in range(mails):
+                    conn.sendmail(
+                        "portfolio@kreis-re.example", ["kaoa@example.org"], data
+                    )
+            raw = time.perf_counter() - start
+            _reset_outbox(engine)
+            start = time.perf_counter()
+            result = outbox.send_due(
+                lambda: session_scope(engine, "bench"),
+                SmtpTransport("127.0.0.1", port),
+                settings,
+                now,
+            )
+            ours = time.perf_counter() - start
+            assert result.sent == mails, result
+            floors.append(bare / ours)
+            wires.append(raw / ours)
+            print(
+                f"  round {number}: smtplib send_message {mails / bare:5.0f}/s, "
+                f"sendmail of bytes {mails / raw:5.0f}/s, portfolio send_due "
+                f"{mails / ours:5.0f}/s = {bare / ours:.2f}x of the floor, "
+                f"{raw / ours:.2f}x of wire only"
+            )
     finally:
         server.terminate()
         server.wait()
         engine.dispose()
-    print(f"sending {mails:,} mails to aiosmtpd (one connection, lease {lease:g} s):")
-    print(f"  bare smtplib send_message:   {mails / bare:8.0f} mails/s (floor)")
-    print(f"  smtplib sendmail of bytes:   {mails / raw:8.0f} mails/s (wire only)")
     print(
-        f"  portfolio send_due:          {mails / ours:8.0f} mails/s  "
-        f"= {bare / ours:.2f}x of the floor, {raw / ours:.2f}x of wire only"
+        f"  send_due, median of {rounds}: {median(floors):.2f}x of the floor "
+        f"(smtplib send_message)   <- goal >= 0.5x; {median(wires):.2f}x of wire only"
     )
 
 
@@ -245,15 +292,17 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=5_000)
     parser.add_argument("--mails", type=int, default=10_000)
     parser.add_argument("--lease", type=float, default=300.0)
+    parser.add_argument("--days", type=int, default=3, help="planning runs")
+    parser.add_argument("--rounds", type=int, default=3, help="sending rounds")
     parser.add_argument("--skip-planning", action="store_true")
     parser.add_argument("--skip-sending", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if not args.skip_planning:
-            bench_planning(args.size, args.due, folder)
+            bench_planning(args.size, args.due, folder, args.days)
         if not args.skip_sending:
-            bench_sending(args.mails, folder, args.lease)
+            bench_sending(args.mails, folder, args.lease, args.rounds)
 
 
 if __name__ == "__main__":
