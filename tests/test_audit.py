@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from web_support import PASSWORD, client, csrf_of, login, make_settings, prepare_db
 
 from portfolio.domain.models import AuditEvent, User
-from portfolio.services import report_sending
+from portfolio.services import audit, report_sending
 from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
 from portfolio.web import create_app
@@ -108,6 +108,15 @@ def test_every_act_of_the_list_is_logged(db_url: str, cli: Cli, tmp_path: Path) 
     assert any("Rolle: viewer → editor" in line for line in lines)
     assert any("Einstellungen: office.name" in line for line in lines)
     assert PASSWORD not in logged.stdout and "anders-789" not in logged.stdout
+    engine = open_database(db_url)
+    with session_scope(engine, read_only=True) as session:
+        details = session.scalars(sa.select(AuditEvent.detail)).all()
+    engine.dispose()
+    unnamed = {k for d in details for k in d if not k.startswith("_")} - set(
+        audit.DETAIL_LABELS
+    )
+    assert not unnamed, f"detail keys without a German label: {unnamed}"
+    assert "beendete Sitzungen" in logged.stdout
     future = cli("audit", "--since", "01.01.2099", db=db_url)
     assert "Keine Ereignisse seit 01.01.2099." in future.stdout
 

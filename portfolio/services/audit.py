@@ -147,4 +147,6 @@ DETAIL_LABELS = {
     "file_name": "Datei",
     "counts": "Anzahl",
     "via": "über",
+    "sessions": "beendete Sitzungen",
+    "replaced": "ersetzt",
 }
