@@ -8,11 +8,13 @@ this as text or JSON (``import_preview``); nothing here touches the database.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum, StrEnum
+from operator import attrgetter
 from typing import Any
 
 from portfolio.domain.base import Base
@@ -116,6 +118,9 @@ class RowResult:
     problems: Sequence[Problem] = ()  # only rejected rows have any
 
 
+_STATUS = attrgetter("status")
+
+
 @dataclass(slots=True)
 class SheetPreview:
     """One imported sheet: its rows' outcomes plus skipped and unreadable rows."""
@@ -144,9 +149,8 @@ class SheetPreview:
 
     def counts(self) -> dict[str, int]:
         """How many rows are new, changed, unchanged, skipped, rejected; and all."""
-        counts = {s.value: 0 for s in RowStatus}
-        for row in self.rows:
-            counts[row.status.value] += 1
+        tally = Counter(map(_STATUS, self.rows))  # asked often, over every row
+        counts = {s.value: tally[s] for s in RowStatus}
         counts["rejected"] += self.sheet.rejected_rows
         counts["skipped"] = len(self.sheet.skipped)
         counts["rows"] = sum(counts[k] for k in (*RowStatus, "skipped"))
