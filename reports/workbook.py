@@ -3,8 +3,10 @@
 Sheets: Übersicht (one row per programme), Fristen (every open obligation),
 Finanzen (plan vs actual per award, cost category and Haushaltsjahr, with a total
 row), Zeitstrahl (one column per month, phases filled, today's month marked, ends
-within six months flagged "Anschlussfinanzierung klären") and Förderer (money by
-funder and by kind per year). Übersicht and Fristen carry hidden key columns
+within six months flagged "Anschlussfinanzierung klären"), Förderer (money by
+funder and by kind per year) and Änderungen (the newest change-log entries in the
+words of the page and the API, ``portfolio.services.change_log``, at the office's
+local time). Übersicht and Fristen carry hidden key columns
 (``_key``, ``_id``, ``_award``, on Fristen ``_stand``: see ``imports.columns``) so
 the edited workbook re-imports with exactly the user's edits; the other sheets use
 headers the import does not take for a table, and a hidden sheet ``_portfolio``
@@ -14,8 +16,9 @@ marks the file.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 from xlsxwriter.worksheet import Worksheet
@@ -24,6 +27,7 @@ from portfolio.domain import palette
 from portfolio.domain.enums import FunderKind, ObligationKind, label
 from portfolio.domain.periods import Period
 from portfolio.services import clock
+from portfolio.services.change_log import all_entries
 from reports.workbook_data import (
     ZERO,
     finance_rows,
@@ -41,6 +45,8 @@ MARKER = "portfolio-workbook/1"
 FOLLOW_UP = "Anschlussfinanzierung klären"
 OVERVIEW = "Übersicht"
 DEADLINES = "Fristen"
+CHANGES = "Änderungen"
+CHANGES_LIMIT = 5000
 
 
 def build_workbook(
@@ -49,8 +55,13 @@ def build_workbook(
     year: int | None = None,
     *,
     office: str = "Regionales Bildungsbüro",
+    timezone: str = "Europe/Berlin",
 ) -> bytes:
-    """The whole workbook as xlsx bytes; ``today`` defaults to the Stichtag."""
+    """The whole workbook as xlsx bytes; ``today`` defaults to the Stichtag.
+
+    ``timezone`` is the office's (``office.timezone``): the change log's times are
+    shown in it, as on the page.
+    """
     today = today or clock.today(session)
     book = Book(office, f"Portfolio {office} – Stand {today:%d.%m.%Y}", stand=today)
     _overview(book, session, today)
@@ -58,6 +69,7 @@ def build_workbook(
     _finance(book, session, year)
     _timeline(book, session, today)
     _funders(book, session, year)
+    _changes(book, session, timezone)
     _marker(book, today)
     return book.close()
 
@@ -398,6 +410,49 @@ def _funders(book: Book, session: Session, year: int | None) -> None:
         "tagesgenau auf den Bewilligungszeitraum verteilt."
     )
     ws.write_string(row + 2, 0, note, book.fmt["note"])
+
+
+def _changes(book: Book, session: Session, timezone: str) -> None:
+    """The change log in the words of the page and the API, at local time.
+
+    The headers are words the import takes for no table ("Wann" and "Wer" would
+    read as a deadline list), so the edited workbook re-imports without it.
+    """
+    entries = all_entries(session, timezone, limit=CHANGES_LIMIT)
+    texts = [e.text for e in entries]
+    ws = book.sheet(
+        CHANGES,
+        (
+            Col("Zeitpunkt (Ortszeit)", "datetime", 17),
+            Col("Person", width=fit_width([e.who for e in entries], "Person", 10, 24)),
+            Col(
+                "Programm",
+                width=fit_width(
+                    [e.programme or "" for e in entries], "Programm", 14, 30
+                ),
+            ),
+            Col("Änderung", "wrap", fit_width(texts, "Änderung", 40, 90)),
+        ),
+    )
+    zone = ZoneInfo(timezone)
+    row = 0
+    for row, entry in enumerate(entries, 1):
+        moment = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
+        local = moment.astimezone(zone).replace(tzinfo=None)
+        ws.write_datetime(row, 0, local, book.fmt["datetime"])
+        book.cell(ws, row, 1, entry.who)
+        book.cell(ws, row, 2, entry.programme)
+        book.cell(ws, row, 3, entry.text, "wrap")
+    if entries:
+        ws.autofilter(0, 0, row, 3)
+    if len(entries) == CHANGES_LIMIT:
+        note = (
+            f"Die neuesten {CHANGES_LIMIT:,} Änderungen".replace(",", ".")
+            + "; alle stehen im Browser unter Änderungen."
+        )
+        ws.write_string(row + 2, 0, note, book.fmt["note"])
+    elif not entries:
+        ws.write_string(1, 0, "Keine Änderungen protokolliert.", book.fmt["note"])
 
 
 def _marker(book: Book, today: date) -> None:

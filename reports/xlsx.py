@@ -23,6 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 
 MONEY = '#,##0.00 "€"'
 DATE = "DD.MM.YYYY"
+DATE_TIME = "DD.MM.YYYY hh:mm"
 PERCENT = "0 %"
 HEADER_BG = "#1F3B63"
 MAX_WIDTH = 60
@@ -88,6 +89,9 @@ class Book:
             "wrap": add({"valign": "top", "text_wrap": True}),
             "money": add({"num_format": MONEY, "valign": "top"}),
             "date": add({"num_format": DATE, "valign": "top", "align": "left"}),
+            "datetime": add(
+                {"num_format": DATE_TIME, "valign": "top", "align": "left"}
+            ),
             "int": add({"num_format": "0", "valign": "top"}),
             "number": add({"num_format": "#,##0.00", "valign": "top"}),
             "percent": add({"num_format": PERCENT, "valign": "top"}),

@@ -6,9 +6,11 @@ filtered by person and by date; on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import sqlalchemy as sa
 from web_support import logged_in, prepare_db
 
@@ -120,3 +122,38 @@ def test_api_returns_the_same_sentences(db_url: str) -> None:
     tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
     later = http.get("/api/changes", params={"since": tomorrow}, headers=headers)
     assert later.json()["total"] == 0
+
+
+def test_workbook_has_the_same_sentences_at_local_time(db_url: str) -> None:
+    prepare_db(db_url)
+    _mark_done(db_url)
+    # Moved to 31.12.2016 22:30 UTC: 23:30 in Berlin, already the next year's eve.
+    engine = open_database(db_url)
+    with session_scope(engine) as session:
+        session.execute(
+            sa.update(Change)
+            .where(Change.who == "web:editor")
+            .values(at=datetime(2016, 12, 31, 22, 30, tzinfo=UTC))
+        )
+    engine.dispose()
+    http, _ = logged_in(db_url, "viewer")
+    answer = http.get("/berichte/arbeitsmappe.xlsx")
+    assert answer.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    assert "Änderungen" in book.sheetnames
+    ws = book["Änderungen"]
+    header = [c.value for c in ws[1]]
+    assert header == ["Zeitpunkt (Ortszeit)", "Person", "Programm", "Änderung"]
+    rows = [
+        dict(zip(header, (c.value for c in row), strict=True))
+        for row in ws.iter_rows(min_row=2)
+        if row[0].value is not None
+    ]
+    [mine] = [r for r in rows if r["Person"] == "editor"]
+    assert mine["Änderung"] == SENTENCE  # as on the page and in the API
+    assert mine["Zeitpunkt (Ortszeit)"] == datetime(
+        2016, 12, 31, 23, 30
+    )  # local time, not UTC
+    assert ws.cell(2 + rows.index(mine), 1).number_format == "DD.MM.YYYY hh:mm"
+    assert mine["Programm"] == "Zukunftsstadt"
+    assert "obligations" not in str([r["Änderung"] for r in rows])

@@ -57,7 +57,11 @@ def export_xlsx(cli: CliContext, output: Path | None, year: int | None) -> None:
     with cli.session(read_only=True) as session:
         today = clock.today(session, cli.settings.get("office.timezone"))
         data = build_workbook(
-            session, today, year, office=cli.office_settings.get("office.name")
+            session,
+            today,
+            year,
+            office=cli.office_settings.get("office.name"),
+            timezone=str(cli.settings.get("office.timezone")),
         )
     target = output or Path(f"portfolio-{today:%Y-%m-%d}.xlsx")
     write_atomically(target, data)

@@ -69,7 +69,7 @@ def workbook(ctx: Ctx = Depends(page)) -> Response:
     from reports import build_workbook
 
     office = str(ctx.office_settings.get("office.name"))
-    data = build_workbook(ctx.session, ctx.today, office=office)
+    data = build_workbook(ctx.session, ctx.today, office=office, timezone=ctx.timezone)
     return download(data, f"portfolio-{ctx.today:%Y-%m-%d}.xlsx", XLSX)
 
 
