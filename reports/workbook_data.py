@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from portfolio.domain.enums import (
     FunderKind,
+    IncomeKind,
     ObligationKind,
     ObligationStatus,
     Precision,
@@ -31,6 +32,7 @@ from portfolio.domain.models import (
     Expense,
     Funder,
     Funding,
+    IncomeLine,
     Obligation,
     Phase,
     Programme,
@@ -356,7 +358,11 @@ class FunderMoney:
 
 
 def money_by_funder(session: Session) -> list[FunderMoney]:
-    """Per funder and year: the Finanzierungsplan, else the award spread by days."""
+    """Per funder and year: planned Zuwendung, else plan, else award by days.
+
+    A funder pays the Zuwendung, not the whole plan: under Anteilfinanzierung the
+    expenses include the office's own share.
+    """
     planned: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for aid, y, amount in session.execute(
         sa.select(
@@ -364,6 +370,14 @@ def money_by_funder(session: Session) -> list[FunderMoney]:
         ).group_by(BudgetLine.award_id, BudgetLine.year)
     ):
         planned[aid][y] = amount or ZERO
+    granted: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for aid, y, amount in session.execute(
+        sa.select(IncomeLine.award_id, IncomeLine.year, sa.func.sum(IncomeLine.planned))
+        .where(IncomeLine.kind == IncomeKind.ZUWENDUNG)
+        .group_by(IncomeLine.award_id, IncomeLine.year)
+    ):
+        granted[aid][y] = amount or ZERO
+    planned.update(granted)
     result: dict[int, FunderMoney] = {
         fid: FunderMoney(short, name, kind, {})
         for fid, short, name, kind in session.execute(

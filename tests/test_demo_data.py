@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -282,8 +283,10 @@ def test_bildungsberichte_are_report_obligations(doc: Doc) -> None:
 
 
 def test_money_is_formatted_and_sourced(doc: Doc) -> None:
+    # The money lines of an award are example figures (checked below); every other
+    # amount needs a source.
     seen = []
-    for path, name, value in _walk(doc):
+    for path, name, value in _walk(_without_money_lines(doc)):
         if name in MONEY_FIELDS and value is not None:
             assert isinstance(value, str) and MONEY.match(value), (
                 f"{path}.{name}={value!r}"
@@ -318,3 +321,61 @@ def test_demo_cites_its_sources_in_plain_words() -> None:
     text = demo_path().read_text("utf-8")
     assert "Seed" not in text
     assert "Quelle: Vortrag des Regionalen Bildungsbüros Kreis Recklinghausen" in text
+
+
+MONEY_LINES = ("income", "budget_lines", "expenses", "disbursements", "versions")
+EXAMPLE_NOTE = "Beispielzahlen: die Beträge des Kreises sind nicht öffentlich"
+
+
+def _without_money_lines(doc: Doc) -> Doc:
+    copy: Doc = json.loads(json.dumps(doc))
+    for p in copy["programmes"]:
+        for a in p["awards"]:
+            for name in MONEY_LINES:
+                a.pop(name, None)
+    return copy
+
+
+def _award(doc: Doc, reference: str) -> Doc:
+    (award,) = [a for p in doc["programmes"] for a in p["awards"]
+                if a["reference"] == reference]  # fmt: skip
+    return award
+
+
+def _sum(lines: list[Doc], field: str = "planned") -> Decimal:
+    return sum((Decimal(line[field]) for line in lines), Decimal(0))
+
+
+def test_example_money_is_marked_and_adds_up(doc: Doc) -> None:
+    with_money = {
+        a["reference"]
+        for p in doc["programmes"]
+        for a in p["awards"]
+        if any(a.get(name) for name in MONEY_LINES)
+    }
+    assert with_money == {"DEMO-KOKO-2016", "DEMO-ZUKUNFTSSTADT-II"}
+    for reference in with_money:
+        award = _award(doc, reference)
+        assert EXAMPLE_NOTE in award["conditions"], reference
+        for line in award["expenses"] + award["disbursements"]:
+            assert "Beispiel" in line["note"], (reference, line)
+        for line in award["expenses"]:
+            assert line["code"] in award["accounting_codes"], (reference, line)
+            assert award["account_categories"][line["account"]] == line["category"]
+        for path, name, value in _walk(award):
+            if name in MONEY_FIELDS and value is not None:
+                # A Storno is a negative booking; it nets out.
+                assert MONEY.match(value.removeprefix("-")), (
+                    f"{reference}{path}={value}"
+                )
+    koko = _award(doc, "DEMO-KOKO-2016")
+    # Vollfinanzierung of the sourced amount: plan and Zuwendung are the award.
+    assert koko["financing_type"] == "voll"
+    assert _sum(koko["budget_lines"]) == _sum(koko["income"]) == Decimal("398856.00")
+    zukunft = _award(doc, "DEMO-ZUKUNFTSSTADT-II")
+    # Anteilfinanzierung 90 %: the Zuwendung stays under the sourced Höchstbetrag.
+    assert zukunft["financing_type"] == "anteil"
+    grant = _sum([i for i in zukunft["income"] if i["kind"] == "zuwendung"])
+    assert grant == _sum(zukunft["budget_lines"]) * Decimal("0.9")
+    assert grant <= Decimal("200000.00")
+    assert zukunft["amount"] is None  # the awarded amount itself is not public

@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from money_support import demo_without_money
 
 from portfolio.domain.models import Award, Expense, ImportBatch
 from portfolio.storage.db import session_scope
@@ -50,6 +51,8 @@ def money_db(cli: Callable[..., object], db_url: str) -> str:
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     engine = open_database(db_url)
     with session_scope(engine) as session:
+        # The demo's example bookings aside: every booking here comes from a file.
+        demo_without_money(session)
         awards = {a.reference: a for a in session.scalars(sa.select(Award))}
         zukunft = awards["DEMO-ZUKUNFTSSTADT-II"]
         zukunft.accounting_codes = ["KT-ZUK"]

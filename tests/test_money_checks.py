@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from money_support import strip_demo_money
 from web_support import prepare_db
 
 from portfolio.domain.enums import FinancingType
@@ -25,6 +26,7 @@ from portfolio.storage.schema import open_database
 @pytest.fixture
 def checked_db(db_url: str) -> str:
     prepare_db(db_url)
+    strip_demo_money(db_url)  # the figures below are the only money
     engine = open_database(db_url)
     with session_scope(engine, "test") as session:
         award = session.scalars(
@@ -131,6 +133,7 @@ def test_text_output_names_rule_and_source(cli, checked_db: str) -> None:
 
 def test_unspent_counts_from_the_shifted_end_of_the_frist(cli, sqlite_url: str) -> None:
     prepare_db(sqlite_url)
+    strip_demo_money(sqlite_url)
     engine = open_database(sqlite_url)
     with session_scope(engine, "test") as session:
         award = session.scalars(

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from money_support import strip_demo_money
 from web_support import logged_in, make_settings, prepare_db
 
 from portfolio.domain.enums import ObligationKind, ObligationStatus
@@ -46,6 +47,7 @@ def _spending(session, award: Award) -> list[Obligation]:
 @pytest.fixture
 def demo_db(db_url: str) -> str:
     prepare_db(db_url)
+    strip_demo_money(db_url)  # the figures below are the only money
     return db_url
 
 
@@ -190,6 +192,7 @@ def test_proposal_from_plan_spending_and_balance(demo_db: str) -> None:
 def test_api_reads_money_and_writes_plan_and_payment(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'api.db'}"
     prepare_db(url)
+    strip_demo_money(url)
     http_login, csrf = logged_in(url, "editor")
     shown = http_login.post("/konto/api-schluessel", data={"csrf_token": csrf})
     token = shown.text.split('id="api-token">')[1].split("<")[0]

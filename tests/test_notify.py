@@ -183,8 +183,14 @@ def test_demo_remind_writes_german_mails_once(cli, tmp_path):
     first = cli("remind", "--now", "2017-04-10T08:00", db=db)
     assert first.exit_code == 0, first.output
     files = sorted((tmp_path / "outbox").glob("*.eml"))
-    assert len(files) == 2
+    assert len(files) == 3
     mails = [message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
+    # Zukunftsstadt's payment of 25.11.2016 was not spent within two months.
+    [overdue] = [m for m in mails if "Mittel verwenden" in m["Subject"]]
+    assert overdue["To"] == "zukunftsstadt@example.org"
+    assert overdue["Subject"].startswith("Überfällig: ")
+    assert "fällig am 25.01.2017" in overdue["Subject"]
+    mails.remove(overdue)
     assert {m["To"] for m in mails} == {
         "neuzugewanderte@example.org",
         "zukunftsstadt@example.org",
@@ -201,7 +207,7 @@ def test_demo_remind_writes_german_mails_once(cli, tmp_path):
     second = cli("remind", "--now", "2017-04-10T08:00", db=db)
     assert second.exit_code == 0
     assert "0 Erinnerungen neu geplant, 0 verschickt" in second.output
-    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 3
 
 
 def test_demo_deadlines_and_ics_export(cli, tmp_path):

@@ -11,6 +11,7 @@ import docx
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from money_support import demo_without_money
 from pypdf import PdfReader
 
 from portfolio.domain.models import Award, BudgetLine, Disbursement, Expense
@@ -33,13 +34,9 @@ def demo_db(db_url: str, cli) -> str:
         )
         assert award is not None
         award.own_contribution = Decimal("12500.00")
-        # The figures below replace the demo's example money (KoKo, Zukunftsstadt).
-        for each in session.scalars(sa.select(Award)):
-            each.budget_lines.clear()
-            each.expenses.clear()
-            each.disbursements.clear()
-            each.income_lines.clear()
-        session.flush()
+        # The figures below replace the demo's example money (KoKo, Zukunftsstadt)
+        # and the spending deadlines of its payments.
+        demo_without_money(session)
         award.budget_lines += [
             BudgetLine(category="Personal", year=2016, planned=Decimal("70000")),
             BudgetLine(category="Personal", year=2017, planned=Decimal("180000")),
@@ -139,7 +136,8 @@ def test_html_golden(demo_db: str, golden) -> None:
 
 def test_empty_sections_say_so(db_url: str, cli) -> None:
     assert cli("demo", db=db_url).exit_code == 0
-    html = _render(db_url, "html").decode("utf-8")
+    # The demo records money only on BMBF awards (KoKo, Zukunftsstadt).
+    html = _render(db_url, "html", subject="Land NRW").decode("utf-8")
     assert "Für 2017 wurden keine Ausgaben erfasst." in html
     assert "Für 2017 sind keine Mittelabrufe erfasst." in html
     assert "<table>\n<thead><tr><th>Kostenart" not in html

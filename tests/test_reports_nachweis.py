@@ -18,9 +18,10 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 from docx.table import Table as DocxTable
+from money_support import without_money
 from pypdf import PdfReader
 
-from portfolio.domain.models import Award, Expense
+from portfolio.domain.models import Expense
 from portfolio.services import edit_disbursements, edit_plan
 from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
@@ -35,9 +36,8 @@ ADDRESS = ["Kurt-Schumacher-Allee 1", "45657 Recklinghausen"]
 def _fill(url: str, bookings: int = 6) -> None:
     engine = open_database(url)
     with session_scope(engine, "test") as session:
-        award = session.scalars(
-            sa.select(Award).where(Award.reference == "DEMO-KOKO-2016")
-        ).one()
+        # The test's own figures instead of the demo's example money.
+        award = without_money(session, "DEMO-KOKO-2016")
         edit_plan.save(
             session,
             award.id,

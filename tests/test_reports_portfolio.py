@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import docx
+from money_support import without_money
 from pypdf import PdfReader
 
 from portfolio.storage.db import session_scope
@@ -30,9 +31,22 @@ def test_html_has_figures_charts_and_lists(sqlite_url: str, cli) -> None:
     assert "<b>9</b>laufende Programme 2017" in html  # LvO ended in 2014
     assert "Zwischennachweis 2016" in html  # deadline of the coming year
     assert "KoKo Neuzugewanderte" in html
-    # 398.856 € spread by days over 01.08.2016–30.06.2018: the 2017 share.
-    assert "208.272,45 €" in html
+    # BMBF 2017: the planned Zuwendung of the demo's example plans, KoKo
+    # 208.099 € + Zukunftsstadt 134.100 € (90 % of 149.000 €).
+    assert "342.199,00 €" in html
     assert "Bis 15.03.2018 endet kein Programm." in html
+
+
+def test_award_without_plan_is_spread_by_days(sqlite_url: str, cli) -> None:
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    strip_money = open_database(sqlite_url)
+    with session_scope(strip_money, "test") as session:
+        without_money(session, "DEMO-KOKO-2016")
+    strip_money.dispose()
+    html = _render(sqlite_url, "html").decode("utf-8")
+    # 398.856 € spread by days over 01.08.2016–30.06.2018: the 2017 share
+    # 208.272,45 €, beside Zukunftsstadt's planned Zuwendung of 134.100 €.
+    assert "342.372,45 €" in html
 
 
 def test_programmes_ending_are_listed(sqlite_url: str, cli) -> None:

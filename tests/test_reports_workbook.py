@@ -94,8 +94,14 @@ def test_sheets_values_and_formats(demo_db: str, cli, tmp_path: Path) -> None:
     assert rule.formula == ["AND(ISNUMBER($J2),$J2<DATE(2017,3,15))"]  # overdue
 
     deadlines = _rows(book["Fristen"])
-    # every open obligation of the demo: 9 to meet, 4 retention dates
-    assert len(deadlines) == 13
+    # every open obligation of the demo: 9 to meet, the spending deadline of
+    # Zukunftsstadt's payment of 25.11.2016 (40.000 € called early, overdue since
+    # 25.01.2017; KoKo's payments were spent in time), 4 retention dates
+    assert len(deadlines) == 14
+    spend = [d for d in deadlines if d["Art"] == "Mittelverwendung"]
+    assert [(d["Programm"], d["fällig am"]) for d in spend] == [
+        ("Zukunftsstadt", dt.datetime(2017, 1, 25))
+    ]
     keep = [d for d in deadlines if d["Art"] == "Aufbewahrung bis"]
     assert [d["fällig am"] for d in keep] == [
         dt.datetime(2018, 8, 31),  # LVO 1: VN 31.08.2013 + 5 years
@@ -103,7 +109,7 @@ def test_sheets_values_and_formats(demo_db: str, cli, tmp_path: Path) -> None:
         dt.datetime(2024, 4, 30),  # Zukunftsstadt II: VN 30.04.2019 + 5 years
         dt.datetime(2024, 6, 30),  # KoKo: VN 30.06.2019 + 5 years
     ]
-    first = deadlines[0]
+    first = deadlines[1]  # the first after the overdue spending deadline
     assert first["fällig am"] == dt.datetime(2017, 4, 30)
     assert first["verschoben auf (Werktag)"] == dt.datetime(2017, 5, 2)
     [rule] = [r for cf in book["Fristen"].conditional_formatting for r in cf.rules]
@@ -127,9 +133,11 @@ def test_timeline_and_funders(demo_db: str, cli, tmp_path: Path) -> None:
     assert ws.cell(koko, header.index("07/16") + 1).fill.fill_type is None
     funders = _rows(book["Förderer"])
     bmbf = next(r for r in funders if r["Fördergeber"] == "BMBF")
-    # 398.856 € over 01.08.2016–30.06.2018, spread by days, cent-exact.
-    total = sum(Decimal(str(bmbf[str(y)] or 0)) for y in (2016, 2017, 2018))
-    assert total == Decimal("398856")
+    # The planned Zuwendung of the demo's example plans: KoKo 398.856 € (2016–2018),
+    # Zukunftsstadt 198.000 € (90 % of 220.000 €; the own share is not the BMBF's).
+    by_year = [Decimal(str(bmbf[str(y)] or 0)) for y in (2016, 2017, 2018)]
+    assert by_year == [Decimal("106058"), Decimal("342199"), Decimal("148599")]
+    assert sum(by_year) == Decimal("398856") + Decimal("198000")
 
 
 def test_user_text_is_never_a_formula(sqlite_url: str, cli, tmp_path: Path) -> None:
@@ -160,27 +168,16 @@ def test_user_text_is_never_a_formula(sqlite_url: str, cli, tmp_path: Path) -> N
 
 def test_finance_sheet_has_totals(sqlite_url: str, cli, tmp_path: Path) -> None:
     assert cli("demo", db=sqlite_url).exit_code == 0
-    engine = open_database(sqlite_url)
-    from portfolio.domain.models import BudgetLine, Expense
-
-    with session_scope(engine) as session:
-        award = session.scalar(
-            sa.select(Award).where(Award.reference == "DEMO-KOKO-2016")
-        )
-        assert award is not None
-        award.budget_lines.append(
-            BudgetLine(category="Personal", year=2017, planned=Decimal("180000"))
-        )
-        award.expenses.append(
-            Expense(category="Personal", year=2017, amount=Decimal("41234.56"))
-        )
-    engine.dispose()
     book = _export(cli, sqlite_url, tmp_path, "--year", "2017")
     ws = book["Finanzen"]
     rows = _rows(ws)
+    # The demo's example money: KoKo's three posts, 01–02/2017 booked by the Stichtag.
+    assert rows[0]["Förderung"] == "KoKo Neuzugewanderte – BMBF (DEMO-KOKO-2016)"
     assert rows[0]["Kostenart"] == "Personal"
-    assert rows[0]["Soll (Plan)"] == 180000
-    assert rows[0]["Ist"] == pytest.approx(41234.56)
+    assert rows[0]["Soll (Plan)"] == 208099
+    assert rows[0]["Ist"] == pytest.approx(34560)
+    over = next(r for r in rows if r["Kostenart"] == "Öffentlichkeitsarbeit")
+    assert (over["Soll (Plan)"], over["Ist"]) == (1500, 2499)
     assert rows[0]["Differenz"] == "=E2-D2"  # a formula we wrote, not user text
     assert rows[-1]["Förderung"] == "Summe"
     assert rows[-1]["Soll (Plan)"].startswith("=SUBTOTAL(9,D2:D")

@@ -86,7 +86,8 @@ def test_stichtag_database_writes_to_outbox_even_with_smtp(cli, tmp_path, smtp_s
     scheduler.reminder_job(engine, settings)
     engine.dispose()
     assert smtp_server.messages == []
-    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+    # two Zwischennachweise and Zukunftsstadt's overdue spending deadline
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 3
 
 
 def test_service_sends_at_start_and_stops_cleanly_on_sigterm(

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from money_support import demo_without_money
 from web_support import logged_in, prepare_db
 
 from portfolio.domain.models import Award, Expense
@@ -18,6 +19,7 @@ def test_money_pages_show_plan_spending_and_warnings(db_url: str) -> None:
     prepare_db(db_url)
     engine = open_database(db_url)
     with session_scope(engine, "test") as session:
+        demo_without_money(session)  # the figures below are the only money
         award = session.scalars(
             sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
         ).one()
@@ -61,6 +63,33 @@ def test_money_pages_show_plan_spending_and_warnings(db_url: str) -> None:
     money = http.get(f"/bewilligungen/{award_id}/geld").text
     assert "Mittelabfluss" in money and "polyline" in money
     assert http.get(f"/bewilligungen/{award_id}/plan").status_code == 403
+    http.app.state.engine.dispose()  # type: ignore[attr-defined]
+
+
+def test_the_demo_shows_its_example_money(db_url: str) -> None:
+    prepare_db(db_url)
+    http, _ = logged_in(db_url, "viewer")
+    overview = http.get("/geld?jahr=2017").text
+    # Planned 2017: KoKo's three posts and Zukunftsstadt's five positions.
+    assert "208.099,00 €" in overview and "149.000,00 €" in overview
+    dashboard = http.get("/").text
+    # Both checks that can apply on the Stichtag 15.03.2017 warn on Zukunftsstadt:
+    # Öffentlichkeitsarbeit 3.927 € against 3.000 € planned, and 11.852,23 € of
+    # the payment of 25.11.2016 not spent within two months.
+    assert 'data-rule="UEBERSCHREITUNG"' in dashboard
+    assert 'data-rule="NICHT_VERWENDET"' in dashboard
+    assert "11.852,23 €" in dashboard
+    engine = open_database(db_url)
+    with session_scope(engine, read_only=True) as session:
+        koko = session.scalars(
+            sa.select(Award).where(Award.reference == "DEMO-KOKO-2016")
+        ).one()
+        koko_id = koko.id
+    engine.dispose()
+    money = http.get(f"/bewilligungen/{koko_id}/geld").text
+    assert "Mittelabfluss" in money and "polyline" in money
+    assert "97.920,00 €" in money  # booked by the Stichtag, Storno netted out
+    assert "17.280,00 €" in money  # the open Mittelabruf of 06.03.2017
     http.app.state.engine.dispose()  # type: ignore[attr-defined]
 
 

@@ -36,19 +36,22 @@ def test_plan_form_sums_live_and_saves(page: Any, shots: Path) -> None:  # noqa:
     _award_money(page)
     page.get_by_role("link", name="Finanzierungsplan bearbeiten").click()
     total = page.locator("[data-total]")
-    assert _text(total) == "0,00 €"
-    page.get_by_label("Position 1", exact=True).fill("Honorare")
-    page.locator("input[name=plan-0-2017]").fill("60.000")
-    page.get_by_label("Position 2", exact=True).fill("Veranstaltungen")
-    page.locator("input[name=plan-1-2017]").fill("15.000,50")
-    page.locator("input[name=plan-1-2018]").fill("5000")
-    assert _text(total) == "80.000,50 €"
-    assert _text(page.locator("[data-year-sum='2017']")) == "75.000,50 €"
+    # The demo's example plan: five positions, 220.000 € over 2016–2018.
+    assert _text(total) == "220.000,00 €"
+    assert page.get_by_label("Position 5", exact=True).input_value() == (
+        "Öffentlichkeitsarbeit"
+    )
+    page.locator("input[name=plan-4-2017]").fill("2.500")  # was 1.500
+    page.get_by_label("Position 6", exact=True).fill("Dokumentation")
+    page.locator("input[name=plan-5-2017]").fill("1.000,50")
+    page.locator("input[name=plan-5-2018]").fill("2000")
+    assert _text(total) == "224.000,50 €"
+    assert _text(page.locator("[data-year-sum='2017']")) == "151.000,50 €"
     page.get_by_label("Finanzierungsart").select_option("anteil")
     page.get_by_role("button", name="Speichern").click()
     page.wait_for_url("**/geld")
     assert "Finanzierungsplan gespeichert." in page.locator(".flash").inner_text()
-    assert _text(page.locator("[data-money=planned]")) == "80.000,50 €"
+    assert _text(page.locator("[data-money=planned]")) == "224.000,50 €"
     assert "Anteilfinanzierung" in page.locator(".kpis").inner_text()
     page.screenshot(path=str(shots / "screenshot-money.png"), full_page=True)
 
@@ -67,7 +70,8 @@ def test_mittelabruf_form_records_a_payment(page: Any) -> None:  # noqa: F811
     page.wait_for_url("**/geld")
     table = page.locator("section", has_text="Mittelabrufe und Rückzahlungen")
     assert "10.03.2017" in table.inner_text()
-    assert _text(page.locator("[data-money=received]")) == "5.000,00 €"
+    # the demo's payment of 25.11.2016 (40.000 €) and this one
+    assert _text(page.locator("[data-money=received]")) == "45.000,00 €"
     # Its spending deadline (two months, ANBest-Gk) is a deadline like any other.
     page.goto("/fristen")
     assert "Mittel verwenden: Abruf vom 10.03.2017" in page.locator("body").inner_text()
