@@ -10,7 +10,8 @@ Parts of the archive, each written by one function so more can be added:
   password hashes, so everyone can sign in after a restore), the reminders already
   sent (so none goes out twice) and the audit log. For a full copy of a PostgreSQL
   server use ``pg_dump`` beside it;
-* ``documents/<sha256>`` is reserved for the stored documents (#18).
+* ``documents/<sha256>``: the stored documents' files, and for PostgreSQL
+  ``documents.jsonl`` with their metadata and text (``services.backup_documents``).
 
 ``restore_archive`` loads such a file into an empty database; a bare
 ``portfolio/1`` JSON is still accepted by the door (``portfolio restore``).
@@ -22,7 +23,7 @@ import json
 import sqlite3
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -32,17 +33,20 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from portfolio.domain.base import utcnow
+from portfolio.domain.documents import Document
 from portfolio.domain.enums import ReminderStatus, UserRole
 from portfolio.domain.errors import Conflict, InputError
 from portfolio.domain.models import AuditEvent, Obligation, Programme, Reminder, User
 from portfolio.services import audit
+from portfolio.services import backup_documents as files
+from portfolio.services.document_store import DocumentStore
 from portfolio.services.export_json import export_json
 from portfolio.services.restore_json import is_empty, restore
 
 FORMAT = "portfolio-backup/1"
 MANIFEST, SQLITE_PART = "manifest.json", "database.sqlite"
 PORTFOLIO_PART, OPERATIONS_PART = "portfolio.json", "operations.json"
-DOCUMENTS_FOLDER = "documents/"  # reserved: documents/<sha256>
+DOCUMENTS_FOLDER = files.FOLDER  # documents/<sha256>
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class BackupInfo:
     kind: str
     revision: str | None
     counts: dict[str, int]
+    files: files.FilesReport = field(default_factory=files.FilesReport)
 
 
 def _revision(connection: sa.Connection) -> str | None:
@@ -63,7 +68,10 @@ def _revision(connection: sa.Connection) -> str | None:
 
 
 def _counts(session: Session) -> dict[str, int]:
-    counted = {"programmes": Programme, "obligations": Obligation, "users": User}
+    counted = {
+        "programmes": Programme, "obligations": Obligation, "users": User,
+        "documents": Document,
+    }  # fmt: skip
     return {
         name: int(session.scalar(sa.select(sa.func.count()).select_from(m)) or 0)
         for name, m in counted.items()
@@ -136,8 +144,13 @@ def operations(session: Session) -> dict[str, Any]:
     }
 
 
-def write_backup(engine: Engine, target: Path) -> BackupInfo:
-    """Write the archive to ``target`` (via a temporary file, never half a backup)."""
+def write_backup(
+    engine: Engine, target: Path, store: DocumentStore | None = None
+) -> BackupInfo:
+    """Write the archive to ``target`` (via a temporary file, never half a backup).
+
+    With a ``store`` the documents' files go in too (``documents/<sha256>``).
+    """
     kind = engine.dialect.name
     with engine.connect() as connection:
         revision = _revision(connection)
@@ -153,6 +166,7 @@ def write_backup(engine: Engine, target: Path) -> BackupInfo:
             counts_engine = sa.create_engine(f"sqlite:///{copy}")
             with Session(counts_engine) as session:
                 counts = _counts(session)
+                hashes = files.used_hashes(session)
             counts_engine.dispose()
         else:
             with Session(engine) as session, session.begin():
@@ -166,7 +180,12 @@ def write_backup(engine: Engine, target: Path) -> BackupInfo:
                     json.dumps(operations(session), ensure_ascii=False, indent=1),
                 )
                 counts = _counts(session)
-        info = BackupInfo(kind, revision, counts)
+                files.write_rows(archive, session)
+                hashes = files.used_hashes(session)
+        report = files.FilesReport()
+        if store is not None:
+            report = files.write_files(archive, store, hashes)
+        info = BackupInfo(kind, revision, counts, report)
         archive.writestr(
             MANIFEST,
             json.dumps(
@@ -176,6 +195,12 @@ def write_backup(engine: Engine, target: Path) -> BackupInfo:
                     "database": kind,
                     "schema_revision": revision,
                     "counts": counts,
+                    "documents": {
+                        "files": report.files,
+                        "bytes": report.size,
+                        "missing": report.missing,
+                        "altered": report.altered,
+                    },
                 },
                 indent=1,
             ),
@@ -285,13 +310,23 @@ def restore_archive(
                            "eine leere Datenbank geladen.")  # fmt: skip
         text = archive.read(PORTFOLIO_PART).decode("utf-8")
         ops = json.loads(archive.read(OPERATIONS_PART))
-    existing = list(session.scalars(sa.select(User.username)))
-    if existing:
-        raise Conflict(
-            "In der Datenbank gibt es schon Benutzer (" + ", ".join(existing) + "); "
-            "die Sicherung bringt ihre eigenen mit – nehmen Sie eine leere Datenbank."
-        )
-    counts = restore(session, text, path.name, regimes_dir)
-    counts.update(restore_operations(session, ops))
+        existing = list(session.scalars(sa.select(User.username)))
+        if existing:
+            raise Conflict(
+                "In der Datenbank gibt es schon Benutzer ("
+                + ", ".join(existing)
+                + "); "
+                "die Sicherung bringt ihre eigenen mit – nehmen Sie eine leere "
+                "Datenbank."
+            )
+        counts = restore(session, text, path.name, regimes_dir)
+        counts.update(restore_operations(session, ops))
+        counts["documents"] = files.restore_rows(session, archive)
     audit.record(session, "restored", target=path.name)
     return counts
+
+
+def restore_document_files(path: Path, store: DocumentStore) -> files.FilesReport:
+    """Put an archive's document files into ``store`` (each checked by its hash)."""
+    with zipfile.ZipFile(path) as archive:
+        return files.restore_files(archive, store)
