@@ -10,6 +10,7 @@ import brings it all back. On SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -79,9 +80,21 @@ def test_missing_rows_are_deleted_only_when_asked_and_come_back_on_undo(
     assert any("LvO (mit " in x for x in lines)
     assert any(title in x for x in lines)
     assert _state(db_url) == before  # a preview deletes nothing
+    document = cli(
+        "import",
+        str(workbook),
+        "--remove-missing",
+        "--dry-run",
+        "--format",
+        "json",
+        db=db_url,
+    )
+    sheets = json.loads(document.output)["files"][0]["sheets"]
+    assert any(any(title in r for r in s["removed"]) for s in sheets)
 
     applied = cli("import", str(workbook), "--remove-missing", "--yes", db=db_url)
     assert applied.exit_code == 0, applied.output
+    assert "Nicht mehr in der Datei – gelöscht (" in applied.output
     programmes, awards, deadlines, there = _state(db_url)
     assert not there and programmes == before[0] - 1
     assert awards < before[1] and deadlines < before[2] - 1

@@ -53,7 +53,7 @@ def preview_text(preview: ImportPreview, *, verbose: bool = True) -> str:
                 f"  Blatt „{skipped.sheet}“ nicht importiert: {skipped.reason}"
             )
         for sheet in file.sheets:
-            lines += _sheet_lines(sheet, verbose=verbose)
+            lines += _sheet_lines(sheet, verbose=verbose, applied=preview.applied)
         if file.batch_id is not None:
             lines.append(
                 f"  Übernommen als Import {file.batch_id} "
@@ -99,7 +99,7 @@ def mapping_line(info: SheetResult) -> str:
 
 
 def _sheet_lines(
-    sheet: SheetPreview, *, verbose: bool, limit: int = LIMIT
+    sheet: SheetPreview, *, verbose: bool, applied: bool = False, limit: int = LIMIT
 ) -> list[str]:
     info = sheet.sheet
     lines = [
@@ -116,11 +116,10 @@ def _sheet_lines(
         lines.append(f"    Nicht mehr in der Datei – bleibt gespeichert: {names}{more}")
     if sheet.removed:
         names = ", ".join(f"„{n}“" for n in sheet.removed[:MISSING_NAMED])
-        more = (
-            f" … ({len(sheet.removed)})" if len(sheet.removed) > MISSING_NAMED else ""
-        )
+        more = " …" if len(sheet.removed) > MISSING_NAMED else ""
+        done = "gelöscht" if applied else "wird gelöscht"
         lines.append(
-            f"    Nicht mehr in der Datei – wird gelöscht ({len(sheet.removed)}): "
+            f"    Nicht mehr in der Datei – {done} ({len(sheet.removed)}): "
             f"{names}{more}"
         )
     if not verbose:
