@@ -9,7 +9,8 @@ text with dots, slashes and hyphens turned into blanks, so "31.03." finds
 "31.03.2018" on both databases) under a GIN index ``document_fts_vector_gin``; a
 word of four letters or more is searched as a prefix of its German stem, like the
 SQLite side. The snippet is cut by ``ts_headline`` from a window of the text around
-the first place a searched word appears (the whole text only when none appears as
+the first place the first searched word appears (as typed, capitalised or in lower
+case; else the next word) (the whole text only when none appears as
 typed), so its cost does not grow with the documents' length. None of these objects
 is a model: they are created here (and in the migrations) and the schema comparison
 skips them by name (``include_name``/``include_object``).
@@ -145,9 +146,9 @@ def _window_words(text: str) -> list[str]:
             continue
         if core.isalpha() and len(core) > 5:
             core = core[:-2]  # inflected forms (Nachweis, Nachweises) share it
-        for spelling in (core, core.lower(), core.capitalize()):
+        for spelling in (core, core.capitalize(), core.lower()):
             found[spelling] = None
-    return list(found)[:24]
+    return list(found)[:12]
 
 
 def _search_postgres(
@@ -169,7 +170,8 @@ def _search_postgres(
         f'StartSel="{MARK_START}", StopSel="{MARK_END}", MaxWords=30, MinWords=12, '
         'MaxFragments=2, FragmentDelimiter=" … "'
     )
-    place = f"LEAST({', '.join(places)})" if places else "NULL"
+    # COALESCE stops at the first spelling found: each strpos unpacks the text again.
+    place = f"COALESCE({', '.join(places)})" if places else "NULL"
     query = " && ".join(terms)
     rows = session.execute(
         sa.text(
