@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from web_support import logged_in, prepare_db
 
-from portfolio.domain.models import Change
+from portfolio.domain.models import Change, Partner
 from portfolio.storage.schema import open_database
 
 
@@ -136,3 +136,33 @@ def test_viewer_key_is_refused(db_url: str) -> None:
     refused = http.post("/api/programmes", headers=headers, json={"name": "X"})
     assert refused.status_code == 403
     assert http.delete("/api/contacts/1", headers=headers).status_code == 403
+
+
+def test_api_sets_a_partners_roles_and_keeps_them_when_left_out(db_url: str) -> None:
+    prepare_db(db_url)
+    http, headers = _client(db_url, "editor")
+    engine = open_database(db_url)
+    with engine.connect() as connection:
+        ident = connection.execute(
+            sa.select(Partner.id).where(Partner.name == "Castrop-Rauxel")
+        ).scalar_one()
+    body = {"name": "Castrop-Rauxel", "kind": "Stadt"}
+    kept = http.put(f"/api/partners/{ident}", headers=headers, json=body)
+    assert kept.status_code == 200, kept.text
+    roles = kept.json()["values"]["roles"]
+    assert roles["RBN"] == "Mitglied im Regionalen Lenkungskreis"  # left as it was
+    changed = http.put(
+        f"/api/partners/{ident}",
+        headers=headers,
+        json={**body, "roles": {**roles, "RBN": "Sprecherstadt"}},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["values"]["roles"]["RBN"] == "Sprecherstadt"
+    wrong = http.put(
+        f"/api/partners/{ident}",
+        headers=headers,
+        json={**body, "roles": {"Gibt es nicht": "x"}},
+    )
+    assert wrong.status_code == 422
+    assert "gehört nicht zum Programm „Gibt es nicht“" in wrong.text
+    engine.dispose()

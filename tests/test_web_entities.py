@@ -14,7 +14,13 @@ import pytest
 import sqlalchemy as sa
 from web_support import logged_in, prepare_db, sqlite_file
 
-from portfolio.domain.models import Funder, Obligation, Programme
+from portfolio.domain.models import (
+    Funder,
+    Obligation,
+    Partner,
+    Programme,
+    ProgrammePartner,
+)
 from portfolio.storage.schema import open_database
 
 
@@ -184,3 +190,49 @@ def test_programme_archived_instead_of_deleted(editor: tuple[Any, str, str]) -> 
     assert done.headers["location"] == "/programme/lernen-vor-ort"
     page = http.get("/programme/lernen-vor-ort").text
     assert "archiviert" in page and "abgeschlossen" in page
+
+
+def _role(url: str, partner: str, programme: str) -> Any:
+    return _scalar(
+        url,
+        sa.select(ProgrammePartner.role)
+        .join(Partner, ProgrammePartner.partner_id == Partner.id)
+        .join(Programme, ProgrammePartner.programme_id == Programme.id)
+        .where(Partner.name == partner, Programme.short_name == programme),
+    )
+
+
+def test_partner_form_edits_the_role_in_each_programme(
+    editor: tuple[Any, str, str],
+) -> None:
+    http, token, url = editor
+    ident = _scalar(url, sa.select(Partner.id).where(Partner.name == "Castrop-Rauxel"))
+    form = http.get(f"/partner/{ident}/bearbeiten").text
+    assert "Rolle je Programm" in form
+    assert "RBN = Mitglied im Regionalen Lenkungskreis" in form
+    typed = {
+        "csrf_token": token,
+        "name": "Castrop-Rauxel",
+        "kind": "Stadt",
+        "roles": "RBN = Sprecherstadt\nZukunftsstadt = Gast",
+    }
+    bad = http.post(f"/partner/{ident}/bearbeiten", data=typed)
+    assert bad.status_code == 422
+    assert "gehört nicht zum Programm „Zukunftsstadt“" in bad.text
+    assert "RBN = Sprecherstadt" in bad.text  # what was typed stays
+    assert _role(url, "Castrop-Rauxel", "RBN") == "Mitglied im Regionalen Lenkungskreis"
+    typed["roles"] = "rbn = Sprecherstadt"  # key, short name or name
+    ok = http.post(f"/partner/{ident}/bearbeiten", data=typed, follow_redirects=False)
+    assert ok.status_code == 303, ok.text
+    assert _role(url, "Castrop-Rauxel", "RBN") == "Sprecherstadt"
+    # A programme left out of the list loses its role, not its partner.
+    assert _role(url, "Castrop-Rauxel", "Bildungsmonitoring") is None
+    members = _scalar(
+        url,
+        sa.select(sa.func.count())
+        .select_from(ProgrammePartner)
+        .where(ProgrammePartner.partner_id == ident),
+    )
+    assert members >= 2
+    changes = http.get("/aenderungen").text
+    assert "Sprecherstadt" in changes
