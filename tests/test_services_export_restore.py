@@ -12,11 +12,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portfolio.demo import demo_path
+from portfolio.domain.enums import ApplicationStatus
 from portfolio.domain.errors import Conflict, InputError
+from portfolio.domain.models import Application, Award, Funder, Programme
+from portfolio.services import edit_awards
 from portfolio.services.export_json import export_json
 from portfolio.services.restore_json import restore
 from portfolio.storage.db import session_scope
@@ -318,3 +322,70 @@ def test_random_portfolios_round_trip(tmp_path_factory, document) -> None:
     )
     assert exported == again
     assert len(json.loads(exported)["programmes"]) == len(document["programmes"])
+
+
+def test_award_keeps_its_application_through_export_and_restore(
+    db_url: str, tmp_path: Path
+) -> None:
+    engine = open_database(db_url)
+    with session_scope(engine) as session:
+        restore(session, demo_path().read_text("utf-8"))
+    with session_scope(engine) as session:
+        programme = session.scalars(
+            sa.select(Programme).where(Programme.key == "zukunftsstadt")
+        ).one()
+        bmbf = session.scalars(sa.select(Funder).where(Funder.short_name == "BMBF"))
+        application = Application(
+            programme=programme,
+            funder=bmbf.one(),
+            reference="DEMO-ANTRAG-2018",
+            deadline=date(2018, 1, 31),
+            requested=Decimal("250000"),
+            status=ApplicationStatus.APPROVED,
+            decided_on=date(2018, 4, 1),
+        )
+        session.add(application)
+        session.flush()
+        edit_awards.from_application(session, application.id)
+    with session_scope(engine, read_only=True) as session:
+        exported = export_json(session)
+    engine.dispose()
+    zukunft = next(
+        p for p in json.loads(exported)["programmes"] if p["key"] == "zukunftsstadt"
+    )
+    linked = [a for a in zukunft["awards"] if a["application"]]
+    assert [a["application"] for a in linked] == [
+        {"funder": "BMBF", "reference": "DEMO-ANTRAG-2018", "deadline": "2018-01-31"}
+    ]
+    # Restored elsewhere, the award points at the same application again.
+    other = f"sqlite:///{tmp_path / 'second.db'}"
+    second = open_database(other)
+    with session_scope(second) as session:
+        restore(session, exported)
+    with session_scope(second, read_only=True) as session:
+        again = export_json(session)
+        reference = session.scalar(
+            sa.select(Application.reference)
+            .join(Award, Award.application_id == Application.id)
+            .join(Programme, Award.programme_id == Programme.id)
+            .where(Programme.key == "zukunftsstadt")
+        )
+    second.dispose()
+    assert reference == "DEMO-ANTRAG-2018"
+    assert again == exported
+    # A link to an application the document does not have is named, not dropped.
+    document = json.loads(exported)
+    award = next(
+        a
+        for p in document["programmes"]
+        if p["key"] == "zukunftsstadt"
+        for a in p["awards"]
+        if a["application"]
+    )
+    award["application"]["reference"] = "GIBT-ES-NICHT"
+    third = open_database(f"sqlite:///{tmp_path / 'third.db'}")
+    with pytest.raises(InputError) as info, session_scope(third) as session:
+        restore(session, json.dumps(document))
+    third.dispose()
+    assert ".application" in info.value.message
+    assert "GIBT-ES-NICHT" in info.value.message

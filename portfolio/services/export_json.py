@@ -79,9 +79,22 @@ def _contact(contact: Contact) -> Item:
     }
 
 
+def _application_ref(award: Award) -> Item | None:
+    """The approved application an award came from, by its natural fields."""
+    application = award.application
+    if application is None:
+        return None
+    return {
+        "funder": application.funder.short_name if application.funder else None,
+        "reference": application.reference,
+        "deadline": iso(application.deadline),
+    }
+
+
 def _award(award: Award) -> Item:
     return {
         "funder": award.funder.short_name,
+        "application": _application_ref(award),
         "phase": award.phase.name if award.phase else None,
         "kind": award.kind.value,
         "reference": award.reference,

@@ -302,9 +302,11 @@ class Restorer:
                     share=item.decimal("share"),
                 )
             )
-        for item in node.children("applications"):
-            programme.applications.append(self.application(item, phases))
-        awards = self.awards(node, programme, phases)
+        applications = [
+            self.application(item, phases) for item in node.children("applications")
+        ]
+        programme.applications.extend(applications)
+        awards = self.awards(node, programme, phases, applications)
         for item in node.children("obligations"):
             programme.obligations.append(self.obligation(item, awards))
         for item in node.children("narratives"):
@@ -351,8 +353,36 @@ class Restorer:
             decided_on=item.day("decided_on"),
         )
 
+    def application_of(
+        self, item: Node, applications: list[Application]
+    ) -> Application | None:
+        """The application an award came from (funder, reference and deadline)."""
+        raw = item.raw("application")
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            raise item.fail(
+                "application",
+                "muss ein Objekt mit funder, reference und deadline sein.",
+            )
+        ref = Node(raw, f"{item.path}.application")
+        wanted = (ref.text("funder"), ref.text("reference"), ref.day("deadline"))
+        for application in applications:
+            funder = application.funder.short_name if application.funder else None
+            if (funder, application.reference, application.deadline) == wanted:
+                return application
+        raise item.fail(
+            "application",
+            "Diesen Antrag gibt es im Programm nicht "
+            f"({' · '.join(str(w) for w in wanted if w is not None) or 'leer'}).",
+        )
+
     def awards(
-        self, node: Node, programme: Programme, phases: dict[str, Phase]
+        self,
+        node: Node,
+        programme: Programme,
+        phases: dict[str, Phase],
+        applications: list[Application] | None = None,
     ) -> dict[str, Award]:
         """The awards of a programme, by reference."""
         by_reference: dict[str, Award] = {}
@@ -393,6 +423,7 @@ class Restorer:
                 account_categories=_categories(item),
                 money_overrides=self.money_overrides(item),
             )
+            award.application = self.application_of(item, applications or [])
             self.award_lines(item, award)
             if award.reference:
                 by_reference.setdefault(award.reference, award)
