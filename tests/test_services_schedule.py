@@ -53,18 +53,25 @@ def test_preview_shows_what_the_next_run_sends(db_url: str) -> None:
     assert before.reminders_at == datetime(2017, 3, 20, 7, 0, tzinfo=BERLIN)
     assert before.digest_at == datetime(2017, 3, 20, 7, 0, tzinfo=BERLIN)
     # Zwischennachweis 2016 is due 30.04.2017: 42 days before is Sunday 19.03.
-    assert before.count == 2
+    # Zukunftsstadt's payment of 25.11.2016 is overdue to be spent (weekly).
+    assert before.count == 3
     assert {(d.title, d.due_on, d.stage, d.planned) for d in before.shown} == {
-        ("Zwischennachweis 2016", date(2017, 4, 30), "42 Tage vorher", False)
+        ("Zwischennachweis 2016", date(2017, 4, 30), "42 Tage vorher", False),
+        (
+            "Mittel verwenden: Abruf vom 25.11.2016 (40.000,00 €)",
+            date(2017, 1, 25),
+            "7 Wochen überfällig",
+            False,
+        ),
     }
     with session_scope(engine, "test") as session:
-        assert plan(session, date(2017, 3, 20), STAGES, None).planned == 2
+        assert plan(session, date(2017, 3, 20), STAGES, None).planned == 3
     with session_scope(engine, read_only=True) as session:
         after = schedule.next_run_preview(
             session, friday_evening, timezone="Europe/Berlin", stages=STAGES, lead=None
         )
     engine.dispose()
-    assert after.count == 2
+    assert after.count == 3
     assert {d.recipient for d in after.shown} == {d.recipient for d in before.shown}
     assert all(d.planned for d in after.shown)
 

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from money_support import demo_without_money
 from web_support import logged_in, prepare_db
 
 from portfolio.domain.enums import ApplicationStatus, ObligationKind, ProgrammeStatus
@@ -167,6 +168,7 @@ def test_dashboard_money_sums_read_only_programmes_with_money(db_url: str) -> No
     prepare_db(db_url)
     engine = open_database(db_url)
     with session_scope(engine, "test") as session:
+        demo_without_money(session)  # the figures below are the only money
         award = session.scalars(
             sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
         ).one()
@@ -215,6 +217,7 @@ def test_money_of_the_year_is_the_funders_share(db_url: str) -> None:
     prepare_db(db_url)
     engine = open_database(db_url)
     with session_scope(engine, "test") as session:
+        demo_without_money(session)  # the figures below are the only money
         award = session.scalars(
             sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
         ).one()
