@@ -7,6 +7,7 @@ browser posts it (CSRF token, strings as typed).
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +15,18 @@ import pytest
 import sqlalchemy as sa
 from web_support import logged_in, prepare_db, sqlite_file
 
+from portfolio.domain.enums import ReminderStatus
 from portfolio.domain.models import (
     Funder,
     Obligation,
     Partner,
     Programme,
     ProgrammePartner,
+    Reminder,
 )
+from portfolio.domain.reminders import Stages
+from portfolio.services import reminders
+from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
 
 
@@ -117,6 +123,68 @@ def test_period_change_shows_which_deadline_moves(editor: tuple[Any, str, str]) 
     )
     assert saved.status_code == 303
     assert "verschiebt sich vom" in http.get(saved.headers["location"]).text
+
+
+def _pending(url: str, title: str) -> int:
+    return int(
+        _scalar(
+            url,
+            sa.select(sa.func.count())
+            .select_from(Reminder)
+            .join(Obligation, Obligation.id == Reminder.obligation_id)
+            .join(Programme, Obligation.programme_id == Programme.id)
+            .where(
+                Programme.key == "kommunale-koordinierung",
+                Obligation.title == title,
+                Reminder.status == ReminderStatus.PENDING,
+            ),
+        )
+    )
+
+
+def test_period_change_names_the_reminders_it_cancels(
+    editor: tuple[Any, str, str],
+) -> None:
+    http, token, url = editor
+    # Reminders planned on 01.04.2017: the Zwischennachweis 2016 (due 02.05.2017)
+    # has its reminders waiting.
+    engine = open_database(url)
+    with session_scope(engine) as session:
+        reminders.plan(session, date(2017, 4, 1), Stages(), None)
+    engine.dispose()
+    title = "Zwischennachweis 2016"
+    waiting = _pending(url, title)
+    assert waiting > 0
+    page = http.get("/programme/kommunale-koordinierung").text
+    award_id = re.search(r"/bewilligungen/(\d+)/bearbeiten", page)
+    assert award_id
+    edit = http.get(f"/bewilligungen/{award_id[1]}/bearbeiten")
+    form = dict(
+        re.findall(r'<input id="f-\w+" name="(\w+)" value="([^"]*)"', edit.text)
+    )
+    form.update(csrf_token=token, funder_id=re.search(
+        r'name="funder_id"[^>]*>.*?<option value="(\d+)" selected', edit.text, re.S
+    )[1], kind="bescheid", regime="bund-anbest-gk")  # fmt: skip
+    # The Bewilligungszeitraum now starts in 2017 and ends three months later.
+    form.update(start="1.1.17", end="30.9.18")
+    shown = http.post(f"/bewilligungen/{award_id[1]}/folgen", data=form)
+    assert shown.status_code == 200, shown.text
+    lines = re.findall(r"<li>([^<]*)</li>", shown.text.replace("&#34;", '"'))
+    assert any("Verwendungsnachweis verschiebt sich vom" in line for line in lines)
+    assert f"Entfällt: {title} (bisher 02.05.2017)." in lines
+    cancelled = (
+        f"{waiting} geplante Erinnerungen zu „{title}“ werden storniert."
+        if waiting > 1
+        else f"1 geplante Erinnerung zu „{title}“ wird storniert."
+    )
+    assert cancelled in lines, lines
+    assert _pending(url, title) == waiting  # a preview changes nothing
+    saved = http.post(
+        f"/bewilligungen/{award_id[1]}/bearbeiten", data=form, follow_redirects=False
+    )
+    assert saved.status_code == 303
+    assert cancelled in http.get(saved.headers["location"]).text
+    assert _pending(url, title) == 0
 
 
 def test_master_data_forms_and_delete_with_undo(editor: tuple[Any, str, str]) -> None:
