@@ -172,6 +172,11 @@ def test_period_change_names_the_reminders_it_cancels(
     lines = re.findall(r"<li>([^<]*)</li>", shown.text.replace("&#34;", '"'))
     assert any("Verwendungsnachweis verschiebt sich vom" in line for line in lines)
     assert f"Entfällt: {title} (bisher 02.05.2017)." in lines
+    # As saving does: the retention date follows the VN, the spending deadlines
+    # of the payments are no rule deadlines of the Bescheid.
+    retention = "„Aufbewahrungsfrist der Unterlagen endet“"
+    assert f"{retention} verschiebt sich vom 30.06.2024 auf den 30.09.2024." in lines
+    assert not [line for line in lines if "Mittel verwenden" in line], lines
     cancelled = (
         f"{waiting} geplante Erinnerungen zu „{title}“ werden storniert."
         if waiting > 1
@@ -185,6 +190,16 @@ def test_period_change_names_the_reminders_it_cancels(
     assert saved.status_code == 303
     assert cancelled in http.get(saved.headers["location"]).text
     assert _pending(url, title) == 0
+    kept = _scalar(
+        url,
+        sa.select(Obligation.due_on)
+        .join(Programme, Obligation.programme_id == Programme.id)
+        .where(
+            Programme.key == "kommunale-koordinierung",
+            Obligation.title == "Aufbewahrungsfrist der Unterlagen endet",
+        ),
+    )
+    assert kept == date(2024, 9, 30)
 
 
 def test_master_data_forms_and_delete_with_undo(editor: tuple[Any, str, str]) -> None:

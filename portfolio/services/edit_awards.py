@@ -37,7 +37,7 @@ from portfolio.domain.models import (
 )
 from portfolio.domain.overrides import OverrideError, validate_overrides
 from portfolio.domain.periods import format_date
-from portfolio.domain.regimes import Regime, load_regimes, plan
+from portfolio.domain.regimes import PlannedObligation, Regime, load_regimes, plan
 from portfolio.services import clock
 from portfolio.services.edit_base import (
     Deleted,
@@ -65,6 +65,7 @@ from portfolio.services.obligations import (
     cancel_pending,
     regenerate,
 )
+from portfolio.services.retention import planned_retention
 
 
 def parse_overrides(raw: object) -> dict[str, Any]:
@@ -345,6 +346,30 @@ def _subject(title: str, kind: ObligationKind) -> str:
     return f"„{title}“"
 
 
+def _planned(
+    regime: Regime | None,
+    data: AwardIn,
+    calendar: WorkingDays,
+    today: date,
+    existing: dict[str | None, Obligation],
+) -> list[PlannedObligation]:
+    """The rule deadlines the typed award would have, its retention date included."""
+    if regime is None:
+        return []
+    anchors = Anchors(
+        bewilligung_start=data.start,
+        bewilligung_end=data.end,
+        zweck_erfuellt=data.zweck_erfuellt_on,
+        horizon=date(today.year + 1, 12, 31),
+    )
+    try:
+        planned = plan(regime, anchors, calendar, data.overrides)
+    except NotFound:
+        return []
+    retention = planned_retention(regime, planned, existing)
+    return [*planned, retention] if retention is not None else planned
+
+
 def preview(
     session: Session,
     award_id: int | None,
@@ -364,20 +389,14 @@ def preview(
         programme_id = get_programme(session, programme_key or "").id
     _check(session, data, programme_id, award_id, regimes)
     today = clock.today(session)
-    planned = []
-    regime = regimes.get(data.regime or "")
-    if regime is not None:
-        anchors = Anchors(
-            bewilligung_start=data.start,
-            bewilligung_end=data.end,
-            zweck_erfuellt=data.zweck_erfuellt_on,
-            horizon=date(today.year + 1, 12, 31),
-        )
-        try:
-            planned = plan(regime, anchors, calendar, data.overrides)
-        except NotFound:
-            planned = []
-    existing = {o.rule_key: o for o in _rule_obligations(session, award_id)}
+    # As saving regenerates them (services.obligations.regenerate): spending
+    # deadlines are kept by the money services, the retention date follows the VN.
+    existing = {
+        o.rule_key: o
+        for o in _rule_obligations(session, award_id)
+        if o.kind is not ObligationKind.MITTELVERWENDUNG
+    }
+    planned = _planned(regimes.get(data.regime or ""), data, calendar, today, existing)
     result = Consequences()
     affected: list[Obligation] = []
     for item in planned:
