@@ -8,6 +8,8 @@ from email import message_from_bytes, policy
 
 import icalendar
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portfolio.domain.reminders import Digest, DueItem
 from portfolio.notify import (
@@ -17,6 +19,7 @@ from portfolio.notify import (
     SmtpTransport,
     TransportDown,
     digest_message,
+    ics_for,
     make_transport,
     reminder_message,
 )
@@ -256,3 +259,58 @@ def test_broken_office_mail_template_is_a_german_input_error(tmp_path, text):
         InputError, match=r"Die eigene E-Mail-Vorlage .* ist fehlerhaft"
     ):
         reminder_message(MAIL, office)
+
+
+def _library_ics(mails, office):
+    """The calendar as the icalendar library writes it (what ics_for replaced)."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//portfolio//Fristen//DE")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    for mail in mails:
+        event = icalendar.Event()
+        domain = office.sender.rsplit("@", 1)[-1] or "localhost"
+        event.add("uid", f"obligation-{mail.obligation_id}@{domain}")
+        event.add("dtstamp", office.now)
+        event.add("dtstart", mail.due_effective)
+        event.add("summary", f"Frist: {mail.title} ({mail.programme})")
+        lines = [f"{mail.kind}: {mail.title}", f"Programm: {mail.programme}"]
+        if mail.due_effective != mail.due_on:
+            lines.append(
+                f"Fällig am {mail.due_effective:%d.%m.%Y} (berechnet "
+                f"{mail.due_on:%d.%m.%Y}, verschoben auf den nächsten Werktag)"
+            )
+        if mail.source:
+            lines.append(f"Grundlage: {mail.source}")
+        lines += [f"- {item}" for item in mail.checklist]
+        event.add("description", "\n".join(lines))
+        if mail.link:
+            event.add("url", mail.link)
+        cal.add_component(event)
+    return bytes(cal.to_ical())
+
+
+_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=120,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    title=_TEXT,
+    programme=_TEXT,
+    source=_TEXT,
+    checklist=st.lists(_TEXT, max_size=3),
+    link=st.sampled_from(["", "https://portfolio.kreis-re.example/fristen/19?a=1,2"]),
+)
+def test_calendar_part_is_byte_for_byte_what_icalendar_writes(
+    title, programme, source, checklist, link
+):
+    mail = replace(
+        MAIL, title=title, programme=programme, source=source,
+        checklist=tuple(checklist), link=link,
+    )  # fmt: skip
+    ours = ics_for([mail, MAIL], OFFICE)
+    assert ours == _library_ics([mail, MAIL], OFFICE)
+    assert all(len(line) <= 75 for line in ours.split(b"\r\n"))
