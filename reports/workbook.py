@@ -30,6 +30,7 @@ from portfolio.services import clock
 from portfolio.services.change_log import all_entries
 from reports.workbook_data import (
     ZERO,
+    FinanceRow,
     finance_rows,
     money_by_funder,
     month_index,
@@ -248,10 +249,17 @@ FINANCE_COLS = (
 )
 
 
+# Formats of the Finanzen sheet: the plan is the user's to edit, the Ist comes from
+# the finance system (booking import) and is locked and grey.
+_OPEN = {"locked": False, "valign": "top"}
+_FIXED = {"bg_color": "#EDEDED", "font_color": "#555555", "valign": "top"}
+
+
 def _finance(book: Book, session: Session, year: int | None) -> None:
     rows = finance_rows(session, year)
+    income = finance_rows(session, year, income=True)
     ws = book.sheet("Finanzen", FINANCE_COLS)
-    if not rows:
+    if not rows and not income:
         when = f" für {year}" if year else ""
         ws.write_string(
             1,
@@ -260,19 +268,45 @@ def _finance(book: Book, session: Session, year: int | None) -> None:
             book.fmt["note"],
         )
         return
+    add = book.workbook.add_format
+    text, whole = add(_OPEN), add({**_OPEN, "num_format": "0"})
+    money = add({**_OPEN, "num_format": book.fmt["money"].num_format})
+    fixed = add({**_FIXED, "num_format": book.fmt["money"].num_format})
+    fixed_share = add({**_FIXED, "num_format": book.fmt["percent"].num_format})
+    # Rows added by the user take the open formats of their columns.
+    for col, fmt in ((0, text), (1, text), (2, whole), (3, money), (7, text)):
+        column = FINANCE_COLS[col]
+        options = {"hidden": True} if column.hidden else {}
+        ws.set_column(col, col, column.width, fmt, options)
+    ws.write_comment(
+        0, 4, "Ist aus der Buchungsliste der Finanzbuchhaltung (portfolio import): "
+        "hier nur zum Lesen, der Import liest die Spalte nicht.",
+    )  # fmt: skip
+
+    def plan_row(index: int, r: FinanceRow) -> None:
+        ws.write_string(index, 0, r.label, text)
+        ws.write_string(index, 1, r.category, text)
+        ws.write_number(index, 2, r.year, whole)
+        ws.write_number(index, 3, float(r.planned), money)
+        ws.write_string(index, 7, r.programme_key, text)
+        ws.write_number(index, 8, r.award_id, whole)
+
     for index, r in enumerate(rows, 1):
         n = index + 1
-        book.row(ws, index, FINANCE_COLS[:3], (r.label, r.category, r.year))
-        book.cell(ws, index, 3, r.planned, "money")
-        book.cell(ws, index, 4, r.actual, "money")
+        plan_row(index, r)
+        ws.write_number(index, 4, float(r.actual), fixed)
         ws.write_formula(
-            index, 5, f"=E{n}-D{n}", book.fmt["money"], float(r.actual - r.planned)
-        )
+            index, 5, f"=E{n}-D{n}", fixed, float(r.actual - r.planned)
+        )  # fmt: skip
         share = float(r.actual / r.planned) if r.planned else ""
-        ws.write_formula(
-            index, 6, f'=IF(D{n}=0,"",E{n}/D{n})', book.fmt["percent"], share
-        )
-        book.row(ws, index, FINANCE_COLS[7:], (r.programme_key, r.award_id), start=7)
+        ws.write_formula(index, 6, f'=IF(D{n}=0,"",E{n}/D{n})', fixed_share, share)
+    ws.protect(
+        "",
+        {
+            "autofilter": True, "sort": True, "insert_rows": True,
+            "delete_rows": True, "format_columns": True,
+        },
+    )  # fmt: skip
     total, end = len(rows) + 1, len(rows) + 1
     planned = sum((r.planned for r in rows), ZERO)
     actual = sum((r.actual for r in rows), ZERO)
@@ -289,6 +323,10 @@ def _finance(book: Book, session: Session, year: int | None) -> None:
             book.fmt["total_money"],
             float(value),
         )
+    # The plan's Einnahmen below the sum of the expenses, editable like the plan
+    # (after it: the sheet is written row by row).
+    for index, r in enumerate(income, len(rows) + 2):
+        plan_row(index, r)
     ws.autofilter(0, 0, len(rows), 6)
 
 

@@ -24,6 +24,7 @@ from portfolio.domain.enums import (
     ObligationKind,
     ObligationStatus,
     Precision,
+    label,
 )
 from portfolio.domain.models import (
     Award,
@@ -37,6 +38,7 @@ from portfolio.domain.models import (
     Phase,
     Programme,
 )
+from portfolio.domain.money import income_row_label
 from portfolio.domain.periods import Period, add_months
 from portfolio.storage.queries import ProgrammeRow, next_obligations, obligation_stamp
 
@@ -240,8 +242,14 @@ class FinanceRow:
     actual: Decimal = ZERO
 
 
-def finance_rows(session: Session, year: int | None = None) -> list[FinanceRow]:
-    """Plan and actual grouped by award, category and year (one year if given)."""
+def finance_rows(
+    session: Session, year: int | None = None, *, income: bool = False
+) -> list[FinanceRow]:
+    """Plan and actual grouped by award, category and year (one year if given).
+
+    ``income``: the plan's Einnahmen instead (Kostenart "Einnahme: Zuwendung" …,
+    no actual).
+    """
     award_label = (
         sa.select(
             Award.id,
@@ -266,6 +274,17 @@ def finance_rows(session: Session, year: int | None = None) -> list[FinanceRow]:
             found = rows[(aid, category, y)] = FinanceRow(aid, key, text, category, y)
         return found
 
+    if income:
+        lines = sa.select(
+            IncomeLine.award_id, IncomeLine.kind, IncomeLine.year, IncomeLine.planned
+        )
+        if year is not None:
+            lines = lines.where(IncomeLine.year == year)
+        for aid, kind, y, amount in session.execute(lines):
+            row(aid, income_row_label(label(kind)), y).planned += amount or ZERO
+        return sorted(
+            rows.values(), key=lambda r: (r.label.casefold(), r.year, r.category)
+        )
     plans = sa.select(
         BudgetLine.award_id,
         BudgetLine.category,

@@ -179,8 +179,14 @@ def test_finance_sheet_has_totals(sqlite_url: str, cli, tmp_path: Path) -> None:
     over = next(r for r in rows if r["Kostenart"] == "Öffentlichkeitsarbeit")
     assert (over["Soll (Plan)"], over["Ist"]) == (1500, 2499)
     assert rows[0]["Differenz"] == "=E2-D2"  # a formula we wrote, not user text
-    assert rows[-1]["Förderung"] == "Summe"
-    assert rows[-1]["Soll (Plan)"].startswith("=SUBTOTAL(9,D2:D")
+    # The sum of the expenses, then the plan's Einnahmen (not in the sum).
+    [total] = [i for i, r in enumerate(rows) if r["Förderung"] == "Summe"]
+    assert rows[total]["Soll (Plan)"] == f"=SUBTOTAL(9,D2:D{total + 1})"
+    income = rows[total + 1 :]
+    assert {r["Kostenart"] for r in income} == {
+        "Einnahme: Zuwendung", "Einnahme: Eigenanteil",
+    }  # fmt: skip
+    assert income[0]["Soll (Plan)"] == 208099  # KoKo's Zuwendung 2017
 
 
 def test_unchanged_workbook_reimports_without_changes(

@@ -124,3 +124,70 @@ def test_workbook_round_trip_keeps_plan_and_leaves_ist_alone(
     result = cli("import", str(target), "--dry-run", db=sqlite_url)
     assert result.exit_code == 0, result.output
     assert "Keine Änderungen" in result.output
+
+
+def test_workbook_ist_is_locked_and_einnahmen_round_trip(
+    cli, sqlite_url: str, tmp_path
+) -> None:
+    import openpyxl
+
+    from portfolio.domain.models import IncomeLine
+
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    target = tmp_path / "mappe.xlsx"
+    assert cli("export", "xlsx", "-o", str(target), db=sqlite_url).exit_code == 0
+    book = openpyxl.load_workbook(target)
+    ws = book["Finanzen"]
+    assert ws.protection.sheet  # the Ist is the finance system's, not the sheet's
+    rows = {
+        (r[0].value, r[1].value, r[2].value): r
+        for r in ws.iter_rows(min_row=2)
+        if r[1].value
+    }
+    zs = "Zukunftsstadt – BMBF (DEMO-ZUKUNFTSSTADT-II)"
+    personal = rows[(zs, "Personal", 2017)]
+    assert (personal[3].value, personal[4].value) == (72000, 7360)
+    assert personal[4].protection.locked and not personal[3].protection.locked
+    assert personal[4].fill.fgColor.rgb.endswith("EDEDED")  # greyed
+    grant = rows[(zs, "Einnahme: Zuwendung", 2017)]
+    assert grant[3].value == 134100 and not grant[3].protection.locked
+    assert rows[(zs, "Einnahme: Eigenanteil", 2017)][3].value == 14900
+    # Unchanged, it re-imports without a change.
+    unchanged = cli("import", str(target), "--dry-run", db=sqlite_url)
+    assert "Keine Änderungen" in unchanged.output, unchanged.output
+    # An edited Ist is not read; an edited Einnahme and a new one are.
+    personal[4].value = 99999
+    grant[3].value = 140000
+    ws.append([zs, "Einnahme: Leistungen Dritter", 2017, 5000, None, None, None,
+               "zukunftsstadt", personal[8].value])  # fmt: skip
+    book.save(target)
+    result = cli("import", str(target), "--yes", db=sqlite_url)
+    assert result.exit_code == 0, result.output
+    assert "Plan 2017: 134.100,00 € → 140.000,00 €" in result.output
+    engine = open_database(sqlite_url)
+    with session_scope(engine, read_only=True) as session:
+        award = session.scalars(
+            sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
+        ).one()
+        income = {
+            (line.kind.value, line.planned)
+            for line in session.scalars(
+                sa.select(IncomeLine).where(
+                    IncomeLine.award_id == award.id, IncomeLine.year == 2017
+                )
+            )
+        }
+        spent = session.scalar(
+            sa.select(sa.func.sum(Expense.amount)).where(
+                Expense.award_id == award.id,
+                Expense.year == 2017,
+                Expense.category == "Personal",
+            )
+        )
+    engine.dispose()
+    assert income == {
+        ("zuwendung", Decimal("140000")),
+        ("eigenanteil", Decimal("14900")),
+        ("dritte", Decimal("5000")),
+    }
+    assert spent == Decimal("7360")  # the bookings, whatever the sheet said

@@ -56,3 +56,22 @@ def format_percent(rate: Decimal | None, empty: str = "–") -> str:
     percent = rate * 100
     digits = 0 if percent == percent.to_integral_value() else 1
     return f"{format_number(percent, digits)} %"
+
+
+# The workbook's Finanzen sheet writes a plan's Einnahmen as rows whose Kostenart
+# is "Einnahme: Zuwendung" (…Eigenanteil, …Leistungen Dritter); the import reads
+# them back as income lines.
+INCOME_PREFIX = "Einnahme:"
+
+
+def income_row_label(kind_label: str) -> str:
+    """The Kostenart of an income row: "Einnahme: Zuwendung"."""
+    return f"{INCOME_PREFIX} {kind_label}"
+
+
+def income_row_kind(category: str) -> str | None:
+    """The kind's label an income row names ("Zuwendung"), or None for costs."""
+    text = category.strip()
+    if not text.casefold().startswith(INCOME_PREFIX.casefold()):
+        return None
+    return text[len(INCOME_PREFIX) :].strip()

@@ -12,14 +12,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from portfolio.domain.enums import ObligationKind, ObligationStatus, label
+from portfolio.domain.enums import IncomeKind, ObligationKind, ObligationStatus, label
 from portfolio.domain.models import (
     Award,
     BudgetLine,
     Contact,
+    IncomeLine,
     Obligation,
     Programme,
 )
+from portfolio.domain.money import income_row_kind
 from portfolio.domain.periods import format_date
 from portfolio.domain.records import Record, SheetResult
 from portfolio.services.import_bulk import PendingObligation, StoredObligation
@@ -360,6 +362,8 @@ class ListRows(PlannerBase):
                 "Tragen Sie Beträge ab 0 ein.",
             )
         category = values["category"]
+        if (kind_label := income_row_kind(category)) is not None:
+            return self._income_row(record, programme, award, kind_label, amounts)
         existing = {(fold(b.category), b.year): b for b in award.budget_lines}
         changes: list[EntityChange] = []
         for year, amount in sorted(amounts.items()):
@@ -380,3 +384,42 @@ class ListRows(PlannerBase):
             if change.diffs:
                 changes.append(change)
         return row_result(record, f"{programme.label}: {category}", changes)
+
+    def _income_row(
+        self,
+        record: Record,
+        programme: Programme,
+        award: Award,
+        kind_label: str,
+        amounts: dict[int, Decimal],
+    ) -> RowResult:
+        """A row "Einnahme: Zuwendung" of the Finanzen sheet: the plan's Einnahmen."""
+        kinds = {fold(label(k)): k for k in IncomeKind}
+        kind = kinds.get(fold(kind_label))
+        if kind is None:
+            names = ", ".join(f"„Einnahme: {label(k)}“" for k in IncomeKind)
+            raise self.problem(
+                record,
+                "category",
+                f"Einnahme „{kind_label}“ ist unbekannt.",
+                f"Schreiben Sie {names}.",
+            )
+        ref = str(record.source)
+        existing = {line.year: line for line in award.income_lines if line.kind == kind}
+        changes: list[EntityChange] = []
+        for year, amount in sorted(amounts.items()):
+            line = existing.get(year)
+            name = f"{programme.label}: Einnahme {label(kind)} {year}"
+            if line is None and not amount:
+                continue
+            if line is None:
+                line = IncomeLine(kind=kind, year=year, planned=amount)
+                award.income_lines.append(line)
+                self.created(line, ref)
+                changes.append(EntityChange("Einnahmen", name, True))
+                continue
+            change = EntityChange("Einnahmen", name, False)
+            self.set(line, "planned", amount, f"Plan {year}", change, ref)
+            if change.diffs:
+                changes.append(change)
+        return row_result(record, f"{programme.label}: Einnahme {label(kind)}", changes)

@@ -63,6 +63,7 @@ class ProgrammeIndex:
             selectinload(Programme.phases),
             selectinload(Programme.fundings),
             selectinload(Programme.awards).selectinload(Award.budget_lines),
+            selectinload(Programme.awards).selectinload(Award.income_lines),
         )
         for programme in session.scalars(query):
             self.add(programme)
