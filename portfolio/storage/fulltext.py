@@ -6,12 +6,13 @@ kept in step by triggers, so a cascade delete cleans it too); words are split by
 finds longer words starting with it (no German stemmer in FTS5). PostgreSQL: a
 stored generated column ``document_fts_vector`` (``to_tsvector('german', …)`` of the
 text with dots, slashes and hyphens turned into blanks, so "31.03." finds
-"31.03.2018" on both databases) under a GIN index ``document_fts_vector_gin``; a
+"31.03.2018" on both databases) under a GIN index ``document_fts_vector_gin``
+(``fastupdate`` off, so new documents never wait in a pending list); a
 word of four letters or more is searched as a prefix of its German stem, like the
 SQLite side. The snippet is cut by ``ts_headline`` from a window of the text around
 the first place the first searched word appears (as typed, capitalised or in lower
-case; else the next word) (the whole text only when none appears as
-typed), so its cost does not grow with the documents' length. None of these objects
+case; else the next word; the whole text only when none appears so), and its cost
+does not grow with the documents' length. None of these objects
 is a model: they are created here (and in the migrations) and the schema comparison
 skips them by name (``include_name``/``include_object``).
 """
@@ -54,8 +55,9 @@ SQLITE_DDL = (
 POSTGRES_DDL = (
     "ALTER TABLE document_texts ADD COLUMN document_fts_vector tsvector "
     f"GENERATED ALWAYS AS ({PG_VECTOR}) STORED",
+    # No pending list: every search would read it in full until autovacuum runs.
     "CREATE INDEX document_fts_vector_gin ON document_texts "
-    "USING gin (document_fts_vector)",
+    "USING gin (document_fts_vector) WITH (fastupdate = off)",
 )
 
 
