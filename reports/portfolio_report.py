@@ -22,6 +22,7 @@ from portfolio.domain.models import Award
 from portfolio.domain.money import format_money, format_number
 from portfolio.domain.periods import add_months, format_date
 from portfolio.services.big_picture import big_picture
+from portfolio.services.money_overview import ProgrammeMoney, money_by_programme, totals
 from portfolio.storage.page_queries import money_by_kind
 from portfolio.storage.queries import programme_overview
 from reports import charts
@@ -170,6 +171,7 @@ def build(session: Session, year: int, today: date, office: str) -> PortfolioDat
             if k in by_kind and by_kind[k].get(y)
         ],
         "money_empty": "Für diese Jahre sind keine Beträge erfasst.",
+        **_programme_money(session, year),
         "running": [
             {
                 "label": r.label,
@@ -228,6 +230,42 @@ def build(session: Session, year: int, today: date, office: str) -> PortfolioDat
         by_kind=dict(by_kind),
         counts=counts,
     )
+
+
+def _money_cells(row: ProgrammeMoney) -> dict[str, str]:
+    def cell(value: Decimal) -> str:
+        return format_money(value) if value else "–"
+
+    return {
+        "label": row.label,
+        "awarded": cell(row.awarded),
+        "planned": cell(row.planned),
+        "spent": cell(row.spent),
+        "called": cell(row.called),
+        "balance": (
+            f"{format_money(row.balance)}{' (Schätzung)' if row.estimated else ''}"
+            if row.balance or row.called or row.spent
+            else "–"
+        ),
+    }
+
+
+def _programme_money(session: Session, year: int) -> dict[str, Any]:
+    """The full money table of the year: one row per programme, and the sum."""
+    rows = money_by_programme(session, year)
+    return {
+        "programme_money": [_money_cells(r) for r in rows],
+        "programme_money_total": _money_cells(totals(rows)),
+        "programme_money_empty": f"Für {year} ist kein Geld erfasst.",
+        "programme_money_note": (
+            "bewilligt: Summe der Bewilligungen, die das Jahr berühren; geplant und "
+            f"ausgegeben: Finanzierungsplan und Buchungen {year}; abgerufen: "
+            f"{year} eingegangene Mittelabrufe; Bestand zum 31.12.{year}: erhalten, "
+            "abzüglich Rückzahlungen und des aus der Zuwendung bezahlten Teils der "
+            "Ausgaben (Schätzung, wo die Förderquote fehlt: dann zählt die ganze "
+            "Ausgabe)."
+        ),
+    }
 
 
 def pictures(data: PortfolioData, today: date, fmt: str) -> dict[str, bytes]:

@@ -37,6 +37,28 @@ def test_html_has_figures_charts_and_lists(sqlite_url: str, cli) -> None:
     assert "Bis 15.03.2018 endet kein Programm." in html
 
 
+def test_full_money_table_per_programme(sqlite_url: str, cli) -> None:
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    html = _render(sqlite_url, "html").decode("utf-8")
+    section = html.split("<h2>Geld je Programm 2017</h2>")[1].split("<h2>")[0]
+    cells = [
+        [c.strip() for c in row.split("</td>") if c.strip()]
+        for row in section.split("<tr")[2:]
+    ]
+    text = [[c.split(">")[-1] for c in row if c.split(">")[-1]] for row in cells]
+    # KoKo: bewilligt, geplant 2017, gebucht 01–02/2017, abgerufen 2017, Bestand.
+    assert text[0] == ["KoKo Neuzugewanderte", "398.856,00 €", "208.099,00 €",
+                       "34.560,00 €", "34.560,00 €", "0,00 €"]  # fmt: skip
+    # Zukunftsstadt: amount not public, no rate: the Bestand is an estimate.
+    assert text[1][:2] == ["Zukunftsstadt", "–"]
+    assert text[1][-1].endswith("(Schätzung)")
+    assert text[2][0] == "Summe" and text[2][2] == "357.099,00 €"
+    document = docx.Document(io.BytesIO(_render(sqlite_url, "docx")))
+    [table] = [t for t in document.tables if t.rows[0].cells[1].text == "bewilligt"]
+    rows = [[c.text for c in row.cells] for row in table.rows]
+    assert rows[1] == text[0] and rows[-1][0] == "Summe"
+
+
 def test_award_without_plan_is_spread_by_days(sqlite_url: str, cli) -> None:
     assert cli("demo", db=sqlite_url).exit_code == 0
     strip_money = open_database(sqlite_url)

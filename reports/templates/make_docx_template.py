@@ -306,6 +306,24 @@ def portfolio_template() -> Doc:
     _p(d, "{%p else %}")
     _italic(d, "{{ r.money_empty }}")
     _p(d, "{%p endif %}")
+    d.add_heading("Geld je Programm {{ r.year }}", level=2)
+    _p(d, "{%p if r.programme_money %}")
+    money = ["awarded", "planned", "spent", "called", "balance"]
+    table = _table(
+        d,
+        ["Programm", "bewilligt", "geplant", "ausgegeben", "abgerufen", "Bestand"],
+        "for m in r.programme_money",
+        ["{{ m.label }}", *("{{ m." + f + " }}" for f in money)],
+        ["{{ r.programme_money_total.label }}",
+         *("{{ r.programme_money_total." + f + " }}" for f in money)],
+    )  # fmt: skip
+    for row in (table.rows[2], table.rows[4]):
+        for cell in row.cells[1:]:
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _italic(d, "{{ r.programme_money_note }}")
+    _p(d, "{%p else %}")
+    _italic(d, "{{ r.programme_money_empty }}")
+    _p(d, "{%p endif %}")
     d.add_heading("Zeitstrahl", level=2)
     _p(d, "{{ timeline_chart }}")
     d.add_heading("Laufende Programme", level=2)
