@@ -47,3 +47,15 @@ def test_phrase_deep_in_a_long_text_is_found_with_its_snippet(
 
     assert [h.document_id for h in _search(db_url, "Bildungskonf")] == [2]
     assert _search(db_url, "Zwischennachweis 30.04.") == []
+
+
+def test_a_very_long_text_full_of_numbers_is_attached_and_found(
+    cli, db_url: str, tmp_path: Path
+) -> None:
+    # 250,000 different numbers: far more than one PostgreSQL tsvector can hold.
+    numbers = " ".join(str(n) for n in range(1_000_000, 1_250_000))
+    table = make_docx(tmp_path / "liste.docx", f"Belegliste {numbers}")
+    assert cli("demo", db=db_url).exit_code == 0
+    done = cli("attach", "zukunftsstadt", str(table), db=db_url)
+    assert done.exit_code == 0, done.output
+    assert [h.document_id for h in _search(db_url, "Belegliste 1000123")] == [1]

@@ -1,20 +1,20 @@
 """The database's own full-text search over the documents' extracted text.
 
-SQLite: an FTS5 table ``document_fts`` over ``document_texts`` (external content,
-kept in step by triggers, so a cascade delete cleans it too); words are split by
-``unicode61`` without diacritics, and a search word of four letters or more also
-finds longer words starting with it (no German stemmer in FTS5). PostgreSQL: a
-stored generated column ``document_fts_vector`` (``to_tsvector('german', …)`` of the
-text with dots, slashes and hyphens turned into blanks, so "31.03." finds
-"31.03.2018" on both databases) under a GIN index ``document_fts_vector_gin``
-(``fastupdate`` off, so new documents never wait in a pending list); a
-word of four letters or more is searched as a prefix of its German stem, like the
-SQLite side. The snippet is cut by ``ts_headline`` from a window of the text around
-the first place the first searched word appears (as typed, capitalised or in lower
-case; else the next word; the whole text only when none appears so), and its cost
-does not grow with the documents' length. None of these objects
-is a model: they are created here (and in the migrations) and the schema comparison
-skips them by name (``include_name``/``include_object``).
+SQLite: an FTS5 table ``document_fts`` over ``document_texts`` (external content, kept
+in step by triggers, so a cascade delete cleans it too); words are split by
+``unicode61`` without diacritics, and a search word of four letters or more also finds
+longer words starting with it (no German stemmer in FTS5). PostgreSQL: a stored
+generated column ``document_fts_vector`` (``to_tsvector('german', …)`` of the first
+300,000 characters – a tsvector holds 1 MB at most – with dots, slashes and hyphens
+turned into blanks, so "31.03." finds "31.03.2018" on both databases) under a GIN index
+``document_fts_vector_gin`` (``fastupdate`` off, so new documents never wait in a
+pending list); a word of four letters or more is searched as a prefix of its German
+stem, like the SQLite side. The snippet is cut by ``ts_headline`` from a window of the
+text around the first place the first searched word appears (as typed, capitalised or in
+lower case; else the next word; the whole text only when none appears so), and its cost
+does not grow with the documents' length. None of these objects is a model: they are
+created here (and in the migrations) and the schema comparison skips them by name
+(``include_name``/``include_object``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,13 @@ from sqlalchemy.orm import Session
 PREFIX = "document_fts"
 # Marks around the matched words in a snippet; the doors turn them into highlights.
 MARK_START, MARK_END = "\x02", "\x03"
-PG_VECTOR = "to_tsvector('german'::regconfig, regexp_replace(text, '[./-]', ' ', 'g'))"
+# A tsvector holds at most 1 MB: PostgreSQL indexes the first PG_CHARS characters
+# (about a hundred pages; a longer text made the insert, and so the attach, fail).
+PG_CHARS = 300_000
+PG_VECTOR = (
+    "to_tsvector('german'::regconfig, "
+    f"regexp_replace(left(text, {PG_CHARS}), '[./-]', ' ', 'g'))"
+)
 # The snippet of a PostgreSQL hit is cut from this many characters of its text,
 # starting a little before the first searched word.
 WINDOW, LEAD = 480, 160
