@@ -191,3 +191,62 @@ def test_workbook_ist_is_locked_and_einnahmen_round_trip(
         ("dritte", Decimal("5000")),
     }
     assert spent == Decimal("7360")  # the bookings, whatever the sheet said
+
+
+def test_finanzierungsplan_sheet_of_a_bescheid_imports_costs_and_einnahmen(
+    cli, sqlite_url: str, tmp_path
+) -> None:
+    import openpyxl
+
+    from portfolio.domain.models import BudgetLine, IncomeLine
+
+    assert cli("demo", db=sqlite_url).exit_code == 0
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Finanzierungsplan"
+    for row in [
+        ["Finanzierungsplan zum Zuwendungsbescheid vom 20.10.2016"],
+        [],
+        ["Ausgaben", "2016", "2017", "2018", "Summe"],
+        ["Personal", 12000, 72000, 24000, 108000],
+        ["Fahrtkosten", 500, 5500, 2000, 8000],
+        ["Summe Ausgaben", 12500, 77500, 26000, 116000],
+        ["Einnahmen"],
+        ["Zuwendung", 11250, 69750, 23400, 104400],
+        ["Eigenmittel", 1250, 7750, 2600, 11600],
+        ["Spende", 0, 10, 0, 10],
+        ["Summe Einnahmen", 12500, 77510, 26000, 116010],
+    ]:
+        ws.append(row)
+    path = tmp_path / "finanzierungsplan.xlsx"
+    book.save(path)
+    result = cli(
+        "import", str(path), "--programme", "zukunftsstadt", "--yes", db=sqlite_url
+    )
+    # The unknown Einnahme is rejected with its place; the rest is applied.
+    assert result.exit_code == 1, result.output
+    assert "Zeile 10" in result.output and "Einnahme „Spende“ ist unbekannt" in (
+        result.output
+    )
+    engine = open_database(sqlite_url)
+    with session_scope(engine, read_only=True) as session:
+        award = session.scalars(
+            sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
+        ).one()
+        plan = {
+            (b.category, b.year): b.planned
+            for b in session.scalars(
+                sa.select(BudgetLine).where(BudgetLine.award_id == award.id)
+            )
+        }
+        income = {
+            (i.kind.value, i.year): i.planned
+            for i in session.scalars(
+                sa.select(IncomeLine).where(IncomeLine.award_id == award.id)
+            )
+        }
+    engine.dispose()
+    assert plan[("Fahrtkosten", 2017)] == Decimal("5500")
+    assert not {c for c, _ in plan} & {"Einnahmen", "Zuwendung", "Eigenmittel"}
+    assert income[("zuwendung", 2017)] == Decimal("69750")
+    assert income[("eigenanteil", 2018)] == Decimal("2600")

@@ -69,9 +69,41 @@ def income_row_label(kind_label: str) -> str:
     return f"{INCOME_PREFIX} {kind_label}"
 
 
-def income_row_kind(category: str) -> str | None:
-    """The kind's label an income row names ("Zuwendung"), or None for costs."""
+def income_row_kind(category: str, *, in_income: bool = False) -> str | None:
+    """The kind's label an income row names ("Zuwendung"), or None for costs.
+
+    "Einnahme: Zuwendung" as the workbook writes it; in a Finanzierungsplan sheet
+    the words of a Bescheid (Zuwendung, Eigenmittel, Drittmittel …) anywhere, and
+    every row below an "Einnahmen" heading (``in_income``).
+    """
     text = category.strip()
-    if not text.casefold().startswith(INCOME_PREFIX.casefold()):
-        return None
-    return text[len(INCOME_PREFIX) :].strip()
+    if text.casefold().startswith(INCOME_PREFIX.casefold()):
+        return text[len(INCOME_PREFIX) :].strip()
+    if in_income or income_kind_of(text) is not None:
+        return text
+    return None
+
+
+# Words of a Bescheid's Finanzierungsplan for its Einnahmen -> the income kind.
+_INCOME_WORDS = {
+    "zuwendung": "zuwendung",
+    "beantragte zuwendung": "zuwendung",
+    "bewilligte zuwendung": "zuwendung",
+    "fördermittel": "zuwendung",
+    "eigenanteil": "eigenanteil",
+    "eigenmittel": "eigenanteil",
+    "eigene mittel": "eigenanteil",
+    "leistungen dritter": "dritte",
+    "drittmittel": "dritte",
+    "mittel dritter": "dritte",
+}
+INCOME_HEADINGS = ("einnahmen", "finanzierung", "einnahmen (finanzierung)")
+COST_HEADINGS = ("ausgaben", "kosten", "ausgaben (kosten)")
+
+
+def income_kind_of(text: str) -> str | None:
+    """The income kind ("zuwendung", "eigenanteil", "dritte") a word names."""
+    words = " ".join(text.casefold().replace("-", " ").split())
+    if words in ("zuwendung", "eigenanteil", "leistungen dritter", "dritte"):
+        return {"leistungen dritter": "dritte"}.get(words, words)
+    return _INCOME_WORDS.get(words)

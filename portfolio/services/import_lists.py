@@ -21,7 +21,12 @@ from portfolio.domain.models import (
     Obligation,
     Programme,
 )
-from portfolio.domain.money import income_row_kind
+from portfolio.domain.money import (
+    COST_HEADINGS,
+    INCOME_HEADINGS,
+    income_kind_of,
+    income_row_kind,
+)
 from portfolio.domain.periods import format_date
 from portfolio.domain.records import Record, SheetResult
 from portfolio.services.import_bulk import PendingObligation, StoredObligation
@@ -331,7 +336,7 @@ class ListRows(PlannerBase):
 
     # --- budget --------------------------------------------------------------
 
-    def budget_row(self, record: Record, sheet: SheetResult) -> RowResult:  # noqa: ARG002
+    def budget_row(self, record: Record, sheet: SheetResult) -> RowResult:
         """A row of a budget plan: one cost category, an amount per year."""
         values = record.values
         ref = str(record.source)
@@ -362,7 +367,18 @@ class ListRows(PlannerBase):
                 "Tragen Sie Beträge ab 0 ein.",
             )
         category = values["category"]
-        if (kind_label := income_row_kind(category)) is not None:
+        # A Finanzierungsplan sheet: "Ausgaben" and "Einnahmen" headings without
+        # amounts; the rows below an "Einnahmen" heading are the plan's Einnahmen.
+        sections: dict[tuple[str, str], bool] = self.__dict__.setdefault(
+            "_income_sections", {}
+        )
+        where = (sheet.file, sheet.sheet)
+        heading = " ".join(category.casefold().split())
+        if not any(amounts.values()) and heading in INCOME_HEADINGS + COST_HEADINGS:
+            sections[where] = heading in INCOME_HEADINGS
+            return row_result(record, category, [])
+        in_income = sections.get(where, False)
+        if (kind_label := income_row_kind(category, in_income=in_income)) is not None:
             return self._income_row(record, programme, award, kind_label, amounts)
         existing = {(fold(b.category), b.year): b for b in award.budget_lines}
         changes: list[EntityChange] = []
@@ -395,7 +411,8 @@ class ListRows(PlannerBase):
     ) -> RowResult:
         """A row "Einnahme: Zuwendung" of the Finanzen sheet: the plan's Einnahmen."""
         kinds = {fold(label(k)): k for k in IncomeKind}
-        kind = kinds.get(fold(kind_label))
+        word = income_kind_of(kind_label)
+        kind = kinds.get(fold(kind_label)) or (IncomeKind(word) if word else None)
         if kind is None:
             names = ", ".join(f"„Einnahme: {label(k)}“" for k in IncomeKind)
             raise self.problem(
