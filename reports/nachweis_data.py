@@ -209,7 +209,10 @@ def build_nachweis(
             f"Das Jahr {year} liegt außerhalb des Bewilligungszeitraums "
             f"({award.start.year}–{award.end.year})."
         )
-    money = award_money(session, award)
+    # A Zwischennachweis compares with the plan in force at the year's end (or
+    # today); the Verwendungsnachweis with the latest Bescheid.
+    plan_on = None if final else min(today, date(year or today.year, 12, 31))
+    money = award_money(session, award, plan_on=plan_on)
 
     def in_scope(value_year: int) -> bool:
         return final or value_year == year

@@ -153,3 +153,47 @@ def test_unspent_counts_from_the_shifted_end_of_the_frist(cli, sqlite_url: str) 
         "Frist 06.02.2017"
         in _rules(cli, sqlite_url, "07.02.2017")["NICHT_VERWENDET"][0]
     )
+
+
+def test_checks_use_the_bescheid_in_force(cli, checked_db: str) -> None:
+    from portfolio.domain.models import AwardVersion
+
+    engine = open_database(checked_db)
+    with session_scope(engine, "test") as session:
+        award = session.scalars(
+            sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
+        ).one()
+        # Erstbescheid with 500 € Sachausgaben; the Änderungsbescheid of 15.02.2017
+        # raised them to 1.000 € (the award's own plan lines are the latest).
+        session.add_all([
+            AwardVersion(award_id=award.id, issued_on=date(2016, 10, 20),
+                         reference="Erstbescheid", budget=[
+                             {"category": "Personal", "year": 2017,
+                              "planned": "10000.00"},
+                             {"category": "Sachausgaben", "year": 2017,
+                              "planned": "500.00"}],
+                         income=[{"kind": "zuwendung", "year": 2017,
+                                  "planned": "8400.00"}]),
+            AwardVersion(award_id=award.id, issued_on=date(2017, 2, 15),
+                         reference="1. Änderungsbescheid", budget=[], income=[]),
+        ])  # fmt: skip
+    engine.dispose()
+    before = _rules(cli, checked_db, "14.02.2017")["UEBERSCHREITUNG"]
+    assert before and all("1.200,01 € statt 500,00 € geplant" in m for m in before)
+    after = _rules(cli, checked_db, "15.02.2017")["UEBERSCHREITUNG"]
+    assert "1.200,01 € statt 1.000,00 € geplant" in after[0]
+
+
+def test_version_in_force_on_a_day() -> None:
+    from portfolio.domain.award_versions import version_in_force
+    from portfolio.domain.models import AwardVersion
+
+    first = AwardVersion(id=1, issued_on=date(2016, 10, 20), reference="E")
+    second = AwardVersion(id=2, issued_on=date(2017, 2, 15), reference="Ä1")
+    third = AwardVersion(id=3, issued_on=date(2017, 9, 1), reference="Ä2")
+    both = [third, first, second]
+    assert version_in_force([], date(2017, 1, 1)) is None
+    assert version_in_force(both, date(2016, 1, 1)) is first  # before the first
+    assert version_in_force(both, date(2017, 2, 14)) is first
+    assert version_in_force(both, date(2017, 2, 15)) is second  # issued that day
+    assert version_in_force(both, date(2017, 9, 1)) is None  # the latest: own lines

@@ -23,6 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from portfolio.domain.award_versions import version_in_force
 from portfolio.domain.deadlines import WorkingDays, effective
 from portfolio.domain.enums import (
     DisbursementKind,
@@ -33,6 +34,7 @@ from portfolio.domain.enums import (
 )
 from portfolio.domain.models import (
     Award,
+    AwardVersion,
     BudgetLine,
     Disbursement,
     Expense,
@@ -150,29 +152,23 @@ def funding_share(award: Award, money: AwardMoney) -> Decimal:
 
 
 def award_money(
-    session: Session, award: Award, until: date | None = None
+    session: Session,
+    award: Award,
+    until: date | None = None,
+    plan_on: date | None = None,
 ) -> AwardMoney:
-    """The sums of one award in five queries, whatever the number of bookings.
+    """The sums of one award in six queries, whatever the number of bookings.
 
     ``until``: as known on that day (bookings up to it; money received later
-    counts as requested).
+    counts as requested). ``plan_on``: the Finanzierungsplan of the Bescheid in
+    force that day (an Änderungsbescheid issued later does not count yet); without
+    it the latest.
     """
     money = AwardMoney(award.id)
     booked = [Expense.award_id == award.id]
     if until is not None:
         booked.append(Expense.spent_on <= until)
-    for category, year, planned in session.execute(
-        sa.select(BudgetLine.category, BudgetLine.year, BudgetLine.planned).where(
-            BudgetLine.award_id == award.id
-        )
-    ):
-        money.planned[(category, year)] = planned
-    for kind, year, planned in session.execute(
-        sa.select(IncomeLine.kind, IncomeLine.year, IncomeLine.planned).where(
-            IncomeLine.award_id == award.id
-        )
-    ):
-        money.income[(kind, year)] = planned
+    _plan(session, award, plan_on, money)
     totals = sa.select(
         Expense.category, Expense.year, sa.func.sum(Expense.amount), sa.func.count()
     ).where(*booked)
@@ -218,6 +214,38 @@ def award_money(
             money.received += payment.amount
     money.payments = _use_payments(money, payments)
     return money
+
+
+def _plan(session: Session, award: Award, day: date | None, money: AwardMoney) -> None:
+    """The plan and Einnahmen (of an earlier Bescheid if that is in force on day)."""
+    for category, year, planned in session.execute(
+        sa.select(BudgetLine.category, BudgetLine.year, BudgetLine.planned).where(
+            BudgetLine.award_id == award.id
+        )
+    ):
+        money.planned[(category, year)] = planned
+    for kind, year, planned in session.execute(
+        sa.select(IncomeLine.kind, IncomeLine.year, IncomeLine.planned).where(
+            IncomeLine.award_id == award.id
+        )
+    ):
+        money.income[(kind, year)] = planned
+    if day is None:
+        return
+    versions = session.scalars(
+        sa.select(AwardVersion).where(AwardVersion.award_id == award.id)
+    ).all()
+    version = version_in_force(versions, day)
+    if version is None:
+        return
+    money.planned = {
+        (str(line["category"]), int(line["year"])): Decimal(str(line["planned"]))
+        for line in version.budget
+    }
+    money.income = {
+        (IncomeKind(line["kind"]), int(line["year"])): Decimal(str(line["planned"]))
+        for line in version.income
+    }
 
 
 def _use_payments(

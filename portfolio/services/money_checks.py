@@ -179,7 +179,7 @@ def award_warnings(
     if rules is None:
         return []
     rules = rules.effective(award.money_overrides or {})
-    money = award_money(session, award, until=now)
+    money = award_money(session, award, until=now, plan_on=now)
     results: list[MoneyWarning] = []
     programme = award.programme
     for rule in rules.checks:
