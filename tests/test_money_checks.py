@@ -184,6 +184,17 @@ def test_checks_use_the_bescheid_in_force(cli, checked_db: str) -> None:
     assert "1.200,01 € statt 1.000,00 € geplant" in after[0]
 
 
+def test_demo_pro_rata_after_the_term_with_german_rate(cli, sqlite_url: str) -> None:
+    prepare_db(sqlite_url)
+    found = _rules(cli, sqlite_url, "15.05.2018")
+    # Zukunftsstadt II (Anteilfinanzierung 90 %) ended 30.04.2018 with bookings
+    # only up to the demo's Stichtag: the grant shrinks, interest 5 points over
+    # the base rate of -0,88 %.
+    [message] = found["ANTEIL_ERMAESSIGUNG"]
+    assert "ermäßigt sich um 169.852,23 € (90 %)" in message
+    assert "(4,12 % jährlich ab 30.04.2018)" in message
+
+
 def test_version_in_force_on_a_day() -> None:
     from portfolio.domain.award_versions import version_in_force
     from portfolio.domain.models import AwardVersion

@@ -54,6 +54,11 @@ def _percent(value: Decimal) -> str:
     return f"{(value * 100).quantize(Decimal(1), ROUND_HALF_UP)} %"
 
 
+def _rate(value: Decimal) -> str:
+    """A yearly rate in German: "4,12"."""
+    return f"{value:g}".replace(".", ",")
+
+
 def _over_plan(rule: CheckRule, money: AwardMoney) -> list[tuple[Decimal, str]]:
     limit = rule.limit if rule.limit is not None else Decimal("0.2")
     planned: dict[str, Decimal] = {}
@@ -103,7 +108,8 @@ def _pro_rata(
     reduction = (savings * money.share).quantize(CENT, ROUND_HALF_UP)
     repay = max(ZERO, money.received - money.repaid - money.grant_spent)
     days = (now - award.end).days
-    rate = (rule.base_rate + rule.interest_points) / 100
+    yearly = rule.base_rate + rule.interest_points
+    rate = yearly / 100
     interest = max(ZERO, repay * rate * days / 365).quantize(CENT, ROUND_HALF_UP)
     return [
         (
@@ -112,7 +118,7 @@ def _pro_rata(
             f"geplant – die Zuwendung ermäßigt sich um {format_money(reduction)} "
             f"({_percent(money.share)}); voraussichtliche Rückforderung "
             f"{format_money(repay)}, Zinsen bis {format_date(now)} geschätzt "
-            f"{format_money(interest)} ({rule.base_rate + rule.interest_points:g} % "
+            f"{format_money(interest)} ({_rate(yearly)} % "
             f"jährlich ab {format_date(award.end)}).",
         )
     ]
