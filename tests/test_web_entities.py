@@ -319,3 +319,41 @@ def test_partner_form_edits_the_role_in_each_programme(
     assert members >= 2
     changes = http.get("/aenderungen").text
     assert "Sprecherstadt" in changes
+
+
+def test_partner_roles_are_shown_on_the_programme_page_and_in_stammdaten(
+    editor: tuple[Any, str, str],
+) -> None:
+    http, token, url = editor
+    ident = _scalar(url, sa.select(Partner.id).where(Partner.name == "Castrop-Rauxel"))
+    programme = http.get("/programme/bildungsnetzwerk").text
+    partners = programme.split('id="partner"', 1)[1].split("</section>", 1)[0]
+    assert (
+        "Castrop-Rauxel (Kommune) – Rolle: Mitglied im Regionalen Lenkungskreis"
+        in partners
+    )
+    assert 'aria-label="Partner Castrop-Rauxel bearbeiten"' in partners
+    http.post(
+        f"/partner/{ident}/bearbeiten",
+        data={
+            "csrf_token": token,
+            "name": "Castrop-Rauxel",
+            "kind": "kommune",
+            "roles": "RBN = Sprecherstadt",
+        },
+    )
+    programme = http.get("/programme/bildungsnetzwerk").text
+    assert "Castrop-Rauxel (Kommune) – Rolle: Sprecherstadt" in programme
+    master = http.get("/stammdaten").text
+    entry = master.split("Castrop-Rauxel (Kommune)", 1)[1].split("</ul>", 1)[0]
+    assert '<a href="/programme/bildungsnetzwerk">RBN</a>: Sprecherstadt' in entry
+    # The role cleared by the left-out line reads as such, not as a blank.
+    assert "Bildungsmonitoring</a>: keine Rolle erfasst" in entry
+    assert "(bildungstraeger)" not in master
+    assert "Bildungszentrum des Handels e.V. (BZdH) (Bildungsträger)" in master
+    # Viewers read the roles too, without the edit links.
+    viewer, _ = logged_in(url, "viewer")
+    seen = viewer.get("/programme/bildungsnetzwerk").text
+    assert "Castrop-Rauxel (Kommune) – Rolle: Sprecherstadt" in seen
+    assert "Partner Castrop-Rauxel bearbeiten" not in seen
+    assert "RBN</a>: Sprecherstadt" in viewer.get("/stammdaten").text

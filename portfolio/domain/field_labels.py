@@ -185,3 +185,23 @@ def field_label(entity: str, field: str) -> str:
 def has_label(entity: str, field: str) -> bool:
     """Whether a German label is declared for the field."""
     return field in FIELD_LABELS.get(entity, {}) or field in COMMON
+
+
+# A partner's kind is free text; the demo and older imports wrote these words.
+PARTNER_KINDS: dict[str, str] = {
+    "arbeitsverwaltung": "Arbeitsverwaltung",
+    "bildungstraeger": "Bildungsträger",
+    "kammer": "Kammer",
+    "kommune": "Kommune",
+    "netzwerk": "Netzwerk",
+    "schulaufsicht": "Schulaufsicht",
+    "stiftung": "Stiftung",
+    "verband": "Verband",
+    "wissenschaft": "Wissenschaft",
+}
+
+
+def partner_kind(kind: str | None) -> str:
+    """A partner's kind as people read it ("bildungstraeger" → "Bildungsträger")."""
+    text = (kind or "").strip()
+    return PARTNER_KINDS.get(text.casefold(), text)

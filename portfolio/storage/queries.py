@@ -28,6 +28,7 @@ from portfolio.domain.models import (
     Funding,
     Obligation,
     Programme,
+    ProgrammePartner,
 )
 from portfolio.domain.periods import Period
 
@@ -176,7 +177,8 @@ def programme_by_key(session: Session, key: str) -> Programme | None:
             selectinload(Programme.awards).selectinload(Award.budget_lines),
             selectinload(Programme.awards).selectinload(Award.expenses),
             selectinload(Programme.obligations).selectinload(Obligation.responsible),
-            selectinload(Programme.partner_links),
+            # Partners joined to their links: the page lists name and role.
+            selectinload(Programme.partner_links).joinedload(ProgrammePartner.partner),
             selectinload(Programme.lead),
         )
     )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from portfolio.config import Settings
 from portfolio.domain.enums import UserRole, label
+from portfolio.domain.field_labels import partner_kind
 from portfolio.domain.models import User
 from portfolio.domain.money import format_money, format_number, format_percent
 from portfolio.domain.periods import format_date
@@ -64,6 +65,7 @@ def make_templates() -> Jinja2Templates:
         label=label,
         percent=format_percent,
         number=format_number,
+        partner_kind=partner_kind,
     )
     env.globals["query"] = _query
     return templates

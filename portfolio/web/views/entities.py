@@ -30,6 +30,7 @@ from portfolio.domain.models import (
     Partner,
     Phase,
     Programme,
+    ProgrammePartner,
 )
 from portfolio.domain.regimes import load_regimes
 from portfolio.services import (
@@ -334,7 +335,27 @@ def master_data(ctx: Ctx = Depends(page)) -> HTMLResponse:
         funders=session.scalars(sa.select(Funder).order_by(Funder.short_name)).all(),
         contacts=session.scalars(sa.select(Contact).order_by(Contact.name)).all(),
         partners=session.scalars(sa.select(Partner).order_by(Partner.name)).all(),
+        partner_roles=_partner_roles(session),
     )
+
+
+def _partner_roles(session: Session) -> dict[int, list[tuple[str, str, str | None]]]:
+    """Each partner's programmes (key, label, role), in one statement."""
+    rows = session.execute(
+        sa.select(
+            ProgrammePartner.partner_id,
+            Programme.key,
+            Programme.short_name,
+            Programme.name,
+            ProgrammePartner.role,
+        ).join(Programme, ProgrammePartner.programme_id == Programme.id)
+    ).all()
+    roles: dict[int, list[tuple[str, str, str | None]]] = {}
+    for partner_id, key, short_name, name, role in rows:
+        roles.setdefault(partner_id, []).append((key, short_name or name, role))
+    for programmes in roles.values():
+        programmes.sort(key=lambda item: item[1].casefold())
+    return roles
 
 
 @router.get("/programme/neu", response_class=HTMLResponse)
