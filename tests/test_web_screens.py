@@ -2,8 +2,9 @@
 
 Playwright drives Debian's chromium (the fixtures of ``test_web_browser``). The pages
 are found the way a person finds them: the main menu and the tabs and links it leads
-to. At 390 px no page may scroll sideways (tables scroll inside their own box, the
-menu collapses behind a button); at 1920 px neither. axe-core (vendored under
+to, and every entity form (new, edit, a delete question). At 390 px no page may
+scroll sideways (tables scroll inside their own box, the menu collapses behind a
+button); at 1920 px neither. axe-core (vendored under
 ``tests/vendor/axe-core``, MPL 2.0) is injected into each page and must report no
 serious or critical violation.
 """
@@ -41,6 +42,16 @@ BELOW_MENU = [
     "/verwaltung/erinnerungen",
     "/verwaltung/einstellungen",
     "/konto",
+    # Every entity form (new and edit) and a delete question.
+    "/programme/neu",
+    "/programme/zukunftsstadt/phasen/neu",
+    "/programme/zukunftsstadt/finanzierungen/neu",
+    "/programme/zukunftsstadt/antraege/neu",
+    "/programme/zukunftsstadt/bewilligungen/neu",
+    "/programme/kommunale-koordinierung/loeschen",
+    "/foerdergeber/neu",
+    "/kontakte/neu",
+    "/partner/neu",
 ]
 
 
@@ -72,7 +83,24 @@ def _pages(tab: Any) -> list[str]:
         "nav[aria-label=Hauptmenü] a", "links => links.map(a => a.getAttribute('href'))"
     )
     assert len(hrefs) >= 6, hrefs
-    return list(dict.fromkeys([*hrefs, *BELOW_MENU]))
+    return list(dict.fromkeys([*hrefs, *BELOW_MENU, *_edit_forms(tab)]))
+
+
+def _edit_forms(tab: Any) -> list[str]:
+    """One edit form per kind of entity, as linked from the pages that list them."""
+    first: dict[str, str] = {}
+    for path in ("/programme/zukunftsstadt", "/programme/kommunale-koordinierung",
+                 "/stammdaten"):  # fmt: skip
+        tab.goto(path)
+        for href in tab.eval_on_selector_all(
+            "main a[href$='/bearbeiten']",
+            "links => links.map(a => a.getAttribute('href'))",
+        ):
+            first.setdefault(href.split("/")[1], href)
+    kinds = {"phasen", "finanzierungen", "antraege", "bewilligungen",
+             "foerdergeber", "kontakte", "partner", "programme"}  # fmt: skip
+    assert set(first) >= kinds, first
+    return list(first.values())
 
 
 def _overflow(tab: Any) -> int:
