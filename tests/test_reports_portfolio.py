@@ -49,9 +49,10 @@ def test_full_money_table_per_programme(sqlite_url: str, cli) -> None:
     # KoKo: bewilligt, geplant 2017, gebucht 01–02/2017, abgerufen 2017, Bestand.
     assert text[0] == ["KoKo Neuzugewanderte", "398.856,00 €", "208.099,00 €",
                        "34.560,00 €", "34.560,00 €", "0,00 €"]  # fmt: skip
-    # Zukunftsstadt: amount not public, no rate: the Bestand is an estimate.
+    # Zukunftsstadt: amount not public; Bestand with the plan's 90 % Zuwendung
+    # share, as on the award's money page: 40.000 € − 90 % of 31.275,30 €.
     assert text[1][:2] == ["Zukunftsstadt", "–"]
-    assert text[1][-1].endswith("(Schätzung)")
+    assert text[1][-1] == "11.852,23 €"
     assert text[2][0] == "Summe" and text[2][2] == "357.099,00 €"
     document = docx.Document(io.BytesIO(_render(sqlite_url, "docx")))
     [table] = [t for t in document.tables if t.rows[0].cells[1].text == "bewilligt"]

@@ -3,7 +3,8 @@
 Sums are grouped in the database (one query per kind of figure, whatever the
 number of awards or bookings). The Bestand of a programme is what its awards
 received, less paid back, less the grant-funded spending (expenses times the
-award's funding rate; without a rate the whole expense counts, so the figure is
+award's funding rate, else the planned Zuwendung's share of the plan as on the
+award's money page; without either the whole expense counts, so the figure is
 labelled an estimate there).
 """
 
@@ -17,8 +18,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portfolio.domain.enums import DisbursementKind, FinancingType
-from portfolio.domain.models import Award, BudgetLine, Disbursement, Expense, Programme
+from portfolio.domain.enums import DisbursementKind, FinancingType, IncomeKind
+from portfolio.domain.models import (
+    Award,
+    BudgetLine,
+    Disbursement,
+    Expense,
+    IncomeLine,
+    Programme,
+)
 
 ZERO = Decimal(0)
 
@@ -44,6 +52,28 @@ class ProgrammeMoney:
 
 def _by_award(session: Session, query: sa.Select[int, Any]) -> dict[int, Decimal]:
     return {award: Decimal(total or 0) for award, total in session.execute(query)}
+
+
+def _plan_share_columns() -> tuple[Any, Any]:
+    """Per award: its planned Zuwendung and the planned expenses of those years.
+
+    Columns of the award query (no extra round trip); their quotient is the share
+    ``services.money.funding_share`` reckons for one award.
+    """
+    grant_years = sa.select(IncomeLine.year).where(
+        IncomeLine.award_id == Award.id, IncomeLine.kind == IncomeKind.ZUWENDUNG
+    )
+    grant = (
+        sa.select(sa.func.sum(IncomeLine.planned))
+        .where(IncomeLine.award_id == Award.id, IncomeLine.kind == IncomeKind.ZUWENDUNG)
+        .scalar_subquery()
+    )
+    plan = (
+        sa.select(sa.func.sum(BudgetLine.planned))
+        .where(BudgetLine.award_id == Award.id, BudgetLine.year.in_(grant_years))
+        .scalar_subquery()
+    )
+    return grant, plan
 
 
 def money_by_programme(
@@ -101,9 +131,11 @@ def money_by_programme(
         if Decimal(in_year_total or 0):
             called[award_id] = Decimal(in_year_total or 0)
     rows: dict[str, ProgrammeMoney] = {}
+    grant_column, plan_column = _plan_share_columns()
     query = sa.select(
         Award.id, Award.amount, Award.funding_rate, Award.financing_type,
         Award.start, Award.end, Programme.key, Programme.name, Programme.short_name,
+        grant_column, plan_column,
     ).join(Award.programme)  # fmt: skip
     if with_records_only:
         records = sa.union(
@@ -124,6 +156,8 @@ def money_by_programme(
         key,
         name,
         short,
+        grant_total,
+        plan_total,
     ) in session.execute(query):
         touches = (start is None or start.year <= year) and (
             end is None or end.year >= year
@@ -137,6 +171,9 @@ def money_by_programme(
         row.spent += spent.get(award_id, ZERO)
         row.called += called.get(award_id, ZERO)
         share = Decimal(1) if financing is FinancingType.VOLL else rate
+        if share is None:
+            grant, plan = Decimal(grant_total or 0), Decimal(plan_total or 0)
+            share = min(Decimal(1), grant / plan) if grant and plan else None
         if share is None:
             share = Decimal(1)
             row.estimated = row.estimated or award_id in spent_to_date
