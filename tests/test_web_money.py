@@ -250,3 +250,19 @@ def test_finanzierungsplan_sheet_of_a_bescheid_imports_costs_and_einnahmen(
     assert not {c for c, _ in plan} & {"Einnahmen", "Zuwendung", "Eigenmittel"}
     assert income[("zuwendung", 2017)] == Decimal("69750")
     assert income[("eigenanteil", 2018)] == Decimal("2600")
+
+
+def test_mittelabfluss_plan_starts_with_the_term() -> None:
+    from types import SimpleNamespace
+
+    from portfolio.services.money import AwardMoney
+    from portfolio.web.views.money import chart
+
+    money = AwardMoney(1, planned={("Personal", 2016): Decimal("2000")})
+    award = SimpleNamespace(start=date(2016, 11, 1), end=date(2017, 4, 30))
+    drawn = chart(money, award)
+    assert drawn is not None
+    # 24 months 01/2016–12/2017: flat until October 2016, all spent by December.
+    heights = [float(p.split(",")[1]) for p in drawn["plan"].split()]
+    assert heights[:10] == [200.0] * 10
+    assert heights[10] == 100.0 and heights[11] == 0.0

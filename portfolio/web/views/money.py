@@ -57,9 +57,16 @@ def chart(money: AwardMoney, award: Any) -> dict[str, Any] | None:
         return None
     months = [(y, m) for y in years for m in range(1, 13)]
     plan_by_month: dict[tuple[int, int], Decimal] = {}
+    start, end = getattr(award, "start", None), getattr(award, "end", None)
     for year in years:
-        for month in range(1, 13):
-            plan_by_month[(year, month)] = money.planned_in(year) / 12
+        # A year's plan is spread over its months within the Bewilligungszeitraum.
+        inside = [
+            m for m in range(1, 13)
+            if (start is None or (year, m) >= (start.year, start.month))
+            and (end is None or (year, m) <= (end.year, end.month))
+        ] or list(range(1, 13))  # fmt: skip
+        for month in inside:
+            plan_by_month[(year, month)] = money.planned_in(year) / len(inside)
     spent_by_month: dict[tuple[int, int], Decimal] = {}
     for day, amount in money.spent_by_day:
         key = (day.year, day.month)
