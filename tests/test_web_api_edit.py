@@ -2,7 +2,9 @@
 
 An editor's API key creates a programme with a phase and an award (amounts typed as
 the office types them), previews a period change, changes, deletes and undoes; a
-wrong field answers 422 naming the field in German; a viewer's key gets 403.
+wrong field answers 422 naming the field in German; a viewer's key gets 403. Co-funding
+shares, the application pipeline with its call deadline, the award made from an
+approved application (linked) and a partner deleted and undone go the same way.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from web_support import logged_in, prepare_db
 
-from portfolio.domain.models import Change, Partner
+from portfolio.domain.models import Award, Change, Partner
 from portfolio.storage.schema import open_database
 
 
@@ -166,3 +168,120 @@ def test_api_sets_a_partners_roles_and_keeps_them_when_left_out(db_url: str) -> 
     assert wrong.status_code == 422
     assert "gehört nicht zum Programm „Gibt es nicht“" in wrong.text
     engine.dispose()
+
+
+def test_api_writes_fundings_applications_partners_and_the_award_in_one_step(
+    db_url: str,
+) -> None:
+    prepare_db(db_url)
+    http, headers = _client(db_url, "editor")
+    land, bmbf = _funder_id(db_url, "Land NRW"), _funder_id(db_url, "BMBF")
+    made = http.post("/api/programmes", headers=headers, json={"name": "Kofinanziert"})
+    key = made.json()["key"]
+    share = http.post(
+        f"/api/programmes/{key}/fundings",
+        headers=headers,
+        json={"funder_id": land, "share": "60 %", "amount": "1.234,56"},
+    )
+    assert share.status_code == 201, share.text
+    assert share.json()["values"]["amount"] == "1234.56"
+    too_much = http.post(
+        f"/api/programmes/{key}/fundings",
+        headers=headers,
+        json={"funder_id": bmbf, "share": "50 %"},
+    )
+    assert too_much.status_code == 422 and "110 %" in too_much.json()["errors"]["share"]
+    changed = http.put(
+        f"/api/fundings/{share.json()['id']}",
+        headers=headers,
+        json={"funder_id": land, "share": "40 %"},
+    )
+    assert changed.status_code == 200, changed.text
+    assert (
+        http.post(
+            f"/api/programmes/{key}/fundings",
+            headers=headers,
+            json={"funder_id": bmbf, "share": "50 %"},
+        ).status_code
+        == 201
+    )
+    # The pipeline: an idea with a call deadline that becomes an open deadline.
+    idea = {"status": "idea", "funder_id": bmbf, "reference": "Aufruf 2018",
+            "deadline": "30.6.17", "requested": "250 TEUR"}  # fmt: skip
+    application = http.post(
+        f"/api/programmes/{key}/applications", headers=headers, json=idea
+    )
+    assert application.status_code == 201, application.text
+    app_id = application.json()["id"]
+    detail = http.get(f"/api/programmes/{key}", headers=headers).json()
+    call = [o for o in detail["obligations"] if o["kind"] == "application"]
+    assert [(o["due"], o["status"]) for o in call] == [("2017-06-30", "open")]
+    refused = http.put(
+        f"/api/applications/{app_id}",
+        headers=headers,
+        json={**idea, "status": "approved"},
+    )
+    assert refused.status_code == 422
+    assert set(refused.json()["errors"]) == {"submitted_on", "decided_on"}
+    approved = http.put(
+        f"/api/applications/{app_id}",
+        headers=headers,
+        json={**idea, "status": "approved", "submitted_on": "29.6.17",
+              "decided_on": "1.9.17"},
+    )  # fmt: skip
+    assert approved.status_code == 200, approved.text
+    award = http.post(f"/api/applications/{app_id}/award", headers=headers)
+    assert award.status_code == 201, award.text
+    assert award.json()["values"]["amount"] == "250000.00"
+    linked = _scalars(
+        db_url, sa.select(Award.application_id).where(Award.id == award.json()["id"])
+    )
+    assert linked == [app_id]  # the award keeps its application
+    again = http.post(f"/api/applications/{app_id}/award", headers=headers)
+    assert again.status_code == 409 and "schon eine Bewilligung" in again.text
+    # A partner of the new programme, then gone and back by the change log.
+    partner = http.post(
+        "/api/partners", headers=headers, json={"name": "Stadt Marl", "kind": "Stadt"}
+    )
+    assert partner.status_code == 201, partner.text
+    gone = http.delete(f"/api/partners/{partner.json()['id']}", headers=headers)
+    assert gone.status_code == 200 and gone.json()["change_id"]
+    back = http.post(f"/api/changes/{gone.json()['change_id']}/undo", headers=headers)
+    assert back.status_code == 200 and "wiederhergestellt" in back.json()["message"]
+    names = _scalars(db_url, sa.select(Partner.name))
+    assert "Stadt Marl" in names
+    # Every write is on the change log, in the same words the page shows.
+    log = http.get("/api/changes", headers=headers, params={"limit": 50}).json()
+    text = str(log)
+    assert "Finanzierung" in text and "Antrag „Aufruf 2018“" in text
+    schema = http.get("/openapi.json", headers=headers).json()
+    assert set(schema["paths"]) >= {
+        "/api/programmes/{key}/fundings",
+        "/api/fundings/{item_id}",
+        "/api/programmes/{key}/applications",
+        "/api/applications/{item_id}",
+        "/api/applications/{item_id}/award",
+        "/api/programmes/{key}/phases",
+        "/api/phases/{item_id}",
+        "/api/partners",
+        "/api/partners/{item_id}",
+        "/api/funders/{item_id}",
+        "/api/contacts/{item_id}",
+    }
+    viewer, refused_headers = _client(db_url, "viewer")
+    for method, path in (
+        ("post", f"/api/programmes/{key}/fundings"),
+        ("put", f"/api/applications/{app_id}"),
+        ("delete", f"/api/partners/{partner.json()['id']}"),
+        ("post", f"/api/applications/{app_id}/award"),
+    ):
+        answer = viewer.request(method.upper(), path, headers=refused_headers, json={})
+        assert answer.status_code == 403, (method, path, answer.text)
+
+
+def _scalars(db_url: str, query: Any) -> list[Any]:
+    engine = open_database(db_url)
+    with engine.connect() as connection:
+        found = list(connection.execute(query).scalars())
+    engine.dispose()
+    return found
