@@ -6,6 +6,7 @@ users of every role; each test asserts what the person at the screen would see.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from documents_support import make_docx, make_html_as_pdf, make_pdf, make_png
 from web_support import client, logged_in, prepare_db
 
-from portfolio.domain.models import Change, Document
+from portfolio.domain.models import Change, Document, DocumentText, Programme
 from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
 
@@ -334,3 +335,34 @@ def test_retention_date_on_the_page_and_the_due_list(site, tmp_path: Path) -> No
     due = editor.get("/dokumente").text.split('id="loeschfaellig"')[1]
     assert "Zuwendungsbescheid" in due  # past its date on the Stichtag 15.03.2017
     assert "31.12.2016" in due
+
+
+def test_search_hits_come_twenty_a_page(site) -> None:
+    db_url, settings = site
+    engine = open_database(db_url)
+    with session_scope(engine, "test") as session:
+        programme = session.scalars(sa.select(Programme.id)).first()
+        for n in range(25):
+            document = Document(
+                title=f"Nachweis {n + 1:02d}", file_name=f"n{n}.pdf",
+                media_type="application/pdf", size=1, sha256=f"{n + 1:064x}",
+                programme_id=programme, added_by="test",
+            )  # fmt: skip
+            document.text = DocumentText(text=f"Der Zwischennachweis Nummer {n}.")
+            session.add(document)
+    engine.dispose()
+    viewer, _ = logged_in(db_url, "viewer", **settings)
+
+    first = viewer.get("/dokumente", params={"q": "Zwischennachweis"})
+    assert "Treffer für „Zwischennachweis“ (1–20)" in first.text
+    assert first.text.count('<p class="snippet">') == 20
+    assert "weitere Treffer →" in first.text and "bessere Treffer" not in first.text
+
+    second = viewer.get("/dokumente", params={"q": "Zwischennachweis", "seite": "2"})
+    assert "Treffer für „Zwischennachweis“ (21–25)" in second.text
+    assert second.text.count('<p class="snippet">') == 5
+    assert "← bessere Treffer" in second.text and "weitere Treffer" not in second.text
+    titles = {
+        t for page in (first, second) for t in re.findall(r"Nachweis \d\d", page.text)
+    }
+    assert len(titles) == 25  # every document once, none twice

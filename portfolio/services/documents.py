@@ -168,9 +168,11 @@ def group_series(rows: list[DocumentRow]) -> list[Series]:
     return list(groups.values())
 
 
-def search(session: Session, text: str, limit: int = 50) -> list[SearchHit]:
+def search(
+    session: Session, text: str, limit: int = 50, offset: int = 0
+) -> list[SearchHit]:
     """Documents whose text contains every word searched for, best first."""
-    hits = fulltext.search(session, text, limit)
+    hits = fulltext.search(session, text, limit, offset)
     if not hits:
         return []
     documents = {

@@ -120,8 +120,11 @@ def _fts5_query(phrases: list[list[str]]) -> str:
     return " ".join(parts)
 
 
-def search(session: Session, text: str, limit: int = 50) -> list[Hit]:
-    """Documents whose text matches every word of ``text``, best first."""
+def search(session: Session, text: str, limit: int = 50, offset: int = 0) -> list[Hit]:
+    """Documents whose text matches every word of ``text``, best first.
+
+    ``offset`` skips the best ones (the next page of hits).
+    """
     phrases = _phrases(text)
     if not phrases:
         return []
@@ -130,12 +133,18 @@ def search(session: Session, text: str, limit: int = 50) -> list[Hit]:
             sa.text(
                 "SELECT rowid, snippet(document_fts, 0, :a, :b, '…', 16), "
                 "bm25(document_fts) AS rank FROM document_fts "
-                "WHERE document_fts MATCH :q ORDER BY rank LIMIT :n"
+                "WHERE document_fts MATCH :q ORDER BY rank, rowid LIMIT :n OFFSET :o"
             ),
-            {"q": _fts5_query(phrases), "a": MARK_START, "b": MARK_END, "n": limit},
+            {
+                "q": _fts5_query(phrases),
+                "a": MARK_START,
+                "b": MARK_END,
+                "n": limit,
+                "o": offset,
+            },
         ).all()
         return [Hit(int(r[0]), str(r[1] or ""), float(r[2])) for r in rows]
-    return _search_postgres(session, text, phrases, limit)
+    return _search_postgres(session, text, phrases, limit, offset)
 
 
 def _pg_term(tokens: list[str]) -> tuple[str, str]:
@@ -160,10 +169,11 @@ def _window_words(text: str) -> list[str]:
 
 
 def _search_postgres(
-    session: Session, text: str, phrases: list[list[str]], limit: int
+    session: Session, text: str, phrases: list[list[str]], limit: int, offset: int
 ) -> list[Hit]:
     params: dict[str, Any] = {
-        "n": limit, "window": WINDOW, "lead": LEAD, "stand_ins": STAND_INS,
+        "n": limit, "o": offset, "window": WINDOW, "lead": LEAD,
+        "stand_ins": STAND_INS,
     }  # fmt: skip
     terms = []
     for index, tokens in enumerate(phrases):
@@ -189,7 +199,8 @@ def _search_postgres(
             # then unpacks every stored vector.
             "found AS (SELECT t.document_id, t.text, "
             "ts_rank(t.document_fts_vector, q.q) AS rank FROM document_texts t, q "
-            "WHERE t.document_fts_vector @@ q.q ORDER BY rank DESC LIMIT :n), "
+            "WHERE t.document_fts_vector @@ q.q "
+            "ORDER BY rank DESC, t.document_id LIMIT :n OFFSET :o), "
             f"placed AS (SELECT found.*, {place} AS place FROM found) "
             "SELECT placed.document_id, ts_headline('german'::regconfig, translate("
             "CASE WHEN placed.place IS NULL THEN placed.text ELSE substr(placed.text, "

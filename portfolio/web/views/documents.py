@@ -73,17 +73,30 @@ def template_values() -> dict[str, Any]:
     }
 
 
+HITS_PER_PAGE = 20
+
+
 @router.get("/dokumente", response_class=HTMLResponse)
-def documents_page(ctx: Ctx = Depends(page), q: str = "") -> HTMLResponse:
-    """Full-text search over all documents, and the documents due for deletion."""
+def documents_page(
+    ctx: Ctx = Depends(page), q: str = "", seite: int = 1
+) -> HTMLResponse:
+    """Full-text search over all documents, and the documents due for deletion.
+
+    The hits come a page of ``HITS_PER_PAGE`` at a time, best first (``seite``).
+    """
     text = q.strip()[:200]
-    hits = queries.search(ctx.session, text, 50) if text else []
+    number = min(max(seite, 1), 1000)
+    skip = (number - 1) * HITS_PER_PAGE
+    found = queries.search(ctx.session, text, HITS_PER_PAGE + 1, skip) if text else []
     due = queries.due_for_deletion(ctx.session, ctx.today)
     return ctx.render(
         "documents.html",
         nav="documents",
         q=text,
-        hits=hits,
+        hits=found[:HITS_PER_PAGE],
+        page_number=number,
+        first_hit=skip + 1,
+        more=len(found) > HITS_PER_PAGE,
         due=due,
         total=queries.count(ctx.session),
         highlight=highlight,
