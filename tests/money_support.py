@@ -7,6 +7,9 @@ their numbers stay their own.
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -20,6 +23,7 @@ from portfolio.domain.models import (
     IncomeLine,
     Obligation,
 )
+from portfolio.services import edit_disbursements, edit_plan
 from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
 
@@ -56,3 +60,36 @@ def strip_demo_money(url: str) -> None:
     with session_scope(engine, "test") as session:
         demo_without_money(session)
     engine.dispose()
+
+
+def zukunftsstadt_small_money(session: Session) -> Award:
+    """Zukunftsstadt II with only: plan Honorare 2017 10.000 €, a payment of
+    4.000 € on 02.01.2017 and a booking of 1.000 € on 20.01.2017."""
+    demo_without_money(session)  # the figures below are the only money
+    award = session.scalars(
+        sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
+    ).one()
+    edit_plan.save(
+        session,
+        award.id,
+        edit_plan.PlanIn.parse(
+            {
+                "financing_type": "voll",
+                "budget_lines": [
+                    {"category": "Honorare", "year": 2017, "planned": "10000"}
+                ],
+            }
+        ),
+    )
+    edit_disbursements.create(
+        session,
+        award.id,
+        edit_disbursements.DisbursementIn.parse(
+            {"amount": "4000", "received_on": "02.01.2017"}
+        ),
+    )
+    session.add(
+        Expense(award_id=award.id, category="Honorare", year=2017,
+                spent_on=date(2017, 1, 20), amount=Decimal("1000"))
+    )  # fmt: skip
+    return award

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from money_support import demo_without_money
+from money_support import demo_without_money, zukunftsstadt_small_money
 from web_support import logged_in, prepare_db
 
 from portfolio.domain.enums import ApplicationStatus, ObligationKind, ProgrammeStatus
@@ -161,40 +161,12 @@ def test_dashboard_and_portfolio_report_show_the_same_figures(db_url: str) -> No
 
 
 def test_dashboard_money_sums_read_only_programmes_with_money(db_url: str) -> None:
-    from portfolio.domain.models import Award, Expense
-    from portfolio.services import edit_disbursements, edit_plan
     from portfolio.services.money_overview import money_by_programme, totals
 
     prepare_db(db_url)
     engine = open_database(db_url)
     with session_scope(engine, "test") as session:
-        demo_without_money(session)  # the figures below are the only money
-        award = session.scalars(
-            sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
-        ).one()
-        edit_plan.save(
-            session,
-            award.id,
-            edit_plan.PlanIn.parse(
-                {
-                    "financing_type": "voll",
-                    "budget_lines": [
-                        {"category": "Honorare", "year": 2017, "planned": "10000"}
-                    ],
-                }
-            ),
-        )
-        edit_disbursements.create(
-            session,
-            award.id,
-            edit_disbursements.DisbursementIn.parse(
-                {"amount": "4000", "received_on": "02.01.2017"}
-            ),
-        )
-        session.add(
-            Expense(award_id=award.id, category="Honorare", year=2017,
-                    spent_on=date(2017, 1, 20), amount=Decimal("1000"))
-        )  # fmt: skip
+        zukunftsstadt_small_money(session)
     with session_scope(engine, read_only=True) as session:
         every = money_by_programme(session, 2017)
         some = money_by_programme(session, 2017, with_records_only=True)

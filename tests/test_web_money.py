@@ -6,11 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from money_support import demo_without_money
+from money_support import zukunftsstadt_small_money
 from web_support import logged_in, prepare_db
 
 from portfolio.domain.models import Award, Expense
-from portfolio.services import edit_disbursements, edit_plan
+from portfolio.services import edit_plan
 from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
 
@@ -19,34 +19,7 @@ def test_money_pages_show_plan_spending_and_warnings(db_url: str) -> None:
     prepare_db(db_url)
     engine = open_database(db_url)
     with session_scope(engine, "test") as session:
-        demo_without_money(session)  # the figures below are the only money
-        award = session.scalars(
-            sa.select(Award).where(Award.reference == "DEMO-ZUKUNFTSSTADT-II")
-        ).one()
-        award_id = award.id
-        edit_plan.save(
-            session,
-            award.id,
-            edit_plan.PlanIn.parse(
-                {
-                    "financing_type": "voll",
-                    "budget_lines": [
-                        {"category": "Honorare", "year": 2017, "planned": "10000"}
-                    ],
-                }
-            ),
-        )
-        edit_disbursements.create(
-            session,
-            award.id,
-            edit_disbursements.DisbursementIn.parse(
-                {"amount": "4000", "received_on": "02.01.2017"}
-            ),
-        )
-        session.add(
-            Expense(award_id=award.id, category="Honorare", year=2017,
-                    spent_on=date(2017, 1, 20), amount=Decimal("1000"))
-        )  # fmt: skip
+        award_id = zukunftsstadt_small_money(session).id
     engine.dispose()
     http, _ = logged_in(db_url, "viewer")
     overview = http.get("/geld?jahr=2017").text

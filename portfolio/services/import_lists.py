@@ -9,6 +9,7 @@ A budget row is one cost category with an amount per year of the programme's awa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -380,26 +381,50 @@ class ListRows(PlannerBase):
         in_income = sections.get(where, False)
         if (kind_label := income_row_kind(category, in_income=in_income)) is not None:
             return self._income_row(record, programme, award, kind_label, amounts)
-        existing = {(fold(b.category), b.year): b for b in award.budget_lines}
+        existing = {
+            b.year: b for b in award.budget_lines if fold(b.category) == fold(category)
+        }
+
+        def new_line(year: int, amount: Decimal) -> BudgetLine:
+            line = BudgetLine(category=category, year=year, planned=amount)
+            award.budget_lines.append(line)
+            return line
+
+        changes = self._plan_lines(
+            existing, amounts, new_line, section="Finanzierungsplan",
+            name=f"{programme.label}: {category}", ref=ref,
+        )  # fmt: skip
+        return row_result(record, f"{programme.label}: {category}", changes)
+
+    def _plan_lines(
+        self,
+        existing: dict[int, BudgetLine] | dict[int, IncomeLine],
+        amounts: dict[int, Decimal],
+        new_line: Callable[[int, Decimal], BudgetLine | IncomeLine],
+        *,
+        section: str,
+        name: str,
+        ref: str,
+    ) -> list[EntityChange]:
+        """Set the planned amount per year on a plan row's lines, creating missing ones.
+
+        The workbook lists positions that were only spent on (Ist without plan)
+        with a plan of 0: that is no plan line, so a zero creates nothing.
+        """
         changes: list[EntityChange] = []
         for year, amount in sorted(amounts.items()):
-            line = existing.get((fold(category), year))
-            name = f"{programme.label}: {category} {year}"
+            line = existing.get(year)
             if line is None and not amount:
-                # The workbook lists positions that were only spent on (Ist
-                # without plan) with a plan of 0: that is no plan line.
                 continue
             if line is None:
-                line = BudgetLine(category=category, year=year, planned=amount)
-                award.budget_lines.append(line)
-                self.created(line, ref)
-                changes.append(EntityChange("Finanzierungsplan", name, True))
+                self.created(new_line(year, amount), ref)
+                changes.append(EntityChange(section, f"{name} {year}", True))
                 continue
-            change = EntityChange("Finanzierungsplan", name, False)
+            change = EntityChange(section, f"{name} {year}", False)
             self.set(line, "planned", amount, f"Plan {year}", change, ref)
             if change.diffs:
                 changes.append(change)
-        return row_result(record, f"{programme.label}: {category}", changes)
+        return changes
 
     def _income_row(
         self,
@@ -423,20 +448,15 @@ class ListRows(PlannerBase):
             )
         ref = str(record.source)
         existing = {line.year: line for line in award.income_lines if line.kind == kind}
-        changes: list[EntityChange] = []
-        for year, amount in sorted(amounts.items()):
-            line = existing.get(year)
-            name = f"{programme.label}: Einnahme {label(kind)} {year}"
-            if line is None and not amount:
-                continue
-            if line is None:
-                line = IncomeLine(kind=kind, year=year, planned=amount)
-                award.income_lines.append(line)
-                self.created(line, ref)
-                changes.append(EntityChange("Einnahmen", name, True))
-                continue
-            change = EntityChange("Einnahmen", name, False)
-            self.set(line, "planned", amount, f"Plan {year}", change, ref)
-            if change.diffs:
-                changes.append(change)
-        return row_result(record, f"{programme.label}: Einnahme {label(kind)}", changes)
+        found = kind
+
+        def new_line(year: int, amount: Decimal) -> IncomeLine:
+            line = IncomeLine(kind=found, year=year, planned=amount)
+            award.income_lines.append(line)
+            return line
+
+        name = f"{programme.label}: Einnahme {label(kind)}"
+        changes = self._plan_lines(
+            existing, amounts, new_line, section="Einnahmen", name=name, ref=ref
+        )
+        return row_result(record, name, changes)
