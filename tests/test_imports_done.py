@@ -173,7 +173,7 @@ def test_the_browser_asks_before_reopening(
     web: tuple[str, str], tmp_path: Path
 ) -> None:
     from playwright.sync_api import sync_playwright
-    from web_support import PASSWORD
+    from web_support import signed_in_page
 
     base, url = web
     engine = open_database(url)
@@ -182,16 +182,8 @@ def test_the_browser_asks_before_reopening(
     _run(engine, path)
     _mark_done(engine, "Sachbericht")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_context(base_url=base, locale="de-DE").new_page()
-        page.set_default_timeout(15000)
-        page.goto("/")
-        page.get_by_label("Benutzername").fill("editor")
-        page.get_by_label("Passwort").fill(PASSWORD)
-        page.get_by_role("button", name="Anmelden").click()
-        page.wait_for_url("**/")
+        page = signed_in_page(playwright, base)
+        browser = page.context.browser
         page.goto("/import")
         page.get_by_label("Datei").set_input_files(str(path))
         page.get_by_role("button", name="Vorschau anzeigen").click()

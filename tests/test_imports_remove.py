@@ -148,7 +148,7 @@ def test_the_browser_deletes_missing_rows_only_when_chosen(
     web: tuple[str, str], cli: Callable[..., Any], tmp_path: Path
 ) -> None:
     from playwright.sync_api import sync_playwright
-    from web_support import PASSWORD
+    from web_support import signed_in_page
 
     base, url = web
     workbook = tmp_path / "portfolio.xlsx"
@@ -156,16 +156,8 @@ def test_the_browser_deletes_missing_rows_only_when_chosen(
     _edit(workbook)
     before = _state(url)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_context(base_url=base, locale="de-DE").new_page()
-        page.set_default_timeout(15000)
-        page.goto("/")
-        page.get_by_label("Benutzername").fill("editor")
-        page.get_by_label("Passwort").fill(PASSWORD)
-        page.get_by_role("button", name="Anmelden").click()
-        page.wait_for_url("**/")
+        page = signed_in_page(playwright, base)
+        browser = page.context.browser
         page.goto("/import")
         page.get_by_label("Datei").set_input_files(str(workbook))
         page.get_by_role("button", name="Vorschau anzeigen").click()

@@ -190,3 +190,19 @@ def add_synthetic(
         if pipeline:
             connection.execute(sa.insert(Application), pipeline)
     engine.dispose()
+
+
+def signed_in_page(playwright: Any, base: str, user: str = "editor") -> Any:
+    """A German Chromium page signed in as ``user`` at ``base``; close its browser
+    with ``page.context.browser.close()``."""
+    browser = playwright.chromium.launch(
+        executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+    )
+    page = browser.new_context(base_url=base, locale="de-DE").new_page()
+    page.set_default_timeout(15000)
+    page.goto("/")
+    page.get_by_label("Benutzername").fill(user)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/")
+    return page
