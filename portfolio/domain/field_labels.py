@@ -2,7 +2,8 @@
 
 The change log (web page, API, workbook) speaks of a "Frist" and its "Status", not of
 ``obligations`` and ``status``. Whoever adds a model or a column adds its German name
-here; ``tests/test_domain_field_labels.py`` fails for an audited column without one.
+here; ``test_every_audited_field_has_a_german_label`` in ``tests/test_web_changes.py``
+fails for an audited column without one.
 Fields in ``HIDDEN`` are bookkeeping (import provenance, rule keys) that the readable
 log leaves out; the raw values stay in the database.
 """
