@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from portfolio.domain.base import Base
-from portfolio.domain.enums import ChangeAction, label
+from portfolio.domain.enums import ChangeAction, IncomeKind, label
 from portfolio.domain.field_labels import (
     HIDDEN,
     entity_name,
@@ -113,9 +113,26 @@ def format_value(  # noqa: PLR0911 - one branch per kind of column
     if isinstance(kind, sa.Numeric):
         return _number(kind, value)
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(_item(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def _item(value: Any) -> str:
+    """One list entry; a Bescheid's plan line reads ``Personal 2017: 1.000,00 €``."""
+    if isinstance(value, dict) and "planned" in value:
+        name = str(value.get("category") or "")
+        if "kind" in value:
+            try:
+                name = label(IncomeKind(value["kind"]))
+            except ValueError:
+                name = str(value["kind"])
+        try:
+            amount = format_money(Decimal(str(value["planned"])))
+        except InvalidOperation:
+            amount = str(value["planned"])
+        return f"{name} {value.get('year', '')}: {amount}".replace("  ", " ")
     return str(value)
 
 

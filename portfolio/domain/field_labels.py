@@ -22,7 +22,7 @@ ENTITY_NAMES: dict[str, tuple[str, str | None]] = {
     "fundings": ("Finanzierung", None),
     "applications": ("Antrag", "reference"),
     "awards": ("Bewilligung", "reference"),
-    "award_versions": ("Änderungsbescheid", "reference"),
+    "award_versions": ("Bescheid", "reference"),
     "budget_lines": ("Planzeile", "category"),
     "income_lines": ("Einnahmenzeile", None),
     "expenses": ("Ausgabe", "text"),

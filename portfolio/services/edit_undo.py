@@ -34,6 +34,7 @@ ENTITY_NAMES = {
     "partners": "Partner",
     "funders": "Fördergeber",
     "programme_partners": "Partnerrolle",
+    "award_versions": "Bescheid",
     "budget_lines": "Planzeile",
     "expenses": "Ausgabe",
     "disbursements": "Mittelabruf",

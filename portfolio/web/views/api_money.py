@@ -4,8 +4,10 @@
 year, payments with their spending deadline, Bestand and the proposed next
 Mittelabruf; editors write the plan (``PUT /api/awards/{id}/plan``) and the
 Mittelabrufe (``POST /api/awards/{id}/disbursements``, ``PUT``/``DELETE
-/api/disbursements/{id}``) through the same services as the forms, so the
-validation is the same. Money is a decimal string, dates ISO.
+/api/disbursements/{id}``) and the Bescheide (``GET``/``POST
+/api/awards/{id}/bescheide``: an Änderungsbescheid; ``DELETE /api/bescheide/{id}``)
+through the same services as the forms, so the validation is the same. Money is a
+decimal string, dates ISO.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from portfolio.domain.models import User
 from portfolio.domain.money_rules import load_money_rules
-from portfolio.services import clock, edit_disbursements, edit_plan
+from portfolio.services import clock, edit_disbursements, edit_plan, edit_versions
 from portfolio.services.edit_awards import get as get_award
+from portfolio.services.import_apply import RuleSettings
 from portfolio.services.money import award_money, propose_call
 from portfolio.web.security import api_editor, api_user, db
 
@@ -191,3 +194,87 @@ def delete_disbursement(
             session, item_id, **_options(request)
         ).summary
     }
+
+
+class BescheidOut(BaseModel):
+    """One Bescheid of an award (Erstbescheid or Änderungsbescheid)."""
+
+    id: int
+    title: str
+    issued_on: date
+    reference: str
+    amount: str | None
+    start: date | None
+    end: date | None
+    note: str | None
+    in_force: bool
+
+
+class BescheidDeletedOut(BaseModel):
+    """What a delete did, and the change-log entry that undoes it."""
+
+    summary: str
+    change_id: int | None
+
+
+def _bescheide(session: Session, award_id: int) -> list[BescheidOut]:
+    return [
+        BescheidOut(
+            id=b.id,
+            title=b.title,
+            issued_on=b.issued_on,
+            reference=b.reference,
+            amount=None if b.amount is None else str(b.amount),
+            start=b.start,
+            end=b.end,
+            note=b.note,
+            in_force=b.in_force,
+        )
+        for b in edit_versions.bescheide(get_award(session, award_id))
+    ]
+
+
+@router.get(
+    "/awards/{award_id}/bescheide",
+    response_model=list[BescheidOut],
+    summary="Bescheide",
+)
+def read_bescheide(
+    award_id: int, _: Annotated[User, Depends(api_user)], session: DB
+) -> list[BescheidOut]:
+    """Erstbescheid und Änderungsbescheide mit Datum, Aktenzeichen, Betrag, Zeitraum."""
+    return _bescheide(session, award_id)
+
+
+@router.post(
+    "/awards/{award_id}/bescheide",
+    response_model=list[BescheidOut],
+    status_code=201,
+    summary="Änderungsbescheid erfassen",
+)
+def create_bescheid(
+    award_id: int,
+    body: dict[str, Any],
+    request: Request,
+    _: Annotated[User, Depends(api_editor)],
+    session: DB,
+) -> list[BescheidOut]:
+    """Den bisherigen Stand als Bescheid behalten und den neuen in Kraft setzen."""
+    options = _options(request)
+    rules = RuleSettings(options["state"], options["regimes_dir"])
+    data = edit_versions.AmendmentIn.parse(body)
+    edit_versions.record(session, award_id, data, rules)
+    return _bescheide(session, award_id)
+
+
+@router.delete(
+    "/bescheide/{version_id}",
+    response_model=BescheidDeletedOut,
+    summary="Bescheid löschen",
+)
+def delete_bescheid(
+    version_id: int, _: Annotated[User, Depends(api_editor)], session: DB
+) -> BescheidDeletedOut:
+    """Einen Bescheid löschen (über POST /api/changes/{change_id}/undo umkehrbar)."""
+    deleted = edit_versions.delete(session, version_id)
+    return BescheidDeletedOut(summary=deleted.summary, change_id=deleted.change_id)

@@ -567,6 +567,8 @@ def restored_page(session: Session, change_id: int) -> str:
     before = (change.before if change else None) or {}
     if change is not None and change.entity == "programmes":
         return f"/programme/{before.get('key')}"
+    if change is not None and change.entity == "award_versions":
+        return f"/bewilligungen/{before.get('award_id')}/geld"
     programme = session.get(Programme, before.get("programme_id") or 0)
     if programme is not None:
         return f"/programme/{programme.key}"

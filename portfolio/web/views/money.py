@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from portfolio.domain.enums import DisbursementKind, FinancingType, IncomeKind, label
 from portfolio.domain.money_rules import load_money_rules
-from portfolio.services import edit_disbursements, edit_plan
+from portfolio.services import edit_disbursements, edit_plan, edit_versions
 from portfolio.services.edit_awards import get as get_award
 from portfolio.services.edit_base import FormErrors
 from portfolio.services.money import AwardMoney, award_money, propose_call
@@ -125,6 +125,7 @@ def award_money_page(award_id: int, ctx: Ctx = Depends(page)) -> HTMLResponse:
         uses={u.disbursement_id: u for u in money.payments},
         spend=spend,
         chart=chart(money, award),
+        bescheide=edit_versions.bescheide(award),
     )
 
 
