@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portfolio.domain.enums import (
+    ChangeAction,
     ObligationKind,
     ObligationStatus,
     ReminderStatus,
@@ -26,6 +27,7 @@ from portfolio.domain.models import (
     Change,
     Funder,
     Obligation,
+    Partner,
     Programme,
     Reminder,
 )
@@ -306,3 +308,35 @@ def test_delete_says_what_goes_and_undo_brings_it_back(demo: Session) -> None:
     )
     deleted = edit_partners.delete(demo, partner.id)
     assert deleted.summary == "Partner „Stadt X“ gelöscht."
+
+
+def test_partner_leaving_a_programme_is_logged_and_can_be_undone(
+    demo: Session,
+) -> None:
+    """A partner taken off the programme's list is a delete in the change log."""
+    herten, marl = (
+        demo.scalar(sa.select(Partner.id).where(Partner.name == name))
+        for name in ("Herten", "Marl")
+    )
+    data = edit_programmes.ProgrammeIn.parse(
+        {"name": "Bildungsregion", "partner_ids": [str(herten), str(marl)]}
+    )
+    programme = edit_programmes.create(demo, data)
+    demo.commit()
+    data = edit_programmes.as_input(programme)
+    data.partner_ids = [marl]  # type: ignore[list-item]
+    edit_programmes.update(demo, programme.key, data)
+    demo.commit()
+    left = demo.scalars(
+        sa.select(Change).where(
+            Change.entity == "programme_partners",
+            Change.action == ChangeAction.DELETE,
+        )
+    ).all()
+    assert [c.before for c in left] == [
+        {"programme_id": programme.id, "partner_id": herten, "role": None}
+    ]
+    assert "wiederhergestellt" in undo_delete(demo, left[0].id)
+    demo.commit()
+    demo.expire_all()
+    assert {link.partner_id for link in programme.partner_links} == {herten, marl}

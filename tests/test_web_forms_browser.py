@@ -108,6 +108,44 @@ def test_programme_form(page: Any) -> None:
     assert "Übergang Schule – Beruf" in page.locator(".facts").inner_text()
 
 
+def test_programme_form_with_parent_partners_tags_and_lead(page: Any) -> None:
+    page.goto("/programme/neu")
+    page.get_by_label("Name *", exact=True).fill("Bildungsregion Emscher-Lippe")
+    page.get_by_label("Handlungsfeld").fill("Bildungsmonitoring")
+    page.get_by_label("Verantwortlich").select_option(
+        label="Leitung Regionales Bildungsbüro"
+    )
+    page.get_by_label("Teil von (Programm)").select_option(
+        label="Regionales Bildungsnetzwerk Kreis Recklinghausen"
+    )
+    page.get_by_label("Partner", exact=True).select_option(label=["Herten", "Marl"])
+    page.get_by_label("Schlagworte").fill("Monitoring, Übergang")
+    _save(page)
+    page.wait_for_url("**/programme/bildungsregion-emscher-lippe")
+    facts = page.locator(".facts").first
+    assert "Bildungsmonitoring" in facts.inner_text()
+    assert "Leitung Regionales Bildungsbüro" in facts.inner_text()
+    assert "Monitoring, Übergang" in facts.inner_text()
+    facts.get_by_role(
+        "link", name="Regionales Bildungsnetzwerk Kreis Recklinghausen"
+    ).wait_for()
+    partners = page.locator("#partner")
+    assert "Herten" in partners.inner_text() and "Marl" in partners.inner_text()
+    # Herten leaves the programme: the edit form shows both, one is deselected.
+    page.get_by_role("link", name="Bearbeiten", exact=True).click()
+    chosen = page.get_by_label("Partner", exact=True)
+    picked = "o => o.filter(x => x.selected).map(x => x.textContent)"
+    assert chosen.locator("option").evaluate_all(picked) == ["Herten", "Marl"]
+    chosen.select_option(label=["Marl"])
+    _save(page)
+    page.wait_for_url("**/programme/bildungsregion-emscher-lippe")
+    assert "Herten" not in partners.inner_text()
+    assert "Marl" in partners.inner_text()
+    assert "Regionales Bildungsnetzwerk" in page.locator(".facts").first.inner_text()
+    log = page.locator("#aenderungen").inner_text()
+    assert "Programmpartner Bildungsregion Emscher-Lippe · Herten gelöscht" in log
+
+
 def test_phase_form(page: Any) -> None:
     page.goto("/programme/zukunftsstadt")
     page.get_by_role("link", name="Phase hinzufügen").click()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
@@ -33,7 +33,7 @@ ChangeRow = tuple[str, str, ChangeAction, dict[str, Any] | None, dict[str, Any] 
 """One change-log row: entity, entity id, action, values before, values after."""
 
 
-def _audited(obj: object) -> bool:
+def _audited(obj: object) -> TypeGuard[Base]:
     return isinstance(obj, Base) and type(obj).__audited__
 
 
@@ -75,10 +75,7 @@ def _validate(
 
 
 @event.listens_for(PortfolioSession, "after_flush")
-def _log(
-    session: Session,
-    flush_context: UOWTransaction,  # noqa: ARG001 - event signature
-) -> None:
+def _log(session: Session, flush_context: UOWTransaction) -> None:
     rows: list[ChangeRow] = []
     stamp = _stamp(session)  # one time for the whole flush, however many chunks
     for obj in session.new:
@@ -92,10 +89,27 @@ def _log(
             before, after = _before(obj), obj.snapshot()
             if before != after:
                 rows.append(_row(obj, ChangeAction.UPDATE, before, after))
-    for obj in session.deleted:
+    for obj in _deleted(session, flush_context):
         if _audited(obj):
             rows.append(_row(obj, ChangeAction.DELETE, _before(obj), None))
     CHANGES.insert(session, rows, stamp)
+
+
+def _deleted(session: Session, flush_context: UOWTransaction) -> list[object]:
+    """The rows this flush deleted: by ``session.delete`` and as orphans.
+
+    A row taken out of a ``delete-orphan`` collection (a partner removed from a
+    programme's list) is found to be an orphan only within the flush and never
+    appears in ``session.deleted``; the flush's own states name it.
+    """
+    found = list(session.deleted)
+    seen = {id(obj) for obj in found}
+    for state, (is_delete, list_only) in flush_context.states.items():
+        obj = state.obj()
+        if is_delete and not list_only and obj is not None and id(obj) not in seen:
+            seen.add(id(obj))
+            found.append(obj)
+    return found
 
 
 def _row(

@@ -433,6 +433,14 @@ def programme_history(
             Change.entity.in_(("phases", "awards", "fundings", "applications")),
             Change.before["programme_id"].as_integer() == programme.id,
         ),
+        # A partner joining or leaving is a row of its own (no single id to match).
+        sa.and_(
+            Change.entity == "programme_partners",
+            sa.or_(
+                Change.after["programme_id"].as_integer() == programme.id,
+                Change.before["programme_id"].as_integer() == programme.id,
+            ),
+        ),
     ]
     query = (
         sa.select(Change)
