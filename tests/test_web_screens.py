@@ -204,3 +204,60 @@ def test_timeline_details_fit_and_pass_axe(
     problems = _axe(tab)
     tab.context.close()
     assert problems == [], json.dumps(problems, indent=1, ensure_ascii=False)[:3000]
+
+
+def _fits(tab: Any) -> bool:
+    """No sideways scrolling of the page itself."""
+    return bool(
+        tab.evaluate(
+            "document.scrollingElement.scrollWidth "
+            "<= document.scrollingElement.clientWidth"
+        )
+    )
+
+
+def test_timeline_details_by_tap_on_a_touch_phone(browser: Any, server: str) -> None:
+    """No hover on a phone: a tap on a phase or a deadline shows its details."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        is_mobile=True,
+        device_scale_factor=3,
+        locale="de-DE",
+        base_url=server,
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(15000)
+    _login(tab, "viewer")
+    tab.goto("/zeitstrahl")
+    assert tab.evaluate("matchMedia('(hover: none)').matches")  # really a touch screen
+    details = tab.get_by_role("region", name="Details zum Abschnitt")
+    assert not details.is_visible()
+    segment = tab.get_by_role(
+        "button", name="Zukunftsstadt, Phase II · 01.11.2016 – 30.04.2018"
+    )
+    segment.tap()
+    assert details.is_visible()
+    text = details.inner_text()
+    assert "Phase II · 01.11.2016 – 30.04.2018" in text
+    assert "Zwischennachweis 2016" in text
+    box = details.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # readable in the screen
+    assert _fits(tab)
+    # The panel covers the row below the segment: a tap on „schließen“ clears it.
+    details.get_by_role("button", name="Details schließen").tap()
+    assert not details.is_visible()
+    assert segment.get_attribute("aria-expanded") == "false"
+    # A deadline's diamond: its title, date and state, also without a mouse.
+    mark = tab.get_by_role(
+        "button", name="Zukunftsstadt, Frist Zwischennachweis 2016: 02.05.2017 (offen)"
+    )
+    mark.tap()
+    assert details.is_visible()
+    text = details.inner_text()
+    assert "Frist: Zwischennachweis 2016" in text
+    assert "02.05.2017" in text and "offen" in text
+    assert "Phase II" not in text
+    assert mark.get_attribute("aria-expanded") == "true"
+    assert _fits(tab)
+    context.close()

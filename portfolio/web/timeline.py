@@ -8,7 +8,8 @@ palette, as in the PDF timeline: a phase in blue, the phases of a programme endi
 within twelve months in orange, an open-ended phase running to the right edge and
 fading out, today's line across all rows. Programmes ending within six months carry
 the note "Anschlussfinanzierung klären". The template draws the SVG from these
-numbers.
+numbers. A deadline's diamond is a button of its own: a tap (there is no hover
+on a phone), a click or the keyboard shows its title, date and state.
 """
 
 from __future__ import annotations
@@ -73,11 +74,15 @@ class Segment:
 
 @dataclass
 class Mark:
-    """A deadline on a row."""
+    """A deadline on a row: a diamond that shows its details when tapped or focused."""
 
+    id: str
     x: float
     title: str
     open: bool
+    name: str
+    due: str
+    state: str
 
 
 @dataclass
@@ -246,11 +251,15 @@ def build(items: list[TimelineItem], today: date, stichtag: bool) -> Timeline:
         ]
         marks = [
             Mark(
-                scale.x(due),
-                f"{title}: {format_date(due)} ({label(status)})",
-                status is ObligationStatus.OPEN,
+                id=f"frist-{item.programme.key}-{n + 1}",
+                x=scale.x(due),
+                title=f"{title}: {format_date(due)} ({label(status)})",
+                open=status is ObligationStatus.OPEN,
+                name=title,
+                due=format_date(due),
+                state=label(status),
             )
-            for due, title, status in item.deadlines
+            for n, (due, title, status) in enumerate(item.deadlines)
             if scale.start <= due < scale.end
         ]
         row = Row(item.programme.key, item.programme.label, y, bars, marks)

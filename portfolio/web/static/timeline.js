@@ -1,4 +1,5 @@
-/* Zeitstrahl: a phase segment shows its details on click, tap and keyboard focus.
+/* Zeitstrahl: a phase segment or a deadline's diamond shows its details on click,
+   tap and keyboard focus.
    The details come from a <template> per segment and appear in one panel below the
    segment; Escape (or "schließen") closes it and leaves the focus on the segment. */
 document.addEventListener("DOMContentLoaded", function () {
@@ -7,6 +8,7 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!panel || !box) return;
   var content = panel.querySelector(".content");
   var current = null;
+  var returning = false;
 
   function place(segment) {
     var outer = box.getBoundingClientRect();
@@ -30,14 +32,22 @@ document.addEventListener("DOMContentLoaded", function () {
 
   function hide(returnFocus) {
     if (!current) return;
+    var segment = current;
     panel.hidden = true;
-    current.setAttribute("aria-expanded", "false");
-    if (returnFocus) current.focus();
+    segment.setAttribute("aria-expanded", "false");
     current = null;
+    // Giving the focus back must not open the details again (the focus handler
+    // below): from the "schließen" button the segment is not yet focused.
+    if (returnFocus) {
+      returning = true;
+      segment.focus();
+      returning = false;
+    }
   }
 
-  document.querySelectorAll("#zeitstrahl .bar[role=button]").forEach(function (segment) {
-    segment.addEventListener("focus", function () { show(segment); });
+  // Phase segments and deadline diamonds alike: no detail depends on hover.
+  document.querySelectorAll("#zeitstrahl [role=button]").forEach(function (segment) {
+    segment.addEventListener("focus", function () { if (!returning) show(segment); });
     segment.addEventListener("click", function () { show(segment); });
     segment.addEventListener("keydown", function (event) {
       if (event.key === "Enter" || event.key === " ") {
