@@ -35,6 +35,7 @@ from portfolio.services.import_bulk import (
 from portfolio.services.import_done import list_times
 from portfolio.services.import_lists import ListRows
 from portfolio.services.import_match import fold
+from portfolio.services.import_new import NewRows, insert_new
 from portfolio.services.import_planner import Rejected
 from portfolio.services.import_remove import MissingRow, missing_rows, remove, settle
 from portfolio.services.import_repeat import log_state, mark_matched, run_key
@@ -124,6 +125,7 @@ def import_files(
         )
         file_preview.notes += _earlier_imports(session, result)
         planner.since = list_times(session, result, file_preview.run_key)
+        planner.plain_new = _plain_new(result, last=result is files[-1])
         batch = _open_batch(session, file_preview, profile) if apply else None
         missing: list[MissingRow] = []
         with session.no_autoflush:
@@ -161,6 +163,16 @@ def import_files(
     ):
         mark_matched(session, [f.run_key for f in preview.files])
     return preview
+
+
+def _plain_new(result: FileResult, *, last: bool) -> bool:
+    """Whether new programmes of this file are planned as plain rows.
+
+    Only for an overview (every sheet a programme list) that is the run's last
+    file: no later sheet or file of the run needs them as ORM objects (a budget
+    sheet's lines, a second file changing them after they were inserted).
+    """
+    return last and all(s.kind is SheetKind.PROGRAMMES for s in result.sheets)
 
 
 def remember_match(session: Session, preview: ImportPreview) -> bool:
@@ -289,7 +301,7 @@ def _close_batch(
             counts[key] = counts.get(key, 0) + value
     touched = list(planner.touched.values())
     planner.touched.clear()
-    if not touched and not planner.bulk and not planner.removals:
+    if not touched and not planner.bulk and not planner.removals and not planner.fresh:
         session.delete(batch)
         session.flush()
         session.info["batch_id"] = None
@@ -306,6 +318,8 @@ def _close_batch(
     number_new_rows(session)  # SQLite: one executemany per table, not per row
     session.flush()
     _regenerate(session, [o for o, _ in touched if isinstance(o, Award)], rules)
+    insert_new(session, planner.fresh, batch.id)  # before their deadlines
+    planner.fresh = NewRows()
     kept = insert_pending(session, planner.bulk, keep=keep)
     remove(session, planner.removals)  # logged with the batch: undo restores them
     planner.removals = []

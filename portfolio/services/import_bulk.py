@@ -38,13 +38,21 @@ TYPED = [
     if isinstance(c.type, sa.Enum)
     or not isinstance(c.type, sa.String | sa.Integer | sa.Boolean | sa.JSON)
 ]
-AFTER = (*COLUMNS, "id")  # the keys of a new row's change-log values, in order
+# The keys of a new row's change-log values, in the table's order as
+# ``Base.snapshot`` writes them (the key first).
+AFTER = ("id", *COLUMNS)
 OBLIGATIONS = BulkInsert(TABLE, COLUMNS)
 # The columns and, last, what a pending row knows beyond them.
 _GETTERS = [attrgetter(name) for name in (*COLUMNS, "where", "responsible", "award")]
-_CHECKLIST, _SOURCE_REF, _RESPONSIBLE_ID, _AWARD_ID = (
+_CHECKLIST, _SOURCE_REF, _RESPONSIBLE_ID, _AWARD_ID, _PROGRAMME_ID = (
     COLUMNS.index(name)
-    for name in ("checklist", "source_ref", "responsible_id", "award_id")
+    for name in (
+        "checklist",
+        "source_ref",
+        "responsible_id",
+        "award_id",
+        "programme_id",
+    )
 )
 
 
@@ -65,7 +73,7 @@ class PendingObligation:
     )
 
     id: int | None
-    programme_id: int
+    programme_id: int  # None until a new programme (``programme``) is inserted
     award_id: int | None
     kind: ObligationKind
     title: str
@@ -90,13 +98,13 @@ class PendingObligation:
     claimed_in: int
 
     def __init__(
-        self, programme_id: int, title: str, due_on: date, kind: ObligationKind
+        self, programme_id: int | None, title: str, due_on: date, kind: ObligationKind
     ) -> None:
         """Start with the values every imported deadline has."""
         for column in COLUMNS:
             setattr(self, column, None)
         self.id = None
-        self.programme_id = programme_id
+        self.programme_id = programme_id  # type: ignore[assignment] # see above
         self.title = title
         self.due_on = due_on
         self.kind = kind
@@ -145,6 +153,11 @@ def _insert_chunk(
 def _columns(pending: list[PendingObligation]) -> list[Sequence[Any]]:
     """The values to insert column by column, in ``COLUMNS`` order."""
     columns: list[Sequence[Any]] = [list(map(get, pending)) for get in _GETTERS]
+    if None in columns[_PROGRAMME_ID]:  # of programmes inserted just before
+        columns[_PROGRAMME_ID] = [
+            key if key is not None else item.programme.id  # type: ignore[union-attr]
+            for key, item in zip(columns[_PROGRAMME_ID], pending, strict=True)
+        ]
     awards, people, wheres = columns.pop(), columns.pop(), columns.pop()
     # None stands for an empty checklist on a pending row (no list per row).
     columns[_CHECKLIST] = [
@@ -173,8 +186,8 @@ def _log_created(
     Column by column: a date or kind repeats across thousands of rows and is made
     JSON-friendly once, and the log needs no dictionary per row.
     """
-    after = [*columns, ids]
-    for index in TYPED:
+    after = [ids, *columns]
+    for index in (1 + i for i in TYPED):
         jsonable = {value: to_jsonable(value) for value in set(after[index])}
         after[index] = list(map(jsonable.__getitem__, after[index]))
     record_created(session, TABLE.name, AFTER, after, list(map(str, ids)))

@@ -39,6 +39,7 @@ from portfolio.services.import_match import (
     fold,
     person_key,
 )
+from portfolio.services.import_new import NewProgramme, NewRow, NewRows
 from portfolio.services.import_result import (
     EntityChange,
     FieldDiff,
@@ -75,6 +76,11 @@ class PlannerBase:
         # New obligations of stored programmes are inserted in bulk (no unit of
         # work per row): big deadline lists are the common large import.
         self.bulk: list[PendingObligation] = []
+        # New programmes with their fundings, phases, awards and Anträge as plain
+        # rows (``import_new``) when ``plain_new`` is set: an overview creates a
+        # quarter of a million of them.
+        self.plain_new = False
+        self.fresh = NewRows()
         self.claimed: set[int] = set()
         # Per sheet: rows by their values (duplicates), new programmes that
         # resemble stored ones, and which row of a programme sets its status.
@@ -162,21 +168,32 @@ class PlannerBase:
             # entry per row here.
             obj.where = ref
             return
+        if isinstance(obj, NewRow):
+            obj.where = ref  # the last cell that touched it, as ``touched`` keeps
+            return
         self.touched[id(obj)] = (obj, ref)
 
     def _new_obligation(  # noqa: PLR0917 - the new row's parts
         self,
-        programme: Programme,
+        programme: Programme | NewProgramme,
         slot: tuple[int, str],
         title: str,
         due: Any,
         kind: ObligationKind,
         ref: Ref,
     ) -> Obligation | PendingObligation:
-        """A new deadline: a pending bulk row for a stored programme, else ORM."""
+        """A new deadline: a pending bulk row for a stored programme, else ORM.
+
+        A new programme planned as a plain row (``import_new``) gets a pending
+        row too; its key is filled in when it is inserted, before the deadlines.
+        """
         target: Obligation | PendingObligation
         if programme.id is not None:
             target = PendingObligation(programme.id, title, due, kind)
+            self.bulk.append(target)
+        elif isinstance(programme, NewProgramme):
+            target = PendingObligation(None, title, due, kind)
+            target.programme = programme  # type: ignore[assignment] # plain, alike
             self.bulk.append(target)
         else:
             target = Obligation(

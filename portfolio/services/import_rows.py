@@ -15,7 +15,7 @@ cells leave stored values alone.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from portfolio.domain.enums import (
     ApplicationStatus,
@@ -43,6 +43,13 @@ from portfolio.domain.periods import (
 from portfolio.domain.records import FunderRef, Record, SheetResult
 from portfolio.services.import_match import (
     fold,
+)
+from portfolio.services.import_new import (
+    NewApplication,
+    NewAward,
+    NewFunding,
+    NewPhase,
+    NewProgramme,
 )
 from portfolio.services.import_planner import PlannerBase, row_result
 from portfolio.services.import_result import (
@@ -206,10 +213,16 @@ class ProgrammeRows(PlannerBase):
         ):
             self.similar.append((record.source.row or 0, values["name"], similar[0]))
         key = values.get("key") or self.programmes.unique_key(label)
-        programme = Programme(key=key, name=values["name"], tags=[])
+        programme: Programme
+        if self.plain_new:
+            new = NewProgramme(key=key, name=values["name"], tags=[])
+            self.fresh.programmes.append(new)
+            programme = cast(Programme, new)  # the row handlers read either alike
+        else:
+            programme = Programme(key=key, name=values["name"], tags=[])
+            self.session.add(programme)
         if "status" in values:
             programme.status = values["status"]
-        self.session.add(programme)
         self.programmes.add(programme)
         self.created(programme, ref)
         return programme
@@ -299,7 +312,12 @@ class ProgrammeRows(PlannerBase):
     ) -> None:
         if any(f.funder is funder for f in programme.fundings):
             return
-        funding = Funding(funder=funder)
+        funding: Funding | NewFunding
+        if isinstance(programme, NewProgramme):
+            funding = NewFunding(programme=programme, funder=funder)
+            self.fresh.fundings.append(funding)
+        else:
+            funding = Funding(funder=funder)
         programme.fundings.append(funding)
         self.created(funding, ref)
         changes.append(
@@ -333,12 +351,17 @@ class ProgrammeRows(PlannerBase):
         if phase is not None and id(phase) in self.claimed:
             return phase  # an earlier row of this sheet set its term
         if phase is None:
-            phase = Phase(
-                name=name or "",
-                start=period.start,
-                end=period.end,
-                precision=period.precision,
-            )
+            parts = {
+                "name": name or "",
+                "start": period.start,
+                "end": period.end,
+                "precision": period.precision,
+            }
+            if isinstance(programme, NewProgramme):
+                phase = NewPhase(programme=programme, **parts)
+                self.fresh.phases.append(phase)
+            else:
+                phase = Phase(**parts)
             programme.phases.append(phase)
             self.created(phase, ref)
             self.claimed.add(id(phase))
@@ -386,7 +409,13 @@ class ProgrammeRows(PlannerBase):
         application = self._find_application(programme, funder, reference)
         created = application is None
         if application is None:
-            application = Application(funder=funder, reference=reference)
+            if isinstance(programme, NewProgramme):
+                application = NewApplication(
+                    programme=programme, funder=funder, reference=reference
+                )
+                self.fresh.applications.append(application)
+            else:
+                application = Application(funder=funder, reference=reference)
             programme.applications.append(application)
             self.created(application, ref)
         self.claimed.add(id(application))
@@ -457,7 +486,13 @@ class ProgrammeRows(PlannerBase):
         award = self._find_award(programme, funders, reference, values.get("award_id"))
         created = award is None
         if award is None:
-            award = Award(funder=funders[0], reference=reference)
+            if isinstance(programme, NewProgramme):
+                award = NewAward(
+                    programme=programme, funder=funders[0], reference=reference
+                )
+                self.fresh.awards.append(award)
+            else:
+                award = Award(funder=funders[0], reference=reference)
             programme.awards.append(award)
             self.created(award, ref)
             self._approve_application(programme, award, ref, changes)

@@ -1,0 +1,309 @@
+"""New programmes of an overview, planned as plain rows and inserted in bulk.
+
+An overview of 100 000 awards creates a programme per few rows with its fundings,
+phases, awards or Anträge: a quarter of a million new rows. As ORM objects every
+one carried an instance state, relationship events on each ``append`` and a place
+in one huge unit of work (most of the time and 1.8 GB). The planner makes these
+light objects instead when the import creates programmes (``NewProgramme`` and its
+children, the same attribute names as the models, so the row handlers work on
+either) and ``insert_new`` writes them after the ORM flush (new funders and
+contacts have their keys by then), table by table, parents first, through
+``portfolio.storage.bulk`` — the values the ORM would store, its column defaults
+for what the row left empty, the same German ``validate`` checks, and a change-log
+row per new row exactly as the flush listener writes it (the snapshot of every
+column), stamped with the import batch so that ``portfolio imports undo`` takes
+them back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Any, ClassVar, cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portfolio.domain.base import Base, to_jsonable
+from portfolio.domain.enums import ApplicationStatus, ProgrammeStatus
+from portfolio.domain.models import (
+    Application,
+    Award,
+    Contact,
+    Funder,
+    Funding,
+    Phase,
+    Programme,
+)
+from portfolio.domain.periods import Period
+from portfolio.storage.bulk import BulkInsert
+from portfolio.storage.changes import record_created
+
+CHUNK = 5000  # rows per insert and change-log write
+
+
+def _columns(model: type[Base]) -> tuple[str, ...]:
+    return tuple(c.key for c in cast(sa.Table, model.__table__).columns)
+
+
+class NewRow:
+    """A row the import creates, before insert: the model's columns, plain.
+
+    ``where`` is the last source cell that touched it (its ``source_ref`` where
+    the table has one, as the ORM path stamps touched rows).
+    """
+
+    __slots__ = ("where",)  # the columns, ``id`` among them: in each subclass
+    model: ClassVar[type[Base]]
+    # (attribute holding a new or stored parent, its key column)
+    parents: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    id: int | None
+    where: object
+
+    def __init__(self, **values: Any) -> None:
+        """Every column empty (``None``), then the given values."""
+        for name in _columns(self.model):
+            setattr(self, name, None)
+        for name, _ in self.parents:
+            setattr(self, name, None)
+        self.where = None
+        for name, value in values.items():
+            setattr(self, name, value)
+
+
+class NewProgramme(NewRow):
+    """A programme this import creates, with its new children."""
+
+    __slots__ = (
+        *_columns(Programme),
+        "applications",
+        "awards",
+        "fundings",
+        "lead",
+        "obligations",
+        "phases",
+    )
+    model = Programme
+    parents = (("lead", "lead_id"),)
+
+    key: str
+    name: str
+    short_name: str | None
+    status: ProgrammeStatus | None
+    lead: Contact | None
+    phases: list[NewPhase]
+    fundings: list[NewFunding]
+    applications: list[NewApplication]
+    awards: list[NewAward]
+    obligations: list[Any]
+
+    def __init__(self, **values: Any) -> None:
+        """Empty child lists, as a new ORM programme has."""
+        super().__init__(**values)
+        self.phases, self.fundings, self.applications = [], [], []
+        self.awards, self.obligations = [], []
+
+    @property
+    def label(self) -> str:
+        """As ``Programme.label``: the short name if there is one."""
+        return self.short_name or self.name
+
+
+class NewPhase(NewRow):
+    """A phase of a new programme."""
+
+    __slots__ = (*_columns(Phase), "programme")
+    model = Phase
+    parents = (("programme", "programme_id"),)
+
+    name: str
+    start: date
+    end: date | None
+    precision: Any
+
+    @property
+    def period(self) -> Period:
+        """As ``Phase.period``."""
+        return Period(self.start, self.end, self.precision)
+
+
+class NewFunding(NewRow):
+    """A funder's part in a new programme."""
+
+    __slots__ = (*_columns(Funding), "funder", "programme")
+    model = Funding
+    parents = (("programme", "programme_id"), ("funder", "funder_id"))
+
+    funder: Funder
+
+
+class NewApplication(NewRow):
+    """An Antrag of a new programme."""
+
+    __slots__ = (*_columns(Application), "funder", "phase", "programme")
+    model = Application
+    parents = (
+        ("programme", "programme_id"),
+        ("phase", "phase_id"),
+        ("funder", "funder_id"),
+    )
+
+    reference: str | None
+    status: ApplicationStatus | None
+    funder: Funder | None
+    phase: NewPhase | None
+
+
+class NewAward(NewRow):
+    """An award of a new programme."""
+
+    __slots__ = (*_columns(Award), "application", "funder", "phase", "programme")
+    model = Award
+    parents = (
+        ("programme", "programme_id"),
+        ("phase", "phase_id"),
+        ("funder", "funder_id"),
+        ("application", "application_id"),
+    )
+
+    reference: str | None
+    amount: Decimal | None
+    start: date | None
+    end: date | None
+    regime: str | None
+    funder: Funder
+    phase: NewPhase | None
+
+
+@dataclass(slots=True)
+class NewRows:
+    """What the import creates as plain rows, per table in the order created."""
+
+    programmes: list[NewProgramme] = field(default_factory=list)
+    phases: list[NewPhase] = field(default_factory=list)
+    fundings: list[NewFunding] = field(default_factory=list)
+    applications: list[NewApplication] = field(default_factory=list)
+    awards: list[NewAward] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        """Whether there is anything to insert."""
+        return bool(self.programmes)
+
+    def tables(self) -> list[Sequence[NewRow]]:
+        """Parents before children: a child's insert needs its parent's key."""
+        return [
+            self.programmes,
+            self.phases,
+            self.fundings,
+            self.applications,
+            self.awards,
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """How the rows of one model are inserted and logged."""
+
+    table: sa.Table
+    columns: tuple[str, ...]  # without the key
+    logged: tuple[str, ...]  # the change log's keys, as ``Base.snapshot`` orders them
+    defaults: dict[str, Callable[[], Any]]
+    provenance: bool
+    bulk: BulkInsert
+
+
+def _table(model: type[Base]) -> _Table:
+    table = cast(sa.Table, model.__table__)
+    columns = tuple(c.key for c in table.columns if c.key != "id")
+    defaults: dict[str, Callable[[], Any]] = {}
+    for column in table.columns:
+        default = column.default
+        if isinstance(default, sa.ColumnDefault) and default.is_callable:
+            make = default.arg
+            defaults[column.key] = lambda make=make: make(None)  # type: ignore[misc]
+        elif isinstance(default, sa.ColumnDefault) and default.is_scalar:
+            value = default.arg
+            defaults[column.key] = lambda value=value: value  # type: ignore[misc]
+    logged = tuple(c.key for c in table.columns if c.key not in model.__audit_exclude__)
+    return _Table(
+        table,
+        columns,
+        logged,
+        defaults,
+        "import_batch_id" in table.c,
+        BulkInsert(table, columns),
+    )
+
+
+_TABLES: dict[type[Base], _Table] = {}
+
+
+def insert_new(session: Session, rows: NewRows, batch_id: int) -> None:
+    """Insert the new rows table by table, parents first, each logged as created."""
+    for items in rows.tables():
+        for start in range(0, len(items), CHUNK):
+            _insert_chunk(session, items[start : start + CHUNK], batch_id)
+
+
+def _insert_chunk(session: Session, items: Sequence[NewRow], batch_id: int) -> None:
+    if not items:
+        return
+    model = type(items[0]).model
+    spec = _TABLES.get(model)
+    if spec is None:
+        spec = _TABLES[model] = _table(model)
+    for item in items:
+        _complete(item, spec, batch_id)
+        # The same German checks as the flush runs on an ORM object.
+        model.validate(cast(Any, item))  # type: ignore[attr-defined]
+    values = [[getattr(item, name) for item in items] for name in spec.columns]
+    ids = spec.bulk.insert_columns_with_ids(session, values)
+    for item, new_id in zip(items, ids, strict=True):
+        item.id = new_id  # type: ignore[misc] # a slot of every subclass
+    _log(session, spec, items, ids)
+
+
+def _complete(item: NewRow, spec: _Table, batch_id: int) -> None:
+    """Keys of the parents, column defaults for what is empty, provenance."""
+    for attr, column in item.parents:
+        parent = getattr(item, attr)
+        if parent is not None:
+            setattr(item, column, parent.id)
+    for name, make in spec.defaults.items():
+        if getattr(item, name) is None:
+            setattr(item, name, make())
+    if spec.provenance:
+        item.import_batch_id = batch_id  # type: ignore[attr-defined]
+        item.source_ref = None if item.where is None else str(item.where)[:300]  # type: ignore[attr-defined]
+
+
+def _log(
+    session: Session, spec: _Table, items: Sequence[NewRow], ids: list[int]
+) -> None:
+    """Log each new row with its values after, as ``Base.snapshot`` gives them.
+
+    Column by column: a date, status or funder repeats across thousands of rows
+    and is made JSON-friendly once.
+    """
+    columns: list[list[Any]] = []
+    for name in spec.logged:
+        converted = []
+        repeated: dict[tuple[type, Any], Any] = {}
+        for item in items:
+            value = getattr(item, name)
+            if isinstance(value, date | Enum):
+                # Equal dates and enum members write alike (not so Decimals:
+                # 1.0 equals 1.00); the type keeps a date apart from a datetime.
+                key = (type(value), value)
+                text = repeated.get(key)
+                if text is None:
+                    text = repeated[key] = to_jsonable(value)
+                converted.append(text)
+            else:
+                converted.append(to_jsonable(value))
+        columns.append(converted)
+    record_created(session, spec.table.name, spec.logged, columns, list(map(str, ids)))
