@@ -12,6 +12,7 @@ name both when two do ("meinten Sie …?").
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 SALUTATION_RE = re.compile(r"^(frau|herr|hr|fr|dr|prof)\b\.?\s*", re.IGNORECASE)
@@ -44,8 +45,13 @@ STOP_WORDS = {
 }
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str | None) -> str:
-    """Fold a name for comparison: case, umlauts, punctuation and spaces."""
+    """Fold a name for comparison: case, umlauts, punctuation and spaces.
+
+    Cached: an import folds the same names again and again (each row its
+    programme, funder and reference, each lookup the names it compares).
+    """
     if not text:
         return ""
     value = text.casefold().translate(UMLAUTS)

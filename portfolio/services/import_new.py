@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from types import NoneType
 from typing import Any, ClassVar, cast
 
 import sqlalchemy as sa
@@ -65,14 +66,17 @@ class NewRow:
     where: object
 
     def __init__(self, **values: Any) -> None:
-        """Every column empty (``None``), then the given values."""
-        for name in _columns(self.model):
-            setattr(self, name, None)
-        for name, _ in self.parents:
-            setattr(self, name, None)
-        self.where = None
-        for name, value in values.items():
+        """Every column and parent empty (``None``), then the given values."""
+        cls = type(self)
+        empty = _EMPTY.get(cls)
+        if empty is None:
+            names = (*_columns(cls.model), *(name for name, _ in cls.parents), "where")
+            empty = _EMPTY[cls] = dict.fromkeys(names)
+        for name, value in (empty | values).items():
             setattr(self, name, value)
+
+
+_EMPTY: dict[type[NewRow], dict[str, None]] = {}
 
 
 class NewProgramme(NewRow):
@@ -281,6 +285,10 @@ def _complete(item: NewRow, spec: _Table, batch_id: int) -> None:
         item.source_ref = None if item.where is None else str(item.where)[:300]  # type: ignore[attr-defined]
 
 
+# Values ``to_jsonable`` returns unchanged.
+_AS_THEY_ARE = {NoneType, str, int, bool, float, list, dict}
+
+
 def _log(
     session: Session, spec: _Table, items: Sequence[NewRow], ids: list[int]
 ) -> None:
@@ -291,19 +299,15 @@ def _log(
     """
     columns: list[list[Any]] = []
     for name in spec.logged:
-        converted = []
-        repeated: dict[tuple[type, Any], Any] = {}
-        for item in items:
-            value = getattr(item, name)
-            if isinstance(value, date | Enum):
-                # Equal dates and enum members write alike (not so Decimals:
-                # 1.0 equals 1.00); the type keeps a date apart from a datetime.
-                key = (type(value), value)
-                text = repeated.get(key)
-                if text is None:
-                    text = repeated[key] = to_jsonable(value)
-                converted.append(text)
-            else:
-                converted.append(to_jsonable(value))
-        columns.append(converted)
+        values = [getattr(item, name) for item in items]
+        kinds = set(map(type, values))
+        if kinds <= _AS_THEY_ARE:
+            columns.append(values)
+        elif all(issubclass(kind, date | Enum) or kind is NoneType for kind in kinds):
+            # Equal dates and enum members write alike (a date never equals a
+            # datetime); not so Decimals, 1.0 equals 1.00: each on its own.
+            jsonable = {value: to_jsonable(value) for value in set(values)}
+            columns.append(list(map(jsonable.__getitem__, values)))
+        else:
+            columns.append(list(map(to_jsonable, values)))
     record_created(session, spec.table.name, spec.logged, columns, list(map(str, ids)))
