@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from enum import Enum
+from types import NoneType
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,7 +27,8 @@ from portfolio.domain.models import (
     Obligation,
     Programme,
 )
-from portfolio.domain.records import Record, Source
+from portfolio.domain.periods import Period
+from portfolio.domain.records import FunderRef, Record, Source
 from portfolio.services.import_bulk import (
     PendingObligation,
     StoredObligation,
@@ -84,7 +87,7 @@ class PlannerBase:
         self.claimed: set[int] = set()
         # Per sheet: rows by their values (duplicates), new programmes that
         # resemble stored ones, and which row of a programme sets its status.
-        self.row_keys: dict[str, int] = {}
+        self.row_keys: dict[tuple[Any, ...], int] = {}
         self.similar: list[tuple[int, str, str]] = []
         self.status_rows: dict[str, int] = {}
         # Programme rows of this run that were rejected: their deadlines say so.
@@ -287,7 +290,7 @@ class PlannerBase:
 
     def duplicate_of(self, record: Record) -> int | None:
         """The earlier row of this sheet with exactly the same values, if any."""
-        key = repr(sorted(record.values.items(), key=lambda item: item[0]))
+        key = row_key(record.values)
         earlier = self.row_keys.get(key)
         if earlier is None:
             self.row_keys[key] = record.source.row or 0
@@ -367,6 +370,32 @@ class PlannerBase:
             "Das Programm fehlt.",
             "Fügen Sie eine Spalte Programm hinzu oder geben Sie --programme an.",
         )
+
+
+# Values whose equality is what their ``repr`` says (same type): kept as they are.
+_SAME_AS_REPR = frozenset({str, int, bool, date, NoneType, Period, FunderRef})
+
+
+def row_key(values: dict[str, Any]) -> tuple[Any, ...]:
+    """A row's values as one hashable key: equal exactly when their reprs are.
+
+    The values themselves where equality says as much (a date, a text, a
+    period), with their type (1 is not 1.0); a Decimal by its text (1.0 is not
+    1.00); anything else by its ``repr``. Cheaper than the repr of every row.
+    """
+    parts: list[Any] = []
+    for name in sorted(values):
+        value = values[name]
+        kind = type(value)
+        if kind in _SAME_AS_REPR or issubclass(kind, Enum):
+            parts += (name, kind, value)
+        elif kind is Decimal:
+            parts += (name, kind, str(value))
+        elif kind is list and all(type(v) is FunderRef for v in value):
+            parts += (name, kind, tuple(value))
+        else:
+            parts += (name, kind, repr(value))
+    return tuple(parts)
 
 
 def _status_rows(records: Sequence[Record]) -> dict[str, int]:
