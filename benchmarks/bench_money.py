@@ -36,6 +36,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 import xlsxwriter
@@ -154,7 +155,7 @@ def plan_of(url: str, path: Path) -> BookingPlan:
     return plan
 
 
-def floor_columns(plan: BookingPlan) -> list[list[object]]:
+def floor_columns(plan: BookingPlan) -> list[list[Any]]:
     """The values the import stores for the plan's new bookings, column by column."""
     rows = plan.new
     return [
@@ -172,7 +173,7 @@ def floor_columns(plan: BookingPlan) -> list[list[object]]:
     ]
 
 
-def store_floor(url: str, columns: list[list[object]]) -> None:
+def store_floor(url: str, columns: list[list[Any]]) -> None:
     """The storage floor: the same expense rows and their change-log rows.
 
     All rows in one bulk insert with their ids, the change-log rows (their JSON
@@ -187,7 +188,7 @@ def store_floor(url: str, columns: list[list[object]]) -> None:
         stored = [*columns, [batch.id] * len(columns[0])]
         ids = EXPENSES.insert_columns_with_ids(session, stored)
         after = list(stored)
-        after[3] = [d.isoformat() for d in stored[3]]  # type: ignore[attr-defined]
+        after[3] = [d.isoformat() for d in stored[3]]
         after[4] = [str(a) for a in stored[4]]
         record_created(
             session, TABLE.name, (*COLUMNS, "id"), [*after, ids], list(map(str, ids))
