@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -29,6 +30,7 @@ from imports.readers import (
 )
 from imports.values import ValueProblem, parse_date, parse_money
 from portfolio.domain.bookings import Booking, BookingFile, BookingProblem
+from portfolio.services.collector import collector_paused
 
 HEADER_ROWS = 30
 CENT = Decimal("0.01")
@@ -48,6 +50,9 @@ CREDIT = ("haben", "habenbetrag", "betraghaben")
 SIDE = ("sollhaben", "sh", "shkennzeichen", "sollhabenkennzeichen")
 SUM_WORDS = re.compile(r"\b(summe|gesamt|übertrag|saldo|endsumme)\b", re.IGNORECASE)
 GERMAN_AMOUNT = re.compile(r"([+-]?)(\d{1,3}(?:\.\d{3})*|\d+)(?:,(\d{1,2}))?(-?)")
+_AMOUNT = GERMAN_AMOUNT.fullmatch
+PLAIN_DIGITS = 15  # digits and dots of a plain amount (Decimal's 28 digits are far)
+PLAIN = 1e15  # a plain number as an amount, far from Decimal's limits
 MONEY_HINT = "als Zahl wie 1.234,56 oder -1.234,56 schreiben"
 FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
@@ -72,12 +77,13 @@ class Layout:
     credit: int | None
     side: int | None
     labels: tuple[str, ...]
+    named: tuple[str, ...] = ()  # each column's header and letter, made once
 
     def label(self, index: int | None) -> str:
         """The column as the user sees it: its header and letter."""
         if index is None:
             return "?"
-        return f"{self.labels[index]} ({_letter(index)})"
+        return self.named[index]
 
 
 def _letter(index: int) -> str:
@@ -114,6 +120,7 @@ def find_layout(row: list[Any]) -> Layout | None:
         return None
     if amount is None and (debit is None or credit is None):
         return None
+    labels = tuple(str(c).strip() if c is not None else "" for c in row)
     return Layout(
         date=day,
         reference=_first(words, REFERENCE),
@@ -124,7 +131,8 @@ def find_layout(row: list[Any]) -> Layout | None:
         debit=debit if amount is None else None,
         credit=credit if amount is None else None,
         side=_first(words, SIDE) if amount is not None else None,
-        labels=tuple(str(c).strip() if c is not None else "" for c in row),
+        labels=labels,
+        named=tuple(f"{label} ({_letter(i)})" for i, label in enumerate(labels)),
     )
 
 
@@ -161,8 +169,12 @@ def looks_like_bookings(path: Path) -> bool:
 
 
 def read_bookings(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> BookingFile | None:
-    """Read the first sheet of a file that is a booking list; None if none is."""
-    workbook = open_workbook(path, max_bytes)
+    """Read the first sheet of a file that is a booking list; None if none is.
+
+    Hidden columns and formulas do not matter here (a sum row is told by its
+    words), so the xlsx sheets are not scanned for them.
+    """
+    workbook = open_workbook(path, max_bytes, sheet_facts=False)
     try:
         for sheet in workbook.sheets:
             if not sheet.visible or sheet.kind_note:
@@ -182,7 +194,8 @@ def read_bookings(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> BookingFile
                         index + 1,
                         [layout.labels[i] for i in layout.codes],
                     )
-                    _read_rows(result, layout, rows, workbook.date1904)
+                    with collector_paused():  # 100 000 bookings, no cycles
+                        _read_rows(result, layout, rows, workbook.date1904)
                     return result
                 if len(head) >= HEADER_ROWS:
                     break
@@ -199,17 +212,25 @@ def _read_rows(result: BookingFile, layout: Layout, rows: Any, date1904: bool) -
                   layout.debit or 0, layout.credit or 0, layout.side or 0,
                   layout.reference or 0, layout.text or 0)
     ) + 1  # fmt: skip
+    quick = _quick_reader(layout)
+    days: dict[str, date] = {}  # date cells as written that read well before
+    bookings = result.bookings
     for index, row in rows:
         cells = row if len(row) >= width else [*row, *([""] * (width - len(row)))]
         number = index + 1
-        try:
-            booking = _booking(number, cells, layout, date1904)
-        except _Skip:
-            result.skipped += 1
-            continue
-        except _Bad as bad:
-            result.problems.append(BookingProblem(number, bad.column, bad.message))
-            continue
+        booking = quick(number, cells, days)
+        if booking is None:
+            try:
+                booking = _booking(number, cells, layout, date1904)
+            except _Skip:
+                result.skipped += 1
+                continue
+            except _Bad as bad:
+                result.problems.append(BookingProblem(number, bad.column, bad.message))
+                continue
+            raw_day = cells[layout.date]
+            if type(raw_day) is str:
+                days[raw_day] = booking.day
         identity = (
             booking.reference, booking.day, booking.account, booking.codes,
             booking.amount,
@@ -217,11 +238,79 @@ def _read_rows(result: BookingFile, layout: Layout, rows: Any, date1904: bool) -
         occurrence = seen.get(identity, 0) + 1
         seen[identity] = occurrence
         if occurrence > 1:
-            booking = Booking(
-                booking.row, booking.day, booking.reference, booking.account,
-                booking.codes, booking.text, booking.amount, occurrence,
-            )  # fmt: skip
-        result.bookings.append(booking)
+            booking.occurrence = occurrence
+        bookings.append(booking)
+
+
+Quick = Callable[[int, list[Any], dict[str, date]], Booking | None]
+
+
+def _quick_reader(layout: Layout) -> Quick:
+    """Read a row of the usual shape in one go; None sends it to ``_booking``.
+
+    A booking list is mostly rows of one shape: a date as the file wrote it on
+    an earlier good row (or a real date), text cells and a plain amount. Such a
+    row is read here with what ``_booking`` would make of it; anything else
+    (a blank, a sum row, a missing value, an odd amount, a Soll/Haben column)
+    returns None and ``_booking`` reads it, with its skip rules and messages.
+    """
+    day_at, account_at, reference_at = layout.date, layout.account, layout.reference
+    text_at, amount_at, codes_at = layout.text, layout.amount, layout.codes
+    if reference_at is None or amount_at is None or layout.side is not None:
+        return _never
+
+    def quick(number: int, cells: list[Any], days: dict[str, date]) -> Booking | None:
+        raw_day = cells[day_at]
+        kind = type(raw_day)
+        if kind is str:
+            day = days.get(raw_day)
+            if day is None:
+                return None
+        elif kind is date:
+            day = raw_day
+        else:
+            return None
+        try:  # text cells as _text reads them: stripped
+            account = cells[account_at].strip()
+            reference = cells[reference_at].strip()
+            text = cells[text_at].strip() if text_at is not None else ""
+            codes = tuple([cells[i].strip() for i in codes_at])
+        except AttributeError:  # a number or an empty cell of a workbook
+            account = _text(cells[account_at])
+            reference = _text(cells[reference_at])
+            text = _text(cells[text_at]) if text_at is not None else ""
+            codes = tuple([_text(cells[i]) for i in codes_at])
+        if not account or not reference:
+            return None
+        amount = _plain_amount(cells[amount_at])
+        if amount is None:
+            return None
+        return Booking(number, day, reference, account, codes, text, amount)
+
+    return quick
+
+
+def _never(number: int, cells: list[Any], days: dict[str, date]) -> Booking | None:
+    """The quick reader of layouts it does not cover: every row to ``_booking``."""
+    del number, cells, days
+    return None
+
+
+def _plain_amount(cell: Any) -> Decimal | None:
+    """A number or a plain German amount as ``_money`` reads it; None otherwise."""
+    kind = type(cell)
+    if kind is float or kind is int:
+        return Decimal(repr(cell)).quantize(CENT) if -PLAIN < cell < PLAIN else None
+    if kind is not str:
+        return None
+    match = _AMOUNT(cell.strip())
+    if match is None:
+        return None
+    sign, whole, cents, trailing = match.groups()
+    if len(whole) > PLAIN_DIGITS:  # a huge amount: _money says what it makes of it
+        return None
+    value = Decimal(f"{whole.replace('.', '')}.{cents or '0'}").quantize(CENT)
+    return -value if "-" in (sign, trailing) else value
 
 
 class _Skip(Exception):
@@ -355,7 +444,13 @@ def _money(cell: Any, column: str) -> Decimal | None:
     if cell is None or cell == "":
         return None
     if isinstance(cell, int | float) and not isinstance(cell, bool):
-        return Decimal(repr(cell)).quantize(CENT)
+        try:
+            value = Decimal(repr(cell)).quantize(CENT)
+        except InvalidOperation:  # more digits than a Decimal holds, or infinite
+            value = Decimal("NaN")
+        if not value.is_finite():
+            raise _Bad(column, f"{repr(cell)!r} ist kein Betrag – {MONEY_HINT}.")
+        return value
     text = str(cell).strip().replace("€", "").replace("EUR", "").strip()
     if not text:
         return None
@@ -363,15 +458,10 @@ def _money(cell: Any, column: str) -> Decimal | None:
     if match:
         sign, whole, cents, trailing = match.groups()
         try:
-            value = Decimal(f"{whole.replace('.', '')}.{cents or '0'}")
-        except InvalidOperation:  # pragma: no cover - the pattern rules it out
-            value = None
-        if value is not None:
-            return (
-                -value.quantize(CENT)
-                if "-" in (sign, trailing)
-                else value.quantize(CENT)
-            )
+            value = Decimal(f"{whole.replace('.', '')}.{cents or '0'}").quantize(CENT)
+        except InvalidOperation:  # more digits than a Decimal holds
+            raise _Bad(column, f"{text!r} ist kein Betrag – {MONEY_HINT}.") from None
+        return -value if "-" in (sign, trailing) else value
     try:
         return parse_money(text)
     except ValueProblem:

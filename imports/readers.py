@@ -189,8 +189,14 @@ def open_workbook(
     path: Path,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_unpacked: int = DEFAULT_MAX_UNPACKED,
+    *,
+    sheet_facts: bool = True,
 ) -> Workbook:
-    """Open a file, refusing what is too large, a zip bomb or not a table."""
+    """Open a file, refusing what is too large, a zip bomb or not a table.
+
+    ``sheet_facts=False`` leaves out the xlsx sheets' hidden columns and formula
+    cells (see ``xmlscan``) for readers that use neither; the date system is read.
+    """
     name = path.name
     try:
         size = path.stat().st_size
@@ -239,7 +245,7 @@ def open_workbook(
     facts = BookFacts()
     if archive is not None and fmt in ("xlsx", "xlsm"):
         try:
-            facts = scan_xlsx(archive)
+            facts = scan_xlsx(archive, sheets=sheet_facts)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             raise InputError(
                 f"Die Datei {name} ist beschädigt – bitte in Excel öffnen und neu "
@@ -445,7 +451,7 @@ def _read_csv(data: bytes, name: str, file_name: str) -> SheetData:
             f"Die CSV-Datei {file_name} ist nicht lesbar – bitte in Excel öffnen und "
             "als .xlsx speichern."
         ) from None
-    return SheetData(name, True, rows=[list(r) for r in rows])
+    return SheetData(name, True, rows=rows)  # the reader's rows are lists
 
 
 def _megabytes(size: int) -> str:

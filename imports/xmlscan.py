@@ -91,8 +91,12 @@ def _resolve(folder: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(folder, target))
 
 
-def scan_xlsx(archive: zipfile.ZipFile) -> BookFacts:
-    """Read the date system, hidden columns and formula cells of every sheet."""
+def scan_xlsx(archive: zipfile.ZipFile, *, sheets: bool = True) -> BookFacts:
+    """Read the date system, hidden columns and formula cells of every sheet.
+
+    ``sheets=False`` reads the date system alone (a booking list needs no more,
+    and scanning a sheet of 100 000 rows means unpacking it a second time).
+    """
     facts = BookFacts()
     names = set(archive.namelist())
     book_name = "xl/workbook.xml"
@@ -104,6 +108,8 @@ def scan_xlsx(archive: zipfile.ZipFile) -> BookFacts:
     pr = re.search(rb"<(?:\w+:)?workbookPr\b[^>]*>", book)
     if pr:
         facts.date1904 = _attrs(pr[0]).get("date1904", "") in ("1", "true")
+    if not sheets:
+        return facts
     targets = _relationship_targets(archive, names, book_name)
     for tag in SHEET_RE.findall(book):
         attrs = _attrs(tag)

@@ -12,13 +12,17 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 from money_support import demo_without_money
+from sqlalchemy.orm import Session
 
-from portfolio.domain.models import Award, Expense, ImportBatch
+from imports.bookings import read_bookings
+from portfolio.domain.models import Award, Change, Expense, ImportBatch
+from portfolio.services.import_bookings import COLUMNS, apply_bookings, plan_bookings
 from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
 
@@ -233,3 +237,78 @@ def test_office_default_mapping_applies_when_the_award_has_none(
     result = cli("import", str(path), "--yes", db=money_db)
     assert result.exit_code == 0, result.output
     assert [e.category for e in _expenses(money_db)] == ["Miete"]
+
+
+def test_bulk_written_bookings_are_stored_as_the_orm_stores_them(
+    money_db: str, tmp_path: Path
+) -> None:
+    # Expenses and their change-log rows go to the driver directly (bulk.py);
+    # the same values added as ORM objects must be stored alike, byte for byte.
+    long_text = "Honorar „Öffentlichkeitsarbeit“ 100 % € " * 10  # cut to 300
+    path = _csv(
+        tmp_path / "buchungen.csv",
+        [*LINES[:4], f"28.02.2017;B-300;501100;4711;KT-ZUK;{long_text};0,10-"],
+    )
+    booking_file = read_bookings(path)
+    assert booking_file is not None
+    engine = open_database(money_db)
+    with session_scope(engine, "bulk") as session:
+        batch = apply_bookings(session, plan_bookings(session, booking_file))
+    with session_scope(engine, "orm") as session:
+        bulk = list(
+            session.scalars(
+                sa.select(Expense)
+                .where(Expense.import_batch_id == batch)
+                .order_by(Expense.id)
+            )
+        )
+        assert [e.occurrence for e in bulk] == [1, 2, 1, 1, 1]
+        assert bulk[-1].amount == Decimal("-0.10") and len(bulk[-1].text or "") == 300
+        session.info["batch_id"] = batch
+        orm = [Expense(**{c: getattr(e, c) for c in COLUMNS}) for e in bulk]
+        session.add_all(orm)
+        session.flush()
+        bulk_ids, orm_ids = [e.id for e in bulk], [e.id for e in orm]
+        table = Expense.__table__
+        assert _stored(session, table, bulk_ids) == _stored(session, table, orm_ids)
+        logged = {
+            change.entity_id: change
+            for change in session.scalars(
+                sa.select(Change).where(Change.entity == "expenses")
+            )
+        }
+        for by_bulk, by_orm in zip(bulk_ids, orm_ids, strict=True):
+            a, b = logged[str(by_bulk)], logged[str(by_orm)]
+            assert (a.action, a.before, a.batch_id) == (b.action, b.before, b.batch_id)
+            assert a.after is not None and b.after is not None
+            assert a.after.pop("id") == by_bulk and b.after.pop("id") == by_orm
+            assert a.after == b.after
+    engine.dispose()
+
+
+def _stored(session: Session, table: sa.Table, ids: list[int]) -> list[tuple[Any, ...]]:
+    """Every column but the key as the database holds it (and its SQLite type)."""
+    columns = [c for c in table.columns if not c.primary_key]
+    texts: list[Any] = [sa.cast(c, sa.Text) for c in columns]
+    if session.get_bind().dialect.name == "sqlite":
+        texts += [sa.func.typeof(c) for c in columns]
+    query = sa.select(*texts).where(table.c.id.in_(ids)).order_by(table.c.id)
+    return [tuple(row) for row in session.execute(query)]
+
+
+def test_amounts_beyond_any_decimal_are_rejected_not_a_crash(
+    cli, money_db: str, tmp_path: Path
+) -> None:
+    path = _xlsx(
+        tmp_path / "gross.xlsx",
+        [
+            [date(2017, 2, 1), "R-1", 543100, "A-KOKO", "Flyer", 500.0, None],
+            [date(2017, 2, 2), "R-2", 543100, "A-KOKO", "Tippfehler", 1e30, None],
+            [date(2017, 2, 3), "R-3", 543100, "A-KOKO", "Text", "9" * 40, None],
+        ],
+    )
+    result = cli("import", str(path), "--yes", db=money_db)
+    assert result.exit_code == 1, result.output
+    assert "Zeile 6, Spalte Soll (F): '1e+30' ist kein Betrag" in result.output
+    assert f"Zeile 7, Spalte Soll (F): '{'9' * 40}' ist kein Betrag" in result.output
+    assert [e.reference for e in _expenses(money_db)] == ["R-1"]

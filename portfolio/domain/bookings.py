@@ -14,9 +14,13 @@ from datetime import date
 from decimal import Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Booking:
-    """One booking line, read: where it was, and its values."""
+    """One booking line, read: where it was, and its values.
+
+    Not frozen: a frozen dataclass sets each field through ``object.__setattr__``,
+    five times the cost of a plain one, and a booking list has 100 000 of them.
+    """
 
     row: int
     day: date

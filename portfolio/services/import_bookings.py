@@ -27,6 +27,7 @@ from portfolio.domain.bookings import Booking, BookingFile, category_for
 from portfolio.domain.models import Award, Expense, ImportBatch, Programme
 from portfolio.domain.money import format_money
 from portfolio.services import audit
+from portfolio.services.collector import collector_paused
 from portfolio.storage.bulk import BulkInsert
 from portfolio.storage.changes import record_created
 
@@ -157,58 +158,94 @@ def plan_bookings(
     booking_file: BookingFile,
     default_categories: Mapping[str, str] | None = None,
 ) -> BookingPlan:
-    """Decide for every booking: new, already stored, someone else's or rejected."""
+    """Decide for every booking: new, already stored, someone else's or rejected.
+
+    The cyclic collector is paused meanwhile (``collector_paused``): the plan of
+    a big list holds a tuple per booking, none of them in a cycle.
+    """
     plan = BookingPlan(booking_file)
-    name = booking_file.file
-    plan.rejected.extend(p.line(name) for p in booking_file.problems)
+    plan.rejected.extend(p.line(booking_file.file) for p in booking_file.problems)
     by_code, twice = _awards_by_code(session)
-    ids = {code: award.id for code, award in by_code.items()}  # plain ints: fast
-    defaults = default_categories or {}
-    matched: list[tuple[Award, Booking, str]] = []
+    with collector_paused():
+        matched = _match(plan, {code: a.id for code, a in by_code.items()}, twice)
+        awards = {award.id: award for award in by_code.values()}
+        stored = _stored(session, {award_id for award_id, _, _ in matched})
+        _sort(plan, matched, stored, awards, default_categories or {})
+    return plan
+
+
+def _match(
+    plan: BookingPlan, ids: dict[str, int], twice: set[str]
+) -> list[tuple[int, Booking, str]]:
+    """Bookings on an award's code (award id, booking, code); the rest counted."""
+    booking_file = plan.file
+    matched: list[tuple[int, Booking, str]] = []
+    unknown: list[str] = []
+    foreign: dict[tuple[str, ...], str] = {}  # codes → how the preview counts them
     for booking in booking_file.bookings:
-        hits = [c for c in booking.codes if c in by_code]
+        codes = booking.codes
+        hits = [c for c in codes if c in ids]
         if not hits:
-            plan.unknown_codes[_unknown(booking_file, booking)] += 1
+            label = foreign.get(codes)
+            if label is None:
+                label = foreign[codes] = _unknown(booking_file, booking)
+            unknown.append(label)
             continue
         code = hits[0]
         if (len(hits) > 1 and len({ids[c] for c in hits}) > 1) or code in twice:
             plan.rejected.append(
-                f"{name}, Zeile {booking.row}, Spalte "
-                f"{booking_file.code_columns[booking.codes.index(code)]}: Der Code "
+                f"{booking_file.file}, Zeile {booking.row}, Spalte "
+                f"{booking_file.code_columns[codes.index(code)]}: Der Code "
                 f"{code!r} gehört zu mehreren Bewilligungen – bitte jedem Code genau "
                 "eine Bewilligung zuordnen."
             )
             continue
-        matched.append((by_code[code], booking, code))
-    stored = _stored(session, {award.id for award, _, _ in matched})
+        matched.append((ids[code], booking, code))
+    plan.unknown_codes.update(unknown)
+    return matched
+
+
+def _sort(
+    plan: BookingPlan,
+    matched: list[tuple[int, Booking, str]],
+    stored: set[Identity],
+    awards: dict[int, Award],
+    defaults: Mapping[str, str],
+) -> None:
+    """Each matched booking: rejected (no plan position), already stored or new."""
     categories: dict[tuple[int, str], str | None] = {}
-    for award, booking, code in matched:
-        key = (award.id, booking.account)
-        if key not in categories:
-            categories[key] = category_for(
-                booking.account, award.account_categories or {}, defaults
+    amounts: dict[int, list[Decimal]] = {}  # per award, in the order first seen
+    new = plan.new
+    for award_id, booking, code in matched:
+        account = booking.account
+        key = (award_id, account)
+        category = categories.get(key, "")
+        if category == "":  # not looked up yet (no position is called "")
+            award = awards[award_id]
+            category = categories[key] = category_for(
+                account, award.account_categories or {}, defaults
             )
-        category = categories[key]
         if category is None:
             plan.rejected.append(
-                f"{name}, Zeile {booking.row}, Spalte Sachkonto: Das Sachkonto "
-                f"{booking.account} ist bei {_label(award)} keiner Position des "
-                "Finanzierungsplans zugeordnet – tragen Sie es (oder seinen Anfang) "
-                "unter Sachkonto → Position der Bewilligung ein."
+                f"{plan.file.file}, Zeile {booking.row}, Spalte Sachkonto: Das "
+                f"Sachkonto {account} ist bei {_label(awards[award_id])} keiner "
+                "Position des Finanzierungsplans zugeordnet – tragen Sie es (oder "
+                "seinen Anfang) unter Sachkonto → Position der Bewilligung ein."
             )
             continue
         identity = (
-            award.id, booking.reference, booking.day, booking.account, code,
+            award_id, booking.reference, booking.day, account, code,
             booking.amount, booking.occurrence,
         )  # fmt: skip
         if identity in stored:
             plan.unchanged += 1
             continue
-        plan.new.append((award.id, booking, code, category))
-        total = plan.per_award.setdefault(award.id, AwardSum(_label(award)))
-        total.count += 1
-        total.total += booking.amount
-    return plan
+        new.append((award_id, booking, code, category))
+        amounts.setdefault(award_id, []).append(booking.amount)
+    for award_id, spent in amounts.items():
+        plan.per_award[award_id] = AwardSum(
+            _label(awards[award_id]), len(spent), sum(spent, Decimal(0))
+        )
 
 
 def apply_bookings(session: Session, plan: BookingPlan) -> int | None:

@@ -10,16 +10,15 @@ theirs to call: services do not import it), open sessions and render.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from portfolio.domain.errors import Conflict
 from portfolio.domain.records import FileResult
+from portfolio.services.collector import collector_paused
 from portfolio.services.import_apply import (
     Progress,
     RuleSettings,
@@ -137,18 +136,6 @@ class ImportWorkflow:
         if shown is not None and fingerprint(applied) != shown:
             raise Conflict(CHANGED_SINCE.format(again=again))
         return applied
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside (restored as it was afterwards)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def fingerprint(preview: ImportPreview) -> str:
