@@ -44,6 +44,7 @@ from python_calamine import CalamineWorkbook
 
 from imports.bookings import read_bookings
 from portfolio.domain.models import Award, Expense, ImportBatch
+from portfolio.services.collector import collector_paused
 from portfolio.services.demo import load_demo
 from portfolio.services.import_bookings import (
     COLUMNS,
@@ -177,10 +178,11 @@ def store_floor(url: str, columns: list[list[Any]]) -> None:
     """The storage floor: the same expense rows and their change-log rows.
 
     All rows in one bulk insert with their ids, the change-log rows (their JSON
-    included) and the commit, under one import batch: no file, no matching.
+    included) and the commit, under one import batch, the cyclic collector
+    paused as the import pauses it: no file, no matching.
     """
     engine = open_database(url)
-    with session_scope(engine, "bench") as session:
+    with session_scope(engine, "bench") as session, collector_paused():
         batch = ImportBatch(file_name="floor", sha256="", sheets=[], kind="bookings")
         session.add(batch)
         session.flush()
@@ -267,8 +269,19 @@ def fresh(template: Path, name: str) -> str:
     return f"sqlite:///{target}"
 
 
+def clocked(work: Callable[[], object]) -> tuple[float, float]:
+    """Wall-clock and this process's CPU seconds of one run of ``work``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def booking_imports(folder: Path, rows: int) -> None:
-    """Time the booking imports against their floors, three interleaved rounds."""
+    """Time the booking imports against their floors, three interleaved rounds.
+
+    Each timing is kept twice: by the wall clock and as the process's CPU time
+    (the machine is shared; CPU time does not count waiting for a core).
+    """
     lines = _lines(rows)
     xlsx, csv_path = folder / "buchungen.xlsx", folder / "buchungen.csv"
     write_xlsx(xlsx, lines)
@@ -285,30 +298,36 @@ def booking_imports(folder: Path, rows: int) -> None:
         "xlsx": lambda url: import_file(url, xlsx),
         "csv import": lambda url: import_file(url, csv_path),
     }
-    times: dict[str, list[float]] = {name: [] for name in (*parses, *writes)}
+    times: dict[str, list[tuple[float, float]]] = {n: [] for n in (*parses, *writes)}
     for _ in range(3):  # interleaved: the shared machine's load varies
         for name, parse in parses.items():
-            times[name].append(timed(parse))
+            times[name].append(clocked(parse))
         for name, write in writes.items():
-            times[name].append(timed(partial(write, fresh(template, "round.db"))))
+            times[name].append(clocked(partial(write, fresh(template, "round.db"))))
     url = fresh(template, "again.db")
     import_file(url, xlsx)
-    again = statistics.median(timed(lambda: import_file(url, xlsx)) for _ in "123")
-    best = {name: statistics.median(values) for name, values in times.items()}
-    floor, first, by_csv = best["floor"], best["xlsx"], best["csv import"]
+    times["again"] = [clocked(lambda: import_file(url, xlsx)) for _ in "123"]
     print(f"{rows} Buchungszeilen, {len(columns[0])} davon neu für die Bewilligung")
-    print(f"  Speicher-Untergrenze (bulk.py, Ausgaben + Änderungsprotokoll): "
-          f"{floor:.2f} s")  # fmt: skip
-    print(f"  XLSX: calamine {best['calamine']:.2f} s, Import {first:.2f} s "
-          f"= {first / best['calamine']:.1f}× (Ziel ≤ 5×), "
-          f"{first / floor:.2f}× der Untergrenze (Ziel ≤ 1,5×)")  # fmt: skip
-    print(f"  CSV: csv-Modul {best['csv']:.2f} s, Import {by_csv:.2f} s "
-          f"= {by_csv / best['csv']:.1f}× (Ziel ≤ 5×), "
-          f"{by_csv / floor:.2f}× der Untergrenze (Ziel ≤ 1,5×)")  # fmt: skip
-    print(
-        f"  erneuter Import {again:.2f} s = {again / first:.2f}× "
-        "des ersten (Ziel ≤ 1,5×)"
-    )
+    for clock, label in enumerate(("Wanduhr", "CPU-Zeit")):
+        best = {n: statistics.median(t[clock] for t in ts) for n, ts in times.items()}
+        report(label, best)
+
+
+def report(label: str, best: dict[str, float]) -> None:
+    """The booking import ratios by one clock (medians in seconds)."""
+    floor, first, by_csv = best["floor"], best["xlsx"], best["csv import"]
+    calamine, again = best["calamine"], best["again"]
+    print(f"  {label}: Speicher-Untergrenze (bulk.py: Ausgaben und "
+          f"Änderungsprotokoll) {floor:.2f} s")  # fmt: skip
+    print(f"    XLSX-Import {first:.2f} s = {first / calamine:.1f}× calamine "
+          f"({calamine:.2f} s; Ziel ≤ 5×) = {first / floor:.2f}× der Untergrenze "
+          f"(Ziel ≤ 1,5×) = {first / (floor + calamine):.2f}× calamine + "
+          "Untergrenze")  # fmt: skip
+    print(f"    CSV-Import {by_csv:.2f} s = {by_csv / best['csv']:.1f}× csv-Modul "
+          f"({best['csv']:.2f} s; Ziel ≤ 5×) = {by_csv / floor:.2f}× der "
+          "Untergrenze (Ziel ≤ 1,5×)")  # fmt: skip
+    print(f"    erneuter XLSX-Import {again:.2f} s = {again / first:.2f}× des "
+          "ersten (Ziel ≤ 1,5×)")  # fmt: skip
 
 
 def main() -> None:

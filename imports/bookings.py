@@ -174,6 +174,11 @@ def read_bookings(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> BookingFile
     Hidden columns and formulas do not matter here (a sum row is told by its
     words), so the xlsx sheets are not scanned for them.
     """
+    with collector_paused():  # 100 000 rows and bookings, none in a cycle
+        return _read_first(path, max_bytes)
+
+
+def _read_first(path: Path, max_bytes: int) -> BookingFile | None:
     workbook = open_workbook(path, max_bytes, sheet_facts=False)
     try:
         for sheet in workbook.sheets:
@@ -194,8 +199,7 @@ def read_bookings(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> BookingFile
                         index + 1,
                         [layout.labels[i] for i in layout.codes],
                     )
-                    with collector_paused():  # 100 000 bookings, no cycles
-                        _read_rows(result, layout, rows, workbook.date1904)
+                    _read_rows(result, layout, rows, workbook.date1904)
                     return result
                 if len(head) >= HEADER_ROWS:
                     break
@@ -309,8 +313,12 @@ def _plain_amount(cell: Any) -> Decimal | None:
     sign, whole, cents, trailing = match.groups()
     if len(whole) > PLAIN_DIGITS:  # a huge amount: _money says what it makes of it
         return None
-    value = Decimal(f"{whole.replace('.', '')}.{cents or '0'}").quantize(CENT)
-    return -value if "-" in (sign, trailing) else value
+    whole = whole.replace(".", "")
+    if cents is not None and len(cents) == 2:  # two places already: as quantized
+        value = Decimal(f"{whole}.{cents}")
+    else:
+        value = Decimal(f"{whole}.{cents or '0'}").quantize(CENT)
+    return -value if sign == "-" or trailing == "-" else value
 
 
 class _Skip(Exception):
