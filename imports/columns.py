@@ -53,6 +53,25 @@ def money(raw: Any, date1904: bool = False) -> Any:  # noqa: ARG001 - uniform si
     return v.parse_money(raw)
 
 
+def day(raw: Any, date1904: bool = False) -> Any:
+    """Read a date to the day."""
+    return v.parse_date(raw, date1904)
+
+
+def yes_no(raw: Any, date1904: bool = False) -> bool:  # noqa: ARG001 - uniform signature
+    """Read a yes/no cell: ja, x, 1 or nein, 0 (a Rückzahlung or a Mittelabruf)."""
+    if isinstance(raw, bool):
+        return raw
+    word = v.clean_text(raw).casefold()
+    if word in ("ja", "j", "x", "1", "yes", "wahr", "true"):
+        return True
+    if word in ("nein", "n", "0", "no", "falsch", "false", "-", "–"):
+        return False
+    raise v.ValueProblem(
+        "Hier wird ja oder nein erwartet.", "Schreiben Sie ja oder nein."
+    )
+
+
 def status(raw: Any, date1904: bool = False) -> Any:  # noqa: ARG001 - uniform signature
     """Read a programme status."""
     return w.parse_status(raw)
@@ -535,11 +554,57 @@ BUDGET_COLUMNS = (
     ),
 )
 
+# Mittelabrufe and Rückzahlungen, as the workbook's sheet "Mittelabrufe" writes them.
+DISBURSEMENT_COLUMNS = (
+    Column("programme", "Programm", NAME),
+    Column("key", "Schlüssel", KEY),
+    Column("award_id", "Bescheid-Kennung", AWARD, integer),
+    Column("id", "Kennung", ID, integer),
+    Column("reference", "Förderkennzeichen", REFERENCE),
+    Column(
+        "requested_on",
+        "angefordert am",
+        (
+            "angefordert am",
+            "angefordert",
+            "abgerufen am",
+            "Abruf vom",
+            "Mittelabruf vom",
+            "Anforderung vom",
+            "Datum des Abrufs",
+        ),
+        day,
+    ),
+    Column(
+        "amount",
+        "Betrag",
+        ("Betrag", "Abrufbetrag", "Betrag (EUR)", "Betrag in EUR", "Amount"),
+        money,
+    ),
+    Column(
+        "received_on",
+        "eingegangen am",
+        (
+            "eingegangen am",
+            "eingegangen",
+            "Eingang",
+            "Zahlungseingang",
+            "Geldeingang",
+            "erhalten am",
+            "gutgeschrieben am",
+        ),
+        day,
+    ),
+    Column("repayment", "Rückzahlung", ("Rückzahlung", "Rückzahlung?"), yes_no),
+    Column("note", "Bemerkung", NOTES),
+)
+
 COLUMNS: dict[SheetKind, tuple[Column, ...]] = {
     SheetKind.PROGRAMMES: PROGRAMME_COLUMNS,
     SheetKind.OBLIGATIONS: OBLIGATION_COLUMNS,
     SheetKind.CONTACTS: CONTACT_COLUMNS,
     SheetKind.BUDGET: BUDGET_COLUMNS,
+    SheetKind.DISBURSEMENTS: DISBURSEMENT_COLUMNS,
 }
 
 REQUIRED: dict[SheetKind, tuple[str, ...]] = {
@@ -547,6 +612,7 @@ REQUIRED: dict[SheetKind, tuple[str, ...]] = {
     SheetKind.OBLIGATIONS: ("due",),
     SheetKind.CONTACTS: ("name",),
     SheetKind.BUDGET: ("category",),
+    SheetKind.DISBURSEMENTS: ("amount",),
 }
 
 # Longest text the database keeps per field (the model's column lengths).

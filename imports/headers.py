@@ -223,6 +223,14 @@ def score(header: Header) -> int:
     elif header.kind is SheetKind.CONTACTS:
         shape = "name" in fields and "email" in fields
         points = points if shape and len(fields) >= 2 else 0
+    elif header.kind is SheetKind.DISBURSEMENTS:
+        # A payment has an amount, a day it was called or received, and an award.
+        paid = bool(
+            "amount" in fields
+            and fields & {"requested_on", "received_on"}
+            and fields & {"programme", "key", "award_id", "reference"}
+        )
+        points = points + 1 if paid else 0
     return points
 
 

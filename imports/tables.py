@@ -58,6 +58,7 @@ IDENTIFYING = {
     SheetKind.OBLIGATIONS: ("due", "title", "programme", "key", "id"),
     SheetKind.CONTACTS: ("name", "email", "id"),
     SheetKind.BUDGET: ("category", "amounts"),
+    SheetKind.DISBURSEMENTS: ("amount", "requested_on", "received_on"),
 }
 
 

@@ -2,11 +2,12 @@
 
 Sheets: Übersicht (one row per programme), Fristen (every open obligation),
 Finanzen (plan vs actual per award, cost category and Haushaltsjahr, with a total
-row), Zeitstrahl (one column per month, phases filled, today's month marked, ends
-within six months flagged "Anschlussfinanzierung klären"), Förderer (money by
+row), Mittelabrufe (every payment called, received or paid back), Zeitstrahl
+(one column per month, phases filled, today's month marked, ends within six
+months flagged "Anschlussfinanzierung klären"), Förderer (money by
 funder and by kind per year) and Änderungen (the newest change-log entries in the
 words of the page and the API, ``portfolio.services.change_log``, at the office's
-local time). Übersicht and Fristen carry hidden key columns
+local time). Übersicht, Fristen and Mittelabrufe carry hidden key columns
 (``_key``, ``_id``, ``_award``, on Fristen ``_stand``: see ``imports.columns``) so
 the edited workbook re-imports with exactly the user's edits; the other sheets use
 headers the import does not take for a table, and a hidden sheet ``_portfolio``
@@ -36,6 +37,7 @@ from reports.workbook_data import (
     month_index,
     open_deadlines,
     overview_rows,
+    payment_rows,
     portfolio_years,
     single_awards,
     timeline_rows,
@@ -47,6 +49,7 @@ FOLLOW_UP = "Anschlussfinanzierung klären"
 OVERVIEW = "Übersicht"
 DEADLINES = "Fristen"
 CHANGES = "Änderungen"
+PAYMENTS = "Mittelabrufe"
 CHANGES_LIMIT = 5000
 
 
@@ -68,6 +71,7 @@ def build_workbook(
     _overview(book, session, today)
     _deadlines(book, session, today)
     _finance(book, session, year)
+    _payments(book, session)
     _timeline(book, session, today)
     _funders(book, session, year)
     _changes(book, session, timezone)
@@ -327,6 +331,42 @@ def _finance(book: Book, session: Session, year: int | None) -> None:
     # (after it: the sheet is written row by row).
     for index, r in enumerate(income, len(rows) + 2):
         plan_row(index, r)
+    ws.autofilter(0, 0, len(rows), 6)
+
+
+PAYMENT_COLS = (
+    Col("Programm", width=34),
+    Col("Förderkennzeichen", width=24),
+    Col("angefordert am", "date", 14),
+    Col("Betrag", "money", 15),
+    Col("eingegangen am", "date", 14),
+    Col("Rückzahlung", width=12),
+    Col("Bemerkung", width=40),
+    Col("_key", width=18, hidden=True),
+    Col("_award", "int", 6, hidden=True),
+    Col("_id", "int", 6, hidden=True),
+)
+
+
+def _payments(book: Book, session: Session) -> None:
+    """Mittelabrufe and Rückzahlungen, to edit and add rows (re-imported)."""
+    ws = book.sheet(PAYMENTS, PAYMENT_COLS)
+    rows = payment_rows(session)
+    for index, r in enumerate(rows, 1):
+        book.row(
+            ws,
+            index,
+            PAYMENT_COLS,
+            (
+                r.programme, r.reference, r.requested_on, r.amount, r.received_on,
+                "ja" if r.repayment else "nein", r.note, r.programme_key,
+                r.award_id, r.id,
+            ),
+        )  # fmt: skip
+    ws.data_validation(
+        1, 5, max(len(rows), 1) + 500, 5,
+        {"validate": "list", "source": ["ja", "nein"]},
+    )  # fmt: skip
     ws.autofilter(0, 0, len(rows), 6)
 
 

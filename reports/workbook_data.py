@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portfolio.domain.enums import (
+    DisbursementKind,
     FunderKind,
     IncomeKind,
     ObligationKind,
@@ -30,6 +31,7 @@ from portfolio.domain.models import (
     Award,
     BudgetLine,
     Contact,
+    Disbursement,
     Expense,
     Funder,
     Funding,
@@ -240,6 +242,59 @@ class FinanceRow:
     year: int
     planned: Decimal = ZERO
     actual: Decimal = ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRow:
+    """One Mittelabruf or Rückzahlung as the sheet "Mittelabrufe" shows it."""
+
+    id: int
+    award_id: int
+    programme_key: str
+    programme: str
+    reference: str
+    requested_on: date | None
+    amount: Decimal
+    received_on: date | None
+    repayment: bool
+    note: str | None
+
+
+def payment_rows(session: Session) -> list[PaymentRow]:
+    """Every payment by programme, award and date (one query)."""
+    query = (
+        sa.select(
+            Disbursement.id, Award.id, Programme.key, Programme.name,
+            Award.reference, Disbursement.requested_on, Disbursement.amount,
+            Disbursement.received_on, Disbursement.kind, Disbursement.note,
+        )
+        .join(Award, Award.id == Disbursement.award_id)
+        .join(Programme, Programme.id == Award.programme_id)
+    )  # fmt: skip
+    rows = [
+        PaymentRow(
+            pid,
+            aid,
+            key,
+            name,
+            ref or "",
+            asked,
+            amount,
+            got,
+            kind is DisbursementKind.RUECKZAHLUNG,
+            note,
+        )
+        for pid, aid, key, name, ref, asked, amount, got, kind, note in session.execute(
+            query
+        )
+    ]
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.programme.casefold(), r.reference, r.requested_on or r.received_on
+            or date.min, r.id,
+        ),
+    )  # fmt: skip
 
 
 def finance_rows(

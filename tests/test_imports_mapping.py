@@ -73,9 +73,9 @@ def test_the_command_line_shows_and_takes_the_mapping(
     )
     assert applied.exit_code == 0, applied.output
     assert _amounts(db_url) == {"Lesestart": 1000, "Bandklassen": 2000}
-    unknown = cli("import", str(path), "--dry-run", "--map", "Betrag=E", db=db_url)
+    unknown = cli("import", str(path), "--dry-run", "--map", "Zuschuss=E", db=db_url)
     assert unknown.exit_code == 2
-    assert "das Feld 'Betrag' gibt es nicht" in unknown.output
+    assert "das Feld 'Zuschuss' gibt es nicht" in unknown.output
 
 
 def test_a_saved_profile_is_used_for_the_same_headers(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ SHEETS = [
     "Übersicht",
     "Fristen",
     "Finanzen",
+    "Mittelabrufe",
     "Zeitstrahl",
     "Förderer",
     "Änderungen",

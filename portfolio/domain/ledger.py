@@ -50,7 +50,7 @@ class ImportBatch(Base):
     file_name: Mapped[str] = mapped_column(sa.String(500))
     sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
     sheets: Mapped[list[str]] = mapped_column(default=list)
-    kind: Mapped[str | None] = mapped_column(sa.String(40))
+    kind: Mapped[str | None] = mapped_column(sa.String(120))
     profile: Mapped[str | None] = mapped_column(sa.String(120))
     who: Mapped[str] = mapped_column(sa.String(120), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -27,6 +27,7 @@ class SheetKind(StrEnum):
     OBLIGATIONS = "obligations"
     BUDGET = "budget"
     CONTACTS = "contacts"
+    DISBURSEMENTS = "disbursements"
 
 
 KIND_LABELS = {
@@ -34,6 +35,7 @@ KIND_LABELS = {
     SheetKind.OBLIGATIONS: "Fristenliste",
     SheetKind.BUDGET: "Finanzierungsplan",
     SheetKind.CONTACTS: "Kontaktliste",
+    SheetKind.DISBURSEMENTS: "Mittelabrufe",
 }
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from portfolio.domain.enums import ImportStatus
 from portfolio.domain.errors import NotFound
-from portfolio.domain.models import Award, BudgetLine, Change, ImportBatch
+from portfolio.domain.models import Award, BudgetLine, Change, Disbursement, ImportBatch
 from portfolio.domain.periods import format_date
 from portfolio.domain.records import FileResult, Record, SheetKind, SheetResult
 from portfolio.domain.regimes import load_regimes
@@ -35,6 +35,7 @@ from portfolio.services.import_bulk import (
 from portfolio.services.import_done import list_times
 from portfolio.services.import_lists import ListRows
 from portfolio.services.import_match import fold
+from portfolio.services.import_money import MoneyRows
 from portfolio.services.import_new import NewRows, insert_new
 from portfolio.services.import_planner import Rejected
 from portfolio.services.import_remove import MissingRow, missing_rows, remove, settle
@@ -47,6 +48,7 @@ from portfolio.services.import_result import (
     SheetPreview,
 )
 from portfolio.services.import_rows import ProgrammeRows
+from portfolio.services.money import sync_awards
 from portfolio.services.obligations import award_notes, regenerate_award
 from portfolio.storage.ids import number_new_rows
 
@@ -59,7 +61,7 @@ def rows_of(count: int) -> str:
     return "1 Zeile" if count == 1 else f"{count} Zeilen"
 
 
-class RowPlanner(ProgrammeRows, ListRows):
+class RowPlanner(ProgrammeRows, ListRows, MoneyRows):
     """Plans every row of one import run, whatever kind of sheet it comes from."""
 
 
@@ -69,15 +71,17 @@ ROW_HANDLERS: dict[SheetKind, Handler] = {
     SheetKind.OBLIGATIONS: RowPlanner.obligation_row,
     SheetKind.CONTACTS: RowPlanner.contact_row,
     SheetKind.BUDGET: RowPlanner.budget_row,
+    SheetKind.DISBURSEMENTS: RowPlanner.disbursement_row,
 }
 # Sheets that --programme applies to (when they have no programme column).
-PER_PROGRAMME = (SheetKind.OBLIGATIONS, SheetKind.BUDGET)
+PER_PROGRAMME = (SheetKind.OBLIGATIONS, SheetKind.BUDGET, SheetKind.DISBURSEMENTS)
 # Programmes first, so that deadlines and budgets of the same run find them.
 KIND_ORDER = [
     SheetKind.CONTACTS,
     SheetKind.PROGRAMMES,
     SheetKind.OBLIGATIONS,
     SheetKind.BUDGET,
+    SheetKind.DISBURSEMENTS,
 ]
 
 
@@ -320,6 +324,9 @@ def _close_batch(
     _regenerate(session, [o for o, _ in touched if isinstance(o, Award)], rules)
     insert_new(session, planner.fresh, batch.id)  # before their deadlines
     planner.fresh = NewRows()
+    _sync_payments(
+        session, [o for o, _ in touched if isinstance(o, Disbursement)], rules
+    )
     kept = insert_pending(session, planner.bulk, keep=keep)
     remove(session, planner.removals)  # logged with the batch: undo restores them
     planner.removals = []
@@ -381,6 +388,16 @@ def _rule_notes(
             f"Bewilligung {name}: {note}" for note in award_notes(award, regimes, today)
         ]
     return notes
+
+
+def _sync_payments(
+    session: Session, payments: list[Disbursement], rules: RuleSettings | None
+) -> None:
+    """Spending deadlines follow the imported payments (within the batch)."""
+    rules = rules or RuleSettings()
+    awards = {p.award.id: p.award for p in payments}
+    sync_awards(session, awards, rules.state, rules.regimes_dir)
+    session.flush()
 
 
 def _regenerate(
