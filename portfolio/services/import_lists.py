@@ -73,6 +73,23 @@ OBLIGATION_SLOTS = tuple(
 )
 
 
+class PlanSeen:
+    """The plan lines of one award a sheet lists: (cost|income, name, year)."""
+
+    def __init__(self, award: Award) -> None:
+        """Nothing seen yet."""
+        self.award = award
+        self.lines: set[tuple[str, str, int]] = set()
+        self.years: set[int] = set()
+
+    def add(self, row: tuple[str, str, dict[int, Decimal]]) -> None:
+        """A row of the sheet: its position (or Einnahme) and its years."""
+        side, name, amounts = row
+        years = {y for y, amount in amounts.items() if amount is not None}
+        self.years |= years
+        self.lines |= {(side, name, year) for year in years}
+
+
 class ListRows(PlannerBase):
     """Rows of deadline lists, contact lists and budget plans."""
 
@@ -380,7 +397,10 @@ class ListRows(PlannerBase):
             return row_result(record, category, [])
         in_income = sections.get(where, False)
         if (kind_label := income_row_kind(category, in_income=in_income)) is not None:
-            return self._income_row(record, programme, award, kind_label, amounts)
+            return self._income_row(
+                record, sheet, programme, award, kind_label, amounts
+            )
+        self.plan_seen(sheet, award).add(("cost", fold(category), amounts))
         existing = {
             b.year: b for b in award.budget_lines if fold(b.category) == fold(category)
         }
@@ -395,6 +415,24 @@ class ListRows(PlannerBase):
             name=f"{programme.label}: {category}", ref=ref,
         )  # fmt: skip
         return row_result(record, f"{programme.label}: {category}", changes)
+
+    def plan_seen(self, sheet: SheetResult, award: Award) -> PlanSeen:
+        """What a plan sheet listed of an award (for the lines it no longer lists)."""
+        seen: dict[tuple[str, str], dict[int, PlanSeen]] = self.__dict__.setdefault(
+            "_plan_seen", {}
+        )
+        per_award = seen.setdefault((sheet.file, sheet.sheet), {})
+        found = per_award.get(id(award))
+        if found is None:
+            found = per_award[id(award)] = PlanSeen(award)
+        return found
+
+    def plan_sheet_seen(self, sheet: SheetResult) -> list[PlanSeen]:
+        """Every award a plan sheet named, with what it listed."""
+        seen: dict[tuple[str, str], dict[int, PlanSeen]] = self.__dict__.get(
+            "_plan_seen", {}
+        )
+        return list(seen.get((sheet.file, sheet.sheet), {}).values())
 
     def _plan_lines(
         self,
@@ -426,9 +464,10 @@ class ListRows(PlannerBase):
                 changes.append(change)
         return changes
 
-    def _income_row(
+    def _income_row(  # noqa: PLR0917 - the row and what it belongs to
         self,
         record: Record,
+        sheet: SheetResult,
         programme: Programme,
         award: Award,
         kind_label: str,
@@ -447,6 +486,7 @@ class ListRows(PlannerBase):
                 f"Schreiben Sie {names}.",
             )
         ref = str(record.source)
+        self.plan_seen(sheet, award).add(("income", kind.value, amounts))
         existing = {line.year: line for line in award.income_lines if line.kind == kind}
         found = kind
 

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portfolio.domain.enums import ObligationStatus
-from portfolio.domain.models import Obligation, Programme
+from portfolio.domain.enums import ObligationStatus, label
+from portfolio.domain.models import BudgetLine, IncomeLine, Obligation, Programme
 from portfolio.domain.records import SheetKind, SheetResult
+from portfolio.services.import_lists import ListRows
+from portfolio.services.import_match import fold
 from portfolio.services.import_planner import PlannerBase
 from portfolio.services.import_result import SheetPreview
 
@@ -31,7 +33,7 @@ class MissingRow:
 
     sheet: SheetPreview
     label: str
-    entity: type[Programme] | type[Obligation]
+    entity: type[Programme] | type[Obligation] | type[BudgetLine] | type[IncomeLine]
     id: int
     goes: str = ""  # what goes with it when it is deleted
 
@@ -44,7 +46,13 @@ def plural(count: int, one: str, many: str) -> str:
 def missing_rows(
     planner: PlannerBase, sheet: SheetResult, preview: SheetPreview
 ) -> list[MissingRow]:
-    """Stored rows an exported workbook (with ``_id``) no longer lists."""
+    """Stored rows an exported workbook (with ``_id``) no longer lists.
+
+    Of a plan sheet (Finanzen, Finanzierungsplan): the plan lines of each award the
+    sheet names, in the years the sheet has, that it no longer lists.
+    """
+    if sheet.kind is SheetKind.BUDGET:
+        return _missing_plan_lines(planner, sheet, preview)
     if "id" not in sheet.columns:
         return []
     if sheet.kind is SheetKind.OBLIGATIONS:
@@ -68,6 +76,32 @@ def missing_rows(
             if id(p) not in planner.seen and p.id is not None
         ]
     return []
+
+
+def _missing_plan_lines(
+    planner: PlannerBase, sheet: SheetResult, preview: SheetPreview
+) -> list[MissingRow]:
+    if not isinstance(planner, ListRows):
+        return []
+    seen = planner.plan_sheet_seen(sheet)
+    years = set().union(*(s.years for s in seen))
+    rows: list[MissingRow] = []
+    for listed in seen:
+        award = listed.award
+        if award.id is None:
+            continue
+        name = planner.label_of(award.programme)
+        for line in sorted(award.budget_lines, key=lambda b: (b.category, b.year)):
+            key = ("cost", fold(line.category), line.year)
+            if line.year in years and key not in listed.lines and line.id:
+                text = f"{name}: {line.category} {line.year}"
+                rows.append(MissingRow(preview, text, BudgetLine, line.id))
+        for item in sorted(award.income_lines, key=lambda i: (i.kind, i.year)):
+            key = ("income", item.kind.value, item.year)
+            if item.year in years and key not in listed.lines and item.id:
+                text = f"{name}: Einnahme {label(item.kind)} {item.year}"
+                rows.append(MissingRow(preview, text, IncomeLine, item.id))
+    return rows
 
 
 def _goes(programme: Programme, deadlines: dict[int, int]) -> str:
@@ -112,7 +146,7 @@ def settle(
 
 def remove(session: Session, rows: list[MissingRow]) -> None:
     """Delete the rows (with their cascade) in the open batch; the log keeps them."""
-    for entity in (Obligation, Programme):
+    for entity in (BudgetLine, IncomeLine, Obligation, Programme):
         ids = [r.id for r in rows if r.entity is entity]
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
