@@ -60,7 +60,7 @@ def _row(row: Row) -> View:
         "actual": amount(row.actual),
         "deviation": "" if deviation is None else signed(deviation),
         "percent": _percent(row.ratio),
-        "flag": "mehr als 20 % über Plan" if row.over_limit else "",
+        "flag": row.flag,
     }
 
 

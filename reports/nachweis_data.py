@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -23,9 +24,11 @@ from sqlalchemy.orm import Session
 from portfolio.domain.enums import DisbursementKind, IncomeKind
 from portfolio.domain.errors import InputError, NotFound
 from portfolio.domain.models import Award, Expense, Programme
+from portfolio.domain.money_rules import load_money_rules
+from portfolio.domain.plan_limit import LIMIT, Overrun, overruns
 from portfolio.services.money import ZERO, award_money
+from portfolio.services.money_checks import over_plan_limit
 
-LIMIT = Decimal("0.2")
 ZN_HEADINGS = (
     "Stand der Arbeiten und bisherige Ergebnisse",
     "Erläuterung der wesentlichen Ausgabenpositionen",
@@ -93,13 +96,14 @@ class Row:
             return None
         return self.deviation / self.planned
 
+    # ANBest-P Nr. 1.2, judged on the whole plan (``domain.plan_limit``): "" or
+    # what is wrong ("mehr als 20 % über Plan", "nicht im Finanzierungsplan").
+    flag: str = ""
+
     @property
     def over_limit(self) -> bool:
-        """More than 20 % over its plan (ANBest-P Nr. 1.2)."""
-        ratio = self.ratio
-        return (ratio is not None and ratio > LIMIT) or bool(
-            self.planned is None and self.actual and self.actual > 0
-        )
+        """Over its Ansatz by more than the limit, or not in the plan at all."""
+        return bool(self.flag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +176,15 @@ def _sum(label: str, rows: list[Row]) -> Row:
     )
 
 
+def _flag(found: Overrun | None, limit: Decimal | None) -> str:
+    if found is None or limit is None:
+        return ""
+    if found.unplanned:
+        return "nicht im Finanzierungsplan"
+    share = f"{(limit * 100).normalize():f}".replace(".", ",")
+    return f"mehr als {share} % über Plan"
+
+
 def find_award(session: Session, key: str, reference: str) -> Award:
     """The award of a programme by its reference (Förderkennzeichen)."""
     programme = session.scalar(sa.select(Programme).where(Programme.key == key))
@@ -196,8 +209,15 @@ def build_nachweis(
     today: date,
     office: str,
     address: list[str],
+    regimes_dir: str | Path | None = None,
 ) -> Nachweis:
-    """The Nachweis of one award: for a year (Zwischennachweis) or final."""
+    """The Nachweis of one award: for a year (Zwischennachweis) or final.
+
+    The 20 % column asks what ``portfolio check`` asks (``domain.plan_limit``):
+    each position's Ist so far (through the year of a Zwischennachweis) against
+    its Ansatz in the whole plan, with the limit of the award's regime and
+    Bescheid (none where the check does not apply; 20 % without a regime).
+    """
     final = year is None
     if (
         not final
@@ -217,6 +237,16 @@ def build_nachweis(
     def in_scope(value_year: int) -> bool:
         return final or value_year == year
 
+    limit = (
+        over_plan_limit(award, load_money_rules(regimes_dir).get(award.regime))
+        if award.regime
+        else LIMIT
+    )
+    over = (
+        overruns(money.planned, money.spent, limit=limit, until_year=year)
+        if limit is not None
+        else {}
+    )
     categories = money.categories()
     expenses = []
     for category in categories:
@@ -231,6 +261,7 @@ def build_nachweis(
                 category,
                 sum(planned, ZERO) if planned else None,
                 sum(spent, ZERO) if spent else (ZERO if money.bookings else None),
+                _flag(over.get(category), limit),
             )
         )
     payments = [

@@ -73,6 +73,7 @@ def report_nachweis(  # noqa: PLR0917 - one parameter per option
             today=clock.today(session, cli.settings.get("office.timezone")),
             office=str(cli.office_settings.get("office.name")),
             address=cli.office_settings.office_address_lines,
+            regimes_dir=cli.settings.get("paths.regimes"),
         )
         content = render_nachweis(session, data, fmt, Path(folder) if folder else None)
     if output is not None and str(output) == "-":

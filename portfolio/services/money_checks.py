@@ -33,6 +33,7 @@ from portfolio.domain.models import Award, BudgetLine, Disbursement, Expense, Pr
 from portfolio.domain.money import format_money
 from portfolio.domain.money_rules import CheckRule, MoneyRules, load_money_rules
 from portfolio.domain.periods import format_date
+from portfolio.domain.plan_limit import LIMIT, overruns
 from portfolio.services.money import CENT, ZERO, AwardMoney, award_money
 
 
@@ -60,41 +61,45 @@ def _rate(value: Decimal) -> str:
 
 
 def _over_plan(rule: CheckRule, money: AwardMoney) -> list[tuple[Decimal, str]]:
-    limit = rule.limit if rule.limit is not None else Decimal("0.2")
-    planned: dict[str, Decimal] = {}
-    spent: dict[str, Decimal] = {}
-    for (category, _), value in money.planned.items():
-        planned[category] = planned.get(category, ZERO) + value
-    for (category, _), value in money.spent.items():
-        spent[category] = spent.get(category, ZERO) + value
-    if not planned:
+    """ANBest-P Nr. 1.2 over the whole plan (``domain.plan_limit``)."""
+    limit = rule.limit if rule.limit is not None else LIMIT
+    if not money.planned:
         return []
-    compensated = sum(spent.values(), ZERO) <= sum(planned.values(), ZERO)
+    compensated = sum(money.spent.values(), ZERO) <= sum(money.planned.values(), ZERO)
     found = []
-    for category in sorted(spent):
-        plan, used = planned.get(category, ZERO), spent[category]
-        if used <= 0:
-            continue
-        if plan <= 0:
+    for item in overruns(money.planned, money.spent, limit=limit).values():
+        if item.unplanned:
             found.append(
-                (used, f"Position „{category}“ steht nicht im Finanzierungsplan, "
-                 f"gebucht sind {format_money(used)} – Umbuchung oder Zustimmung "
-                 "des Zuwendungsgebers nötig.")
+                (item.spent, f"Position „{item.category}“ steht nicht im "
+                 f"Finanzierungsplan, gebucht sind {format_money(item.spent)} – "
+                 "Umbuchung oder Zustimmung des Zuwendungsgebers nötig.")
             )  # fmt: skip
             continue
-        allowed = (plan * (1 + limit)).quantize(CENT)
-        if used > allowed:
-            over = used - plan
-            found.append(
-                (used - allowed,
-                 f"Position „{category}“: {format_money(used)} statt "
-                 f"{format_money(plan)} geplant ({_percent(over / plan)} darüber, "
-                 f"zulässig {_percent(limit)}"
-                 f"{', durch Einsparungen ausgeglichen' if compensated else ''}"
-                 f"{'' if compensated else ', nicht durch Einsparungen ausgeglichen'})"
-                 " – Zustimmung des Zuwendungsgebers einholen oder umbuchen.")
-            )  # fmt: skip
+        over = item.spent - item.planned
+        found.append(
+            (item.excess,
+             f"Position „{item.category}“: {format_money(item.spent)} statt "
+             f"{format_money(item.planned)} geplant ({_percent(over / item.planned)} "
+             f"darüber, zulässig {_percent(limit)}"
+             f"{', durch Einsparungen ausgeglichen' if compensated else ''}"
+             f"{'' if compensated else ', nicht durch Einsparungen ausgeglichen'})"
+             " – Zustimmung des Zuwendungsgebers einholen oder umbuchen.")
+        )  # fmt: skip
     return found
+
+
+def over_plan_limit(award: Award, rules: MoneyRules | None) -> Decimal | None:
+    """The limit of ANBest-P Nr. 1.2 for an award, None where the check is off.
+
+    The same as ``award_warnings`` uses (regime, the Bescheid's own rules,
+    Finanzierungsart), so the Nachweis flags what ``portfolio check`` warns of.
+    """
+    if rules is None:
+        return None
+    for rule in rules.effective(award.money_overrides or {}).checks:
+        if rule.check == "over_plan" and rule.applies(award.financing_type):
+            return rule.limit if rule.limit is not None else LIMIT
+    return None
 
 
 def _pro_rata(
