@@ -24,6 +24,7 @@ from typing import Any
 from imports.readers import (
     DEFAULT_MAX_BYTES,
     decode_text,
+    first_lines,
     load_sheet,
     open_workbook,
     sniff_delimiter,
@@ -162,7 +163,7 @@ def looks_like_bookings(path: Path) -> bool:
         return "sachkonto" in words and ("beleg" in words or "buchung" in words)
     text = decode_text(head)
     delimiter = sniff_delimiter(text)
-    for line in text.splitlines()[:HEADER_ROWS]:
+    for line in first_lines(text, HEADER_ROWS):
         if find_layout(line.split(delimiter)) is not None:
             return True
     return False
@@ -307,7 +308,12 @@ def _plain_amount(cell: Any) -> Decimal | None:
         return Decimal(repr(cell)).quantize(CENT) if -PLAIN < cell < PLAIN else None
     if kind is not str:
         return None
-    match = _AMOUNT(cell.strip())
+    text = cell.strip()
+    if text[-3:-2] == "," and text.isascii():  # 1234,56: no pattern needed
+        whole, cents = text[:-3], text[-2:]
+        if whole.isdecimal() and cents.isdecimal() and len(whole) <= PLAIN_DIGITS:
+            return Decimal(f"{whole}.{cents}")
+    match = _AMOUNT(text)
     if match is None:
         return None
     sign, whole, cents, trailing = match.groups()

@@ -349,7 +349,7 @@ def _program_source(text: str) -> tuple[int, str] | None:
     """The first code line, if the text is program source rather than a table."""
     lines = [
         (number, line)
-        for number, line in enumerate(text.splitlines()[:300], start=1)
+        for number, line in enumerate(first_lines(text, 300), start=1)
         if line.strip()
     ]
     code = [(n, line) for n, line in lines if CODE_LINE_RE.match(line)]
@@ -415,12 +415,20 @@ def decode_text(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+def first_lines(text: str, count: int) -> list[str]:
+    """``text.splitlines()[:count]`` without splitting all of a long file."""
+    lines = text[: count * 400].splitlines()
+    if len(lines) > count:  # the last piece may be cut off; the first are whole
+        return lines[:count]
+    return text.splitlines()[:count] if len(text) > count * 400 else lines
+
+
 def sniff_delimiter(text: str) -> str:
     """Find the delimiter: Excel's ``sep=`` line, csv.Sniffer, or the commonest."""
     first = text.split("\n", 1)[0].strip()
     if first.lower().startswith("sep=") and len(first) == 5:
         return first[4]
-    sample = "\n".join(text.splitlines()[:50])
+    sample = "\n".join(first_lines(text, 50))
     try:
         return csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
     except csv.Error:

@@ -131,9 +131,9 @@ def _awards_by_code(session: Session) -> tuple[dict[str, Award], set[str]]:
     return by_code, twice
 
 
-def _unknown(booking_file: BookingFile, booking: Booking) -> str:
+def _unknown(columns: list[str], codes: tuple[str, ...]) -> str:
     """The most specific code of a booking no award names, with its column."""
-    for label, code in zip(booking_file.code_columns, booking.codes, strict=True):
+    for label, code in zip(columns, codes, strict=True):
         if code:
             return f"{label} {code}"
     return ""
@@ -174,6 +174,9 @@ def plan_bookings(
     return plan
 
 
+FOREIGN, SHARED = 0, -1  # no award names the codes; more than one does
+
+
 def _match(
     plan: BookingPlan, ids: dict[str, int], twice: set[str]
 ) -> list[tuple[int, Booking, str]]:
@@ -181,28 +184,43 @@ def _match(
     booking_file = plan.file
     matched: list[tuple[int, Booking, str]] = []
     unknown: list[str] = []
-    foreign: dict[tuple[str, ...], str] = {}  # codes → how the preview counts them
+    # A list repeats a few code combinations: each is looked at once.
+    outcomes: dict[tuple[str, ...], tuple[int, str]] = {}
     for booking in booking_file.bookings:
         codes = booking.codes
-        hits = [c for c in codes if c in ids]
-        if not hits:
-            label = foreign.get(codes)
-            if label is None:
-                label = foreign[codes] = _unknown(booking_file, booking)
-            unknown.append(label)
-            continue
-        code = hits[0]
-        if (len(hits) > 1 and len({ids[c] for c in hits}) > 1) or code in twice:
+        outcome = outcomes.get(codes)
+        if outcome is None:
+            outcome = outcomes[codes] = _outcome(booking_file, codes, ids, twice)
+        award_id, word = outcome
+        if award_id > 0:
+            matched.append((award_id, booking, word))
+        elif award_id == FOREIGN:
+            unknown.append(word)
+        else:
             plan.rejected.append(
                 f"{booking_file.file}, Zeile {booking.row}, Spalte "
-                f"{booking_file.code_columns[codes.index(code)]}: Der Code "
-                f"{code!r} gehört zu mehreren Bewilligungen – bitte jedem Code genau "
+                f"{booking_file.code_columns[codes.index(word)]}: Der Code "
+                f"{word!r} gehört zu mehreren Bewilligungen – bitte jedem Code genau "
                 "eine Bewilligung zuordnen."
             )
-            continue
-        matched.append((ids[code], booking, code))
     plan.unknown_codes.update(unknown)
     return matched
+
+
+def _outcome(
+    booking_file: BookingFile,
+    codes: tuple[str, ...],
+    ids: dict[str, int],
+    twice: set[str],
+) -> tuple[int, str]:
+    """(award id, its code), (FOREIGN, how it is counted) or (SHARED, the code)."""
+    hits = [c for c in codes if c in ids]
+    if not hits:
+        return FOREIGN, _unknown(booking_file.code_columns, codes)
+    code = hits[0]
+    if (len(hits) > 1 and len({ids[c] for c in hits}) > 1) or code in twice:
+        return SHARED, code
+    return ids[code], code
 
 
 def _sort(
@@ -233,11 +251,10 @@ def _sort(
                 "seinen Anfang) unter Sachkonto → Position der Bewilligung ein."
             )
             continue
-        identity = (
+        if stored and (
             award_id, booking.reference, booking.day, account, code,
             booking.amount, booking.occurrence,
-        )  # fmt: skip
-        if identity in stored:
+        ) in stored:  # fmt: skip
             plan.unchanged += 1
             continue
         new.append((award_id, booking, code, category))
