@@ -258,7 +258,10 @@ def _sort(
             plan.unchanged += 1
             continue
         new.append((award_id, booking, code, category))
-        amounts.setdefault(award_id, []).append(booking.amount)
+        spent = amounts.get(award_id)
+        if spent is None:
+            spent = amounts[award_id] = []
+        spent.append(booking.amount)
     for award_id, spent in amounts.items():
         plan.per_award[award_id] = AwardSum(
             _label(awards[award_id]), len(spent), sum(spent, Decimal(0))
