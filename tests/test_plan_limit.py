@@ -4,8 +4,8 @@ The Ansatz of a position is its amount over the whole plan (all Haushaltsjahre o
 the Bescheid): Sachausgaben 500 € in 2017 and 500 € in 2018 are an Ansatz of
 1.000 €, so 1.200,00 € spent in 2017 is exactly 20 % over – allowed – and
 1.200,01 € is not. ``portfolio check`` and the Abweichung/20 % column of the
-Zwischennachweis 2017 and of the Verwendungsnachweis say the same, on SQLite and
-PostgreSQL.
+Zwischennachweis 2017 and of the Verwendungsnachweis say the same, and so does the
+award's money page, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from money_support import zukunftsstadt_small_money
-from web_support import prepare_db
+from web_support import logged_in, prepare_db
 
 from portfolio.domain.models import Expense
 from portfolio.domain.plan_limit import allowed, overruns
@@ -27,6 +27,16 @@ from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
 
 KEY, REF = "zukunftsstadt", "DEMO-ZUKUNFTSSTADT-II"
+
+
+def _page_over(db_url: str) -> list[str]:
+    """The positions the award's money page marks as over their Ansatz."""
+    http, _ = logged_in(db_url, "viewer")
+    page = http.get("/programme/zukunftsstadt").text
+    award_id = page.split('href="/bewilligungen/')[1].split("/")[0]
+    money = http.get(f"/bewilligungen/{award_id}/geld").text
+    http.app.state.engine.dispose()  # type: ignore[attr-defined]
+    return re.findall(r'<tr data-over><th scope="row">([^<]*)', money)
 
 
 def _scenario(db_url: str, spent: str) -> None:
@@ -85,6 +95,7 @@ def test_exactly_twenty_percent_of_the_whole_ansatz_is_allowed(
     # 2017 alone is 140 % over its 500 €: the year is not the Ansatz.
     assert _flag(cli, db_url, "--year", "2017") == ""
     assert _flag(cli, db_url, "--final") == ""
+    assert _page_over(db_url) == []
 
 
 def test_one_cent_more_is_flagged_by_check_and_report_alike(
@@ -95,6 +106,7 @@ def test_one_cent_more_is_flagged_by_check_and_report_alike(
     assert "„Sachausgaben“: 1.200,01 € statt 1.000,00 € geplant" in message
     assert _flag(cli, db_url, "--year", "2017") == "mehr als 20 % über Plan"
     assert _flag(cli, db_url, "--final") == "mehr als 20 % über Plan"
+    assert [name.strip() for name in _page_over(db_url)] == ["Sachausgaben"]
 
 
 def test_overruns_at_the_boundary_and_by_year() -> None:

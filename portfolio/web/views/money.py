@@ -20,11 +20,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from portfolio.domain.enums import DisbursementKind, FinancingType, IncomeKind, label
 from portfolio.domain.money_rules import load_money_rules
+from portfolio.domain.plan_limit import LIMIT, overruns
 from portfolio.services import edit_disbursements, edit_plan, edit_versions
 from portfolio.services.edit_awards import get as get_award
 from portfolio.services.edit_base import FormErrors
 from portfolio.services.money import AwardMoney, award_money, propose_call
-from portfolio.services.money_checks import award_warnings
+from portfolio.services.money_checks import award_warnings, over_plan_limit
 from portfolio.services.money_overview import money_by_programme, totals
 from portfolio.web.context import Ctx, editing, page
 
@@ -126,7 +127,24 @@ def award_money_page(award_id: int, ctx: Ctx = Depends(page)) -> HTMLResponse:
         spend=spend,
         chart=chart(money, award),
         bescheide=edit_versions.bescheide(award),
+        over=_over(award, money, rules),
     )
+
+
+def _over(award: Any, money: AwardMoney, rules: Any) -> dict[str, str]:
+    """Positions over their Ansatz as ``portfolio check`` sees them (Nr. 1.2)."""
+    limit = over_plan_limit(award, rules) if award.regime else LIMIT
+    if limit is None:
+        return {}
+    share = f"{(limit * 100).normalize():f}".replace(".", ",")
+    return {
+        category: (
+            "nicht im Finanzierungsplan"
+            if item.unplanned
+            else f"Ansatz im Finanzierungsplan um mehr als {share} % überschritten"
+        )
+        for category, item in overruns(money.planned, money.spent, limit=limit).items()
+    }
 
 
 def _plan_values(award: Any, data: edit_plan.PlanIn | None = None) -> dict[str, Any]:
