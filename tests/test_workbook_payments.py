@@ -173,3 +173,48 @@ def test_bad_values_are_refused_with_sheet_row_and_column(
     assert f"Zeile {count + 4}, Spalte B (Förderkennzeichen) abgelehnt" in sheet
     assert "4 abgelehnt" in sheet
     assert _payments(db_url) == before  # nothing of the rejected rows
+
+
+def test_a_payment_gone_from_the_sheet_is_deleted_only_when_asked(
+    cli: Callable[..., Any], db_url: str, tmp_path: Path
+) -> None:
+    target = _export(cli, db_url, tmp_path)
+    before = _payments(db_url)
+    book = openpyxl.load_workbook(target)
+    ws = book["Mittelabrufe"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[1].value == ZS and r[4].value)
+    award_id, requested = row[8].value, row[2].value.date()
+    ws.delete_rows(row[0].row)
+    book.save(target)
+
+    def spending() -> int:
+        engine = open_database(db_url)
+        with session_scope(engine, read_only=True) as session:
+            count = session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Obligation)
+                .where(
+                    Obligation.award_id == award_id,
+                    Obligation.kind == ObligationKind.MITTELVERWENDUNG,
+                )
+            )
+        engine.dispose()
+        return int(count or 0)
+
+    deadlines = spending()
+    kept = cli("import", str(target), "--yes", db=db_url)
+    assert kept.exit_code == 0, kept.output
+    line = next(x for x in kept.output.splitlines() if "bleibt gespeichert" in x)
+    assert f"Mittelabruf vom {requested:%d.%m.%Y} über " in line
+    assert _payments(db_url) == before
+
+    gone = cli("import", str(target), "--remove-missing", "--yes", db=db_url)
+    assert gone.exit_code == 0, gone.output
+    assert "Nicht mehr in der Datei – gelöscht (1)" in gone.output
+    assert len(_payments(db_url)) == len(before) - 1
+    assert spending() == deadlines - 1  # its spending deadline went with it
+
+    batch = gone.output.split("portfolio imports undo ")[1].split(")")[0]
+    undone = cli("imports", "undo", batch, db=db_url)
+    assert undone.exit_code == 0, undone.output
+    assert _payments(db_url) == before and spending() == deadlines

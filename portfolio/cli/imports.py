@@ -126,8 +126,8 @@ def _read(
     is_flag=True,
     help="Gespeicherte Zeilen löschen, die eine wieder eingelesene portfolio-"
     "Arbeitsmappe (Spalte _id) nicht mehr enthält: Programme mit allem, was "
-    "dazugehört, und Fristen; aus einem Finanzierungsplan (Blatt Finanzen) die "
-    "Planzeilen, die er nicht mehr nennt. Die Vorschau nennt sie; rückgängig mit "
+    "dazugehört, Fristen und Mittelabrufe; aus einem Finanzierungsplan (Blatt "
+    "Finanzen) die Planzeilen, die er nicht mehr nennt. Die Vorschau nennt sie; rückgängig mit "
     "dem Import. "
     "Ohne diese Option bleiben sie gespeichert.",
 )

@@ -329,6 +329,7 @@ def _close_batch(
     )
     kept = insert_pending(session, planner.bulk, keep=keep)
     remove(session, planner.removals)  # logged with the batch: undo restores them
+    _payments_gone(session, planner.removals, rules)
     planner.removals = []
     replace_kept(planner.by_title.values(), kept)
     planner.bulk.clear()
@@ -398,6 +399,17 @@ def _sync_payments(
     awards = {p.award.id: p.award for p in payments}
     sync_awards(session, awards, rules.state, rules.regimes_dir)
     session.flush()
+
+
+def _payments_gone(
+    session: Session, removed: list[MissingRow], rules: RuleSettings | None
+) -> None:
+    """The spending deadlines of removed payments go with them (in the batch)."""
+    awards = {r.owner for r in removed if r.entity is Disbursement and r.owner}
+    if awards:
+        rules = rules or RuleSettings()
+        sync_awards(session, awards, rules.state, rules.regimes_dir)
+        session.flush()
 
 
 def _regenerate(

@@ -1,7 +1,8 @@
 """Rows an exported workbook no longer lists: kept, or removed when the user asks.
 
 A re-imported portfolio workbook (hidden ``_id`` column) names every stored
-programme and deadline it was written with. Rows missing from it stay stored
+programme, deadline and payment (sheet Mittelabrufe) it was written with; its
+Finanzen sheet every plan line of the awards and years it shows. Rows missing from it stay stored
 unless the user opts in (``--remove-missing``, the browser's "Fehlende Zeilen
 löschen"): then the preview names what goes (a programme with its phases, awards
 and deadlines), and the apply deletes exactly that in the import's one
@@ -18,8 +19,17 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portfolio.domain.enums import ObligationStatus, label
-from portfolio.domain.models import BudgetLine, IncomeLine, Obligation, Programme
+from portfolio.domain.enums import DisbursementKind, ObligationStatus, label
+from portfolio.domain.models import (
+    Award,
+    BudgetLine,
+    Disbursement,
+    IncomeLine,
+    Obligation,
+    Programme,
+)
+from portfolio.domain.money import format_money
+from portfolio.domain.periods import format_date
 from portfolio.domain.records import SheetKind, SheetResult
 from portfolio.services.import_lists import ListRows
 from portfolio.services.import_match import fold
@@ -33,9 +43,16 @@ class MissingRow:
 
     sheet: SheetPreview
     label: str
-    entity: type[Programme] | type[Obligation] | type[BudgetLine] | type[IncomeLine]
+    entity: (
+        type[Programme]
+        | type[Obligation]
+        | type[BudgetLine]
+        | type[IncomeLine]
+        | type[Disbursement]
+    )
     id: int
     goes: str = ""  # what goes with it when it is deleted
+    owner: int | None = None  # a payment's award (its spending deadlines follow)
 
 
 def plural(count: int, one: str, many: str) -> str:
@@ -55,6 +72,8 @@ def missing_rows(
         return _missing_plan_lines(planner, sheet, preview)
     if "id" not in sheet.columns:
         return []
+    if sheet.kind is SheetKind.DISBURSEMENTS:
+        return _missing_payments(planner, preview)
     if sheet.kind is SheetKind.OBLIGATIONS:
         return [
             MissingRow(
@@ -104,6 +123,30 @@ def _missing_plan_lines(
     return rows
 
 
+def _missing_payments(planner: PlannerBase, preview: SheetPreview) -> list[MissingRow]:
+    """Payments a Mittelabrufe sheet with ``_id`` (it lists all) no longer lists."""
+    claimed: set[int] = planner.__dict__.get("_claimed_payments", set())
+    query = sa.select(
+        Disbursement.id, Disbursement.award_id, Award.programme_id, Award.reference,
+        Disbursement.kind, Disbursement.requested_on, Disbursement.received_on,
+        Disbursement.amount,
+    ).join(Award, Award.id == Disbursement.award_id)  # fmt: skip
+    rows = []
+    for pid, aid, prog, ref, kind, asked, got, amount in planner.session.execute(
+        query.order_by(Disbursement.id)
+    ):
+        if pid in claimed:
+            continue
+        programme = planner.programmes.by_id.get(prog)
+        name = planner.label_of(programme) if programme is not None else ""
+        what = "Rückzahlung" if kind is DisbursementKind.RUECKZAHLUNG else "Mittelabruf"
+        when = asked or got
+        on = f" vom {format_date(when)}" if when else ""
+        text = f"{name} · {ref or ''}: {what}{on} über {format_money(amount)}"
+        rows.append(MissingRow(preview, text, Disbursement, pid, owner=aid))
+    return rows
+
+
 def _goes(programme: Programme, deadlines: dict[int, int]) -> str:
     counts = (
         (len(programme.phases), "Phase", "Phasen"),
@@ -146,7 +189,7 @@ def settle(
 
 def remove(session: Session, rows: list[MissingRow]) -> None:
     """Delete the rows (with their cascade) in the open batch; the log keeps them."""
-    for entity in (BudgetLine, IncomeLine, Obligation, Programme):
+    for entity in (Disbursement, BudgetLine, IncomeLine, Obligation, Programme):
         ids = [r.id for r in rows if r.entity is entity]
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
