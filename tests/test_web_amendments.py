@@ -28,7 +28,9 @@ from web_support import logged_in, make_settings, prepare_db, signed_in_page
 
 from portfolio.domain.enums import ObligationKind
 from portfolio.domain.models import Award, AwardVersion, Expense, Obligation
-from portfolio.services import clock, edit_plan
+from portfolio.services import clock, edit_plan, edit_versions
+from portfolio.services.export_json import export_json
+from portfolio.services.restore_json import restore
 from portfolio.storage.db import session_scope
 from portfolio.storage.schema import open_database
 
@@ -328,3 +330,45 @@ def test_browser_records_edits_lists_and_deletes_an_amendment(
         assert award is not None and award.amount == Decimal("250000.00")
         assert session.scalar(sa.select(sa.func.count()).select_from(AwardVersion)) == 2
     engine.dispose()
+
+
+def test_recorded_bescheide_survive_export_and_restore(
+    db_url: str, tmp_path: Path
+) -> None:
+    award_id = _scenario(db_url)
+    engine = open_database(db_url)
+    with session_scope(engine, "test") as session:
+        edit_versions.record(
+            session,
+            award_id,
+            edit_versions.AmendmentIn.parse(
+                {"previous_on": "20.10.2016", "issued_on": "15.02.2018",
+                 "reference": "ZS-2018/0042", "amount": "250.000,00"}
+            ),
+        )  # fmt: skip
+        edit_plan.save(session, award_id, _plan("1000"))
+    with session_scope(engine, read_only=True) as session:
+        exported = export_json(session)
+    engine.dispose()
+    award = next(
+        a
+        for p in json.loads(exported)["programmes"]
+        for a in p["awards"]
+        if a["reference"] == REF
+    )
+    assert [
+        (v["issued_on"], v["reference"], v["amount"]) for v in award["versions"]
+    ] == [
+        ("2016-10-20", REF, None),  # the demo award names no amount
+        ("2018-02-15", "ZS-2018/0042", "250000.00"),
+    ]
+    assert {"category": "Sachausgaben", "year": 2017, "planned": "500.00"} in (
+        award["versions"][0]["budget_lines"]
+    )
+    other = open_database(f"sqlite:///{tmp_path / 'copy.db'}")
+    with session_scope(other) as session:
+        restore(session, exported)
+    with session_scope(other, read_only=True) as session:
+        again = export_json(session)
+    other.dispose()
+    assert again == exported
