@@ -68,6 +68,19 @@ def _day(value: date | None) -> str:
     return format_date(value) if value else "–"
 
 
+def _limit_note(data: Nachweis) -> str:
+    """How the column "Prüfung (Nr. 1.2)" was judged: the whole plan's Ansätze."""
+    if data.limit is None:
+        return "Keine Prüfung nach Nr. 1.2: sie gilt für diese Bewilligung nicht."
+    share = f"{(data.limit * 100).normalize():f}".replace(".", ",")
+    spent = "insgesamt" if data.final else f"bis Ende {data.year}"
+    return (
+        f"Prüfung nach Nr. 1.2 der Nebenbestimmungen: Ausgaben je Position {spent} "
+        f"gegen ihren Ansatz im gesamten Finanzierungsplan; zulässig sind bis zu "
+        f"{share} % mehr, soweit Einsparungen bei anderen Ansätzen sie ausgleichen."
+    )
+
+
 def nachweis_view(data: Nachweis) -> View:
     """The Nachweis as strings for any template."""
     term = (
@@ -115,6 +128,7 @@ def nachweis_view(data: Nachweis) -> View:
         "balance": format_money(data.balance) if data.bookings else UNKNOWN,
         "confirmation": CONFIRMATION,
         "headings": list(data.headings),
+        "limit_note": _limit_note(data),
         "bookings": data.bookings,
     }
 
@@ -184,12 +198,14 @@ def nachweis_xlsx(view: View, bookings: Iterable[Booking]) -> bytes:
         [view["income_total"]["label"], view["income_total"]["planned"],
          view["income_total"]["actual"], view["income_total"]["deviation"]],
         [],
-        ["II. Ausgaben", "lt. Finanzierungsplan", "lt. Abrechnung", "Abweichung", "%"],
-        *[[r["label"], r["planned"], r["actual"], r["deviation"], r["percent"]]
-          for r in view["expenses"]],
+        ["II. Ausgaben", "lt. Finanzierungsplan", "lt. Abrechnung", "Abweichung", "%",
+         "Prüfung (Nr. 1.2)"],
+        *[[r["label"], r["planned"], r["actual"], r["deviation"], r["percent"],
+           r["flag"]] for r in view["expenses"]],
         [view["expense_total"]["label"], view["expense_total"]["planned"],
          view["expense_total"]["actual"], view["expense_total"]["deviation"],
          view["expense_total"]["percent"]],
+        [view["limit_note"]],
         [],
         ["III. Mittelabrufe", "angefordert am", "Betrag", "eingegangen am"],
         *[[p["kind"], p["requested"], p["amount"], p["received"]]
@@ -336,6 +352,7 @@ def nachweis_docx(view: View) -> bytes:
            [[r["label"], r["planned"], r["actual"], r["deviation"], r["percent"],
              r["flag"]] for r in [*view["expenses"], view["expense_total"]]],
            {1, 2, 3, 4})  # fmt: skip
+    document.add_paragraph(view["limit_note"])
     document.add_heading("III. Mittelabrufe und Bestand", level=2)
     _table(document, ["Art", "angefordert am", "Betrag", "eingegangen am"],
            [[p["kind"], p["requested"], p["amount"], p["received"]]

@@ -144,6 +144,8 @@ class Nachweis:
     bookings: int
     award_id: int = 0
     headings: tuple[str, ...] = field(default=())
+    # The limit of ANBest-P Nr. 1.2 applied (None: the check does not apply).
+    limit: Decimal | None = LIMIT
 
     @property
     def title(self) -> str:
@@ -318,6 +320,7 @@ def build_nachweis(
         bookings=money.bookings,
         award_id=award.id,
         headings=VN_HEADINGS if final else ZN_HEADINGS,
+        limit=limit,
     )
 
 

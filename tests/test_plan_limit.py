@@ -81,6 +81,12 @@ def _flag(cli: Callable[..., Any], db_url: str, *which: str) -> str:
         "-o", "-", db=db_url,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+    # The report says how it judged: the Ist so far against the whole Ansatz.
+    spent = "bis Ende 2017" if "--year" in which else "insgesamt"
+    assert (
+        f"Ausgaben je Position {spent} gegen ihren Ansatz im gesamten "
+        "Finanzierungsplan" in " ".join(result.output.split())
+    )
     row = re.search(r"<td>Sachausgaben</td>.*?<td class=\"flag\">([^<]*)</td>",
                     result.output)  # fmt: skip
     assert row, result.output
