@@ -128,6 +128,8 @@ def test_api_records_an_amendment_used_by_check_and_reports(
     award_id = _scenario(db_url)
     before = _verwendungsnachweis_due(db_url, award_id)
     http, headers = _key(db_url, "editor")
+    form = http.get(f"/bewilligungen/{award_id}/bearbeiten").text
+    assert f'href="/bewilligungen/{award_id}/bescheide/neu">Änderungsbescheid' in form
     wrong = http.post(
         f"/api/awards/{award_id}/bescheide",
         headers=headers,

@@ -127,8 +127,8 @@ def _read(
     help="Gespeicherte Zeilen löschen, die eine wieder eingelesene portfolio-"
     "Arbeitsmappe (Spalte _id) nicht mehr enthält: Programme mit allem, was "
     "dazugehört, Fristen und Mittelabrufe; aus einem Finanzierungsplan (Blatt "
-    "Finanzen) die Planzeilen, die er nicht mehr nennt. Die Vorschau nennt sie; rückgängig mit "
-    "dem Import. "
+    "Finanzen) die Planzeilen, die er nicht mehr nennt. Die Vorschau nennt sie; "
+    "rückgängig mit dem Import. "
     "Ohne diese Option bleiben sie gespeichert.",
 )
 @click.option(

@@ -2,14 +2,14 @@
 
 A re-imported portfolio workbook (hidden ``_id`` column) names every stored
 programme, deadline and payment (sheet Mittelabrufe) it was written with; its
-Finanzen sheet every plan line of the awards and years it shows. Rows missing from it stay stored
-unless the user opts in (``--remove-missing``, the browser's "Fehlende Zeilen
-löschen"): then the preview names what goes (a programme with its phases, awards
-and deadlines), and the apply deletes exactly that in the import's one
-transaction, all or nothing. The deletes are written to the change log with the
-import batch, so ``portfolio imports undo`` brings the rows back like any other
-change of the import. A programme that another sheet of the same file still uses
-(a deadline row of it) is kept and the preview says so.
+Finanzen sheet every plan line of the awards and years it shows. Rows missing
+from it stay stored unless the user opts in (``--remove-missing``, the browser's
+"Fehlende Zeilen löschen"): then the preview names what goes (a programme with
+its phases, awards and deadlines), and the apply deletes exactly that in the
+import's one transaction, all or nothing. The deletes are written to the change
+log with the import batch, so ``portfolio imports undo`` brings the rows back like
+any other change of the import. A programme that another sheet of the same file
+still uses (a deadline row of it) is kept and the preview says so.
 """
 
 from __future__ import annotations

@@ -224,6 +224,9 @@ def _render(
         values=values,
         errors=errors,
         preview_url=preview_url,
+        amend_url=f"/bewilligungen/{obj.id}/bescheide/neu"
+        if spec.slug == "bewilligungen" and obj is not None
+        else None,
         lines=lines,
         delete_url=f"/{spec.slug}/{_ident(spec, obj)}/loeschen"
         if obj is not None
