@@ -121,3 +121,42 @@ def test_a_year_exported_alone_leaves_the_other_years_alone(
         years = set(session.scalars(sa.select(BudgetLine.year)))
     engine.dispose()
     assert years - {2017}  # lines of other years exist and stayed
+
+
+def test_a_bescheids_plan_sheet_replaces_the_plan_only_when_asked(
+    cli: Callable[..., Any], db_url: str, tmp_path: Path
+) -> None:
+    assert cli("demo", db=db_url).exit_code == 0
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Finanzierungsplan"
+    for row in [
+        ["Finanzierungsplan zum Änderungsbescheid"],
+        [],
+        ["Ausgaben", "2016", "2017", "2018", "Summe"],
+        ["Personal", 12000, 72000, 24000, 108000],
+        ["Honorare", 6000, 50000, 14000, 70000],
+        ["Einnahmen"],
+        ["Zuwendung", 16200, 109800, 34200, 160200],
+    ]:
+        ws.append(row)
+    path = tmp_path / "finanzierungsplan.xlsx"
+    book.save(path)
+    before = _plan(db_url)
+    args = ("import", str(path), "--programme", "zukunftsstadt")
+    kept = cli(*args, "--yes", db=db_url)
+    assert kept.exit_code == 0, kept.output
+    line = next(x for x in kept.output.splitlines() if "bleibt gespeichert" in x)
+    for gone in ("Reisen 2016", "Veranstaltungen 2017", "Öffentlichkeitsarbeit 2018",
+                 "Einnahme Eigenanteil 2016"):  # fmt: skip
+        assert f"„Zukunftsstadt: {gone}“" in line
+    assert "Personal" not in line and "Einnahme Zuwendung" not in line
+    assert {(c, y) for c, y, _ in _plan(db_url)} == {(c, y) for c, y, _ in before}
+
+    replaced = cli(*args, "--remove-missing", "--yes", db=db_url)
+    assert replaced.exit_code == 0, replaced.output
+    assert {(c, y) for c, y, _ in _plan(db_url)} == {
+        (c, y)
+        for c in ("Personal", "Honorare", "Einnahme zuwendung")
+        for y in (2016, 2017, 2018)
+    }
