@@ -100,7 +100,14 @@ def _edit_forms(tab: Any) -> list[str]:
     kinds = {"phasen", "finanzierungen", "antraege", "bewilligungen",
              "foerdergeber", "kontakte", "partner", "programme"}  # fmt: skip
     assert set(first) >= kinds, first
-    return list(first.values())
+    # An award's money page (with its Bescheide) and the Änderungsbescheid form.
+    tab.goto("/programme/zukunftsstadt")
+    money = tab.eval_on_selector_all(
+        "main a[href$='/geld'], main a[href$='/bescheide/neu']",
+        "links => links.map(a => a.getAttribute('href'))",
+    )
+    assert any(h.endswith("/bescheide/neu") for h in money), money
+    return list(dict.fromkeys([*first.values(), *money[:2]]))
 
 
 def _overflow(tab: Any) -> int:
