@@ -320,11 +320,19 @@ def test_browser_records_edits_lists_and_deletes_an_amendment(
         assert "Wirklich löschen" in page.locator("main").inner_text()
         page.get_by_role("button", name="Ja, löschen").click()
         assert "gelöscht" in page.locator("main").inner_text()
-        page.get_by_role("button", name="Rückgängig machen").click()
+        assert page.get_by_role("button", name="Rückgängig machen").is_visible()
+        page.goto(f"/bewilligungen/{award_id}/geld")
+        assert page.locator("#bescheide tbody tr").count() == 1
+        # Undone from the change log, like any other delete.
+        page.goto("/aenderungen")
+        log = page.locator("main")
+        assert "Bescheid „ZS-2018/0042“" in log.inner_text()
+        gone = log.locator("tr", has_text="gelöscht").filter(has_text="Bescheid „")
+        page.once("dialog", lambda dialog: dialog.accept())
+        gone.first.get_by_role("button", name="wiederherstellen").click()
         page.wait_for_url(f"**/bewilligungen/{award_id}/geld")
         assert page.locator("#bescheide tbody tr").count() == 2
-        page.goto("/aenderungen")
-        assert "Bescheid „ZS-2018/0042“" in page.locator("main").inner_text()
+        assert "Erstbescheid" in _text(page.locator("#bescheide"))
         browser.close()
     engine = open_database(db_url)
     with session_scope(engine, read_only=True) as session:
