@@ -382,3 +382,28 @@ def test_recorded_bescheide_survive_export_and_restore(
         again = export_json(session)
     other.dispose()
     assert again == exported
+
+
+def test_a_refusal_of_the_award_form_writes_nothing(db_url: str) -> None:
+    award_id = _scenario(db_url)
+    engine = open_database(db_url)
+    with session_scope(engine, "test") as session:
+        award = session.get(Award, award_id)
+        assert award is not None
+        award.regime = "gibt-es-nicht"  # e.g. a regime file removed since
+    engine.dispose()
+    http, csrf = logged_in(db_url, "editor")
+    answer = http.post(
+        f"/bewilligungen/{award_id}/bescheide/neu",
+        data={"csrf_token": csrf, "previous_on": "20.10.2016",
+              "issued_on": "15.02.2018", "reference": "ZS-2018/0042"},
+    )  # fmt: skip
+    assert answer.status_code == 422
+    assert "Das Regelwerk „gibt-es-nicht“ gibt es nicht" in answer.text
+    assert 'value="ZS-2018/0042"' in answer.text  # typed values kept
+    http.app.state.engine.dispose()  # type: ignore[attr-defined]
+    engine = open_database(db_url)
+    with session_scope(engine, read_only=True) as session:
+        count = session.scalar(sa.select(sa.func.count()).select_from(AwardVersion))
+    engine.dispose()
+    assert count == 0

@@ -195,6 +195,20 @@ def record(
     """Keep the current Bescheid as a version and put the Änderungsbescheid in force."""
     award = edit_awards.get(session, award_id)
     _check(award, data)
+    # The award form's checks run last (edit_awards.update): should they refuse,
+    # the savepoint takes back the versions too, so a form shown again with the
+    # messages has written nothing.
+    with session.begin_nested():
+        return _amend(session, award, data, rules)
+
+
+def _amend(
+    session: Session,
+    award: Award,
+    data: AmendmentIn,
+    rules: RuleSettings | None,
+) -> AwardVersion:
+    """Keep the current state, add the new Bescheid, set it on the award."""
     assert data.issued_on is not None
     budget, income = _plan(award)  # loads the lines before anything is added
     latest = _latest(award)
