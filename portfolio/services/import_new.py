@@ -261,45 +261,61 @@ def _insert_chunk(session: Session, items: Sequence[NewRow], batch_id: int) -> N
     if spec is None:
         spec = _TABLES[model] = _table(model)
     for item in items:
-        _complete(item, spec, batch_id)
-        # The same German checks as the flush runs on an ORM object.
+        # The same German checks as the flush runs on an ORM object (before the
+        # column defaults apply, as there).
         model.validate(cast(Any, item))  # type: ignore[attr-defined]
-    values = [[getattr(item, name) for item in items] for name in spec.columns]
-    ids = spec.bulk.insert_columns_with_ids(session, values)
+    values = {name: [getattr(item, name) for item in items] for name in spec.columns}
+    _complete(values, items, spec, batch_id)
+    ids = spec.bulk.insert_columns_with_ids(
+        session, [values[name] for name in spec.columns]
+    )
     for item, new_id in zip(items, ids, strict=True):
         item.id = new_id  # type: ignore[misc] # a slot of every subclass
-    _log(session, spec, items, ids)
+    _log(session, spec, {"id": ids, **values})
 
 
-def _complete(item: NewRow, spec: _Table, batch_id: int) -> None:
-    """Keys of the parents, column defaults for what is empty, provenance."""
-    for attr, column in item.parents:
-        parent = getattr(item, attr)
-        if parent is not None:
-            setattr(item, column, parent.id)
+def _complete(
+    values: dict[str, list[Any]],
+    items: Sequence[NewRow],
+    spec: _Table,
+    batch_id: int,
+) -> None:
+    """Keys of the parents, column defaults for what is empty, provenance.
+
+    Column by column, as the insert takes them; the plain objects keep what
+    the planner set (only their keys are read afterwards).
+    """
+    for attr, column in items[0].parents:
+        parents = [getattr(item, attr) for item in items]
+        values[column] = [
+            key if parent is None else parent.id
+            for key, parent in zip(values[column], parents, strict=True)
+        ]
     for name, make in spec.defaults.items():
-        if getattr(item, name) is None:
-            setattr(item, name, make())
+        # One default value per chunk: the driver and the log get its text.
+        default = make()
+        values[name] = [default if value is None else value for value in values[name]]
     if spec.provenance:
-        item.import_batch_id = batch_id  # type: ignore[attr-defined]
-        item.source_ref = None if item.where is None else str(item.where)[:300]  # type: ignore[attr-defined]
+        values["import_batch_id"] = [batch_id] * len(items)
+        values["source_ref"] = [
+            None if item.where is None else str(item.where)[:300] for item in items
+        ]
 
 
 # Values ``to_jsonable`` returns unchanged.
 _AS_THEY_ARE = {NoneType, str, int, bool, float, list, dict}
 
 
-def _log(
-    session: Session, spec: _Table, items: Sequence[NewRow], ids: list[int]
-) -> None:
+def _log(session: Session, spec: _Table, inserted: dict[str, list[Any]]) -> None:
     """Log each new row with its values after, as ``Base.snapshot`` gives them.
 
-    Column by column: a date, status or funder repeats across thousands of rows
-    and is made JSON-friendly once.
+    ``inserted``: the values inserted (and the new keys), column by column. A
+    date or status repeats across thousands of rows and is made JSON-friendly
+    once.
     """
     columns: list[list[Any]] = []
     for name in spec.logged:
-        values = [getattr(item, name) for item in items]
+        values = inserted[name]
         kinds = set(map(type, values))
         if kinds <= _AS_THEY_ARE:
             columns.append(values)
@@ -310,4 +326,5 @@ def _log(
             columns.append(list(map(jsonable.__getitem__, values)))
         else:
             columns.append(list(map(to_jsonable, values)))
-    record_created(session, spec.table.name, spec.logged, columns, list(map(str, ids)))
+    entity_ids = list(map(str, inserted["id"]))
+    record_created(session, spec.table.name, spec.logged, columns, entity_ids)
