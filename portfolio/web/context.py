@@ -26,6 +26,7 @@ from portfolio.domain.models import User
 from portfolio.domain.money import format_money, format_number, format_percent
 from portfolio.domain.periods import format_date
 from portfolio.services import clock
+from portfolio.services.import_apply import RuleSettings
 from portfolio.services.office import database_defaults
 from portfolio.web.security import (
     csrf_token,
@@ -168,3 +169,9 @@ def admin(
 ) -> Ctx:
     """A page or change for admins only."""
     return _ctx(request, session, user)
+
+
+def rule_settings(request: Request) -> RuleSettings:
+    """The office's Land and regime folder, as deadline regeneration takes them."""
+    settings = request.app.state.settings
+    return RuleSettings(settings.get("office.state"), settings.get("paths.regimes"))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi import APIRouter, Body, Depends, Path
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,7 @@ from portfolio.services import (
 from portfolio.services.edit_base import EditModel
 from portfolio.services.edit_undo import undo_delete
 from portfolio.services.import_apply import RuleSettings
+from portfolio.web.context import rule_settings
 from portfolio.web.security import api_editor, db
 
 router = APIRouter(prefix="/api", tags=["API: Ändern"])
@@ -109,12 +110,7 @@ IN_PROGRAMME = (
 )  # fmt: skip
 
 
-def _rules(request: Request) -> RuleSettings:
-    settings = request.app.state.settings
-    return RuleSettings(settings.get("office.state"), settings.get("paths.regimes"))
-
-
-Rules = Annotated[RuleSettings, Depends(_rules)]
+Rules = Annotated[RuleSettings, Depends(rule_settings)]
 
 
 def _out(spec: ApiSpec, obj: Any) -> EntityOut:

@@ -23,8 +23,8 @@ from portfolio.domain.models import User
 from portfolio.domain.money_rules import load_money_rules
 from portfolio.services import clock, edit_disbursements, edit_plan, edit_versions
 from portfolio.services.edit_awards import get as get_award
-from portfolio.services.import_apply import RuleSettings
 from portfolio.services.money import award_money, propose_call
+from portfolio.web.context import rule_settings
 from portfolio.web.security import api_editor, api_user, db
 
 router = APIRouter(prefix="/api", tags=["API: Geld"])
@@ -260,10 +260,8 @@ def create_bescheid(
     session: DB,
 ) -> list[BescheidOut]:
     """Den bisherigen Stand als Bescheid behalten und den neuen in Kraft setzen."""
-    options = _options(request)
-    rules = RuleSettings(options["state"], options["regimes_dir"])
     data = edit_versions.AmendmentIn.parse(body)
-    edit_versions.record(session, award_id, data, rules)
+    edit_versions.record(session, award_id, data, rule_settings(request))
     return _bescheide(session, award_id)
 
 

@@ -17,16 +17,10 @@ from fastapi.responses import HTMLResponse, Response
 from portfolio.services import edit_versions
 from portfolio.services.edit_awards import get as get_award
 from portfolio.services.edit_base import FormErrors
-from portfolio.services.import_apply import RuleSettings
-from portfolio.web.context import Ctx, editing
+from portfolio.web.context import Ctx, editing, rule_settings
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("previous_on", "issued_on", "reference", "amount", "start", "end", "note")
-
-
-def _rules(ctx: Ctx) -> RuleSettings:
-    settings = ctx.request.app.state.settings
-    return RuleSettings(settings.get("office.state"), settings.get("paths.regimes"))
 
 
 def _render(
@@ -65,7 +59,7 @@ async def create_amendment(
     values = {name: str(form.get(name, "")) for name in FIELDS}
     try:
         data = edit_versions.AmendmentIn.parse(values)
-        edit_versions.record(ctx.session, award.id, data, _rules(ctx))
+        edit_versions.record(ctx.session, award.id, data, rule_settings(ctx.request))
     except FormErrors as exc:
         return _render(ctx, award, values, exc.errors, 422)
     ctx.flash(

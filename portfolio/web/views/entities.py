@@ -45,8 +45,7 @@ from portfolio.services import (
 )
 from portfolio.services.edit_base import EditModel, FormErrors, Kind
 from portfolio.services.edit_undo import undo_delete
-from portfolio.services.import_apply import RuleSettings
-from portfolio.web.context import Ctx, editing, page
+from portfolio.web.context import Ctx, editing, page, rule_settings
 
 router = APIRouter(include_in_schema=False)
 Choices = list[tuple[str, str]]
@@ -105,11 +104,6 @@ class FieldView:
     choices: Choices | None
 
 
-def _rules(ctx: Ctx) -> RuleSettings:
-    settings = ctx.request.app.state.settings
-    return RuleSettings(settings.get("office.state"), settings.get("paths.regimes"))
-
-
 def _choices(
     ctx: Ctx, spec: Spec, name: str, programme_id: int | None
 ) -> Choices | None:
@@ -138,7 +132,7 @@ def _choices(
         )
         return [(str(p.id), f"{p.name or 'Phase'} · {p.period}") for p in phases]
     elif name == "regime":
-        regimes = load_regimes(_rules(ctx).regimes_dir)
+        regimes = load_regimes(rule_settings(ctx.request).regimes_dir)
         return [
             (r.id, f"{r.name} ({r.id})")
             for r in sorted(regimes.values(), key=lambda r: r.name)
@@ -270,7 +264,9 @@ def _save(
     ctx: Ctx, spec: Spec, data: EditModel, obj: Any, programme: Programme | None
 ) -> Any:
     service, session = spec.service, ctx.session
-    extra: tuple[Any, ...] = (_rules(ctx),) if spec.slug == "bewilligungen" else ()
+    extra: tuple[Any, ...] = (
+        (rule_settings(ctx.request),) if spec.slug == "bewilligungen" else ()
+    )
     if obj is None:
         if spec.in_programme:
             assert programme is not None
@@ -295,7 +291,7 @@ async def _submit(
                 ctx.session,
                 obj.id if obj is not None else None,
                 data,
-                _rules(ctx),
+                rule_settings(ctx.request),
                 programme.key if programme else None,
             ).lines
             if form.get("aktion") == "vorschau":
@@ -445,7 +441,9 @@ async def _preview(
     spec = SPECS["bewilligungen"]
     try:
         data = edit_awards.AwardIn.parse(_typed(spec, form))
-        lines = edit_awards.preview(ctx.session, award_id, data, _rules(ctx), key).lines
+        lines = edit_awards.preview(
+            ctx.session, award_id, data, rule_settings(ctx.request), key
+        ).lines
     except FormErrors as exc:
         lines = [f"Noch nicht zu berechnen – {exc.message}"]
     return ctx.render("_consequences.html", lines=lines)
@@ -550,7 +548,9 @@ def award_from_application(
     application_id: int, ctx: Ctx = Depends(editing)
 ) -> Response:
     """An approved application becomes an award in one step, keeping its link."""
-    award = edit_awards.from_application(ctx.session, application_id, _rules(ctx))
+    award = edit_awards.from_application(
+        ctx.session, application_id, rule_settings(ctx.request)
+    )
     ctx.flash(
         "Bewilligung aus dem Antrag angelegt – bitte Zeitraum und Regelwerk prüfen."
     )
