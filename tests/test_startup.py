@@ -9,16 +9,20 @@ libraries it has loaded. No timings: the machines are shared and noisy.
 from __future__ import annotations
 
 import ast
+import importlib
 import os
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from portfolio.cli import app as cli_app
 from portfolio.storage.db import make_engine
 from portfolio.storage.schema import (
     alembic_config,
@@ -90,6 +94,50 @@ def test_a_short_command_on_an_existing_database_loads_no_heavy_library(
     open_database(url).dispose()  # creating a database is Alembic's job (stamp)
     for args in (["programmes"], ["deadlines"], ["reminders"], ["db", "status"]):
         assert _loaded_by("--db", url, *args, cwd=tmp_path) == [], args
+
+
+def _modules_of(command: click.Command) -> set[str]:
+    """The modules whose functions make up a command and its subcommands."""
+    modules = {command.callback.__module__} if command.callback else set()
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            modules |= _modules_of(sub)
+    return modules
+
+
+def test_the_lazy_command_table_names_every_command_and_its_modules() -> None:
+    """A command the table forgets would be missing; a module it forgets, a
+    subcommand (``report nachweis`` lives in its own module)."""
+    folder = Path(cli_app.__file__).parent
+    for module in pkgutil.iter_modules([str(folder)]):
+        importlib.import_module(f"portfolio.cli.{module.name}")
+    assert set(cli_app.main.commands) == set(cli_app.COMMAND_MODULES)
+    for name, command in cli_app.main.commands.items():
+        assert _modules_of(command) <= set(cli_app.COMMAND_MODULES[name]), name
+
+
+def test_a_command_loads_only_its_own_area(tmp_path: Path) -> None:
+    """``portfolio import`` starts without the web server and documents code."""
+    code = (
+        "import sys\n"
+        "from portfolio.cli import main\n"
+        "try:\n    main(['import', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('portfolio.cli.')),"
+        " file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=True,
+    )
+    loaded = ast.literal_eval(done.stderr.strip().splitlines()[-1])
+    assert "Excel-/CSV-Tabellen importieren" in done.stdout
+    assert "portfolio.cli.imports" in loaded
+    for other in ("web", "documents", "backup", "admin", "reports"):
+        assert f"portfolio.cli.{other}" not in loaded, other
 
 
 def test_the_scanned_head_is_alembics_head() -> None:

@@ -8,6 +8,7 @@ input, 3 internal error); a traceback is shown only with ``PORTFOLIO_DEBUG=1``.
 from __future__ import annotations
 
 import getpass
+import importlib
 import os
 import re
 import sys
@@ -169,6 +170,19 @@ class PortfolioGroup(GermanHelpOption, click.Group):
     context_class = GermanContext
     command_class = PortfolioCommand
     group_class = type  # subgroups are PortfolioGroups too
+    # Top-level command → the modules that define or extend it, loaded when the
+    # command is asked for (set on ``main`` only; see ``COMMAND_MODULES``).
+    lazy: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - replaced, never mutated
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, loaded or not, in alphabetical order (as click lists)."""
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, its modules imported first (they register it on ``main``)."""
+        for module in self.lazy.get(cmd_name, ()):
+            importlib.import_module(module)
+        return super().get_command(ctx, cmd_name)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """A group whose usage line reads ``[OPTIONEN] BEFEHL [ARGUMENTE]...``."""
@@ -342,3 +356,40 @@ def main(ctx: click.Context, db_url: str | None, config_file: str | None) -> Non
     cli = CliContext(settings)
     ctx.obj = cli
     ctx.call_on_close(cli.close)
+
+
+def _modules(*names: str) -> tuple[str, ...]:
+    return tuple(f"portfolio.cli.{name}" for name in names)
+
+
+# Each command loads only the modules that define it or add subcommands to it:
+# ``portfolio import`` then starts without the web server, the documents and the
+# backup code (a fifth of a second of every short command). tests/test_startup.py
+# checks that this table names every command and each module that extends it.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "attach": _modules("documents"),
+    "audit": _modules("admin"),
+    "backup": _modules("backup"),
+    "check": _modules("checks"),
+    "db": _modules("core"),
+    "deadlines": _modules("reminders"),
+    "demo": _modules("core"),
+    "documents": _modules("documents"),
+    "done": _modules("reminders"),
+    "export": _modules("core", "reminders", "reports"),
+    "import": _modules("imports"),
+    "imports": _modules("imports"),
+    "narrative": _modules("reports"),
+    "programmes": _modules("core"),
+    "regenerate": _modules("reminders"),
+    "regimes": _modules("reminders"),
+    "remind": _modules("reminders"),
+    "reminders": _modules("reminders"),
+    "report": _modules("reports", "nachweis"),
+    "restore": _modules("core"),
+    "serve": _modules("web"),
+    "show": _modules("core"),
+    "user": _modules("web", "admin"),
+}
+assert isinstance(main, PortfolioGroup)
+main.lazy = COMMAND_MODULES
