@@ -310,13 +310,14 @@ def _close_batch(
         session.flush()
         session.info["batch_id"] = None
         return None
+    batch_id = batch.id  # an ORM attribute: read once, not once per row
     for obj, ref in touched:
         if hasattr(obj, "import_batch_id"):
-            obj.import_batch_id = batch.id
+            obj.import_batch_id = batch_id
         if hasattr(obj, "source_ref") and not isinstance(obj, BudgetLine):
             obj.source_ref = str(ref)[:300]
     for pending in planner.bulk:  # their source cell is written on insert
-        pending.import_batch_id = batch.id
+        pending.import_batch_id = batch_id
     write_changed(session, [o for o, _ in touched if isinstance(o, StoredObligation)])
     batch.counts = counts
     number_new_rows(session)  # SQLite: one executemany per table, not per row

@@ -67,6 +67,33 @@ def _details(target: Obligation | PendingObligation) -> str:
     return f"fällig am {format_date(target.due_on)}, {label(target.kind)}{who}"
 
 
+def _fill_new(
+    record: Record,
+    sheet: SheetResult,
+    target: Obligation | PendingObligation,
+    responsible: Contact | None,
+    award: Award | None,
+) -> None:
+    """A new deadline's values from its row: what ``set`` would write, uncompared.
+
+    A new row has no old values to compare or to show (its title, date and kind
+    came with it); a big list creates 100 000 of them.
+    """
+    values = record.values
+    status = values.get("status")
+    if status is None and "done" in sheet.columns:
+        status = ObligationStatus.OPEN  # an empty done cell: open
+    if status is not None:
+        target.status = status
+        target.done_on = values.get("done_on")
+    if responsible is not None:
+        target.responsible = responsible
+    if (notes := values.get("notes")) is not None:
+        target.notes = notes
+    if award is not None:
+        target.award = award
+
+
 # What a row may change on a stored deadline (kept to put back on a stale row).
 OBLIGATION_SLOTS = tuple(
     a for a in PendingObligation.__slots__ if a not in ("where", "claimed_in")
@@ -171,6 +198,10 @@ class ListRows(PlannerBase):
         responsible = self._contact(
             values.get("responsible"), values.get("email"), ref, changes
         )
+        if created:
+            _fill_new(record, sheet, target, responsible, award)
+            change.details = _details(target)
+            return row_result(record, change.name, changes)
         self.set(target, "title", title, "Was", change, ref)
         moved = len(change.diffs)
         self.set(target, "due_on", values["due"], "fällig am", change, ref)
@@ -178,7 +209,7 @@ class ListRows(PlannerBase):
             # A date a person typed is an explicit Termin: it does not move to the
             # next working day (§ 31 Abs. 5 VwVfG), so the old shift is dropped.
             self.set(target, "due_effective", None, "verschoben auf", change, ref)
-        if "target_kind" in sheet.columns or created:
+        if "target_kind" in sheet.columns:
             self.set(target, "kind", kind, "Art", change, ref)
         self._status(record, sheet, target, change)
         # Compare ids first: loading the relationship costs a lookup per row.
@@ -201,8 +232,6 @@ class ListRows(PlannerBase):
             self.set(target, "award", award, "Bewilligung", change, ref)
         if change.diffs and target.origin.startswith("rule:"):
             target.edited = True
-        if created:
-            change.details = _details(target)
         return row_result(record, change.name, changes)
 
     def _status(

@@ -191,8 +191,9 @@ class PlannerBase:
         row too; its key is filled in when it is inserted, before the deadlines.
         """
         target: Obligation | PendingObligation
-        if programme.id is not None:
-            target = PendingObligation(programme.id, title, due, kind)
+        key = programme.id  # an ORM attribute: read once
+        if key is not None:
+            target = PendingObligation(key, title, due, kind)
             self.bulk.append(target)
         elif isinstance(programme, NewProgramme):
             target = PendingObligation(None, title, due, kind)
