@@ -88,6 +88,9 @@ class PlannerBase:
         # Per sheet: rows by their values (duplicates), new programmes that
         # resemble stored ones, and which row of a programme sets its status.
         self.row_keys: dict[tuple[Any, ...], int] = {}
+        # ... and the first row of each rough key (``rough_key``), whose full key
+        # is made only when a second row shares its rough one.
+        self.first_rows: dict[tuple[Any, ...], Record | None] = {}
         self.similar: list[tuple[int, str, str]] = []
         self.status_rows: dict[str, int] = {}
         # Programme rows of this run that were rejected: their deadlines say so.
@@ -245,6 +248,7 @@ class PlannerBase:
         self.unlinked.clear()
         self.labels.clear()
         self.row_keys.clear()
+        self.first_rows.clear()
         self.similar.clear()
         self.sheet_serial += 1
         self.status_rows = _status_rows(records)
@@ -290,7 +294,23 @@ class PlannerBase:
         )
 
     def duplicate_of(self, record: Record) -> int | None:
-        """The earlier row of this sheet with exactly the same values, if any."""
+        """The earlier row of this sheet with exactly the same values, if any.
+
+        Rows are told apart by a rough key first (``rough_key``: rows of equal
+        values have equal rough keys); the full key of a row is made only when
+        its rough key is not its alone, which in an overview of distinct
+        references is never.
+        """
+        rough = rough_key(record.values)
+        first = self.first_rows.get(rough, _NO_ROW)
+        if first is _NO_ROW:
+            self.first_rows[rough] = record
+            return None
+        if first is not None:
+            # The first row of this rough key gets its full key now, as it
+            # would have got when it was planned (no row before it was equal).
+            self.row_keys[row_key(first.values)] = first.source.row or 0
+            self.first_rows[rough] = None
         key = row_key(record.values)
         earlier = self.row_keys.get(key)
         if earlier is None:
@@ -375,6 +395,23 @@ class PlannerBase:
 
 # Values whose equality is what their ``repr`` says (same type): kept as they are.
 _SAME_AS_REPR = frozenset({str, int, bool, date, NoneType, Period, FunderRef})
+
+
+_NO_ROW: Any = object()  # no row with this rough key yet
+
+
+def rough_key(values: dict[str, Any]) -> tuple[Any, ...]:
+    """A cheap key that rows of equal ``row_key`` share.
+
+    Their number of values, and name and reference where these are texts
+    (equal keys hold equal texts there; other values are left out).
+    """
+    name, reference = values.get("name"), values.get("reference")
+    return (
+        len(values),
+        name if type(name) is str else None,
+        reference if type(reference) is str else None,
+    )
 
 
 def row_key(values: dict[str, Any]) -> tuple[Any, ...]:
