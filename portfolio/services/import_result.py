@@ -9,7 +9,7 @@ this as text or JSON (``import_preview``); nothing here touches the database.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -90,21 +90,73 @@ class FieldDiff:
     new: str
 
 
-@dataclass(slots=True)
-class EntityChange:
-    """One stored row the import creates or changes."""
+# A preview text written only when it is shown: the function that writes it,
+# with the values it is made of taken when the row was planned.
+Later = Callable[[], str]
 
-    entity: str
-    name: str
-    created: bool
-    # No list until the first diff: most changes of a big import have none.
-    diffs: Sequence[FieldDiff] = ()
-    # For a new row: what will be written (date, kind, person, amount).
-    details: str = ""
+
+class EntityChange:
+    """One stored row the import creates or changes.
+
+    ``name`` and ``details`` (for a new row: what will be written, such as
+    date, kind, person, amount) may be given as ``Later``: written on first
+    read. A big overview creates 100 000 awards, and the command line shows
+    but a few of them.
+    """
+
+    __slots__ = ("_details", "_name", "created", "diffs", "entity")
+
+    def __init__(
+        self,
+        entity: str,
+        name: str | Later,
+        created: bool,
+        diffs: Sequence[FieldDiff] = (),
+        details: str | Later = "",
+    ) -> None:
+        """The entity (German), its name, whether it is new; diffs, details."""
+        self.entity = entity
+        self._name = name
+        self.created = created
+        # No list until the first diff: most changes of a big import have none.
+        self.diffs = diffs
+        self._details = details
+
+    @property
+    def name(self) -> str:
+        """The row as the preview names it."""
+        name = self._name
+        if not isinstance(name, str):
+            name = self._name = name()
+        return name
+
+    @name.setter
+    def name(self, name: str | Later) -> None:
+        self._name = name
+
+    @property
+    def details(self) -> str:
+        """For a new row: what will be written."""
+        details = self._details
+        if not isinstance(details, str):
+            details = self._details = details()
+        return details
+
+    @details.setter
+    def details(self, details: str | Later) -> None:
+        self._details = details
 
     def add(self, diff: FieldDiff) -> None:
         """Record one changed field."""
         self.diffs = [*self.diffs, diff]
+
+    def __repr__(self) -> str:
+        """As a dataclass writes it."""
+        return (
+            f"EntityChange(entity={self.entity!r}, name={self.name!r}, "
+            f"created={self.created!r}, diffs={self.diffs!r}, "
+            f"details={self.details!r})"
+        )
 
 
 @dataclass(slots=True)

@@ -15,6 +15,9 @@ cells leave stored values alone.
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+from functools import partial
 from typing import Any, cast
 
 from portfolio.domain.enums import (
@@ -78,14 +81,19 @@ APPLICATION_STATUS = {
 }
 
 
-def _award_details(award: Award) -> str:
+def _award_details(amount: Decimal | None, start: date | None, end: date | None) -> str:
     """What a new award will be: its amount and term."""
     parts = []
-    if award.amount is not None:
-        parts.append(format_money(award.amount))
-    if award.start is not None and award.end is not None:
-        parts.append(f"{format_date(award.start)} – {format_date(award.end)}")
+    if amount is not None:
+        parts.append(format_money(amount))
+    if start is not None and end is not None:
+        parts.append(f"{format_date(start)} – {format_date(end)}")
     return ", ".join(parts)
+
+
+def _phase_name(label: str, period: Period) -> str:
+    """A new phase as the preview names it: its programme and term."""
+    return f"{label}: {format_period(period)}"
 
 
 def _application_status(values: dict[str, Any]) -> ApplicationStatus | None:
@@ -365,11 +373,9 @@ class ProgrammeRows(PlannerBase):
             programme.phases.append(phase)
             self.created(phase, ref)
             self.claimed.add(id(phase))
-            changes.append(
-                EntityChange(
-                    "Phase", f"{programme.label}: {format_period(period)}", True
-                )
-            )
+            # Named when shown (``Later``): the label and term as they are now.
+            named = partial(_phase_name, programme.label, period)
+            changes.append(EntityChange("Phase", named, True))
             return phase
         self.claimed.add(id(phase))
         old = format_period(phase.period)
@@ -513,7 +519,10 @@ class ProgrammeRows(PlannerBase):
         if phase is not None and award.phase is None:
             award.phase = phase
         if created:
-            change.details = _award_details(award)
+            # Written when shown (``Later``), of the values the award has now.
+            change.details = partial(
+                _award_details, award.amount, award.start, award.end
+            )
         if created or change.diffs:
             changes.append(change)
         return award
