@@ -78,8 +78,8 @@ def status(raw: Any, date1904: bool = False) -> Any:  # noqa: ARG001 - uniform s
 
 
 def funder_kinds(raw: Any, date1904: bool = False) -> Any:  # noqa: ARG001
-    """Read a funder kind column."""
-    return w.parse_funder_kinds(raw)
+    """Read a funder kind column (a tuple: the reader remembers it per cell text)."""
+    return tuple(w.parse_funder_kinds(raw))
 
 
 def email(raw: Any, date1904: bool = False) -> Any:  # noqa: ARG001 - uniform signature

@@ -8,6 +8,7 @@ from its kind column or title, and a done column gives status and date.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from imports.values import ValueProblem, _period, parse_point
@@ -17,9 +18,23 @@ from imports.words import (
     parse_funders,
     split_abbreviation,
 )
-from portfolio.domain.records import SheetKind
+from portfolio.domain.enums import FunderKind
+from portfolio.domain.records import FunderRef, SheetKind
 
 MAX_NAME = 300
+MEMO_SIZE = 20_000  # distinct names remembered: lists repeat a programme per row
+
+# Pure functions of one cell's text, asked once per row: remembered, since a list
+# names the same programme and funders row after row.
+_split_abbreviation = lru_cache(maxsize=MEMO_SIZE)(split_abbreviation)
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _funder_refs(
+    text: str, kinds: tuple[FunderKind, ...] | None
+) -> tuple[FunderRef, ...]:
+    """``parse_funders`` remembered (an unreadable cell raises again each time)."""
+    return tuple(parse_funders(text, kinds))
 
 
 def finish(kind: SheetKind, values: dict[str, Any]) -> tuple[str, ValueProblem] | None:
@@ -84,7 +99,7 @@ def _programme(values: dict[str, Any]) -> tuple[str, ValueProblem] | None:
     _status(values)
     name = values.get("name")
     if name:
-        plain, short = split_abbreviation(name)
+        plain, short = _split_abbreviation(name)
         values["name"] = plain
         if short and not values.get("short_name"):
             values["short_name"] = short
@@ -93,7 +108,9 @@ def _programme(values: dict[str, Any]) -> tuple[str, ValueProblem] | None:
     kinds = values.pop("funder_kinds", None)
     if values.get("funders"):
         try:
-            values["funders"] = parse_funders(values["funders"], kinds)
+            values["funders"] = list(
+                _funder_refs(values["funders"], None if kinds is None else tuple(kinds))
+            )
         except ValueProblem as exc:
             return "funders", exc
     start, end = values.pop("start", None), values.pop("end", None)

@@ -13,6 +13,7 @@ stiftung, Kreis/Stadt → kommune).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -312,7 +313,9 @@ def parse_funder_kinds(raw: Raw) -> list[FunderKind]:
     return kinds
 
 
-def parse_funders(raw: Raw, kinds: list[FunderKind] | None = None) -> list[FunderRef]:
+def parse_funders(
+    raw: Raw, kinds: Sequence[FunderKind] | None = None
+) -> list[FunderRef]:
     """Split ``MAIS NRW / RAG-Stiftung`` into funders, typed by kind column or name."""
     names = [p.strip(" .") for p in FUNDER_SPLIT.split(clean_text(raw))]
     names = [n for n in names if n]
