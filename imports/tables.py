@@ -45,6 +45,7 @@ MAX_TEXT = 2000
 MAX_UNREAD = 12  # header names listed in the "not read" note
 MEMO_SIZE = 20_000  # distinct values remembered per column
 MISSING = object()
+SKIP = object()  # a planned cell that gives no value: blank, or a problem
 KEY_FIELDS = ("key", "id", "award_id", "stamp")  # hidden, but always read
 IGNORED_FIELDS = ("total",)  # derived sums: recomputed, never trusted
 TOO_LONG_HINT = "Kürzen Sie den Eintrag oder schreiben Sie Details in Bemerkungen."
@@ -116,6 +117,41 @@ def _filled(cells: list[Any]) -> dict[int, Any]:
     return filled
 
 
+# A text that may start a sum label (SUM_RE), a formula or a blank: the first
+# three texts of a row that starts none of these cannot make it a sum row.
+ODD_START = re.compile(
+    r"[\s\u200b=]|(?:summe|summen|gesamt|gesamtsumme|insgesamt|zwischensumme|total"
+    r"|totals|sum|gesamtbetrag|endsumme)\b",
+    re.IGNORECASE,
+)
+
+
+def _ordinary(cells: list[Any]) -> bool:
+    """Whether a row is data for sure (what ``_not_data`` says of most rows).
+
+    It has more than two filled cells, and none of its first three texts starts
+    a sum label, a formula or blanks; any other row takes the long way.
+    """
+    texts = filled = 0
+    odd = ODD_START.match
+    for cell in cells:
+        if type(cell) is str:
+            if not cell:
+                continue
+            if texts < 3:
+                if odd(cell):
+                    return False
+                texts += 1
+        elif cell is None:
+            continue
+        elif isinstance(cell, str):
+            return False
+        filled += 1
+        if filled > 2 and texts == 3:
+            return True
+    return filled > 2
+
+
 RANGE_RE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)")
 
 
@@ -164,6 +200,15 @@ class TableReader:
             for i, c in self.plan
         ]
         self.shared_columns: dict[tuple[int, ...], dict[str, str]] = {}
+        # Per planned column its readable cells remembered by ``_values``: a str
+        # by itself, anything else by (type, value); SKIP for a blank cell.
+        self.fast_steps: list[tuple[int, str, dict[Any, Any], int]] = [
+            (i, c.field, {}, position) for position, (i, c) in enumerate(self.plan)
+        ]
+        self.cols = tuple(i for i, _ in self.plan)
+        self.width = max(self.cols, default=-1) + 1
+        self.gap_columns: dict[tuple[int, ...], dict[str, str]] = {}
+        self.uncached_rows = {r for r, _ in facts.uncached}
         self.unknown_status: dict[str, int] = {}
         self.sum_rows = {
             r for (r, _), f in facts.formulas.items() if is_vertical_sum(f)
@@ -185,8 +230,17 @@ class TableReader:
     def read(self, rows: Iterable[tuple[int, list[Any]]]) -> None:
         """Sort every row below the header into records, skipped and rejected."""
         pending_blank = 0
+        last_row = self.header.last_row
+        sum_rows = self.sum_rows
         for index, cells in rows:
-            if index <= self.header.last_row:
+            if index <= last_row:
+                continue
+            # Most rows are data: more than two cells, no sum word or formula.
+            if _ordinary(cells) and index not in sum_rows:
+                if pending_blank:
+                    self.result.blank_rows += pending_blank
+                    pending_blank = 0
+                self._data(index, cells)
                 continue
             filled = _filled(cells)
             if not filled:
@@ -216,8 +270,12 @@ class TableReader:
                 Skipped(self._source(index), reason, _text(cells))
             )
             return
+        self._data(index, cells)
+
+    def _data(self, index: int, cells: list[Any]) -> None:
+        """A row that is not a sum, footnote or heading: a record or problems."""
         problems: list[Problem] = []
-        values, columns = self._values(index, cells, filled, problems)
+        values, columns = self._values(index, cells, problems)
         status = values.get("status")
         unknown = (
             status.word
@@ -250,49 +308,88 @@ class TableReader:
             self.unknown_status[unknown] = self.unknown_status.get(unknown, 0) + 1
 
     def _values(
-        self,
-        index: int,
-        cells: list[Any],
-        filled: dict[int, Any],
-        problems: list[Problem],
+        self, index: int, cells: list[Any], problems: list[Problem]
     ) -> tuple[dict[str, Any], dict[str, str]]:
-        """The row's parsed cells by field, and the columns they came from."""
+        """The row's parsed cells by field, and the columns they came from.
+
+        Lists repeat names, dates and marks: each planned column remembers its
+        readable cells by type and value (``1``, ``1.0`` and ``True`` stay apart)
+        with what they give, or SKIP for a blank one; the rest is read by
+        ``_cell_value``.
+        """
+        if index in self.uncached_rows:
+            return self._values_uncached(index, cells, problems)
+        if len(cells) < self.width:
+            cells = cells + [None] * (self.width - len(cells))
+        values: dict[str, Any] = {}
+        gaps: list[int] = []
+        for col, field, fast, position in self.fast_steps:
+            raw = cells[col]
+            value = fast.get(raw if type(raw) is str else (type(raw), raw), MISSING)
+            if value is MISSING:
+                value = self._cell_value(index, position, raw, problems)
+            if value is SKIP:
+                gaps.append(col)
+                continue
+            values[field] = value
+        columns = self.gap_columns.get(tuple(gaps))
+        if columns is None:
+            used = tuple(i for i in self.cols if i not in gaps)
+            columns = self.gap_columns[tuple(gaps)] = self._columns(used)
+        return values, columns
+
+    def _cell_value(
+        self, index: int, position: int, raw: Any, problems: list[Problem]
+    ) -> Any:
+        """A planned cell not remembered: its value, or SKIP (blank, a problem)."""
+        col, column, memo, limit, plain = self.steps[position]
+        fast = self.fast_steps[position][2]
+        key = raw if type(raw) is str else (type(raw), raw)
+        if is_blank(raw):
+            if len(fast) < MEMO_SIZE:
+                fast[key] = SKIP
+            return SKIP
+        value = memo.get(key, MISSING)
+        if value is MISSING:
+            if plain and len(memo) >= MEMO_SIZE and type(raw) is str:
+                # A column of unique texts (titles): clean_text, inlined.
+                value = raw.strip()
+                if "  " in value or not value.isprintable():
+                    value = clean_text(raw)
+            else:
+                value = self._parse(column, memo, raw)
+        if isinstance(value, ValueProblem):
+            problems.append(self._problem(index, col, raw, value.reason, value.hint))
+            return SKIP
+        if type(value) is str:  # not StrEnum: slicing would drop the enum type
+            if not value:
+                value = SKIP
+            elif len(value) > limit:
+                why = f"Der Text ist zu lang ({len(value)} statt {limit} Zeichen)."
+                short = value[:40] + "…"
+                problems.append(self._problem(index, col, short, why, TOO_LONG_HINT))
+                return SKIP
+        # Mutable results are not shared between records (as in ``_parse``).
+        if len(fast) < MEMO_SIZE and not isinstance(value, list | dict | set):
+            fast[key] = value
+        return value
+
+    def _values_uncached(
+        self, index: int, cells: list[Any], problems: list[Problem]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """``_values`` for a row with formulas that have no cached value."""
         values: dict[str, Any] = {}
         used: list[int] = []
         uncached = self.facts.uncached
-        for col, column, memo, limit, plain in self.steps:
-            if uncached and (index, col) in uncached:
+        for col, field, _fast, position in self.fast_steps:
+            if (index, col) in uncached:
                 self._cell(index, col, cells, problems)
                 continue
-            raw = filled.get(col)
-            if raw is None:
-                continue
-            value = memo.get(raw if type(raw) is str else (type(raw), raw), MISSING)
-            if value is MISSING:
-                if plain and len(memo) >= MEMO_SIZE and type(raw) is str:
-                    # A column of unique texts (titles): clean_text, inlined.
-                    value = raw.strip()
-                    if "  " in value or not value.isprintable():
-                        value = clean_text(raw)
-                else:
-                    value = self._parse(column, memo, raw)
-            if isinstance(value, ValueProblem):
-                problems.append(
-                    self._problem(index, col, raw, value.reason, value.hint)
-                )
-                continue
-            if type(value) is str:  # not StrEnum: slicing would drop the enum type
-                if not value:
-                    continue
-                if len(value) > limit:
-                    why = f"Der Text ist zu lang ({len(value)} statt {limit} Zeichen)."
-                    short = value[:40] + "…"
-                    problems.append(
-                        self._problem(index, col, short, why, TOO_LONG_HINT)
-                    )
-                    continue
-            values[column.field] = value
-            used.append(col)
+            raw = cells[col] if col < len(cells) else None
+            value = self._cell_value(index, position, raw, problems)
+            if value is not SKIP:
+                values[field] = value
+                used.append(col)
         return values, self._columns(tuple(used))
 
     def _columns(self, used: tuple[int, ...]) -> dict[str, str]:
