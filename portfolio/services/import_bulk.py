@@ -13,7 +13,7 @@ still change them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from operator import attrgetter
 from typing import Any, cast
@@ -100,10 +100,8 @@ class PendingObligation:
     def __init__(
         self, programme_id: int | None, title: str, due_on: date, kind: ObligationKind
     ) -> None:
-        """Start with the values every imported deadline has."""
-        for column in COLUMNS:
-            setattr(self, column, None)
-        self.id = None
+        """Start with the values every imported deadline has (the rest empty)."""
+        _blank(self)
         self.programme_id = programme_id  # type: ignore[assignment] # see above
         self.title = title
         self.due_on = due_on
@@ -111,11 +109,23 @@ class PendingObligation:
         self.status = ObligationStatus.OPEN
         self.origin = "import"
         self.edited = False
-        self.responsible = None
-        self.award = None
-        self.programme = None
-        self.where = None
         self.claimed_in = 0
+
+
+def _blank_setter(names: tuple[str, ...]) -> Callable[[object], None]:
+    """A function that sets each of ``names`` to None on an object.
+
+    Generated as ``dataclasses`` generates ``__init__``: one plain assignment per
+    name runs three times as fast as a loop of ``setattr``, and a big list
+    creates 100 000 deadlines. The names are the table's column names.
+    """
+    body = "".join(f"    item.{name} = None\n" for name in names)
+    scope: dict[str, Any] = {}
+    exec(f"def blank(item):\n{body}", scope)  # noqa: S102 - names from the model
+    return cast(Callable[[object], None], scope["blank"])
+
+
+_blank = _blank_setter((*COLUMNS, "id", "responsible", "award", "programme", "where"))
 
 
 def insert_pending(

@@ -213,8 +213,10 @@ class PlannerBase:
                 edited=False,
             )
             programme.obligations.append(target)
+            self.created(target, ref)
         self.by_title[slot].append(target)
-        self.created(target, ref)
+        if type(target) is PendingObligation:
+            target.where = ref  # what ``created`` does for one, without the call
         return target
 
     def programme_id(self, programme: object) -> int:
@@ -469,6 +471,8 @@ def row_result(
     New when the row's own entity (the first change, unless ``new`` says) was
     created; a row that only adds a link or a phase to a stored row changed it.
     """
+    if new is None and len(changes) == 1 and changes[0].created:
+        return RowResult(record.source, RowStatus.NEW, label, changes)  # most rows
     primary_created = (bool(changes) and changes[0].created) if new is None else new
     found = [c for c in changes if c.created or c.diffs]
     # No list for an unchanged row, else the caller's list (no second list per
