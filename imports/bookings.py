@@ -30,7 +30,16 @@ from imports.readers import (
     sniff_delimiter,
 )
 from imports.values import ValueProblem, parse_date, parse_money
-from portfolio.domain.bookings import Booking, BookingFile, BookingProblem
+from portfolio.domain.bookings import (
+    ACCOUNT_LENGTH,
+    AMOUNT_LIMIT,
+    CODE_LENGTH,
+    REFERENCE_LENGTH,
+    Booking,
+    BookingFile,
+    BookingProblem,
+)
+from portfolio.domain.money import format_money
 from portfolio.services.collector import collector_paused
 
 HEADER_ROWS = 30
@@ -237,6 +246,14 @@ def _read_rows(result: BookingFile, layout: Layout, rows: Any, date1904: bool) -
             if type(raw_day) is str:
                 days[raw_day] = booking.day
         amount = booking.amount
+        if (
+            not -AMOUNT_LIMIT < amount < AMOUNT_LIMIT
+            or len(booking.reference) > REFERENCE_LENGTH
+            or len(booking.account) > ACCOUNT_LENGTH
+            or any(len(code) > CODE_LENGTH for code in booking.codes)
+        ):
+            result.problems.append(_oversized(booking, layout))
+            continue
         identity = (
             booking.reference, booking.day, booking.account, booking.codes,
             # Hashing a new Decimal costs five times its text. Every amount
@@ -248,6 +265,35 @@ def _read_rows(result: BookingFile, layout: Layout, rows: Any, date1904: bool) -
         if occurrence > 1:
             booking.occurrence = occurrence
         bookings.append(booking)
+
+
+def _oversized(booking: Booking, layout: Layout) -> BookingProblem:
+    """The first value of a row that is longer or larger than its column takes."""
+    texts = (
+        (layout.reference, "Die Belegnummer", booking.reference, REFERENCE_LENGTH),
+        (layout.account, "Das Sachkonto", booking.account, ACCOUNT_LENGTH),
+        *(
+            (index, "Der Eintrag", code, CODE_LENGTH)
+            for index, code in zip(layout.codes, booking.codes, strict=True)
+        ),
+    )
+    for index, what, text, limit in texts:
+        if len(text) > limit:
+            return BookingProblem(
+                booking.row,
+                layout.label(index),
+                f"{what} ist zu lang ({len(text)} statt höchstens {limit} Zeichen) "
+                "– so lang speichert portfolio ihn nicht; bitte die Spalte im "
+                "Export prüfen.",
+            )
+    column = layout.amount if layout.amount is not None else layout.debit
+    return BookingProblem(
+        booking.row,
+        layout.label(column),
+        f"Der Betrag {format_money(booking.amount)} ist zu groß (portfolio "
+        "speichert Beträge unter 1 Billion €) – ein Tippfehler? Bitte die Zeile "
+        "im Export prüfen.",
+    )
 
 
 Quick = Callable[[int, list[Any], dict[str, date]], Booking | None]

@@ -312,3 +312,45 @@ def test_amounts_beyond_any_decimal_are_rejected_not_a_crash(
     assert "Zeile 6, Spalte Soll (F): '1e+30' ist kein Betrag" in result.output
     assert f"Zeile 7, Spalte Soll (F): '{'9' * 40}' ist kein Betrag" in result.output
     assert [e.reference for e in _expenses(money_db)] == ["R-1"]
+
+
+def test_values_beyond_the_stored_columns_are_rejected_rows(
+    cli, money_db: str, tmp_path: Path
+) -> None:
+    """PostgreSQL refused them with a database error that stopped the import.
+
+    (A Buchungstext is cut to its column instead: a shorter text still says it.)
+    """
+    long_reference = "R-" + "9" * 59  # 61 characters
+    path = _xlsx(
+        tmp_path / "grenzen.xlsx",
+        [
+            [date(2017, 2, 1), "R-1", 543100, "A-KOKO", "Flyer", 500.0, None],
+            [date(2017, 2, 2), long_reference, 543100, "A-KOKO", "Flyer", 10.0, None],
+            [date(2017, 2, 3), "R-3", 543100, "A-KOKO", "Text", 1e12, None],
+            [
+                date(2017, 2, 5),
+                "R-5",
+                543100,
+                "A-KOKO",
+                "Grenze",
+                999999999999.99,
+                None,
+            ],
+        ],
+    )
+    result = cli("import", str(path), "--yes", db=money_db)
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert (
+        "Zeile 6, Spalte Beleg-Nr. (B): Die Belegnummer ist zu lang "
+        "(61 statt höchstens 60 Zeichen)" in out
+    )
+    assert (
+        "Zeile 7, Spalte Soll (F): Der Betrag 1.000.000.000.000,00 € ist zu groß" in out
+    )
+    stored = _expenses(money_db)
+    assert [(e.reference, e.amount) for e in stored] == [
+        ("R-1", Decimal("500.00")),
+        ("R-5", Decimal("999999999999.99")),
+    ]

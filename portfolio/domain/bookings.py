@@ -13,6 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+# What the stored columns of a booking (``Expense``) take: a longer value or a
+# larger amount is a rejected row, not a database error (PostgreSQL enforces the
+# lengths; SQLite would store it and the next PostgreSQL restore fail). The
+# Buchungstext is cut to its length instead (``import_bookings``).
+REFERENCE_LENGTH = 60
+ACCOUNT_LENGTH = 40
+CODE_LENGTH = 60
+TEXT_LENGTH = 300
+AMOUNT_LIMIT = Decimal(10) ** 12  # Numeric(14, 2): below 1 Billion in either sign
+
 
 @dataclass(slots=True)
 class Booking:

@@ -17,6 +17,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.domain.access import AuditEvent, LoginThrottle, WebSession
 from portfolio.domain.base import Base, Rate, enum_column
+from portfolio.domain.bookings import (
+    ACCOUNT_LENGTH,
+    CODE_LENGTH,
+    REFERENCE_LENGTH,
+    TEXT_LENGTH,
+)
 from portfolio.domain.documents import Document, DocumentText
 from portfolio.domain.enums import (
     ApplicationStatus,
@@ -556,10 +562,10 @@ class Expense(Base):
     spent_on: Mapped[date | None]
     amount: Mapped[Decimal]
     note: Mapped[str | None] = mapped_column(sa.Text)
-    reference: Mapped[str | None] = mapped_column(sa.String(60))
-    text: Mapped[str | None] = mapped_column(sa.String(300))
-    account: Mapped[str | None] = mapped_column(sa.String(40))
-    code: Mapped[str | None] = mapped_column(sa.String(60))
+    reference: Mapped[str | None] = mapped_column(sa.String(REFERENCE_LENGTH))
+    text: Mapped[str | None] = mapped_column(sa.String(TEXT_LENGTH))
+    account: Mapped[str | None] = mapped_column(sa.String(ACCOUNT_LENGTH))
+    code: Mapped[str | None] = mapped_column(sa.String(CODE_LENGTH))
     occurrence: Mapped[int] = mapped_column(default=1)
     import_batch_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("import_batches.id", ondelete="SET NULL"), index=True

@@ -23,7 +23,12 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portfolio.domain.bookings import Booking, BookingFile, category_for
+from portfolio.domain.bookings import (
+    TEXT_LENGTH,
+    Booking,
+    BookingFile,
+    category_for,
+)
 from portfolio.domain.models import Award, Expense, ImportBatch, Programme
 from portfolio.domain.money import format_money
 from portfolio.services import audit
@@ -308,7 +313,7 @@ def _insert(
         [b.amount for b in bookings],
         [None] * count,
         [b.reference for b in bookings],
-        [b.text[:300] or None for b in bookings],
+        [b.text[:TEXT_LENGTH] or None for b in bookings],
         [b.account for b in bookings],
         [code for _, _, code, _ in rows],
         [b.occurrence for b in bookings],
