@@ -151,6 +151,7 @@ def import_files(
             file_preview.batch_id = _close_batch(
                 session, planner, batch, file_preview, keep=more, rules=rules
             )
+    planner.fresh.release()  # planned, not written: freed without the collector
     if not apply:
         # The plan changed objects in memory only; drop them so that no later
         # flush or commit of this session can write a preview.
@@ -324,6 +325,7 @@ def _close_batch(
     session.flush()
     _regenerate(session, [o for o, _ in touched if isinstance(o, Award)], rules)
     insert_new(session, planner.fresh, batch.id)  # before their deadlines
+    planner.fresh.release()
     planner.fresh = NewRows()
     _sync_payments(
         session, [o for o, _ in touched if isinstance(o, Disbursement)], rules
