@@ -9,7 +9,8 @@ into exactly what SQLAlchemy would hand to the driver – with the column type's
 own bind processor (on SQLite dates as ``YYYY-MM-DD``, timestamps as naive UTC
 with microseconds, enums as their value, booleans as 0/1), a repeated date or
 enum only once – and hands plain tuples to the driver: ``executemany`` with SQL
-built once on SQLite, ``COPY`` on PostgreSQL (psycopg). JSON is written by
+built once on SQLite (many rows per statement: sqlite3 spends about as long on a
+statement as on its row), ``COPY`` on PostgreSQL (psycopg). JSON is written by
 ``json``'s own C encoder set up as ``json.dumps`` sets it up, but once per column
 instead of once per value (``json.dumps`` spends most of its time on that set-up
 for small values); ``json_objects`` writes many objects of the same keys at once.
@@ -23,7 +24,7 @@ from __future__ import annotations
 import enum
 import json.encoder
 from collections.abc import Callable, Iterable, Sequence
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +32,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 Row = Sequence[Any]
+# Values one SQLite statement may bind in any version (SQLITE_MAX_VARIABLE_NUMBER
+# before 3.32).
+SQLITE_VALUES = 999
 Convert = Callable[[Sequence[Any]], Sequence[Any]]
 
 
@@ -169,6 +173,12 @@ class _Plan:
         if dialect.name == "sqlite":
             marks = ", ".join("?" for _ in names)  # the sqlite3 driver's paramstyle
             self.sql = f"INSERT INTO {target} ({columns}) VALUES ({marks})"  # noqa: S608
+            # Many rows per statement: sqlite3 steps and resets a statement per
+            # parameter set, which costs about as much as the row itself. As
+            # many rows as the oldest SQLite's limit of bound values allows.
+            self.per = max(1, SQLITE_VALUES // len(names))
+            many = ", ".join([f"({marks})"] * self.per)
+            self.sql_many = f"INSERT INTO {target} ({columns}) VALUES {many}"  # noqa: S608
         else:
             self.sql = f"COPY {target} ({columns}) FROM STDIN"
         self.converters = [
@@ -180,7 +190,14 @@ class _Plan:
     def write(self, connection: sa.Connection, rows: list[tuple[Any, ...]]) -> None:
         """Hand the rows to the driver: executemany on SQLite, COPY on PostgreSQL."""
         if self.dialect.name == "sqlite":
-            connection.exec_driver_sql(self.sql, rows)
+            whole = len(rows) - len(rows) % self.per
+            if whole and self.per > 1:
+                # The rows in groups of ``per``, each group one flat tuple.
+                groups = zip(*[iter(rows)] * self.per, strict=False)
+                flat = list(map(tuple, map(chain.from_iterable, groups)))
+                connection.exec_driver_sql(self.sql_many, flat)
+            if whole < len(rows):
+                connection.exec_driver_sql(self.sql, rows[whole:])
             return
         dbapi = self.dialect.loaded_dbapi
         try:
