@@ -38,6 +38,7 @@ from portfolio.services.import_match import (
 from portfolio.services.import_planner import PlannerBase, row_result
 from portfolio.services.import_result import (
     EntityChange,
+    Later,
     RowResult,
     RowStatus,
     display,
@@ -60,11 +61,18 @@ def _stamp(found: StoredObligation) -> int:
     )
 
 
-def _details(target: Obligation | PendingObligation) -> str:
-    """What a new deadline will be: its date, kind and person."""
-    person = target.responsible
-    who = f", zuständig {person.name}" if person is not None else ""
-    return f"fällig am {format_date(target.due_on)}, {label(target.kind)}{who}"
+def _details(target: Obligation | PendingObligation) -> Later:
+    """What a new deadline will be (its date, kind and person), written when shown.
+
+    The values are taken now; a list of 100 000 new deadlines shows a few.
+    """
+    due, kind, person = target.due_on, target.kind, target.responsible
+
+    def text() -> str:
+        who = f", zuständig {person.name}" if person is not None else ""
+        return f"fällig am {format_date(due)}, {label(kind)}{who}"
+
+    return text
 
 
 def _fill_new(
