@@ -202,8 +202,9 @@ class TableReader:
         self.shared_columns: dict[tuple[int, ...], dict[str, str]] = {}
         # Per planned column its readable cells remembered by ``_values``: a str
         # by itself, anything else by (type, value); SKIP for a blank cell.
-        self.fast_steps: list[tuple[int, str, dict[Any, Any], int]] = [
-            (i, c.field, {}, position) for position, (i, c) in enumerate(self.plan)
+        self.fast_steps: list[tuple[int, str, dict[Any, Any], int, bool, int]] = [
+            (i, column.field, {}, position, plain, limit)
+            for position, (i, column, _memo, limit, plain) in enumerate(self.steps)
         ]
         self.cols = tuple(i for i, _ in self.plan)
         self.width = max(self.cols, default=-1) + 1
@@ -323,11 +324,17 @@ class TableReader:
             cells = cells + [None] * (self.width - len(cells))
         values: dict[str, Any] = {}
         gaps: list[int] = []
-        for col, field, fast, position in self.fast_steps:
+        for col, field, fast, position, plain, _limit in self.fast_steps:
             raw = cells[col]
-            value = fast.get(raw if type(raw) is str else (type(raw), raw), MISSING)
-            if value is MISSING:
-                value = self._cell_value(index, position, raw, problems)
+            if type(raw) is not str:
+                value = fast.get((type(raw), raw), MISSING)
+                if value is MISSING:
+                    value = self._cell_value(index, position, raw, problems)
+            elif (value := fast.get(raw, MISSING)) is MISSING:
+                if plain:
+                    value = self._text(index, position, raw, problems)
+                else:
+                    value = self._cell_value(index, position, raw, problems)
             if value is SKIP:
                 gaps.append(col)
                 continue
@@ -338,6 +345,22 @@ class TableReader:
             columns = self.gap_columns[tuple(gaps)] = self._columns(used)
         return values, columns
 
+    def _text(
+        self, index: int, position: int, raw: str, problems: list[Problem]
+    ) -> Any:
+        """A text column's new cell (titles, references): ``clean_text``, inlined."""
+        value = raw.strip()
+        if "  " in value or not value.isprintable():
+            value = clean_text(raw)
+        if len(value) > self.fast_steps[position][5]:
+            return self._cell_value(index, position, raw, problems)  # the problem
+        fast = self.fast_steps[position][2]
+        if len(fast) >= MEMO_SIZE:
+            fast.clear()  # the next rows repeat the latest texts, if any
+        result: Any = value or SKIP
+        fast[raw] = result
+        return result
+
     def _cell_value(
         self, index: int, position: int, raw: Any, problems: list[Problem]
     ) -> Any:
@@ -345,9 +368,10 @@ class TableReader:
         col, column, memo, limit, plain = self.steps[position]
         fast = self.fast_steps[position][2]
         key = raw if type(raw) is str else (type(raw), raw)
-        if is_blank(raw):
-            if len(fast) < MEMO_SIZE:
-                fast[key] = SKIP
+        if len(fast) >= MEMO_SIZE:
+            fast.clear()  # the next rows repeat the latest cells, if any
+        if raw is None or (isinstance(raw, str) and is_blank(raw)):
+            fast[key] = SKIP
             return SKIP
         value = memo.get(key, MISSING)
         if value is MISSING:
@@ -370,7 +394,7 @@ class TableReader:
                 problems.append(self._problem(index, col, short, why, TOO_LONG_HINT))
                 return SKIP
         # Mutable results are not shared between records (as in ``_parse``).
-        if len(fast) < MEMO_SIZE and not isinstance(value, list | dict | set):
+        if not isinstance(value, list | dict | set):
             fast[key] = value
         return value
 
@@ -381,7 +405,7 @@ class TableReader:
         values: dict[str, Any] = {}
         used: list[int] = []
         uncached = self.facts.uncached
-        for col, field, _fast, position in self.fast_steps:
+        for col, field, _fast, position, _plain, _limit in self.fast_steps:
             if (index, col) in uncached:
                 self._cell(index, col, cells, problems)
                 continue

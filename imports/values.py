@@ -16,13 +16,13 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from portfolio.domain.enums import (
     Precision,
 )
 from portfolio.domain.errors import InvalidValue
-from portfolio.domain.money import to_money
+from portfolio.domain.money import CENT, to_money
 from portfolio.domain.periods import Period, month_end
 
 Raw = object
@@ -327,6 +327,8 @@ NUMBER_RE = re.compile(r"[+-]?\d[\d.,' ]*")
 
 def parse_money(raw: Raw) -> Decimal:
     """Read an amount of money as a two-place Decimal."""
+    if type(raw) is float and math.isfinite(raw):  # hot: a workbook's numbers
+        return Decimal(repr(raw)).quantize(CENT, rounding=ROUND_HALF_UP)
     if isinstance(raw, bool):
         raise ValueProblem("Hier wird ein Betrag erwartet.", MONEY_HINT)
     if isinstance(raw, int):
