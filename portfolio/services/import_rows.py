@@ -122,9 +122,11 @@ class ProgrammeRows(PlannerBase):
         funders = values.get("funders") or []
         # A workbook row bound to an award (hidden ``_award``) carries its term in
         # "Laufzeit", so the award is updated even when no amount is filled in.
-        wants_award = any(
-            values.get(f) is not None
-            for f in ("amount", "own_contribution", "reference", "award_id")
+        wants_award = (
+            values.get("amount") is not None
+            or values.get("own_contribution") is not None
+            or values.get("reference") is not None
+            or values.get("award_id") is not None
         )
         self._check_programme_row(record, programme, wants_award=wants_award)
         self.check_names(record, "contact")
@@ -435,7 +437,9 @@ class ProgrammeRows(PlannerBase):
             ("own_contribution", values.get("own_contribution"), "Eigenanteil"),
             ("status", status, "Status des Antrags"),
         ):
-            if value is not None:
+            if value is not None and created:
+                setattr(application, attr, value)  # as ``_award``: a new one
+            elif value is not None:
                 self.set(application, attr, value, german, change, ref)
         if phase is not None and application.phase is None:
             application.phase = phase
@@ -446,11 +450,12 @@ class ProgrammeRows(PlannerBase):
         self, programme: Programme, funder: Funder | None, reference: str | None
     ) -> Application | None:
         """The application a row means: by reference, else by funder (unclaimed)."""
+        wanted = fold(reference)
         for application in programme.applications:
             if id(application) in self.claimed:
                 continue
             if reference:
-                if fold(application.reference) == fold(reference):
+                if fold(application.reference) == wanted:
                     return application
             elif funder is None or application.funder is funder:
                 return application
@@ -505,17 +510,7 @@ class ProgrammeRows(PlannerBase):
         self.claimed.add(id(award))
         name = f"{programme.label} {reference or ''}".strip()
         change = EntityChange(AWARD, name, created)
-        period: Period | None = values.get("period")
-        fields: list[tuple[str, Any, str]] = [
-            ("reference", reference, "Förderkennzeichen"),
-            ("amount", values.get("amount"), "Fördersumme"),
-            ("own_contribution", values.get("own_contribution"), "Eigenanteil"),
-        ]
-        if period is not None:
-            fields += [("start", period.start, "Beginn"), ("end", period.end, "Ende")]
-        for attr, value, german in fields:
-            if value is not None or (attr in record.columns and "id" in values):
-                self.set(award, attr, value, german, change, ref)
+        self._award_fields(record, award, change, ref)
         if phase is not None and award.phase is None:
             award.phase = phase
         if created:
@@ -526,6 +521,30 @@ class ProgrammeRows(PlannerBase):
         if created or change.diffs:
             changes.append(change)
         return award
+
+    def _award_fields(
+        self, record: Record, award: Award, change: EntityChange, ref: str
+    ) -> None:
+        """The row's reference, amounts and term on its award."""
+        values = record.values
+        period: Period | None = values.get("period")
+        fields: list[tuple[str, Any, str]] = [
+            ("reference", values.get("reference"), "Förderkennzeichen"),
+            ("amount", values.get("amount"), "Fördersumme"),
+            ("own_contribution", values.get("own_contribution"), "Eigenanteil"),
+        ]
+        if period is not None:
+            fields += [("start", period.start, "Beginn"), ("end", period.end, "Ende")]
+        if change.created:
+            # A new award: nothing to compare or show, and ``created`` stamped
+            # its source cell already; what ``set`` would do, without its work.
+            for attr, value, _ in fields:
+                if value is not None:
+                    setattr(award, attr, value)
+            return
+        for attr, value, german in fields:
+            if value is not None or (attr in record.columns and "id" in values):
+                self.set(award, attr, value, german, change, ref)
 
     def _report_open(
         self,
@@ -590,9 +609,8 @@ class ProgrammeRows(PlannerBase):
         if award_id is not None:
             return next((a for a in awards if a.id == award_id), None)
         if reference:
-            return next(
-                (a for a in awards if fold(a.reference) == fold(reference)), None
-            )
+            wanted = fold(reference)
+            return next((a for a in awards if fold(a.reference) == wanted), None)
         funder = funders[0] if funders else None
         for award in awards:
             if id(award) in self.claimed or award.reference:
