@@ -344,6 +344,21 @@ def test_json_writer_repeats_and_refusals() -> None:
         json_column([date(2017, 1, 1)])
     with pytest.raises(ValueError, match="one column per distinct key"):
         json_objects(["a", "a"], [[1], [2]])
+    with pytest.raises(ValueError, match="columns of different lengths"):
+        json_objects(["a", "b"], [[None, None], [None]])
+
+
+def test_json_objects_with_columns_alike_in_every_row() -> None:
+    # A column that writes the same in every row is part of the template.
+    keys = ["%s", "b", "c", "d"]
+    columns = [["%d%%"] * 3, [None] * 3, [1, 2, 3], [ChangeAction.CREATE] * 3]
+    rows = zip(*columns, strict=True)
+    expected = [json.dumps(dict(zip(keys, row, strict=True))) for row in rows]
+    assert json_objects(keys, columns) == expected
+    assert (
+        json_objects(["%", "x"], [["%"] * 2, [None] * 2])
+        == [json.dumps({"%": "%", "x": None})] * 2
+    )
 
 
 # --- undo ----------------------------------------------------------------------

@@ -329,11 +329,19 @@ def _encoder() -> Callable[[Any, int], Sequence[str]]:
 
 def json_column(values: Sequence[Any]) -> list[str]:
     """``json.dumps(value)`` for each value (``default_json`` must hold)."""
+    texts = _json_texts(values)
+    return [texts] * len(values) if isinstance(texts, str) else texts
+
+
+def _json_texts(values: Sequence[Any]) -> str | list[str]:
+    """As ``json_column``; one text if every value writes it (an empty column)."""
     encode = _encoder()
     kinds = set(map(type, values))
     kinds.discard(type(None))
     if len(kinds) <= 1 and all(map(_same_text, kinds)):
         distinct = set(values)
+        if len(distinct) == 1 and len(values) > 1:
+            return "".join(encode(distinct.pop(), 0))
         if len(distinct) * 2 < len(values):  # mostly repeats: each value once
             text = {value: "".join(encode(value, 0)) for value in distinct}
             return list(map(text.__getitem__, values))
@@ -359,8 +367,23 @@ def json_objects(keys: Sequence[str], columns: Sequence[Sequence[Any]]) -> list[
     """
     if len(set(keys)) != len(keys) or len(keys) != len(columns) or not keys:
         raise ValueError("one column per distinct key")
+    counts = {len(values) for values in columns}
+    if len(counts) > 1:
+        raise ValueError("columns of different lengths")
     encode = json.encoder.encode_basestring_ascii
-    items = ", ".join(f"{encode(key).replace('%', '%%')}: %s" for key in keys)
-    template = "{" + items + "}"
-    encoded = [json_column(values) for values in columns]
+    items: list[str] = []
+    encoded: list[list[str]] = []
+    for key, values in zip(keys, columns, strict=True):
+        name = encode(key).replace("%", "%%")
+        texts = _json_texts(values)
+        if isinstance(texts, str):
+            # The same in every row (most columns of new rows are empty): part
+            # of the template, not a value to fill in per row.
+            items.append(f"{name}: {texts.replace('%', '%%')}")
+        else:
+            items.append(f"{name}: %s")
+            encoded.append(texts)
+    template = "{" + ", ".join(items) + "}"
+    if not encoded:
+        return [template % ()] * counts.pop()
     return list(map(template.__mod__, zip(*encoded, strict=True)))
