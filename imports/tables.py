@@ -126,21 +126,25 @@ ODD_START = re.compile(
 )
 
 
-def _ordinary(cells: list[Any]) -> bool:
+def _ordinary(cells: list[Any], plain: set[str]) -> bool:
     """Whether a row is data for sure (what ``_not_data`` says of most rows).
 
     It has more than two filled cells, and none of its first three texts starts
-    a sum label, a formula or blanks; any other row takes the long way.
+    a sum label, a formula or blanks; any other row takes the long way. Texts
+    found ``plain`` are remembered: lists repeat names and dates.
     """
     texts = filled = 0
-    odd = ODD_START.match
     for cell in cells:
         if type(cell) is str:
             if not cell:
                 continue
             if texts < 3:
-                if odd(cell):
-                    return False
+                if cell not in plain:
+                    if ODD_START.match(cell):
+                        return False
+                    if len(plain) >= MEMO_SIZE:
+                        plain.clear()
+                    plain.add(cell)
                 texts += 1
         elif cell is None:
             continue
@@ -191,6 +195,9 @@ class TableReader:
             r0: (c0, c1) for (r0, c0), (_r1, c1) in merged if c1 - c0 >= 2
         }
         self.required = REQUIRED[header.kind]
+        self.required_set = frozenset(self.required)
+        # Texts met among a row's first three that start no sum word or formula.
+        self.plain_texts: set[str] = set()
         self.names: dict[int, str] = {}
         self.names = {i: self._column_name(i) for i, _ in self.plan}
         self.identifying = IDENTIFYING[header.kind]
@@ -232,12 +239,12 @@ class TableReader:
         """Sort every row below the header into records, skipped and rejected."""
         pending_blank = 0
         last_row = self.header.last_row
-        sum_rows = self.sum_rows
+        sum_rows, plain_texts = self.sum_rows, self.plain_texts
         for index, cells in rows:
             if index <= last_row:
                 continue
             # Most rows are data: more than two cells, no sum word or formula.
-            if _ordinary(cells) and index not in sum_rows:
+            if _ordinary(cells, plain_texts) and index not in sum_rows:
                 if pending_blank:
                     self.result.blank_rows += pending_blank
                     pending_blank = 0
@@ -292,7 +299,7 @@ class TableReader:
             problems.append(
                 self._problem(index, col, raw, trouble.reason, trouble.hint)
             )
-        if not problems:
+        if not problems and not values.keys() >= self.required_set:
             missing = [f for f in self.required if f not in values]
             if missing and not any(values.get(f) for f in self.identifying):
                 self.result.skipped.append(
@@ -303,8 +310,8 @@ class TableReader:
         if problems:
             self.result.rejected.extend(problems)
             return
-        record = Record(self.header.kind, self._source(index), values, columns)
-        self.result.records.append(record)
+        source = Source(self.result.file, self.result.sheet, index + 1)
+        self.result.records.append(Record(self.header.kind, source, values, columns))
         if unknown is not None:
             self.unknown_status[unknown] = self.unknown_status.get(unknown, 0) + 1
 
