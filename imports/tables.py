@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from math import isfinite
 from typing import Any
 
-from imports.columns import MAX_LENGTH, REQUIRED, Column, text
+from imports.columns import MAX_LENGTH, REQUIRED, Column, money, text
 from imports.finish import finish
 from imports.headers import Header
 from imports.values import SPACES, ValueProblem, clean_text, is_blank, parse_money
@@ -209,9 +210,9 @@ class TableReader:
         self.shared_columns: dict[tuple[int, ...], dict[str, str]] = {}
         # Per planned column its readable cells remembered by ``_values``: a str
         # by itself, anything else by (type, value); SKIP for a blank cell.
-        self.fast_steps: list[tuple[int, str, dict[Any, Any], int, bool, int]] = [
-            (i, column.field, {}, position, plain, limit)
-            for position, (i, column, _memo, limit, plain) in enumerate(self.steps)
+        self.fast_steps: list[tuple[int, str, dict[Any, Any], int, bool, bool]] = [
+            (i, column.field, {}, position, plain, column.parse is money)
+            for position, (i, column, _memo, _limit, plain) in enumerate(self.steps)
         ]
         self.cols = tuple(i for i, _ in self.plan)
         self.width = max(self.cols, default=-1) + 1
@@ -331,12 +332,15 @@ class TableReader:
             cells = cells + [None] * (self.width - len(cells))
         values: dict[str, Any] = {}
         gaps: list[int] = []
-        for col, field, fast, position, plain, _limit in self.fast_steps:
+        for col, field, fast, position, plain, amount in self.fast_steps:
             raw = cells[col]
             if type(raw) is not str:
                 value = fast.get((type(raw), raw), MISSING)
                 if value is MISSING:
-                    value = self._cell_value(index, position, raw, problems)
+                    if amount and type(raw) is float and isfinite(raw):
+                        value = parse_money(raw)  # amounts: mostly each its own
+                    else:
+                        value = self._cell_value(index, position, raw, problems)
             elif (value := fast.get(raw, MISSING)) is MISSING:
                 if plain:
                     value = self._text(index, position, raw, problems)
@@ -359,7 +363,7 @@ class TableReader:
         value = raw.strip()
         if "  " in value or not value.isprintable():
             value = clean_text(raw)
-        if len(value) > self.fast_steps[position][5]:
+        if len(value) > self.steps[position][3]:
             return self._cell_value(index, position, raw, problems)  # the problem
         fast = self.fast_steps[position][2]
         if len(fast) >= MEMO_SIZE:
