@@ -25,6 +25,7 @@ import enum
 import json.encoder
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain, repeat
+from types import NoneType
 from typing import Any
 
 import sqlalchemy as sa
@@ -335,13 +336,23 @@ def json_column(values: Sequence[Any]) -> list[str]:
 
 def _json_texts(values: Sequence[Any]) -> str | list[str]:
     """As ``json_column``; one text if every value writes it (an empty column)."""
-    encode = _encoder()
     kinds = set(map(type, values))
-    kinds.discard(type(None))
+    if len(kinds) == 1 and len(values) > 1:
+        (kind,) = kinds
+        if (kind is NoneType or _same_text(kind)) and values.count(values[0]) == len(
+            values
+        ):
+            return "".join(_encoder()(values[0], 0))
+        # What the encoder calls for a text or a number, without its set-up per
+        # value: the keys and references of new rows, each its own.
+        if kind is str:
+            return list(map(json.encoder.encode_basestring_ascii, values))
+        if kind is int:
+            return list(map(int.__repr__, values))
+    encode = _encoder()
+    kinds.discard(NoneType)
     if len(kinds) <= 1 and all(map(_same_text, kinds)):
         distinct = set(values)
-        if len(distinct) == 1 and len(values) > 1:
-            return "".join(encode(distinct.pop(), 0))
         if len(distinct) * 2 < len(values):  # mostly repeats: each value once
             text = {value: "".join(encode(value, 0)) for value in distinct}
             return list(map(text.__getitem__, values))
