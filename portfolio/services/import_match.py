@@ -75,15 +75,19 @@ class ProgrammeIndex:
         if programme.id is not None:
             self.by_id[programme.id] = programme
         self.by_key[programme.key] = programme
-        self.folded[id(programme)] = fold(programme.name)
-        names = {fold(programme.name), fold(programme.short_name), fold(programme.key)}
-        names |= {fold(m) for m in BRACKET_RE.findall(programme.name or "")}
-        for name in names - {""}:
-            if programme not in self.names[name]:
-                self.names[name].append(programme)
-        for label in (programme.name, programme.short_name):
+        name, short_name = programme.name, programme.short_name
+        folded_name, folded_short = fold(name), fold(short_name)
+        self.folded[id(programme)] = folded_name
+        names = {folded_name, folded_short, fold(programme.key)}
+        if name and "(" in name:
+            names |= {fold(m) for m in BRACKET_RE.findall(name)}
+        names.discard("")
+        for folded in names:
+            known = self.names[folded]
+            if programme not in known:
+                known.append(programme)
+        for label, folded in ((name, folded_name), (short_name, folded_short)):
             if label:
-                folded = fold(label)
                 if folded not in self.labels:
                     self.prefixes[folded[:4]].append(folded)
                 self.labels[folded] = label

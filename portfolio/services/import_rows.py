@@ -160,10 +160,12 @@ class ProgrammeRows(PlannerBase):
         # New when nothing of the row was stored before: its programme, or an
         # award (application) of a programme this import creates; a row that adds
         # to a stored programme changed it.
-        new = created or (
-            programme.id is None
-            and any(c.created and c.entity in (AWARD, APPLICATION) for c in changes)
-        )
+        new = created
+        if not new and programme.id is None:
+            for c in changes:
+                if c.created and c.entity in (AWARD, APPLICATION):
+                    new = True
+                    break
         return row_result(record, label, changes, new=new)
 
     def _check_programme_row(
@@ -225,7 +227,7 @@ class ProgrammeRows(PlannerBase):
         key = values.get("key") or self.programmes.unique_key(label)
         programme: Programme
         if self.plain_new:
-            new = NewProgramme(key=key, name=values["name"], tags=[])
+            new = NewProgramme(key=key, name=values["name"], tags=[], where=ref)
             self.fresh.programmes.append(new)
             programme = cast(Programme, new)  # the row handlers read either alike
         else:
@@ -234,7 +236,8 @@ class ProgrammeRows(PlannerBase):
         if "status" in values:
             programme.status = values["status"]
         self.programmes.add(programme)
-        self.created(programme, ref)
+        if not self.plain_new:
+            self.created(programme, ref)
         return programme
 
     def _programme_fields(
@@ -320,16 +323,18 @@ class ProgrammeRows(PlannerBase):
         ref: str,
         changes: list[EntityChange],
     ) -> None:
-        if any(f.funder is funder for f in programme.fundings):
-            return
+        for funding_ in programme.fundings:
+            if funding_.funder is funder:
+                return
         funding: Funding | NewFunding
         if isinstance(programme, NewProgramme):
-            funding = NewFunding(programme=programme, funder=funder)
+            # A plain new row carries its source cell (``created``) from the start.
+            funding = NewFunding(programme=programme, funder=funder, where=ref)
             self.fresh.fundings.append(funding)
         else:
             funding = Funding(funder=funder)
+            self.created(funding, ref)
         programme.fundings.append(funding)
-        self.created(funding, ref)
         changes.append(
             EntityChange(
                 "Finanzierung", f"{programme.label} ← {funder.short_name}", True
@@ -368,12 +373,12 @@ class ProgrammeRows(PlannerBase):
                 "precision": period.precision,
             }
             if isinstance(programme, NewProgramme):
-                phase = NewPhase(programme=programme, **parts)
+                phase = NewPhase(programme=programme, where=ref, **parts)
                 self.fresh.phases.append(phase)
             else:
                 phase = Phase(**parts)
+                self.created(phase, ref)
             programme.phases.append(phase)
-            self.created(phase, ref)
             self.claimed.add(id(phase))
             # Named when shown (``Later``): the label and term as they are now.
             named = partial(_phase_name, programme.label, period)
@@ -419,13 +424,13 @@ class ProgrammeRows(PlannerBase):
         if application is None:
             if isinstance(programme, NewProgramme):
                 application = NewApplication(
-                    programme=programme, funder=funder, reference=reference
+                    programme=programme, funder=funder, reference=reference, where=ref
                 )
                 self.fresh.applications.append(application)
             else:
                 application = Application(funder=funder, reference=reference)
+                self.created(application, ref)
             programme.applications.append(application)
-            self.created(application, ref)
         self.claimed.add(id(application))
         change = EntityChange(
             APPLICATION, f"{programme.label} {reference or ''}".strip(), created
@@ -499,13 +504,16 @@ class ProgrammeRows(PlannerBase):
         if award is None:
             if isinstance(programme, NewProgramme):
                 award = NewAward(
-                    programme=programme, funder=funders[0], reference=reference
+                    programme=programme,
+                    funder=funders[0],
+                    reference=reference,
+                    where=ref,
                 )
                 self.fresh.awards.append(award)
             else:
                 award = Award(funder=funders[0], reference=reference)
+                self.created(award, ref)
             programme.awards.append(award)
-            self.created(award, ref)
             self._approve_application(programme, award, ref, changes)
         self.claimed.add(id(award))
         name = f"{programme.label} {reference or ''}".strip()
