@@ -455,6 +455,8 @@ class ProgrammeRows(PlannerBase):
         self, programme: Programme, funder: Funder | None, reference: str | None
     ) -> Application | None:
         """The application a row means: by reference, else by funder (unclaimed)."""
+        if not programme.applications:
+            return None
         wanted = fold(reference)
         for application in programme.applications:
             if id(application) in self.claimed:
@@ -614,6 +616,8 @@ class ProgrammeRows(PlannerBase):
         award_id: int | None,
     ) -> Award | None:
         awards = list(programme.awards)
+        if not awards:
+            return None  # a new programme's first row: nothing to fold and compare
         if award_id is not None:
             return next((a for a in awards if a.id == award_id), None)
         if reference:
