@@ -268,3 +268,25 @@ def test_money_applied_for_is_an_application_until_it_is_awarded(
         assert str(award.amount) == "1100000.00"
         application = session.scalars(sa.select(Application)).one()
         assert application.status is ApplicationStatus.APPROVED
+
+
+def test_a_new_awards_details_are_those_of_its_own_row(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # The preview writes a new award's details only when shown; they are still
+    # the values of the row that created it, not those a later row gave it.
+    path = sheet(
+        tmp_path / "zwei.xlsx",
+        ["Theta", "BMBF", "01.01.2020 - 31.12.2021", "100 €", "läuft", "FKZ-1"],
+        ["Theta", "BMBF", "01.01.2020 - 31.12.2022", "200 €", "läuft", "FKZ-1"],
+        header=[*HEADER, "Förderkennzeichen"],
+    )
+    preview = run(engine, path, apply=False)
+    first, second = [r for f in preview.files for s in f.sheets for r in s.rows]
+    [award] = [c for c in first.changes if c.entity == "Bewilligung"]
+    assert award.created
+    assert award.details == "100,00 €, 01.01.2020 – 31.12.2021"
+    [phase] = [c for c in first.changes if c.entity == "Phase"]
+    assert phase.name == "Theta: 01.01.2020 – 31.12.2021"
+    diffs = [(d.label, d.old, d.new) for c in second.changes for d in c.diffs]
+    assert ("Fördersumme", "100,00 €", "200,00 €") in diffs
