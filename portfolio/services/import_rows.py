@@ -259,12 +259,15 @@ class ProgrammeRows(PlannerBase):
         if exact and first:
             self.set(programme, "name", values["name"], "Name", change, ref)
         sets_status = self.status_rows.get(fold(str(values["name"])))
+        if not first:
+            # A later row sets only the status, if it is the row of the latest term.
+            if sets_status == record.source.row and "status" in values:
+                german = PROGRAMME_FIELDS["status"]
+                self.set(programme, "status", values["status"], german, change, ref)
+            return first
         for name, german in PROGRAMME_FIELDS.items():
-            if name == "status" and sets_status is not None:
-                if sets_status != record.source.row:
-                    continue  # another row of this programme has its latest term
-            elif not first:
-                continue
+            if name == "status" and sets_status not in {None, record.source.row}:
+                continue  # another row of this programme has its latest term
             if name in values:
                 self.set(programme, name, values[name], german, change, ref)
             elif exact and name in sheet.columns and name in CLEARABLE:
