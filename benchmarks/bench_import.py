@@ -220,12 +220,13 @@ def phase_import(path: Path, db: str, *options: str) -> int:
     import io
     import re
 
-    from portfolio.cli import main
+    from portfolio.cli import run
 
     out = io.StringIO()
-    args = ["--db", db, "import", str(path), "--yes", *options]
+    # As the ``portfolio`` program runs it: a process that ends with the command.
+    sys.argv = ["portfolio", "--db", db, "import", str(path), "--yes", *options]
     with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
-        main.main(args=args, prog_name="portfolio")
+        run()
     total = re.search(r"^Gesamt: (\d+) Zeile", out.getvalue(), re.MULTILINE)
     if total is None:
         raise SystemExit(f"no totals in the import output:\n{out.getvalue()}")

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-PORTFOLIO = "import sys; from portfolio.cli import main; sys.exit(main())"
+PORTFOLIO = "import sys; from portfolio.cli import run; sys.exit(run())"
 
 
 def timed(argv: list[str], env: dict[str, str], cwd: str) -> float:

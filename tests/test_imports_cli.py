@@ -10,10 +10,13 @@ repeat with rejected rows says so; counts say "1 Zeile".
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import shutil
 import struct
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -268,3 +271,39 @@ def test_several_files_name_each_batch_and_undo_newest_first(cli: Cli, db: str) 
         "(rückgängig, den neuesten zuerst: portfolio imports undo 2; "
         "portfolio imports undo 1)." in result.stdout
     )
+
+
+GC_AT_EXIT = """
+import atexit, gc, sys
+from portfolio.cli import run
+atexit.register(lambda: print("collector on:", gc.isenabled(), file=sys.stderr))
+sys.argv = ["portfolio", *sys.argv[1:]]
+run()
+"""
+
+
+def test_only_an_import_in_its_own_process_switches_the_collector_off(
+    cli: Cli, db: str, tmp_path: Path
+) -> None:
+    """A process that ends with its import skips the collector's walk over a
+    million objects; the same import inside another process (tests, a script,
+    the web server) leaves the collector as it was."""
+    sheet = OVERVIEW
+    assert cli("import", str(sheet), "--yes", db=db).exit_code in (0, 1)  # rejects some
+    assert gc.isenabled()
+
+    def collector_on(*args: str) -> bool:
+        done = subprocess.run(
+            [sys.executable, "-c", GC_AT_EXIT, "--db", db, *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+            check=False,
+        )
+        last = done.stderr.strip().splitlines()[-1]
+        assert last.startswith("collector on:"), done.stderr
+        return last.endswith("True")
+
+    assert not collector_on("import", str(sheet), "--yes", "--recheck")
+    assert collector_on("programmes")

@@ -33,6 +33,7 @@ from portfolio.cli.render import console, table
 from portfolio.domain.models import ImportBatch
 from portfolio.domain.periods import format_date
 from portfolio.domain.records import FileResult, SheetKind
+from portfolio.services.collector import collector_off_for_the_process
 from portfolio.services.import_apply import Progress, RuleSettings
 from portfolio.services.import_preview import (
     counts_line,
@@ -163,6 +164,8 @@ def import_command(  # noqa: PLR0917 - one parameter per option
     (übernehmen) oder --dry-run (nur ansehen). Exit-Code 0 fertig, 1 fertig mit
     abgelehnten Zeilen, 2 Datei oder Angaben unbrauchbar, 3 interner Fehler.
     """
+    if cli.own_process:
+        collector_off_for_the_process()
     folder = cli.settings.get("paths.profiles")
     chosen: Profile | None = (
         load_profile(profile, Path(folder) if folder else None) if profile else None
