@@ -283,8 +283,8 @@ def _oversized(booking: Booking, layout: Layout) -> BookingProblem:
                 booking.row,
                 layout.label(index),
                 f"{what} ist zu lang ({len(text)} statt höchstens {limit} Zeichen) "
-                "– so lang speichert portfolio ihn nicht; bitte die Spalte im "
-                "Export prüfen.",
+                "– so lange Einträge speichert portfolio nicht; bitte die Spalte "
+                "im Export prüfen.",
             )
     column = layout.amount if layout.amount is not None else layout.debit
     return BookingProblem(

@@ -64,20 +64,24 @@ def _loaded_by(*args: str, cwd: Path) -> list[str]:
     return loaded
 
 
+def _python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run code in a fresh interpreter (nothing loaded yet); it must succeed."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        check=True,
+    )
+
+
 def test_importing_the_command_line_loads_no_heavy_library(tmp_path: Path) -> None:
     code = (
         "import sys, portfolio.cli.app, portfolio.cli; "
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-        check=True,
-    )
-    assert done.stdout.strip() == "[]"
+    assert _python(code, tmp_path).stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"], ["report", "--help"]])
@@ -125,14 +129,7 @@ def test_a_command_loads_only_its_own_area(tmp_path: Path) -> None:
         "print(sorted(m for m in sys.modules if m.startswith('portfolio.cli.')),"
         " file=sys.stderr)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-        check=True,
-    )
+    done = _python(code, tmp_path)
     loaded = ast.literal_eval(done.stderr.strip().splitlines()[-1])
     assert "Excel-/CSV-Tabellen importieren" in done.stdout
     assert "portfolio.cli.imports" in loaded
