@@ -197,6 +197,55 @@ def open_workbook(
     ``sheet_facts=False`` leaves out the xlsx sheets' hidden columns and formula
     cells (see ``xmlscan``) for readers that use neither; the date system is read.
     """
+    file = _checked_file(path, max_bytes, max_unpacked)
+    if (text := _open_text(path, file)) is not None:
+        return text
+    facts = _book_facts(file, path.name, sheet_facts=sheet_facts)
+    workbook = _open_calamine(path, file.data, file.format, file.digest)
+    return _with_facts(workbook, facts)
+
+
+def open_parsed(path: Path) -> Workbook:
+    """``open_workbook`` (default limits) with every sheet a reading parses, parsed.
+
+    For a second thread (``prefetch``): calamine parses without Python's lock, so
+    the parse comes before the xlsx scan, which needs it. Where a file is refused,
+    the reason may differ from ``open_workbook``'s; the caller opens it again.
+    """
+    file = _checked_file(path, DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED)
+    workbook = _open_text(path, file) or _open_calamine(
+        path, file.data, file.format, file.digest
+    )
+    for sheet in workbook.sheets:
+        if sheet.visible and not sheet.kind_note:
+            load_sheet(workbook, sheet)
+    return _with_facts(workbook, _book_facts(file, path.name, sheet_facts=True))
+
+
+def _open_text(path: Path, file: _File) -> Workbook | None:
+    """A CSV or flat OpenDocument file opened; None for a container format."""
+    if file.format == "csv":
+        sheet = _read_csv(file.data, path.stem, path.name)
+        return Workbook(path, "csv", file.digest, sheets=[sheet])
+    if file.format == "fods":
+        workbook = _open_calamine(path, _fods_as_ods(file.data), "ods", file.digest)
+        workbook.format = "fods"
+        return workbook
+    return None
+
+
+@dataclass(slots=True)
+class _File:
+    """A file's bytes, checked: within the limits, its format known."""
+
+    data: bytes
+    digest: str
+    format: str
+    archive: zipfile.ZipFile | None
+
+
+def _checked_file(path: Path, max_bytes: int, max_unpacked: int) -> _File:
+    """Read a file, refusing what is too large, a zip bomb or not a table."""
     name = path.name
     try:
         size = path.stat().st_size
@@ -234,24 +283,31 @@ def open_workbook(
         names = archive.namelist()
         main = main_part(archive)
     fmt = sniff_format(data[:8192], names, f"Die Datei {name}", main)
-    if fmt == "csv":
-        return Workbook(path, fmt, digest, sheets=[_read_csv(data, path.stem, name)])
-    if fmt == "fods":
-        workbook = _open_calamine(path, _fods_as_ods(data), "ods", digest, BookFacts())
-        workbook.format = "fods"
-        return workbook
     if fmt == "xls" and _xls_filepass(data):
         raise InputError(_protected(f"Die Datei {name}"))
-    facts = BookFacts()
-    if archive is not None and fmt in ("xlsx", "xlsm"):
-        try:
-            facts = scan_xlsx(archive, sheets=sheet_facts)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-            raise InputError(
-                f"Die Datei {name} ist beschädigt – bitte in Excel öffnen und neu "
-                "speichern."
-            ) from None
-    return _open_calamine(path, data, fmt, digest, facts)
+    return _File(data, digest, fmt, archive)
+
+
+def _book_facts(file: _File, name: str, *, sheet_facts: bool) -> BookFacts:
+    """What calamine does not report of an xlsx (see ``xmlscan``); none elsewhere."""
+    if file.archive is None or file.format not in ("xlsx", "xlsm"):
+        return BookFacts()
+    try:
+        return scan_xlsx(file.archive, sheets=sheet_facts)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise InputError(
+            f"Die Datei {name} ist beschädigt – bitte in Excel öffnen und neu "
+            "speichern."
+        ) from None
+
+
+def _with_facts(workbook: Workbook, facts: BookFacts) -> Workbook:
+    if not facts.date1904 and not facts.sheets:
+        return workbook  # what a workbook has without facts (csv, ods, xls)
+    workbook.date1904 = facts.date1904
+    for sheet in workbook.sheets:
+        sheet.facts = facts.sheets.get(sheet.name, SheetFacts())
+    return workbook
 
 
 def _open_zip(data: bytes, name: str, max_unpacked: int) -> zipfile.ZipFile:
@@ -267,9 +323,7 @@ def _open_zip(data: bytes, name: str, max_unpacked: int) -> zipfile.ZipFile:
     return archive
 
 
-def _open_calamine(
-    path: Path, data: bytes, fmt: str, digest: str, facts: BookFacts
-) -> Workbook:
+def _open_calamine(path: Path, data: bytes, fmt: str, digest: str) -> Workbook:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         metadata = book.sheets_metadata
@@ -277,12 +331,10 @@ def _open_calamine(
         if _encrypted(data):
             raise InputError(_protected(f"Die Datei {path.name}")) from None
         raise InputError(_unreadable(f"Die Datei {path.name}", exc)) from None
-    workbook = Workbook(path, fmt, digest, facts.date1904, handle=book)
+    workbook = Workbook(path, fmt, digest, handle=book)
     for meta in metadata:
         visible = meta.visible == SheetVisibleEnum.Visible
-        sheet = SheetData(
-            meta.name, visible, facts=facts.sheets.get(meta.name, SheetFacts())
-        )
+        sheet = SheetData(meta.name, visible)
         if meta.typ != SheetTypeEnum.WorkSheet:
             sheet.kind_note = "kein Tabellenblatt (Diagramm oder Makro)"
         workbook.sheets.append(sheet)

@@ -19,6 +19,7 @@ from imports.filetime import written_at
 from imports.headers import HEADER_SEARCH_ROWS
 from imports.kinds import classify, looks_like_list_sheet
 from imports.mapping import Mapping, apply_mapping, user_fields
+from imports.prefetch import take
 from imports.profiles import Profile, profile_for
 from imports.readers import (
     DEFAULT_MAX_BYTES,
@@ -81,7 +82,9 @@ def read_file(
 def _read_file(
     path: Path, options: ReadOptions, progress: Progress | None
 ) -> FileResult:
-    workbook = open_workbook(path, options.max_bytes, options.max_unpacked)
+    workbook = take(path, options.max_bytes, options.max_unpacked) or open_workbook(
+        path, options.max_bytes, options.max_unpacked
+    )
     try:
         result = FileResult(path.name, str(path), workbook.sha256, workbook.format)
         result.written = written_at(path, workbook.format)
