@@ -14,11 +14,16 @@ done marks, names of 200 programmes as people write them, a sum-free footnote) o
 * recheck: the same with ``--recheck``: read and compare every row (no-op),
 * store: the floor of writing: exactly the rows the first import created and
   its change-log rows, read back from its database and inserted with sqlite3's
-  ``executemany`` (ids given, the application's pragmas, one transaction) into
-  the database as it was before that import; no reading, no planning,
+  ``executemany`` (ids given, the application's pragmas, one transaction, as
+  many rows per statement as 999 bound values allow, as the import's own
+  ``BulkInsert`` does) into the database as it was before that import; no
+  reading, no planning,
 
 with each phase's peak memory (max RSS). Prints the ratios against calamine and
-the first import against the floor (calamine + store). Usage::
+the first import against the floor (calamine + store). The project's modules are
+compiled to bytecode first, as an installed package has them (pip compiles on
+install; a checkout run with PYTHONDONTWRITEBYTECODE would otherwise compile
+every module anew in every phase). Usage::
 
     python benchmarks/bench_import.py                 # 10k, 100k, 300k
     python benchmarks/bench_import.py --rows 10000 --skip-pandas
@@ -273,11 +278,30 @@ def phase_store(source: Path, target: Path) -> tuple[int, float]:
     started = time.perf_counter()
     store.execute("BEGIN IMMEDIATE")
     for sql, rows in tables:
-        store.executemany(sql, rows)
+        _insert_many(store, sql, rows)
     store.execute("COMMIT")
     seconds = time.perf_counter() - started
     store.close()
     return sum(len(rows) for _, rows in tables), seconds
+
+
+def _insert_many(store: object, sql: str, rows: list[tuple[object, ...]]) -> None:
+    """Insert rows with as many per statement as 999 bound values allow."""
+    import sqlite3
+
+    assert isinstance(store, sqlite3.Connection)
+    if not rows:
+        return
+    per = max(1, 999 // len(rows[0]))
+    head, marks = sql.split(" VALUES ")
+    many = f"{head} VALUES {', '.join([marks] * per)}"
+    whole = len(rows) - len(rows) % per
+    groups = [
+        tuple(value for row in rows[start : start + per] for value in row)
+        for start in range(0, whole, per)
+    ]
+    store.executemany(many, groups)
+    store.executemany(sql, rows[whole:])
 
 
 def _table_rows(
@@ -299,6 +323,15 @@ def _table_rows(
     names = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join("?" * len(columns))
     return f"INSERT INTO {table} ({names}) VALUES ({marks})", rows
+
+
+def compile_project() -> None:
+    """Bytecode for the project's modules, as ``pip install`` leaves it."""
+    import compileall
+
+    root = Path(__file__).resolve().parents[1]
+    for package in ("portfolio", "imports", "reports"):
+        compileall.compile_dir(root / package, quiet=1)
 
 
 def fresh_database(path: Path) -> None:
@@ -441,6 +474,7 @@ def main() -> None:
     if args.phase:
         print(json.dumps(run_phase(args.phase, Path(args.file), args.db)))
         return
+    compile_project()
     with tempfile.TemporaryDirectory() as folder:
         for rows in args.overview or []:
             bench_overview(rows, Path(folder))
