@@ -54,7 +54,19 @@ def fold(text: str | None) -> str:
     """
     if not text:
         return ""
-    value = text.casefold().translate(UMLAUTS)
+    value = text.casefold()
+    if value.isascii():
+        # Most names: ASCII words between single blanks are folded already
+        # (isalnum of ASCII is exactly a-z0-9 after casefold; no umlauts).
+        if value.isalnum() or (
+            value.replace(" ", "").isalnum()
+            and "  " not in value
+            and value[0] != " "
+            and value[-1] != " "
+        ):
+            return value
+    else:
+        value = value.translate(UMLAUTS)
     # Runs of other characters become one blank, so only the ends need trimming.
     folded = NOT_ALNUM_RE.sub(" ", value).strip()
     # A name of only symbols ("{", "–") still has to find itself again.

@@ -8,6 +8,7 @@ same facts with stable English keys.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 from portfolio.domain.periods import format_date
@@ -124,8 +125,10 @@ def _sheet_lines(
         )
     if not verbose:
         return lines
-    shown = [r for r in sheet.rows if r.status in (RowStatus.NEW, RowStatus.CHANGED)]
-    for row in shown[:limit]:
+    counts = sheet.counts()
+    listed = counts[RowStatus.NEW.value] + counts[RowStatus.CHANGED.value]
+    shown = (r for r in sheet.rows if r.status in (RowStatus.NEW, RowStatus.CHANGED))
+    for row in islice(shown, limit):
         lines.append(
             f"    Zeile {row.source.row} {ROW_LABELS[row.status]}: {row.label}"
         )
@@ -138,9 +141,9 @@ def _sheet_lines(
                     f"      ~ {change.entity} „{change.name}“: {diff.label}: "
                     f"{diff.old} → {diff.new}"
                 )
-    if len(shown) > limit:
+    if listed > limit:
         lines.append(
-            f"    … und {len(shown) - limit} weitere neue oder geänderte Zeilen "
+            f"    … und {listed - limit} weitere neue oder geänderte Zeilen "
             "(alle mit --format json)."
         )
     for skipped in sheet.skipped:

@@ -186,6 +186,11 @@ class SheetPreview:
     missing: list[str] = field(default_factory=list)
     # ... or, when the user asked for it, are deleted (with what goes along).
     removed: list[str] = field(default_factory=list)
+    # ``counts`` of the rows as they were: (rows, rows rejected by reading,
+    # skipped rows) → counts. Rows are only ever added, each with its status.
+    _counted: tuple[tuple[int, int, int], dict[str, int]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def skipped(self) -> list[Skipped]:
@@ -195,18 +200,26 @@ class SheetPreview:
     def rejected(self) -> list[Problem]:
         """Every problem: unreadable cells and rows that could not be matched."""
         problems = list(self.sheet.rejected)
-        for row in self.rows:
-            problems.extend(row.problems)
+        if self._tally()[RowStatus.REJECTED.value]:  # only rejected rows have any
+            for row in self.rows:
+                problems.extend(row.problems)
         return sorted(problems, key=lambda p: (p.row or 0, p.column))
 
     def counts(self) -> dict[str, int]:
         """How many rows are new, changed, unchanged, skipped, rejected; and all."""
-        tally = Counter(map(_STATUS, self.rows))  # asked often, over every row
-        counts = {s.value: tally[s] for s in RowStatus}
+        counts = dict(self._tally())
         counts["rejected"] += self.sheet.rejected_rows
         counts["skipped"] = len(self.sheet.skipped)
         counts["rows"] = sum(counts[k] for k in (*RowStatus, "skipped"))
         return counts
+
+    def _tally(self) -> dict[str, int]:
+        """The rows by status, counted once per state (asked often, over 100 000)."""
+        state = (len(self.rows), self.sheet.rejected_rows, len(self.sheet.skipped))
+        if self._counted is None or self._counted[0] != state:
+            tally = Counter(map(_STATUS, self.rows))
+            self._counted = (state, {s.value: tally[s] for s in RowStatus})
+        return self._counted[1]
 
 
 @dataclass(slots=True)
