@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy.engine import Engine
 
@@ -21,7 +23,13 @@ from imports.reading import read_file
 from portfolio.domain.enums import FunderKind
 from portfolio.domain.models import Contact, Funder, Obligation, Programme
 from portfolio.services.import_apply import import_files
-from portfolio.services.import_names import abbreviates, person_fits
+from portfolio.services.import_names import (
+    NOT_ALNUM_RE,
+    UMLAUTS,
+    abbreviates,
+    fold,
+    person_fits,
+)
 from portfolio.services.import_preview import preview_text
 from portfolio.services.import_result import ImportPreview
 from portfolio.storage.db import session_scope
@@ -163,3 +171,27 @@ def test_an_overview_names_its_funders_short(engine: Engine, tmp_path: Path) -> 
         assert session.scalar(sa.select(sa.func.count(Funder.id))) == 3  # none new
         names = set(session.scalars(sa.select(Programme.name)))
         assert "Kulturrucksack" in names and "Sportabzeichen" not in names
+
+
+def _fold_the_long_way(text: str | None) -> str:
+    """``fold`` as written before its shortcut for plain ASCII names."""
+    if not text:
+        return ""
+    value = text.casefold().translate(UMLAUTS)
+    folded = NOT_ALNUM_RE.sub(" ", value).strip()
+    return folded or " ".join(value.split())
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ09 -_./äÖüßé–{}\t\nﬁİǅ"), max_size=14))
+def test_fold_takes_its_shortcut_only_where_the_long_way_agrees(text: str) -> None:
+    """Names are compared folded: the shortcut must never fold differently."""
+    assert fold.__wrapped__(text) == _fold_the_long_way(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["KAoA", "Vorhaben 000123 Bildung", " KAoA", "KAoA ", "Kein  Abschluss", "FKZ-01"],
+)
+def test_fold_of_plain_names(text: str) -> None:
+    assert fold(text) == _fold_the_long_way(text)
