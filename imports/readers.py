@@ -205,24 +205,46 @@ def open_workbook(
     return _with_facts(workbook, facts)
 
 
-def open_parsed(path: Path) -> Workbook:
-    """``open_workbook`` (default limits) with every sheet a reading parses, parsed.
+def check_file(path: Path) -> CheckedFile:
+    """Read a file and refuse it as ``open_workbook`` does (the default limits).
 
-    For a second thread (``prefetch``): calamine parses without Python's lock, so
-    the parse comes before the xlsx scan, which needs it. Where a file is refused,
-    the reason may differ from ``open_workbook``'s; the caller opens it again.
+    With ``parse_checked`` and ``with_book_facts`` the steps of ``open_workbook``
+    for a second thread (``prefetch``): calamine parses without Python's lock, so
+    that thread parses while the xlsx scan runs on the one that wants the file.
+    Where a file is refused, the reason may differ from ``open_workbook``'s; the
+    caller then opens it again.
     """
-    file = _checked_file(path, DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED)
+    return _checked_file(path, DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED)
+
+
+def parse_checked(path: Path, file: CheckedFile) -> Workbook:
+    """The checked file opened, every sheet a reading parses parsed; no facts yet."""
     workbook = _open_text(path, file) or _open_calamine(
         path, file.data, file.format, file.digest
     )
     for sheet in workbook.sheets:
         if sheet.visible and not sheet.kind_note:
             load_sheet(workbook, sheet)
-    return _with_facts(workbook, _book_facts(file, path.name, sheet_facts=True))
+    return workbook
 
 
-def _open_text(path: Path, file: _File) -> Workbook | None:
+def book_facts(path: Path, file: CheckedFile) -> BookFacts:
+    """What the xlsx scan finds (``xmlscan``); nothing for other formats."""
+    if _open_text_format(file):
+        return BookFacts()
+    return _book_facts(file, path.name, sheet_facts=True)
+
+
+def with_book_facts(workbook: Workbook, facts: BookFacts) -> Workbook:
+    """The workbook with the date system and each sheet's facts set."""
+    return _with_facts(workbook, facts)
+
+
+def _open_text_format(file: CheckedFile) -> bool:
+    return file.format in ("csv", "fods")
+
+
+def _open_text(path: Path, file: CheckedFile) -> Workbook | None:
     """A CSV or flat OpenDocument file opened; None for a container format."""
     if file.format == "csv":
         sheet = _read_csv(file.data, path.stem, path.name)
@@ -235,7 +257,7 @@ def _open_text(path: Path, file: _File) -> Workbook | None:
 
 
 @dataclass(slots=True)
-class _File:
+class CheckedFile:
     """A file's bytes, checked: within the limits, its format known."""
 
     data: bytes
@@ -244,7 +266,7 @@ class _File:
     archive: zipfile.ZipFile | None
 
 
-def _checked_file(path: Path, max_bytes: int, max_unpacked: int) -> _File:
+def _checked_file(path: Path, max_bytes: int, max_unpacked: int) -> CheckedFile:
     """Read a file, refusing what is too large, a zip bomb or not a table."""
     name = path.name
     try:
@@ -285,10 +307,10 @@ def _checked_file(path: Path, max_bytes: int, max_unpacked: int) -> _File:
     fmt = sniff_format(data[:8192], names, f"Die Datei {name}", main)
     if fmt == "xls" and _xls_filepass(data):
         raise InputError(_protected(f"Die Datei {name}"))
-    return _File(data, digest, fmt, archive)
+    return CheckedFile(data, digest, fmt, archive)
 
 
-def _book_facts(file: _File, name: str, *, sheet_facts: bool) -> BookFacts:
+def _book_facts(file: CheckedFile, name: str, *, sheet_facts: bool) -> BookFacts:
     """What calamine does not report of an xlsx (see ``xmlscan``); none elsewhere."""
     if file.archive is None or file.format not in ("xlsx", "xlsm"):
         return BookFacts()
