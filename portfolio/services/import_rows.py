@@ -108,6 +108,26 @@ def _is_application(values: dict[str, Any]) -> bool:
     return _application_status(values) is not None and not values.get("award_id")
 
 
+def _new_application_fields(
+    values: dict[str, Any],
+    application: Application,
+    status: ApplicationStatus | None,
+) -> None:
+    """A new Antrag's reference, sums and status: nothing to compare or show.
+
+    As for a new award (``_new_award_fields``): what ``set`` would do, without
+    its work.
+    """
+    if (reference := values.get("reference")) is not None:
+        application.reference = reference
+    if (amount := values.get("amount")) is not None:
+        application.requested = amount
+    if (own := values.get("own_contribution")) is not None:
+        application.own_contribution = own
+    if status is not None:
+        application.status = status
+
+
 class ProgrammeRows(PlannerBase):
     """Rows of a programme overview: programme, funders, phase, award."""
 
@@ -116,46 +136,60 @@ class ProgrammeRows(PlannerBase):
     def programme_row(self, record: Record, sheet: SheetResult) -> RowResult:
         """A row of a programme overview: programme, funders, phase, award."""
         values = record.values
+        get = values.get  # a big overview asks every row for a dozen fields
         ref = str(record.source)
         exact = "id" in values or "key" in values
-        programme = self._find_programme(record)
-        funders = values.get("funders") or []
+        programme = self._find_programme(record, exact=exact)
+        funders = get("funders") or []
         # A workbook row bound to an award (hidden ``_award``) carries its term in
         # "Laufzeit", so the award is updated even when no amount is filled in.
         wants_award = (
-            values.get("amount") is not None
-            or values.get("own_contribution") is not None
-            or values.get("reference") is not None
-            or values.get("award_id") is not None
+            get("amount") is not None
+            or get("own_contribution") is not None
+            or get("reference") is not None
+            or get("award_id") is not None
         )
-        self._check_programme_row(record, programme, wants_award=wants_award)
+        # ``_is_application``, written out
+        applies = (
+            wants_award
+            and _application_status(values) is not None
+            and not get("award_id")
+        )
+        self._check_programme_row(
+            record, programme, wants_award=wants_award, exact=exact, applies=applies
+        )
         self.check_names(record, "contact")
-        label = values.get("short_name") or values["name"]
+        label = get("short_name") or values["name"]
         created = programme is None
         if programme is None:
             programme = self._new_programme(record, label, ref, exact=exact)
         change = EntityChange(
             "Programm", programme.label if not created else label, created
         )
-        changes = [change]
-        first = self._programme_fields(record, sheet, programme, change, ref)
-        lead = self._contact(values.get("contact"), values.get("email"), ref, changes)
+        # The programme's change leads the row's changes; it is put in front
+        # at the end, when it is new or changed (a later row of a programme
+        # mostly adds an award only).
+        changes: list[EntityChange] = []
+        first = self._programme_fields(
+            record, sheet, programme, change, ref, exact=exact
+        )
+        lead = self._contact(get("contact"), get("email"), ref, changes)
         if lead is not None and first:
             self.set(programme, "lead", lead, "Ansprechperson", change, ref)
         elif lead is None and first and self._emptied(record, sheet, "contact"):
             self.set(programme, "lead", None, "Ansprechperson", change, ref)
-        funder_rows = [self._funder(f, ref, changes) for f in funders]
+        funder_rows = []
+        for f in funders:
+            funder_rows.append(self._funder(f, ref, changes))
         for funder in funder_rows:
             self._funding(programme, funder, ref, changes)
-        phase = self._phase(
-            programme, values.get("period"), values.get("phase"), ref, changes
-        )
+        phase = self._phase(programme, get("period"), get("phase"), ref, changes)
         award = None
-        if wants_award and _is_application(values):
+        if applies:
             self._application(record, programme, funder_rows, phase, ref, changes)
         elif wants_award:
             award = self._award(record, programme, funder_rows, phase, ref, changes)
-        if values.get("report_open"):
+        if get("report_open"):
             self._report_open(record, programme, award, changes)
         # New when nothing of the row was stored before: its programme, or an
         # award (application) of a programme this import creates; a row that adds
@@ -166,12 +200,24 @@ class ProgrammeRows(PlannerBase):
                 if c.created and c.entity in (AWARD, APPLICATION):
                     new = True
                     break
+        if created or change.diffs:
+            changes.insert(0, change)
         return row_result(record, label, changes, new=new)
 
     def _check_programme_row(
-        self, record: Record, programme: Programme | None, *, wants_award: bool
+        self,
+        record: Record,
+        programme: Programme | None,
+        *,
+        wants_award: bool,
+        exact: bool,
+        applies: bool,
     ) -> None:
-        """Reject a repeated row, a negative amount, an amount no award can take."""
+        """Reject a repeated row, a negative amount, an amount no award can take.
+
+        ``exact``: the row has ``_id`` or ``_key``; ``applies``: it records an
+        application (``_is_application``), as the caller found.
+        """
         values = record.values
         if (earlier := self.duplicate_of(record)) is not None:
             raise self.problem(
@@ -182,14 +228,14 @@ class ProgrammeRows(PlannerBase):
                 "unterscheiden Sie sie mit dem Förderkennzeichen.",
             )
         for name in ("amount", "own_contribution"):
-            if values.get(name) is not None and values[name] < 0:
+            value = values.get(name)
+            if value is not None and value < 0:
                 raise self.problem(
                     record,
                     name,
                     "Der Betrag ist negativ.",
                     "Tragen Sie einen Betrag ab 0 ein.",
                 )
-        exact = "id" in values or "key" in values
         has_awards = programme is not None and bool(programme.awards)
         if wants_award and exact and values.get("award_id") is None and has_awards:
             # The workbook leaves Fördersumme empty when the row cannot stand
@@ -203,12 +249,7 @@ class ProgrammeRows(PlannerBase):
                 "Ändern Sie Beträge in portfolio auf der Programmseite, oder "
                 "lassen Sie die Zelle leer.",
             )
-        if (
-            wants_award
-            and not values.get("funders")
-            and not has_awards
-            and not _is_application(values)
-        ):
+        if wants_award and not values.get("funders") and not has_awards and not applies:
             raise self.problem(
                 record,
                 "funders",
@@ -247,24 +288,31 @@ class ProgrammeRows(PlannerBase):
         programme: Programme,
         change: EntityChange,
         ref: str,
+        *,
+        exact: bool,
     ) -> bool:
         """Programme fields from its first row; the status from its latest term.
 
         Returns whether this is the programme's first row in the sheet.
+        ``exact``: the row has ``_id`` or ``_key``.
         """
         values = record.values
-        exact = "id" in values or "key" in values
-        first = id(programme) not in self.seen
-        self.seen.add(id(programme))
+        seen = self.seen
+        first = id(programme) not in seen
+        if first:
+            seen.add(id(programme))
         if exact and first:
             self.set(programme, "name", values["name"], "Name", change, ref)
-        sets_status = self.status_rows.get(fold(str(values["name"])))
         if not first:
             # A later row sets only the status, if it is the row of the latest term.
-            if sets_status == record.source.row and "status" in values:
+            if "status" not in values:
+                return first
+            sets_status = self.status_rows.get(fold(str(values["name"])))
+            if sets_status == record.source.row:
                 german = PROGRAMME_FIELDS["status"]
                 self.set(programme, "status", values["status"], german, change, ref)
             return first
+        sets_status = self.status_rows.get(fold(str(values["name"])))
         for name, german in PROGRAMME_FIELDS.items():
             if name == "status" and sets_status not in {None, record.source.row}:
                 continue  # another row of this programme has its latest term
@@ -284,8 +332,13 @@ class ProgrammeRows(PlannerBase):
             and "email" not in values
         )
 
-    def _find_programme(self, record: Record) -> Programme | None:
+    def _find_programme(self, record: Record, *, exact: bool) -> Programme | None:
         values = record.values
+        if not exact:  # most rows: by name
+            found = self.programmes.exact(values["name"])
+            if found is None and values.get("short_name"):
+                found = self.programmes.exact(values["short_name"])
+            return found
         if "id" in values:
             found = self.programmes.by_id.get(values["id"])
             if found is None:
@@ -296,12 +349,7 @@ class ProgrammeRows(PlannerBase):
                     "Lassen Sie die Spalte _id unverändert oder leer.",
                 )
             return found
-        if "key" in values:
-            return self.programmes.by_key.get(values["key"])
-        found = self.programmes.exact(values["name"])
-        if found is None and values.get("short_name"):
-            found = self.programmes.exact(values["short_name"])
-        return found
+        return self.programmes.by_key.get(values["key"])
 
     def _funder(self, ref_: FunderRef, ref: str, changes: list[EntityChange]) -> Funder:
         funder = self.funders.find(ref_.name)
@@ -358,31 +406,40 @@ class ProgrammeRows(PlannerBase):
         # only phase is moved to another term only by the first row that names
         # it: Phase I and Phase II in two rows are two phases, never one moved
         # back and forth.
-        phases = list(programme.phases)
-        same = [
-            p
-            for p in phases
-            if p.start == period.start and (name is None or p.name == name)
-        ]
-        only = phases[0] if len(phases) == 1 and name is None else None
-        phase = same[0] if same else (only if id(only) not in self.claimed else None)
-        if phase is not None and id(phase) in self.claimed:
+        phases = programme.phases
+        start = period.start
+        claimed = self.claimed
+        phase = None
+        for p in phases:  # the first of the same start (and name)
+            if p.start == start and (name is None or p.name == name):
+                phase = p
+                break
+        else:
+            if name is None and len(phases) == 1 and id(phases[0]) not in claimed:
+                phase = phases[0]  # the only phase, not yet set by this sheet
+        if phase is not None and id(phase) in claimed:
             return phase  # an earlier row of this sheet set its term
         if phase is None:
-            parts = {
-                "name": name or "",
-                "start": period.start,
-                "end": period.end,
-                "precision": period.precision,
-            }
             if isinstance(programme, NewProgramme):
-                phase = NewPhase(programme=programme, where=ref, **parts)
+                phase = NewPhase(
+                    programme=programme,
+                    where=ref,
+                    name=name or "",
+                    start=start,
+                    end=period.end,
+                    precision=period.precision,
+                )
                 self.fresh.phases.append(phase)
             else:
-                phase = Phase(**parts)
+                phase = Phase(
+                    name=name or "",
+                    start=start,
+                    end=period.end,
+                    precision=period.precision,
+                )
                 self.created(phase, ref)
-            programme.phases.append(phase)
-            self.claimed.add(id(phase))
+            phases.append(phase)
+            claimed.add(id(phase))
             # Named when shown (``Later``): the label and term as they are now.
             named = partial(_phase_name, programme.label, period)
             changes.append(EntityChange("Phase", named, True))
@@ -422,7 +479,11 @@ class ProgrammeRows(PlannerBase):
         values = record.values
         reference = values.get("reference")
         funder = funders[0] if funders else None
-        application = self._find_application(programme, funder, reference)
+        application = (
+            self._find_application(programme, funder, reference)
+            if programme.applications  # else none to find (a new programme's)
+            else None
+        )
         created = application is None
         if application is None:
             if isinstance(programme, NewProgramme):
@@ -439,16 +500,17 @@ class ProgrammeRows(PlannerBase):
             APPLICATION, f"{programme.label} {reference or ''}".strip(), created
         )
         status = _application_status(values)
-        for attr, value, german in (
-            ("reference", reference, "Aktenzeichen"),
-            ("requested", values.get("amount"), "beantragte Summe"),
-            ("own_contribution", values.get("own_contribution"), "Eigenanteil"),
-            ("status", status, "Status des Antrags"),
-        ):
-            if value is not None and created:
-                setattr(application, attr, value)  # as ``_award``: a new one
-            elif value is not None:
-                self.set(application, attr, value, german, change, ref)
+        if created:
+            _new_application_fields(values, application, status)
+        else:
+            for attr, value, german in (
+                ("reference", reference, "Aktenzeichen"),
+                ("requested", values.get("amount"), "beantragte Summe"),
+                ("own_contribution", values.get("own_contribution"), "Eigenanteil"),
+                ("status", status, "Status des Antrags"),
+            ):
+                if value is not None:
+                    self.set(application, attr, value, german, change, ref)
         if phase is not None and application.phase is None:
             application.phase = phase
         if created or change.diffs:
@@ -519,11 +581,15 @@ class ProgrammeRows(PlannerBase):
                 award = Award(funder=funders[0], reference=reference)
                 self.created(award, ref)
             programme.awards.append(award)
-            self._approve_application(programme, award, ref, changes)
+            if programme.applications:  # else none to settle
+                self._approve_application(programme, award, ref, changes)
         self.claimed.add(id(award))
         name = f"{programme.label} {reference or ''}".strip()
         change = EntityChange(AWARD, name, created)
-        self._award_fields(record, award, change, ref)
+        if created:
+            self._new_award_fields(values, award)
+        else:
+            self._award_fields(record, award, change, ref)
         if phase is not None and award.phase is None:
             award.phase = phase
         if created:
@@ -535,10 +601,30 @@ class ProgrammeRows(PlannerBase):
             changes.append(change)
         return award
 
+    @staticmethod
+    def _new_award_fields(values: dict[str, Any], award: Award) -> None:
+        """A new award's reference, amounts and term, as ``_award_fields`` sets them.
+
+        Nothing to compare or show, and ``created`` stamped its source cell
+        already: what ``set`` would do, without its work.
+        """
+        if (reference := values.get("reference")) is not None:
+            award.reference = reference
+        if (amount := values.get("amount")) is not None:
+            award.amount = amount
+        if (own := values.get("own_contribution")) is not None:
+            award.own_contribution = own
+        period: Period | None = values.get("period")
+        if period is not None:
+            if period.start is not None:
+                award.start = period.start
+            if period.end is not None:
+                award.end = period.end
+
     def _award_fields(
         self, record: Record, award: Award, change: EntityChange, ref: str
     ) -> None:
-        """The row's reference, amounts and term on its award."""
+        """The row's reference, amounts and term on a stored (or earlier) award."""
         values = record.values
         period: Period | None = values.get("period")
         fields: list[tuple[str, Any, str]] = [
@@ -548,13 +634,6 @@ class ProgrammeRows(PlannerBase):
         ]
         if period is not None:
             fields += [("start", period.start, "Beginn"), ("end", period.end, "Ende")]
-        if change.created:
-            # A new award: nothing to compare or show, and ``created`` stamped
-            # its source cell already; what ``set`` would do, without its work.
-            for attr, value, _ in fields:
-                if value is not None:
-                    setattr(award, attr, value)
-            return
         for attr, value, german in fields:
             if value is not None or (attr in record.columns and "id" in values):
                 self.set(award, attr, value, german, change, ref)
@@ -618,17 +697,21 @@ class ProgrammeRows(PlannerBase):
         reference: str | None,
         award_id: int | None,
     ) -> Award | None:
-        awards = list(programme.awards)
+        awards = programme.awards
         if not awards:
             return None  # a new programme's first row: nothing to fold and compare
         if award_id is not None:
             return next((a for a in awards if a.id == award_id), None)
         if reference:
             wanted = fold(reference)
-            return next((a for a in awards if fold(a.reference) == wanted), None)
+            for award in awards:
+                if fold(award.reference) == wanted:
+                    return award
+            return None
         funder = funders[0] if funders else None
+        claimed = self.claimed
         for award in awards:
-            if id(award) in self.claimed or award.reference:
+            if id(award) in claimed or award.reference:
                 continue
             if funder is None or award.funder is funder:
                 return award
