@@ -44,6 +44,9 @@ class ProgrammeIndex:
 
     Lookups by free text are cached per text (deadline lists repeat names), and the
     word index narrows every search, so matching stays cheap with many programmes.
+    Labels and words of added programmes are indexed when first read (``words``,
+    ``labels``, ``prefixes``): an overview creating 25 000 programmes never looks
+    one up by a word.
     """
 
     def __init__(self, session: Session) -> None:
@@ -51,11 +54,14 @@ class ProgrammeIndex:
         self.by_id: dict[int, Programme] = {}
         self.by_key: dict[str, Programme] = {}
         self.names: dict[str, list[Programme]] = defaultdict(list)
-        self.words: dict[str, list[Programme]] = defaultdict(list)
+        self._words: dict[str, list[Programme]] = defaultdict(list)
         self.folded: dict[int, str] = {}
-        self.labels: dict[str, str] = {}
+        self._labels: dict[str, str] = {}
         self.stored_labels: dict[str, str] = {}
-        self.prefixes: dict[str, list[str]] = defaultdict(list)
+        self._prefixes: dict[str, list[str]] = defaultdict(list)
+        # Added programmes whose labels and words are not indexed yet, with
+        # their names as they were when added.
+        self._unindexed: list[tuple[Programme, str, str | None, str, str]] = []
         self.cache: dict[str, tuple[Programme | None, list[str]]] = {}
         # Texts matched by a short form or a word, not the name: the full name.
         self.recognised: dict[str, str] = {}
@@ -86,14 +92,46 @@ class ProgrammeIndex:
             known = self.names[folded]
             if programme not in known:
                 known.append(programme)
-        for label, folded in ((name, folded_name), (short_name, folded_short)):
-            if label:
-                if folded not in self.labels:
-                    self.prefixes[folded[:4]].append(folded)
-                self.labels[folded] = label
-        for word in set(fold(f"{programme.name} {programme.short_name or ''}").split()):
-            if len(word) >= 4 and word not in STOP_WORDS:
-                self.words[word].append(programme)
+        self._unindexed.append((programme, name, short_name, folded_name, folded_short))
+
+    def _index_unindexed(self) -> None:
+        """Index labels and words of the programmes added since, in their order."""
+        labels, prefixes, words = self._labels, self._prefixes, self._words
+        for programme, name, short_name, folded_name, folded_short in self._unindexed:
+            for label, folded in ((name, folded_name), (short_name, folded_short)):
+                if label:
+                    if folded not in labels:
+                        prefixes[folded[:4]].append(folded)
+                    labels[folded] = label
+            # The words of name and short name together; a programme this
+            # import creates has no short name yet, and its name alone folds
+            # alike.
+            text = fold(f"{name} {short_name}") if short_name else folded_name
+            for word in set(text.split()):
+                if len(word) >= 4 and word not in STOP_WORDS:
+                    words[word].append(programme)
+        self._unindexed.clear()
+
+    @property
+    def words(self) -> dict[str, list[Programme]]:
+        """Programmes by each distinctive word of their name and short name."""
+        if self._unindexed:
+            self._index_unindexed()
+        return self._words
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Names and short names as written, by their folded form."""
+        if self._unindexed:
+            self._index_unindexed()
+        return self._labels
+
+    @property
+    def prefixes(self) -> dict[str, list[str]]:
+        """Folded names and short names by their first four letters."""
+        if self._unindexed:
+            self._index_unindexed()
+        return self._prefixes
 
     def all(self) -> list[Programme]:
         """Every known programme."""
@@ -101,8 +139,8 @@ class ProgrammeIndex:
 
     def exact(self, name: str) -> Programme | None:
         """The programme whose name, short name or key is exactly this (folded)."""
-        found = self.names.get(fold(name), [])
-        return found[0] if len(found) == 1 else None
+        found = self.names.get(fold(name))
+        return found[0] if found is not None and len(found) == 1 else None
 
     def find(self, text: str) -> tuple[Programme | None, list[str]]:
         """Match a name as people write it; else return suggestions."""
