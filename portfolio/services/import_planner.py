@@ -269,9 +269,13 @@ class PlannerBase:
         nothing behind.
         """
         values = record.values
+        funders = self.funders
         for ref in values.get("funders") or ():
-            fits = self.funders.abbreviated(ref.name)
-            if len(fits) > 1 and self.funders.names.get(fold(ref.name)) is None:
+            # ``abbreviated`` keeps its answers: asked directly first (every row).
+            fits = funders.short_forms.get(ref.name)
+            if fits is None:
+                fits = funders.abbreviated(ref.name)
+            if len(fits) > 1 and funders.names.get(fold(ref.name)) is None:
                 raise self._ambiguous(record, "funders", "Fördergeber", fits)
         name = values.get(person)
         if not name or name in self.clear_names or values.get("email"):
@@ -303,7 +307,14 @@ class PlannerBase:
         its rough key is not its alone, which in an overview of distinct
         references is never.
         """
-        rough = rough_key(record.values)
+        values = record.values
+        # ``rough_key``, written out: asked for every row of a sheet.
+        name, reference = values.get("name"), values.get("reference")
+        rough = (
+            len(values),
+            name if type(name) is str else None,
+            reference if type(reference) is str else None,
+        )
         first = self.first_rows.get(rough, _NO_ROW)
         if first is _NO_ROW:
             self.first_rows[rough] = record
@@ -313,7 +324,7 @@ class PlannerBase:
             # would have got when it was planned (no row before it was equal).
             self.row_keys[row_key(first.values)] = first.source.row or 0
             self.first_rows[rough] = None
-        key = row_key(record.values)
+        key = row_key(values)
         earlier = self.row_keys.get(key)
         if earlier is None:
             self.row_keys[key] = record.source.row or 0
@@ -446,13 +457,20 @@ def _status_rows(records: Sequence[Record]) -> dict[str, int]:
     status is set once, not back and forth.
     """
     chosen: dict[str, tuple[date, int]] = {}
+    # The last row's name (a text) and its folded form: the rows of a programme
+    # follow each other, and its name is folded once.
+    written: str | None = None
+    name = ""
     for record in records:
         values = record.values
         if "status" not in values or not values.get("name"):
             continue
         period = values.get("period")
         start = period.start if period is not None else date.min
-        name = fold(str(values["name"]))
+        raw = values["name"]
+        if type(raw) is not str or raw != written:
+            written = raw if type(raw) is str else None
+            name = fold(str(raw))
         row = record.source.row or 0
         if name not in chosen or start >= chosen[name][0]:
             chosen[name] = (start, row)
@@ -473,6 +491,13 @@ def row_result(
     """
     if new is None and len(changes) == 1 and changes[0].created:
         return RowResult(record.source, RowStatus.NEW, label, changes)  # most rows
+    if new is not None and changes:
+        for change in changes:
+            if not (change.created or change.diffs):
+                break
+        else:  # every change is real (a row of an overview): the list as it is
+            status = RowStatus.NEW if new else RowStatus.CHANGED
+            return RowResult(record.source, status, label, changes)
     primary_created = (bool(changes) and changes[0].created) if new is None else new
     found = [c for c in changes if c.created or c.diffs]
     # No list for an unchanged row, else the caller's list (no second list per
