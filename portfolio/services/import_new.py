@@ -18,11 +18,13 @@ them back.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, is_, is_not
 from types import NoneType
 from typing import Any, ClassVar, cast
 
@@ -39,6 +41,7 @@ from portfolio.domain.models import (
     Funding,
     Phase,
     Programme,
+    surely,
 )
 from portfolio.domain.periods import Period
 from portfolio.storage.bulk import BulkInsert
@@ -262,14 +265,14 @@ def _insert_chunk(session: Session, items: Sequence[NewRow], batch_id: int) -> N
     spec = _TABLES.get(model)
     if spec is None:
         spec = _TABLES[model] = _table(model)
-    for item in items:
-        # The same German checks as the flush runs on an ORM object (before the
-        # column defaults apply, as there).
-        model.validate(cast(Any, item))  # type: ignore[attr-defined]
-    # Each row's columns at once (a tuple each: every table has several), then
-    # turned into columns.
-    rows = map(attrgetter(*spec.columns), items)
-    values = dict(zip(spec.columns, map(list, zip(*rows, strict=True)), strict=True))
+    values = _values(items, spec.columns)
+    # The same German checks as the flush runs on an ORM object (before the
+    # column defaults apply, as there): column by column where that says every
+    # row passes, else row by row for the message of the first that fails.
+    check = getattr(model, "surely_valid", None)
+    if check is None or not surely(check, values):
+        for item in items:
+            model.validate(cast(Any, item))  # type: ignore[attr-defined]
     _complete(values, items, spec, batch_id)
     ids = spec.bulk.insert_columns_with_ids(
         session, [values[name] for name in spec.columns]
@@ -277,6 +280,28 @@ def _insert_chunk(session: Session, items: Sequence[NewRow], batch_id: int) -> N
     for item, new_id in zip(items, ids, strict=True):
         item.id = new_id
     _log(session, spec, {"id": ids, **values})
+
+
+def _values(items: Sequence[NewRow], columns: tuple[str, ...]) -> dict[str, list[Any]]:
+    """The rows' values column by column.
+
+    A new row stores only what the planner gave it; a column no row of the
+    chunk holds is the class's ``None`` in every row, without reading it from
+    each.
+    """
+    kind = type(items[0])
+    count = len(items)
+    held: set[str] | None = None
+    if all(map(is_, map(type, items), repeat(kind))):
+        with suppress(TypeError):  # no ``__dict__``: read every column
+            held = set().union(*map(vars, items))
+    values: dict[str, list[Any]] = {}
+    for name in columns:
+        if held is not None and name not in held and getattr(kind, name, 0) is None:
+            values[name] = [None] * count
+        else:
+            values[name] = list(map(attrgetter(name), items))
+    return values
 
 
 def _complete(
@@ -290,21 +315,37 @@ def _complete(
     Column by column, as the insert takes them; the plain objects keep what
     the planner set (only their keys are read afterwards).
     """
+    count = len(items)
     for attr, column in items[0].parents:
         parents = list(map(attrgetter(attr), items))
-        values[column] = [
-            key if parent is None else parent.id
-            for key, parent in zip(values[column], parents, strict=True)
-        ]
+        if all(map(is_not, parents, repeat(None))):  # every key from its parent
+            values[column] = list(map(_ID, parents))
+        else:
+            values[column] = [
+                key if parent is None else parent.id
+                for key, parent in zip(values[column], parents, strict=True)
+            ]
     for name, make in spec.defaults.items():
         # One default value per chunk: the driver and the log get its text.
         default = make()
-        values[name] = [default if value is None else value for value in values[name]]
+        given = values[name]
+        if all(map(is_, given, repeat(None))):
+            values[name] = [default] * count
+        else:
+            values[name] = [default if value is None else value for value in given]
     if spec.provenance:
-        values["import_batch_id"] = [batch_id] * len(items)
-        values["source_ref"] = [
-            None if item.where is None else str(item.where)[:300] for item in items
-        ]
+        values["import_batch_id"] = [batch_id] * count
+        wheres = list(map(_WHERE, items))
+        if set(map(type, wheres)) == {str} and max(map(len, wheres)) <= _REF:
+            values["source_ref"] = wheres  # str() and the cut give each itself
+        else:
+            values["source_ref"] = [
+                None if where is None else str(where)[:_REF] for where in wheres
+            ]
+
+
+_ID, _WHERE = attrgetter("id"), attrgetter("where")
+_REF = 300  # the length of ``source_ref``
 
 
 # Values ``to_jsonable`` returns unchanged.
@@ -329,6 +370,10 @@ def _log(session: Session, spec: _Table, inserted: dict[str, list[Any]]) -> None
             # datetime); not so Decimals, 1.0 equals 1.00: each on its own.
             jsonable = {value: to_jsonable(value) for value in set(values)}
             columns.append(list(map(jsonable.__getitem__, values)))
+        elif kinds == {Decimal}:  # money: as ``to_jsonable``, each on its own
+            columns.append(list(map(str, values)))
+        elif kinds == {Decimal, NoneType}:
+            columns.append([None if value is None else str(value) for value in values])
         else:
             columns.append(list(map(to_jsonable, values)))
     entity_ids = list(map(str, inserted["id"]))

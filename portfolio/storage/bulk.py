@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import enum
 import json.encoder
-from collections.abc import Callable, Iterable, Sequence
-from itertools import chain, repeat
+from collections.abc import Callable, Sequence
+from itertools import repeat
+from operator import is_
 from types import NoneType
 from typing import Any
 
@@ -85,7 +86,7 @@ class BulkInsert:
             session.execute(sa.insert(self.table), self._dicts(columns, fixed))
             return
         plan = self._plan(connection.dialect, with_id=False)
-        plan.write(connection, plan.rows(columns, count, fixed))
+        plan.write(connection, plan.values(columns, count, fixed), count)
 
     def insert_columns_with_ids(
         self, session: Session, columns: Sequence[Sequence[Any]], fixed: Row = ()
@@ -122,7 +123,7 @@ class BulkInsert:
             )
             ids = sorted(int(number) for number in connection.scalars(numbers))
         plan = self._plan(dialect, with_id=True)
-        plan.write(connection, plan.rows(columns, count, fixed, ids))
+        plan.write(connection, plan.values(columns, count, fixed, ids), count)
         return ids
 
     def _key(self) -> sa.Column[Any]:
@@ -188,17 +189,29 @@ class _Plan:
         ]
         self.fixed = [_processor(table.c[name], dialect) for name in bulk.fixed]
 
-    def write(self, connection: sa.Connection, rows: list[tuple[Any, ...]]) -> None:
-        """Hand the rows to the driver: executemany on SQLite, COPY on PostgreSQL."""
+    def write(
+        self, connection: sa.Connection, columns: list[Sequence[Any]], count: int
+    ) -> None:
+        """Hand the rows to the driver: executemany on SQLite, COPY on PostgreSQL.
+
+        ``columns``: converted, as from ``values``.
+        """
         if self.dialect.name == "sqlite":
-            whole = len(rows) - len(rows) % self.per
+            width = len(columns)
+            whole = count - count % self.per
             if whole and self.per > 1:
-                # The rows in groups of ``per``, each group one flat tuple.
-                groups = zip(*[iter(rows)] * self.per, strict=False)
-                flat = list(map(tuple, map(chain.from_iterable, groups)))
-                connection.exec_driver_sql(self.sql_many, flat)
-            if whole < len(rows):
-                connection.exec_driver_sql(self.sql, rows[whole:])
+                # Each group of ``per`` rows as one flat tuple, straight from the
+                # columns: every column laid into its places of one flat list
+                # (a C loop each), then cut into tuples of a group's length.
+                flat: list[Any] = [None] * (whole * width)
+                for place, column in enumerate(columns):
+                    flat[place::width] = column if whole == count else column[:whole]
+                groups = list(zip(*[iter(flat)] * (self.per * width), strict=False))
+                del flat
+                connection.exec_driver_sql(self.sql_many, groups)
+            if whole < count:
+                rest = [column[whole:] for column in columns]
+                connection.exec_driver_sql(self.sql, list(zip(*rest, strict=True)))
             return
         dbapi = self.dialect.loaded_dbapi
         try:
@@ -206,7 +219,7 @@ class _Plan:
                 connection.connection.driver_connection.cursor() as cursor,  # type: ignore[union-attr]
                 cursor.copy(self.sql) as copy,
             ):
-                for row in rows:
+                for row in zip(*columns, strict=True):
                     copy.write_row(row)
         except dbapi.Error as exc:
             # As SQLAlchemy raises it: an IntegrityError is explained in German.
@@ -214,21 +227,20 @@ class _Plan:
                 self.sql, None, exc, dbapi.Error, dialect=self.dialect
             ) from exc
 
-    def rows(
+    def values(
         self,
         columns: Sequence[Sequence[Any]],
         count: int,
         fixed: Row,
         ids: list[int] | None = None,
-    ) -> list[tuple[Any, ...]]:
-        """The rows as the driver takes them: converted tuples, id first if given."""
-        values: list[Iterable[Any]] = [] if ids is None else [ids]
+    ) -> list[Sequence[Any]]:
+        """The columns as the driver takes their values, the ids first if given."""
+        values: list[Sequence[Any]] = [] if ids is None else [ids]
         for convert, column in zip(self.converters, columns, strict=True):
             values.append(column if convert is None else convert(column))
         for processor, value in zip(self.fixed, fixed, strict=True):
-            values.append(repeat(processor(value), count))
-        # The columns were checked alike; fixed values repeat without end.
-        return list(zip(*values, strict=False))
+            values.append([processor(value)] * count)
+        return values
 
 
 def direct(dialect: Dialect) -> bool:
@@ -336,12 +348,17 @@ def json_column(values: Sequence[Any]) -> list[str]:
 
 def _json_texts(values: Sequence[Any]) -> str | list[str]:
     """As ``json_column``; one text if every value writes it (an empty column)."""
+    if len(values) > 1 and all(map(is_, values, repeat(values[0]))):
+        # One object in every row (a column default made once per chunk, an
+        # empty column): written once, whatever it is.
+        return "".join(_encoder()(values[0], 0))
     kinds = set(map(type, values))
     if len(kinds) == 1 and len(values) > 1:
         (kind,) = kinds
-        if (kind is NoneType or _same_text(kind)) and values.count(values[0]) == len(
-            values
-        ):
+        # An empty list or dict equals only an empty one (of its type here).
+        alike = kind is NoneType or _same_text(kind)
+        alike = alike or (kind in (list, dict) and not values[0])
+        if alike and values.count(values[0]) == len(values):
             return "".join(_encoder()(values[0], 0))
         # What the encoder calls for a text or a number, without its set-up per
         # value: the keys and references of new rows, each its own.
