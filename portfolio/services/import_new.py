@@ -17,6 +17,7 @@ them back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ from portfolio.domain.models import (
     surely,
 )
 from portfolio.domain.periods import Period
-from portfolio.storage.bulk import BulkInsert
+from portfolio.storage.bulk import BulkInsert, JsonTexts, Quoted, Same, one_object
 from portfolio.storage.changes import record_created
 
 CHUNK = 5000  # rows per insert and change-log write
@@ -298,7 +299,7 @@ def _values(items: Sequence[NewRow], columns: tuple[str, ...]) -> dict[str, list
     values: dict[str, list[Any]] = {}
     for name in columns:
         if held is not None and name not in held and getattr(kind, name, 0) is None:
-            values[name] = [None] * count
+            values[name] = Same([None] * count)
         else:
             values[name] = list(map(attrgetter(name), items))
     return values
@@ -329,12 +330,12 @@ def _complete(
         # One default value per chunk: the driver and the log get its text.
         default = make()
         given = values[name]
-        if all(map(is_, given, repeat(None))):
-            values[name] = [default] * count
+        if one_object(given) and given[0] is None:
+            values[name] = Same([default] * count)
         else:
             values[name] = [default if value is None else value for value in given]
     if spec.provenance:
-        values["import_batch_id"] = [batch_id] * count
+        values["import_batch_id"] = Same([batch_id] * count)
         wheres = list(map(_WHERE, items))
         if set(map(type, wheres)) == {str} and max(map(len, wheres)) <= _REF:
             values["source_ref"] = wheres  # str() and the cut give each itself
@@ -346,6 +347,15 @@ def _complete(
 
 _ID, _WHERE = attrgetter("id"), attrgetter("where")
 _REF = 300  # the length of ``source_ref``
+
+
+_MONEY = '"%s"'  # a Decimal's JSON text in the change log
+
+
+def _money(values: list[Any], *, none: bool) -> Quoted | JsonTexts:
+    if not none:
+        return Quoted(values)
+    return JsonTexts("null" if value is None else _MONEY % value for value in values)
 
 
 # Values ``to_jsonable`` returns unchanged.
@@ -362,18 +372,21 @@ def _log(session: Session, spec: _Table, inserted: dict[str, list[Any]]) -> None
     columns: list[list[Any]] = []
     for name in spec.logged:
         values = inserted[name]
+        if one_object(values):  # an empty column, a default
+            columns.append(Same([to_jsonable(values[0])] * len(values)))
+            continue
         kinds = set(map(type, values))
         if kinds <= _AS_THEY_ARE:
             columns.append(values)
         elif all(issubclass(kind, date | Enum) or kind is NoneType for kind in kinds):
             # Equal dates and enum members write alike (a date never equals a
-            # datetime); not so Decimals, 1.0 equals 1.00: each on its own.
-            jsonable = {value: to_jsonable(value) for value in set(values)}
-            columns.append(list(map(jsonable.__getitem__, values)))
-        elif kinds == {Decimal}:  # money: as ``to_jsonable``, each on its own
-            columns.append(list(map(str, values)))
-        elif kinds == {Decimal, NoneType}:
-            columns.append([None if value is None else str(value) for value in values])
+            # datetime): each distinct value's JSON text made once.
+            texts = {value: json.dumps(to_jsonable(value)) for value in set(values)}
+            columns.append(JsonTexts(map(texts.__getitem__, values)))
+        elif kinds <= {Decimal, NoneType}:
+            # Not so money, 1.0 equals 1.00: each its ``str`` (``to_jsonable``),
+            # quoted; a Decimal's text has nothing JSON would escape.
+            columns.append(_money(values, none=NoneType in kinds))
         else:
             columns.append(list(map(to_jsonable, values)))
     entity_ids = list(map(str, inserted["id"]))

@@ -237,10 +237,40 @@ class _Plan:
         """The columns as the driver takes their values, the ids first if given."""
         values: list[Sequence[Any]] = [] if ids is None else [ids]
         for convert, column in zip(self.converters, columns, strict=True):
-            values.append(column if convert is None else convert(column))
+            if convert is None:
+                values.append(column)
+            elif one_object(column):
+                # One object in every row (an empty column, a default): converted
+                # once, as the converter converts it.
+                values.append(Same(list(convert(column[:1])) * count))
+            else:
+                values.append(convert(column))
         for processor, value in zip(self.fixed, fixed, strict=True):
-            values.append([processor(value)] * count)
+            values.append(Same([processor(value)] * count))
         return values
+
+
+class Same(list[Any]):
+    """A column known to hold one object in every row (``Same([value] * count)``).
+
+    Made where that is known (an empty column, a default, the batch): the
+    checks for it cost nothing then, instead of a look at every row.
+    """
+
+
+def one_object(values: Sequence[Any]) -> bool:
+    """Whether every row (of several) holds the very same object."""
+    if isinstance(values, Same):
+        return len(values) > 1
+    # The last row first (most columns differ there), then ``count``: a C loop
+    # that takes an identical row at once, ten times as fast as a look at each
+    # identity, which only a column of equal values gets.
+    return (
+        len(values) > 1
+        and values[-1] is values[0]
+        and values.count(values[0]) == len(values)
+        and all(map(is_, values, repeat(values[0])))
+    )
 
 
 def direct(dialect: Dialect) -> bool:
@@ -348,7 +378,7 @@ def json_column(values: Sequence[Any]) -> list[str]:
 
 def _json_texts(values: Sequence[Any]) -> str | list[str]:
     """As ``json_column``; one text if every value writes it (an empty column)."""
-    if len(values) > 1 and all(map(is_, values, repeat(values[0]))):
+    if one_object(values):
         # One object in every row (a column default made once per chunk, an
         # empty column): written once, whatever it is.
         return "".join(_encoder()(values[0], 0))
@@ -387,11 +417,51 @@ def _same_text(kind: type) -> bool:
     )
 
 
+class JsonTexts(list[str]):
+    """A column for ``json_objects`` given as its values' JSON texts already.
+
+    The caller wrote them as ``json.dumps`` would (a date's text once for all
+    its rows, say); ``json_objects`` puts them in as they are.
+    """
+
+
+class Quoted(list[Any]):
+    """A column for ``json_objects`` whose JSON texts are their ``str`` quoted.
+
+    Decimals as ``to_jsonable`` writes them (their ``str``): digits, a sign, a
+    point, an exponent or a word like ``Infinity`` – nothing JSON escapes – so
+    the objects go into the text as they are, without a text per value first.
+    """
+
+
+def _raw_slot(values: Sequence[Any]) -> str | None:
+    """How ``%`` writes these values as ``json.dumps`` does, where it can.
+
+    Plain ints are their ``str``; plain strings of printable ASCII other than a
+    quote or a backslash are themselves in quotes (``encode_basestring_ascii``
+    escapes nothing else). None: the values need their texts made.
+    """
+    kinds = set(map(type, values))
+    if kinds == {int}:
+        return "%s"
+    if kinds == {str}:
+        text = "".join(values)
+        if (
+            text.isascii()
+            and text.isprintable()
+            and '"' not in text
+            and "\\" not in text
+        ):
+            return '"%s"'
+    return None
+
+
 def json_objects(keys: Sequence[str], columns: Sequence[Sequence[Any]]) -> list[str]:
     """``json.dumps(dict(zip(keys, row)))`` for each row of the columns.
 
     Rows of the same keys (the change log of new rows) are written from one
-    template, each column's values encoded at once (``default_json`` must hold).
+    template, each column's values encoded at once (``default_json`` must hold);
+    a ``JsonTexts`` column is encoded already.
     """
     if len(set(keys)) != len(keys) or len(keys) != len(columns) or not keys:
         raise ValueError("one column per distinct key")
@@ -400,16 +470,28 @@ def json_objects(keys: Sequence[str], columns: Sequence[Sequence[Any]]) -> list[
         raise ValueError("columns of different lengths")
     encode = json.encoder.encode_basestring_ascii
     items: list[str] = []
-    encoded: list[list[str]] = []
+    encoded: list[Sequence[Any]] = []
     for key, values in zip(keys, columns, strict=True):
         name = encode(key).replace("%", "%%")
-        texts = _json_texts(values)
+        texts: str | Sequence[Any]
+        one = one_object(values)
+        slot = "%s"
+        if isinstance(values, JsonTexts):
+            texts = values[0] if one else values
+        elif isinstance(values, Quoted):
+            texts = f'"{values[0]}"' if one else values
+            slot = '"%s"'
+        else:
+            raw = None if one else _raw_slot(values)
+            texts = _json_texts(values) if raw is None else values
+            slot = raw or slot
         if isinstance(texts, str):
             # The same in every row (most columns of new rows are empty): part
             # of the template, not a value to fill in per row.
             items.append(f"{name}: {texts.replace('%', '%%')}")
         else:
-            items.append(f"{name}: %s")
+            # Texts, or values that ``%`` writes as JSON does (see _raw_slot).
+            items.append(f"{name}: {slot}")
             encoded.append(texts)
     template = "{" + ", ".join(items) + "}"
     if not encoded:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from portfolio.domain.base import Base, to_jsonable, utcnow
 from portfolio.domain.enums import ChangeAction
 from portfolio.domain.models import Change
-from portfolio.storage.bulk import BulkInsert, default_json, direct, json_objects
+from portfolio.storage.bulk import BulkInsert, Same, default_json, direct, json_objects
 
 
 class PortfolioSession(Session):
@@ -173,8 +173,14 @@ def record_created(
         before, table = None, CHANGES
     # A table's name is SQLAlchemy's ``quoted_name``, a str subclass: sqlite3
     # would look for an adapter of it on every row (a fifth of the log's time).
-    log = [[str(entity)] * count, entity_ids, [ChangeAction.CREATE] * count]
-    table.insert_columns(session, [*log, [before] * count, after], _stamp(session))
+    log = [
+        Same([str(entity)] * count),
+        entity_ids,
+        Same([ChangeAction.CREATE] * count),
+        Same([before] * count),
+        after,
+    ]
+    table.insert_columns(session, log, _stamp(session))
 
 
 def _stamp(session: Session) -> tuple[str, int | None, datetime]:
