@@ -21,11 +21,10 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from portfolio.domain.base import to_jsonable
 from portfolio.domain.enums import ObligationKind, ObligationStatus
 from portfolio.domain.models import Award, Contact, Obligation, Programme, surely
 from portfolio.storage.bulk import BulkInsert
-from portfolio.storage.changes import record_created
+from portfolio.storage.changes import log_column, record_created
 
 CHUNK = 2000  # rows per insert: bounds the memory of big imports
 TABLE = cast(sa.Table, Obligation.__table__)
@@ -200,8 +199,7 @@ def _log_created(
     """
     after = [ids, *columns]
     for index in (1 + i for i in TYPED):
-        jsonable = {value: to_jsonable(value) for value in set(after[index])}
-        after[index] = list(map(jsonable.__getitem__, after[index]))
+        after[index] = log_column(list(after[index]))
     record_created(session, TABLE.name, AFTER, after, list(map(str, ids)))
 
 

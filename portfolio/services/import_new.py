@@ -17,22 +17,19 @@ them back.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import Enum
 from itertools import repeat
 from operator import attrgetter, is_, is_not
-from types import NoneType
 from typing import Any, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portfolio.domain.base import Base, to_jsonable
+from portfolio.domain.base import Base
 from portfolio.domain.enums import ApplicationStatus, ProgrammeStatus
 from portfolio.domain.models import (
     Application,
@@ -45,8 +42,8 @@ from portfolio.domain.models import (
     surely,
 )
 from portfolio.domain.periods import Period
-from portfolio.storage.bulk import BulkInsert, JsonTexts, Quoted, Same, one_object
-from portfolio.storage.changes import record_created
+from portfolio.storage.bulk import BulkInsert, Same, one_object
+from portfolio.storage.changes import log_column, record_created
 
 CHUNK = 5000  # rows per insert and change-log write
 
@@ -349,19 +346,6 @@ _ID, _WHERE = attrgetter("id"), attrgetter("where")
 _REF = 300  # the length of ``source_ref``
 
 
-_MONEY = '"%s"'  # a Decimal's JSON text in the change log
-
-
-def _money(values: list[Any], *, none: bool) -> Quoted | JsonTexts:
-    if not none:
-        return Quoted(values)
-    return JsonTexts("null" if value is None else _MONEY % value for value in values)
-
-
-# Values ``to_jsonable`` returns unchanged.
-_AS_THEY_ARE = {NoneType, str, int, bool, float, list, dict}
-
-
 def _log(session: Session, spec: _Table, inserted: dict[str, list[Any]]) -> None:
     """Log each new row with its values after, as ``Base.snapshot`` gives them.
 
@@ -369,25 +353,6 @@ def _log(session: Session, spec: _Table, inserted: dict[str, list[Any]]) -> None
     date or status repeats across thousands of rows and is made JSON-friendly
     once.
     """
-    columns: list[list[Any]] = []
-    for name in spec.logged:
-        values = inserted[name]
-        if one_object(values):  # an empty column, a default
-            columns.append(Same([to_jsonable(values[0])] * len(values)))
-            continue
-        kinds = set(map(type, values))
-        if kinds <= _AS_THEY_ARE:
-            columns.append(values)
-        elif all(issubclass(kind, date | Enum) or kind is NoneType for kind in kinds):
-            # Equal dates and enum members write alike (a date never equals a
-            # datetime): each distinct value's JSON text made once.
-            texts = {value: json.dumps(to_jsonable(value)) for value in set(values)}
-            columns.append(JsonTexts(map(texts.__getitem__, values)))
-        elif kinds <= {Decimal, NoneType}:
-            # Not so money, 1.0 equals 1.00: each its ``str`` (``to_jsonable``),
-            # quoted; a Decimal's text has nothing JSON would escape.
-            columns.append(_money(values, none=NoneType in kinds))
-        else:
-            columns.append(list(map(to_jsonable, values)))
+    columns = [log_column(inserted[name]) for name in spec.logged]
     entity_ids = list(map(str, inserted["id"]))
     record_created(session, spec.table.name, spec.logged, columns, entity_ids)

@@ -24,12 +24,14 @@ from __future__ import annotations
 import enum
 import json.encoder
 from collections.abc import Callable, Sequence
+from datetime import date
 from itertools import repeat
 from operator import is_
 from types import NoneType
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import DATE as SQLITE_DATE
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -292,7 +294,8 @@ def _same(value: Any) -> Any:
 
 def _converter(column: sa.Column[Any], dialect: Dialect) -> Convert | None:
     """How a column's values become what SQLAlchemy would hand to the driver."""
-    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    impl = column.type.dialect_impl(dialect)
+    processor = impl.bind_processor(dialect)
     if processor is None:
         return None
     kind = column.type
@@ -308,17 +311,32 @@ def _converter(column: sa.Column[Any], dialect: Dialect) -> Convert | None:
             return list(map(processor, values))
 
         return encode
-    if isinstance(kind, sa.Date | sa.Enum | sa.Boolean):
-        # These repeat, and their equal values convert alike (a date never equals
-        # a datetime; an enum member equals its value and both store the value;
-        # True, 1 and 1.0 all store 1). Not so timestamps: 12:00 UTC equals 14:00
-        # in Berlin, but a plain DateTime writes the clock time as given.
-        def once_each(values: Sequence[Any]) -> Sequence[Any]:
-            converted = {value: processor(value) for value in set(values)}
-            return list(map(converted.__getitem__, values))
+    if not isinstance(kind, sa.Date | sa.Enum | sa.Boolean):
+        return lambda values: list(map(processor, values))
 
-        return once_each
-    return lambda values: list(map(processor, values))
+    # These repeat, and their equal values convert alike (a date never equals
+    # a datetime; an enum member equals its value and both store the value;
+    # True, 1 and 1.0 all store 1). Not so timestamps: 12:00 UTC equals 14:00
+    # in Berlin, but a plain DateTime writes the clock time as given.
+    def once_each(values: Sequence[Any]) -> Sequence[Any]:
+        converted = {value: processor(value) for value in set(values)}
+        return list(map(converted.__getitem__, values))
+
+    if isinstance(impl, SQLITE_DATE) and impl._storage_format == _ISO_DATE:
+        # A date on SQLite is its year, month and day as ``%04d-%02d-%02d``:
+        # what ``date.isoformat`` writes, in C (a deadline list's dates are
+        # mostly distinct, and the processor builds a dictionary per date).
+        def dates(values: Sequence[Any]) -> Sequence[Any]:
+            if set(map(type, values)) == {date}:
+                return list(map(date.isoformat, values))
+            return once_each(values)
+
+        return dates
+    return once_each
+
+
+# SQLite's default storage format of a date (``sqlalchemy.dialects.sqlite.DATE``).
+_ISO_DATE = "%(year)04d-%(month)02d-%(day)02d"
 
 
 # --- JSON as json.dumps writes it ----------------------------------------------
@@ -428,9 +446,10 @@ class JsonTexts(list[str]):
 class Quoted(list[Any]):
     """A column for ``json_objects`` whose JSON texts are their ``str`` quoted.
 
-    Decimals as ``to_jsonable`` writes them (their ``str``): digits, a sign, a
-    point, an exponent or a word like ``Infinity`` – nothing JSON escapes – so
-    the objects go into the text as they are, without a text per value first.
+    Decimals and plain dates as ``to_jsonable`` writes them (a Decimal's
+    ``str``: digits, a sign, a point, an exponent or a word like ``Infinity``;
+    a date's ISO form) – nothing JSON escapes – so the objects go into the text
+    as they are, without a text per value first.
     """
 
 

@@ -10,9 +10,13 @@ values before and after, who did it (``session.info["who"]``) and the import bat
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from operator import itemgetter
+from types import NoneType
 from typing import Any, TypeGuard, cast
 
 import sqlalchemy as sa
@@ -22,7 +26,16 @@ from sqlalchemy.orm import Session, UOWTransaction
 from portfolio.domain.base import Base, to_jsonable, utcnow
 from portfolio.domain.enums import ChangeAction
 from portfolio.domain.models import Change
-from portfolio.storage.bulk import BulkInsert, Same, default_json, direct, json_objects
+from portfolio.storage.bulk import (
+    BulkInsert,
+    JsonTexts,
+    Quoted,
+    Same,
+    default_json,
+    direct,
+    json_objects,
+    one_object,
+)
 
 
 class PortfolioSession(Session):
@@ -156,9 +169,9 @@ def record_created(
     """Log new rows of one table given column by column (a bulk insert's rows).
 
     ``columns`` hold the JSON-friendly values after (``to_jsonable``), one column
-    per key; the log gets what ``record_change_rows`` would write for the dicts
-    ``dict(zip(keys, row))``, without building them where the JSON is written
-    with ``json.dumps`` anyway.
+    per key, or such a column's JSON already (``log_column``); the log gets what
+    ``record_change_rows`` would write for the dicts ``dict(zip(keys, row))``,
+    without building them where the JSON is written with ``json.dumps`` anyway.
     """
     count = len(entity_ids)
     dialect = session.connection().dialect
@@ -168,7 +181,8 @@ def record_created(
         # JSON's null for "no values before", as SQLAlchemy writes None.
         before, table = "null", CHANGES_ENCODED
     else:
-        rows = zip(*columns, strict=True)
+        plain = [_jsonable(values) for values in columns]
+        rows = zip(*plain, strict=True)
         after = [dict(zip(keys, values, strict=True)) for values in rows]
         before, table = None, CHANGES
     # A table's name is SQLAlchemy's ``quoted_name``, a str subclass: sqlite3
@@ -181,6 +195,44 @@ def record_created(
         after,
     ]
     table.insert_columns(session, log, _stamp(session))
+
+
+# Values ``to_jsonable`` returns unchanged.
+_AS_THEY_ARE = {NoneType, str, int, bool, float, list, dict}
+
+
+def log_column(values: list[Any]) -> Sequence[Any]:
+    """New rows' values of one column as ``record_created`` takes them.
+
+    ``to_jsonable`` of each, or straight away the JSON that ``json_objects``
+    would write of that: a date or status repeats across thousands of rows and
+    is written once; a Decimal or a plain date goes in as its ``str`` (what
+    ``to_jsonable`` gives) in quotes, without a text per value first.
+    """
+    if one_object(values):  # an empty column, a default
+        return Same([to_jsonable(values[0])] * len(values))
+    kinds = set(map(type, values))
+    if kinds <= _AS_THEY_ARE:
+        return values
+    if kinds in ({Decimal}, {date}):  # set equality: exactly these types
+        return Quoted(values)
+    if all(issubclass(kind, date | Enum) or kind is NoneType for kind in kinds):
+        # Equal dates and enum members write alike (a date never equals a
+        # datetime); not so Decimals, 1.0 equals 1.00: each on its own.
+        texts = {value: json.dumps(to_jsonable(value)) for value in set(values)}
+        return JsonTexts(map(texts.__getitem__, values))
+    if kinds == {Decimal, NoneType}:
+        return JsonTexts("null" if value is None else f'"{value}"' for value in values)
+    return list(map(to_jsonable, values))
+
+
+def _jsonable(values: Sequence[Any]) -> Sequence[Any]:
+    """A ``log_column`` column as ``to_jsonable``'s values again."""
+    if isinstance(values, JsonTexts):
+        return list(map(json.loads, values))
+    if isinstance(values, Quoted):
+        return list(map(str, values))
+    return values
 
 
 def _stamp(session: Session) -> tuple[str, int | None, datetime]:
