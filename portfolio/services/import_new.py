@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import repeat
-from operator import attrgetter, is_, is_not
+from operator import attrgetter, is_
 from typing import Any, ClassVar, cast
 
 import sqlalchemy as sa
@@ -315,10 +315,12 @@ def _complete(
     """
     count = len(items)
     for attr, column in items[0].parents:
+        with suppress(AttributeError):  # a row without this parent
+            # Every row's key from its parent, in one look at each row.
+            values[column] = list(map(attrgetter(f"{attr}.id"), items))
+            continue
         parents = list(map(attrgetter(attr), items))
-        if all(map(is_not, parents, repeat(None))):  # every key from its parent
-            values[column] = list(map(_ID, parents))
-        else:
+        if not all(map(is_, parents, repeat(None))):
             values[column] = [
                 key if parent is None else parent.id
                 for key, parent in zip(values[column], parents, strict=True)
@@ -342,7 +344,7 @@ def _complete(
             ]
 
 
-_ID, _WHERE = attrgetter("id"), attrgetter("where")
+_WHERE = attrgetter("where")
 _REF = 300  # the length of ``source_ref``
 
 

@@ -8,9 +8,10 @@ multi-row statements anew. ``BulkInsert`` converts the values column by column
 into exactly what SQLAlchemy would hand to the driver – with the column type's
 own bind processor (on SQLite dates as ``YYYY-MM-DD``, timestamps as naive UTC
 with microseconds, enums as their value, booleans as 0/1), a repeated date or
-enum only once – and hands plain tuples to the driver: ``executemany`` with SQL
-built once on SQLite (many rows per statement: sqlite3 spends about as long on a
-statement as on its row), ``COPY`` on PostgreSQL (psycopg). JSON is written by
+enum only once – and hands plain tuples to the driver: ``executemany`` on
+SQLite (many rows per statement: sqlite3 spends about as long on a statement as
+on its row; a value the same in every row bound once per statement), ``COPY`` on
+PostgreSQL (psycopg). JSON is written by
 ``json``'s own C encoder set up as ``json.dumps`` sets it up, but once per column
 instead of once per value (``json.dumps`` spends most of its time on that set-up
 for small values); ``json_objects`` writes many objects of the same keys at once.
@@ -177,12 +178,10 @@ class _Plan:
         if dialect.name == "sqlite":
             marks = ", ".join("?" for _ in names)  # the sqlite3 driver's paramstyle
             self.sql = f"INSERT INTO {target} ({columns}) VALUES ({marks})"  # noqa: S608
-            # Many rows per statement: sqlite3 steps and resets a statement per
-            # parameter set, which costs about as much as the row itself. As
-            # many rows as the oldest SQLite's limit of bound values allows.
-            self.per = max(1, SQLITE_VALUES // len(names))
-            many = ", ".join([f"({marks})"] * self.per)
-            self.sql_many = f"INSERT INTO {target} ({columns}) VALUES {many}"  # noqa: S608
+            self.head = f"INSERT INTO {target} ({columns}) VALUES "  # noqa: S608
+            # Per set of columns holding one object in every row: the SQL of
+            # many rows and their number (see ``_many``).
+            self.many: dict[tuple[int, ...], tuple[str, int]] = {}
         else:
             self.sql = f"COPY {target} ({columns}) FROM STDIN"
         self.converters = [
@@ -199,21 +198,7 @@ class _Plan:
         ``columns``: converted, as from ``values``.
         """
         if self.dialect.name == "sqlite":
-            width = len(columns)
-            whole = count - count % self.per
-            if whole and self.per > 1:
-                # Each group of ``per`` rows as one flat tuple, straight from the
-                # columns: every column laid into its places of one flat list
-                # (a C loop each), then cut into tuples of a group's length.
-                flat: list[Any] = [None] * (whole * width)
-                for place, column in enumerate(columns):
-                    flat[place::width] = column if whole == count else column[:whole]
-                groups = list(zip(*[iter(flat)] * (self.per * width), strict=False))
-                del flat
-                connection.exec_driver_sql(self.sql_many, groups)
-            if whole < count:
-                rest = [column[whole:] for column in columns]
-                connection.exec_driver_sql(self.sql, list(zip(*rest, strict=True)))
+            self._many(connection, columns, count)
             return
         dbapi = self.dialect.loaded_dbapi
         try:
@@ -228,6 +213,53 @@ class _Plan:
             raise sa.exc.DBAPIError.instance(
                 self.sql, None, exc, dbapi.Error, dialect=self.dialect
             ) from exc
+
+    def _many(
+        self, connection: sa.Connection, columns: list[Sequence[Any]], count: int
+    ) -> None:
+        """As ``write`` on SQLite: many rows per statement, a repeated value once.
+
+        sqlite3 steps and resets a statement per parameter set, which costs
+        about as much as the row itself: each statement takes as many rows as
+        the oldest SQLite's limit of bound values allows, as one flat tuple
+        built straight from the columns (every column laid into its places of
+        one flat list, a C loop each, then cut into tuples). A new award leaves
+        most columns empty, and every change-log row has the same table,
+        action, user, batch and time: such a value is named by its number
+        (``?1``, …) in every row of the statement and bound once, the rest row
+        by row after them – fewer values to bind, more rows per statement.
+        """
+        same = tuple(i for i, column in enumerate(columns) if one_object(column))
+        if len(same) == len(columns):
+            same = ()  # nothing varies: no row to number (not seen in practice)
+        vary = [i for i in range(len(columns)) if i not in same]
+        width = len(vary)
+        known = self.many.get(same)
+        if known is None:
+            per = max(1, (SQLITE_VALUES - len(same)) // width)
+            # Where each column's value sits among a statement's parameters.
+            place = dict(zip(same, range(1, len(same) + 1), strict=True))
+            rows = []
+            for row in range(per):
+                first = len(same) + 1 + row * width
+                place.update(zip(vary, range(first, first + width), strict=True))
+                marks = ", ".join(f"?{place[i]}" for i in range(len(columns)))
+                rows.append(f"({marks})")
+            known = self.many[same] = (self.head + ", ".join(rows), per)
+        sql, per = known
+        whole = count - count % per if per > 1 else 0
+        if whole:
+            flat: list[Any] = [None] * (whole * width)
+            for slot, index in enumerate(vary):
+                column = columns[index]
+                flat[slot::width] = column if whole == count else column[:whole]
+            once = tuple(columns[index][0] for index in same)
+            groups = zip(*[iter(flat)] * (per * width), strict=False)
+            connection.exec_driver_sql(sql, [once + group for group in groups])
+            del flat
+        if whole < count:
+            rest = [column[whole:] for column in columns]
+            connection.exec_driver_sql(self.sql, list(zip(*rest, strict=True)))
 
     def values(
         self,
@@ -327,9 +359,13 @@ def _converter(column: sa.Column[Any], dialect: Dialect) -> Convert | None:
         # what ``date.isoformat`` writes, in C (a deadline list's dates are
         # mostly distinct, and the processor builds a dictionary per date).
         def dates(values: Sequence[Any]) -> Sequence[Any]:
-            if set(map(type, values)) == {date}:
+            distinct = set(values)
+            if set(map(type, distinct)) != {date}:
+                return once_each(values)
+            if len(distinct) * 2 > len(values):  # mostly distinct: each its own
                 return list(map(date.isoformat, values))
-            return once_each(values)
+            text = dict(zip(distinct, map(date.isoformat, distinct), strict=True))
+            return list(map(text.__getitem__, values))
 
         return dates
     return once_each
