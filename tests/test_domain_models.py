@@ -4,20 +4,28 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from portfolio.domain.enums import FunderKind, Precision, ProgrammeStatus
 from portfolio.domain.errors import Conflict, InputError, InvalidValue
 from portfolio.domain.models import (
+    Application,
     Award,
     Change,
     Funder,
+    Funding,
+    Obligation,
     Phase,
     Programme,
+    surely,
 )
 from portfolio.domain.periods import Period
 from portfolio.storage.db import session_scope
@@ -152,3 +160,92 @@ def test_session_fixture_is_usable(session: Session) -> None:
     session.add(_programme("x"))
     session.flush()
     assert session.scalar(sa.select(sa.func.count()).select_from(Programme)) == 1
+
+
+# --- the column-wise checks of bulk inserts ------------------------------------
+
+_MONEY = st.none() | st.decimals(min_value=-5, max_value=5, places=2, allow_nan=False)
+_RATE = st.none() | st.decimals(min_value=-1, max_value=2, places=2, allow_nan=False)
+_DAY = st.none() | st.dates(min_value=date(2020, 1, 1), max_value=date(2020, 1, 9))
+_FIELDS: dict[type[Any], dict[str, st.SearchStrategy[Any]]] = {
+    Programme: {"key": st.text(alphabet="aZ9-_ ä.", max_size=4)},
+    Phase: {"name": st.just("I"), "start": _DAY, "end": _DAY},
+    Funding: {"amount": _MONEY, "share": _RATE},
+    Application: {"requested": _MONEY, "own_contribution": _MONEY},
+    Award: {
+        "reference": st.none() | st.just("A-1"),
+        "amount": _MONEY,
+        "own_contribution": _MONEY,
+        "staff_posts": _MONEY,
+        "start": _DAY,
+        "end": _DAY,
+        "funding_rate": _RATE,
+        "accounting_codes": st.none() | st.lists(st.sampled_from(["", " ", "K1"])),
+        "account_categories": st.none()
+        | st.dictionaries(st.sampled_from(["", "4711"]), st.sampled_from(["", "P"])),
+    },
+    Obligation: {
+        "title": st.just("Bericht"),
+        "origin": st.none() | st.sampled_from(["import", "manual", "rule:x", "x", ""]),
+        "due_on": _DAY.filter(lambda day: day is not None),
+        "due_effective": _DAY,
+    },
+}
+
+
+@st.composite
+def _rows(draw: st.DrawFn) -> tuple[type[Any], list[SimpleNamespace]]:
+    model = draw(st.sampled_from(list(_FIELDS)))
+    fields = _FIELDS[model]
+    rows = draw(
+        st.lists(st.fixed_dictionaries(fields).map(_row), min_size=1, max_size=6)
+    )
+    return model, rows
+
+
+def _row(values: dict[str, Any]) -> SimpleNamespace:
+    return SimpleNamespace(**values)
+
+
+def _message(model: type[Any], rows: list[SimpleNamespace]) -> str | None:
+    try:
+        for row in rows:
+            model.validate(row)
+    except InvalidValue as exc:
+        return str(exc)
+    return None
+
+
+@given(_rows())
+@settings(max_examples=400, deadline=None)
+def test_a_column_check_passes_only_rows_that_validate(
+    drawn: tuple[type[Any], list[SimpleNamespace]],
+) -> None:
+    model, rows = drawn
+    columns = {name: [getattr(row, name) for row in rows] for name in _FIELDS[model]}
+    if surely(model.surely_valid, columns):
+        assert _message(model, rows) is None
+    else:  # a doubt costs only time, and only where the check leaves it open
+        assert _message(model, rows) is not None or _doubtful(model, columns)
+
+
+def _doubtful(model: type[Any], columns: dict[str, list[Any]]) -> bool:
+    """Columns the check leaves to ``validate`` though every row passes."""
+    return model is Award and (
+        any(columns["accounting_codes"]) or any(columns["account_categories"])
+    )
+
+
+def test_column_checks_leave_odd_values_to_validate() -> None:
+    amounts: dict[str, list[Any]] = {"amount": [Decimal(1), "x"], "share": [None]}
+    assert not surely(Funding.surely_valid, amounts)  # 'x' < 0: row by row
+    assert not surely(Funding.surely_valid, {"amount": [Decimal(1)]})  # no share
+    assert not surely(Programme.surely_valid, {"key": ["ok", None]})
+    assert not surely(Programme.surely_valid, {"key": ["a b"]})
+    assert surely(Programme.surely_valid, {"key": ["a-b_3", "-", "Ä9"]})
+    assert surely(Phase.surely_valid, {"start": [None], "end": [None]})
+    with pytest.raises(InvalidValue, match="Phase 'I': Das Ende"):
+        for row in [
+            _row({"name": "I", "start": date(2020, 1, 2), "end": date(2020, 1, 1)})
+        ]:
+            Phase.validate(row)  # type: ignore[arg-type]
