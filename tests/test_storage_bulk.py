@@ -251,6 +251,36 @@ def test_bulk_change_rows_store_what_sqlalchemy_stores(
     assert change is not None and change.at == at
 
 
+def test_bulk_rows_of_repeated_values_store_what_sqlalchemy_stores(
+    session: Session,
+) -> None:
+    # Values the same in every row are bound once per statement (numbered):
+    # full statements of many rows, then one of the rest, each row as given.
+    session.info["batch_id"] = _world(session)["batch"].id
+    fixed = ("bulk", session.info["batch_id"], datetime(2024, 5, 6, tzinfo=UTC))
+    entity, empty = "awards", {"a": [1, "ü"]}
+    rows = [
+        (entity, str(number), ChangeAction.CREATE, None, empty if number % 7 else {})
+        for number in range(1100)
+    ]
+    before = set(session.scalars(sa.select(Change.id)))
+    session.execute(
+        sa.insert(Change),
+        [
+            dict(zip(CHANGES.columns + CHANGES.fixed, (*row, *fixed), strict=True))
+            for row in rows
+        ],
+    )
+    by_sqlalchemy = sorted(set(session.scalars(sa.select(Change.id))) - before)
+    CHANGES.insert(session, rows, fixed)
+    by_bulk = sorted(set(session.scalars(sa.select(Change.id))) - before)
+    by_bulk = by_bulk[len(by_sqlalchemy) :]
+    assert len(by_bulk) == len(rows)
+    assert _stored_text(session, CHANGES.table, by_bulk) == _stored_text(
+        session, CHANGES.table, by_sqlalchemy
+    )
+
+
 def test_bulk_deadlines_store_what_sqlalchemy_stores(session: Session) -> None:
     world = _world(session)
     columns = []

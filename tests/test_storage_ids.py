@@ -54,9 +54,9 @@ def test_a_big_overview_inserts_per_table(engine: Engine, tmp_path: Path) -> Non
     assert batch is not None
     award_inserts = [s for s in statements if s.startswith("INSERT INTO awards")]
     if engine.dialect.name == "sqlite":
-        # Two executemany calls, not 160 statements: rows grouped many to an
-        # INSERT (storage/bulk.py), then the rows left over one by one.
-        assert len(award_inserts) == 2
+        # One or two statements, not 160: rows grouped many to an INSERT
+        # (storage/bulk.py), the rows left over in one more.
+        assert 1 <= len(award_inserts) <= 2
     with session_scope(engine, read_only=True) as session:
         assert session.scalar(sa.select(sa.func.count(Award.id))) == 160
         assert session.scalar(sa.select(sa.func.count(Programme.id))) == 80

@@ -179,9 +179,9 @@ class _Plan:
             marks = ", ".join("?" for _ in names)  # the sqlite3 driver's paramstyle
             self.sql = f"INSERT INTO {target} ({columns}) VALUES ({marks})"  # noqa: S608
             self.head = f"INSERT INTO {target} ({columns}) VALUES "  # noqa: S608
-            # Per set of columns holding one object in every row: the SQL of
-            # many rows and their number (see ``_many``).
-            self.many: dict[tuple[int, ...], tuple[str, int]] = {}
+            # Per set of columns holding one object in every row: the
+            # statement of as many rows as fit (see ``_many``).
+            self.many: dict[tuple[tuple[int, ...], int], str] = {}
         else:
             self.sql = f"COPY {target} ({columns}) FROM STDIN"
         self.converters = [
@@ -234,32 +234,43 @@ class _Plan:
             same = ()  # nothing varies: no row to number (not seen in practice)
         vary = [i for i in range(len(columns)) if i not in same]
         width = len(vary)
-        known = self.many.get(same)
-        if known is None:
-            per = max(1, (SQLITE_VALUES - len(same)) // width)
-            # Where each column's value sits among a statement's parameters.
-            place = dict(zip(same, range(1, len(same) + 1), strict=True))
-            rows = []
-            for row in range(per):
-                first = len(same) + 1 + row * width
-                place.update(zip(vary, range(first, first + width), strict=True))
-                marks = ", ".join(f"?{place[i]}" for i in range(len(columns)))
-                rows.append(f"({marks})")
-            known = self.many[same] = (self.head + ", ".join(rows), per)
-        sql, per = known
-        whole = count - count % per if per > 1 else 0
-        if whole:
-            flat: list[Any] = [None] * (whole * width)
+        per = max(1, (SQLITE_VALUES - len(same)) // width)
+        once = tuple(columns[index][0] for index in same)
+        # The rows that fill whole statements, then one statement of the rest.
+        whole = count - count % per
+        for start, stop in ((0, whole), (whole, count)):
+            if start == stop:
+                continue
+            flat: list[Any] = [None] * ((stop - start) * width)
             for slot, index in enumerate(vary):
                 column = columns[index]
-                flat[slot::width] = column if whole == count else column[:whole]
-            once = tuple(columns[index][0] for index in same)
-            groups = zip(*[iter(flat)] * (per * width), strict=False)
+                part = column if stop - start == count else column[start:stop]
+                flat[slot::width] = part
+            rows = min(per, stop - start)
+            groups = zip(*[iter(flat)] * (rows * width), strict=False)
+            sql = self._sql(same, vary, len(columns), rows)
             connection.exec_driver_sql(sql, [once + group for group in groups])
             del flat
-        if whole < count:
-            rest = [column[whole:] for column in columns]
-            connection.exec_driver_sql(self.sql, list(zip(*rest, strict=True)))
+
+    def _sql(
+        self, same: tuple[int, ...], vary: list[int], width: int, rows: int
+    ) -> str:
+        """The INSERT of ``rows`` rows, the values in ``same`` numbered first."""
+        key = (same, rows)
+        sql = self.many.get(key)
+        if sql is None:  # kept for full statements only, built anew for a rest
+            # Where each column's value sits among a statement's parameters.
+            place = dict(zip(same, range(1, len(same) + 1), strict=True))
+            parts = []
+            for row in range(rows):
+                first = len(same) + 1 + row * len(vary)
+                place.update(zip(vary, range(first, first + len(vary)), strict=True))
+                marks = ", ".join(f"?{place[i]}" for i in range(width))
+                parts.append(f"({marks})")
+            sql = self.head + ", ".join(parts)
+            if rows == max(1, (SQLITE_VALUES - len(same)) // len(vary)):
+                self.many[key] = sql
+        return sql
 
     def values(
         self,
