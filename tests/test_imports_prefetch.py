@@ -203,3 +203,40 @@ def test_the_portfolio_program_reads_an_import_ahead(tmp_path: Path) -> None:
     assert done.returncode in (0, 1), done.stderr
     assert "Übernommen" in done.stdout or "neu" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "taken: [True]"
+
+
+ENDS_WHILE_PARSING = """
+import sys, threading
+from pathlib import Path
+from imports import prefetch
+prefetch.start([Path(sys.argv[1])])
+busy = [t for t in threading.enumerate() if t is not threading.main_thread()]
+print("parsing:", bool(busy) and busy[0].is_alive(), flush=True)
+sys.exit(0)
+"""
+
+
+def test_a_command_that_ends_while_the_parse_runs_ends_cleanly(
+    tmp_path: Path,
+) -> None:
+    """A recognised re-import ends long before a big file's parse: the process
+    must still end at once, with its own exit code and nothing on stderr."""
+    import xlsxwriter
+
+    path = tmp_path / "gross.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Fristen")
+    sheet.write_row(0, 0, ["Programm", "Was?", "fällig am"])
+    for row in range(1, 60_000):
+        sheet.write_row(row, 0, [f"Programm {row % 97}", f"Bericht {row}", 45000 + row])
+    book.close()
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-c", ENDS_WHILE_PARSING, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert (done.returncode, done.stderr) == (0, "")
+        assert done.stdout.startswith("parsing: True")
