@@ -84,7 +84,7 @@ def take(
         return None
     key, steps = entry
     try:
-        facts = book_facts(path, steps.checked.result())
+        facts = book_facts(steps.checked.result(), path.name)
         workbook = with_book_facts(steps.parsed.result(), facts)
     except Exception:  # the reading opens it again and says why
         return None

@@ -200,17 +200,18 @@ def open_workbook(
     file = _checked_file(path, max_bytes, max_unpacked)
     if (text := _open_text(path, file)) is not None:
         return text
-    facts = _book_facts(file, path.name, sheet_facts=sheet_facts)
+    facts = book_facts(file, path.name, sheet_facts=sheet_facts)
     workbook = _open_calamine(path, file.data, file.format, file.digest)
-    return _with_facts(workbook, facts)
+    return with_book_facts(workbook, facts)
 
 
 def check_file(path: Path) -> CheckedFile:
     """Read a file and refuse it as ``open_workbook`` does (the default limits).
 
-    With ``parse_checked`` and ``with_book_facts`` the steps of ``open_workbook``
-    for a second thread (``prefetch``): calamine parses without Python's lock, so
-    that thread parses while the xlsx scan runs on the one that wants the file.
+    With ``parse_checked``, ``book_facts`` and ``with_book_facts`` the steps of
+    ``open_workbook`` for a second thread (``prefetch``): calamine parses without
+    Python's lock, so that thread parses while the xlsx scan runs on the one that
+    wants the file.
     Where a file is refused, the reason may differ from ``open_workbook``'s; the
     caller then opens it again.
     """
@@ -226,22 +227,6 @@ def parse_checked(path: Path, file: CheckedFile) -> Workbook:
         if sheet.visible and not sheet.kind_note:
             load_sheet(workbook, sheet)
     return workbook
-
-
-def book_facts(path: Path, file: CheckedFile) -> BookFacts:
-    """What the xlsx scan finds (``xmlscan``); nothing for other formats."""
-    if _open_text_format(file):
-        return BookFacts()
-    return _book_facts(file, path.name, sheet_facts=True)
-
-
-def with_book_facts(workbook: Workbook, facts: BookFacts) -> Workbook:
-    """The workbook with the date system and each sheet's facts set."""
-    return _with_facts(workbook, facts)
-
-
-def _open_text_format(file: CheckedFile) -> bool:
-    return file.format in ("csv", "fods")
 
 
 def _open_text(path: Path, file: CheckedFile) -> Workbook | None:
@@ -310,7 +295,7 @@ def _checked_file(path: Path, max_bytes: int, max_unpacked: int) -> CheckedFile:
     return CheckedFile(data, digest, fmt, archive)
 
 
-def _book_facts(file: CheckedFile, name: str, *, sheet_facts: bool) -> BookFacts:
+def book_facts(file: CheckedFile, name: str, *, sheet_facts: bool = True) -> BookFacts:
     """What calamine does not report of an xlsx (see ``xmlscan``); none elsewhere."""
     if file.archive is None or file.format not in ("xlsx", "xlsm"):
         return BookFacts()
@@ -323,7 +308,8 @@ def _book_facts(file: CheckedFile, name: str, *, sheet_facts: bool) -> BookFacts
         ) from None
 
 
-def _with_facts(workbook: Workbook, facts: BookFacts) -> Workbook:
+def with_book_facts(workbook: Workbook, facts: BookFacts) -> Workbook:
+    """The workbook with the date system and each sheet's facts set."""
     if not facts.date1904 and not facts.sheets:
         return workbook  # what a workbook has without facts (csv, ods, xls)
     workbook.date1904 = facts.date1904

@@ -15,14 +15,13 @@ import json
 import re
 import shutil
 import struct
-import subprocess
-import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from process_support import last_said, run_python
 
 DATA = Path(__file__).parent / "data" / "imports"
 OVERVIEW = DATA / "uebersicht.xlsx"
@@ -293,17 +292,8 @@ def test_only_an_import_in_its_own_process_switches_the_collector_off(
     assert gc.isenabled()
 
     def collector_on(*args: str) -> bool:
-        done = subprocess.run(
-            [sys.executable, "-c", GC_AT_EXIT, "--db", db, *args],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            timeout=120,
-            check=False,
-        )
-        last = done.stderr.strip().splitlines()[-1]
-        assert last.startswith("collector on:"), done.stderr
-        return last.endswith("True")
+        done = run_python(GC_AT_EXIT, "--db", db, *args, cwd=tmp_path)
+        return last_said(done, "collector on: ") == "True"
 
     assert not collector_on("import", str(sheet), "--yes", "--recheck")
     assert collector_on("programmes")

@@ -9,13 +9,12 @@ uses must match the commands.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import click
 import pytest
 from openpyxl import Workbook
+from process_support import last_said, run_python
 
 from imports import prefetch
 from imports.readers import DEFAULT_MAX_BYTES
@@ -192,17 +191,10 @@ def test_the_portfolio_program_reads_an_import_ahead(tmp_path: Path) -> None:
     """The program as a person starts it: the file opened ahead is the one read."""
     db = f"sqlite:///{tmp_path / 'portfolio.db'}"
     sheet = str(DATA / "uebersicht.xlsx")
-    done = subprocess.run(
-        [sys.executable, "-c", TAKEN, "--db", db, "import", sheet, "--yes"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
+    done = run_python(TAKEN, "--db", db, "import", sheet, "--yes", cwd=tmp_path)
     assert done.returncode in (0, 1), done.stderr
     assert "Übernommen" in done.stdout or "neu" in done.stdout
-    assert done.stderr.strip().splitlines()[-1] == "taken: [True]"
+    assert last_said(done, "taken: ") == "[True]"
 
 
 ENDS_WHILE_PARSING = """
@@ -231,12 +223,6 @@ def test_a_command_that_ends_while_the_parse_runs_ends_cleanly(
         sheet.write_row(row, 0, [f"Programm {row % 97}", f"Bericht {row}", 45000 + row])
     book.close()
     for _ in range(3):
-        done = subprocess.run(
-            [sys.executable, "-c", ENDS_WHILE_PARSING, str(path)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = run_python(ENDS_WHILE_PARSING, str(path))
         assert (done.returncode, done.stderr) == (0, "")
         assert done.stdout.startswith("parsing: True")

@@ -13,7 +13,6 @@ import importlib
 import os
 import pkgutil
 import subprocess
-import sys
 from pathlib import Path
 
 import click
@@ -21,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from process_support import last_said, run_python
 
 from portfolio.cli import app as cli_app
 from portfolio.storage.db import make_engine
@@ -49,31 +49,14 @@ print("loaded:", heavy, file=sys.stderr)
 
 def _loaded_by(*args: str, cwd: Path) -> list[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTFOLIO_")}
-    done = subprocess.run(
-        [sys.executable, "-c", RUN_AND_LIST.format(heavy=HEAVY), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    line = done.stderr.strip().splitlines()[-1]
-    assert line.startswith("loaded: "), done.stderr
-    loaded: list[str] = ast.literal_eval(line.removeprefix("loaded: "))
+    done = run_python(RUN_AND_LIST.format(heavy=HEAVY), *args, cwd=cwd, env=env)
+    loaded: list[str] = ast.literal_eval(last_said(done, "loaded: "))
     return loaded
 
 
 def _python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run code in a fresh interpreter (nothing loaded yet); it must succeed."""
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        check=True,
-    )
+    return run_python(code, cwd=cwd, check=True)
 
 
 def test_importing_the_command_line_loads_no_heavy_library(tmp_path: Path) -> None:

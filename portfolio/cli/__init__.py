@@ -21,11 +21,12 @@ __all__ = ["main", "run"]
 
 
 def run() -> None:
-    """The ``portfolio`` program (see ``app.run``).
+    """The ``portfolio`` program: ``main`` in a process that ends with its command.
 
-    The collector is off from here: loading the libraries makes only objects
-    that live as long as the process (``app.run`` says more). An import's
-    files start being opened and parsed on a second thread first.
+    The cyclic collector is off from here: loading the libraries makes only
+    objects that live as long as the process (``app.run`` says what happens to
+    them). An import's files start being opened and parsed on a second thread
+    first.
     """
     gc.disable()
     from portfolio.cli.early import import_files

@@ -376,15 +376,15 @@ OWN_PROCESS = _Flag()
 
 
 def run() -> None:
-    """The ``portfolio`` program: ``main`` in a process that ends with its command.
+    """``main`` in a process that ends with its command (``portfolio.cli.run``).
 
-    Loading the command's modules makes only objects that live as long as the
-    process, so the cyclic collector is off meanwhile and they are then exempt
-    from it (``gc.freeze``, in ``main``): a twentieth of a second of every
-    command, and less for the collector of ``portfolio serve`` to walk.
+    The program switched the cyclic collector off before anything loaded:
+    loading the command's modules makes only objects that live as long as the
+    process, and ``main`` then exempts them from it (``gc.freeze``) – a
+    twentieth of a second of every command, and less for the collector of
+    ``portfolio serve`` to walk.
     """
     OWN_PROCESS.is_set = True
-    gc.disable()
     main()
 
 
